@@ -66,10 +66,16 @@ class BackupReport:
 
 
 def backup(db: Database, out: Path, like: Path | None = None) -> BackupReport:
-    """Copy the open log ``db`` to ``out`` (replacing a file there only once the copy is proven);
-    ``like``: a file whose owner, group and mode the copy takes (the log, for the copy an upgrade
-    takes beside it)."""
+    """Copy the open log ``db`` to ``out`` (replacing a file there only once the copy is proven,
+    and only an earlier backup: :func:`not_a_log`); ``like``: a file whose owner, group and mode the
+    copy takes (the log, for the copy an upgrade takes beside it)."""
     _refuse_the_log_s_own_files(db, out)
+    problem = None if not out.is_file() else not_a_log(out)
+    if problem is not None:  # a mistyped --out naming another file was replaced by the copy, unkept
+        raise UserInputError(
+            f"--out {out} is there and is no backup of a referral log ({problem}); a backup replaces only"
+            " an earlier backup - give another file, or move that one away first; nothing was written"
+        )
     said = ("backup", f"no backup was written (nothing is left at {out}) and the referral log is unchanged")
     before_rename = None if like is None else lambda: _same_owner_and_mode(partial_of(out), like)
     report = _write_copy(db.conn, out, lambda copy: _check(copy, out), before_rename=before_rename, said=said)
@@ -402,6 +408,25 @@ def _check(
     referrals = int(copy.conn.execute("SELECT count(*) FROM referrals").fetchone()[0])
     chain = audit.verify(copy)
     return referrals, chain, verify_rows(copy) if chain.ok else None
+
+
+def not_a_log(path: Path) -> str | None:
+    """Why the file at ``path`` is not a referral log (or a backup of one) that SQLite can read -
+    not a database, or one with no audit trail (another program's); ``None`` if it is one, or is
+    empty (it holds nothing to keep)."""
+    if path.is_file() and path.stat().st_size == 0:
+        return None
+    try:
+        found = _read_only(path)
+        try:
+            held = found.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'"
+            ).fetchone()
+        finally:
+            found.close()
+    except sqlite3.DatabaseError as exc:
+        return f"SQLite cannot read it as a referral log ({exc})"
+    return None if held else "SQLite reads it, but it holds no audit trail: not a referral log"
 
 
 def _read_only(path: Path) -> sqlite3.Connection:

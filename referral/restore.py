@@ -22,6 +22,7 @@ from referral.backup import (
     _same_owner_and_mode,
     _sync_folder,
     _write_copy,
+    not_a_log,
     partial_of,
 )
 from referral.errors import ConflictError, IntegrityError, UserInputError
@@ -147,23 +148,10 @@ def _a_folder(source: Path) -> str:
 
 def refuse_not_a_log(target: Path) -> None:
     """Refuse (``ConflictError``, nothing changed) to replace a file that SQLite cannot read as a
-    referral log - not a database at all, or one with no audit trail: a mistyped ``--db`` naming
-    another file (as root, any file of the system) was moved aside and replaced without a word. It
-    may also be the log damaged beyond reading, the reason to restore: then ``--replace-damaged``.
-    An empty file holds nothing to keep."""
-    if target.is_file() and target.stat().st_size == 0:
-        return
-    try:
-        found = _read_only(target)
-        try:
-            held = found.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'"
-            ).fetchone()
-        finally:
-            found.close()
-        problem = None if held else "SQLite reads it, but it holds no audit trail: not a referral log"
-    except sqlite3.DatabaseError as exc:
-        problem = f"SQLite cannot read it as a referral log ({exc})"
+    referral log (:func:`referral.backup.not_a_log`): a mistyped ``--db`` naming another file (as
+    root, any file of the system) was moved aside and replaced without a word. It may also be the
+    log damaged beyond reading, the reason to restore: then ``--replace-damaged``."""
+    problem = not_a_log(target)
     if problem is not None:
         raise ConflictError(
             f"--db {target}: {problem} - the wrong path (check --db), or a damaged log: to put the backup"

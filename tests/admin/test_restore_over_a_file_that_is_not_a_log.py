@@ -70,3 +70,27 @@ def test_a_referral_log_and_an_empty_file_are_replaced_as_before(tmp_path: Path)
     for target in ("clinic.db", "empty.db"):
         said = run(["referrals", "restore", "--from", "latest.db", "--db", target], tmp_path)
         assert said.returncode == 0, said.stderr
+
+
+@pytest.mark.parametrize("make", [lambda p: p.write_text("my notes\n", encoding="utf-8"), _another_program_s])
+def test_a_backup_replaces_only_an_earlier_backup(tmp_path: Path, make: object) -> None:
+    """`backup --out FILE` replaced whatever FILE was (and kept nothing): a mistyped --out naming
+    notes, or another program's database, was lost. An earlier backup is replaced as before."""
+    _backup(tmp_path)
+    target = tmp_path / "notes.db"
+    make(target)  # type: ignore[operator]
+    before = target.read_bytes()
+    said = run(["referrals", "backup", "--db", "clinic.db", "--out", "notes.db"], tmp_path)
+    assert said.returncode == 2, said.stdout
+    assert said.stderr.startswith("error: --out notes.db is there and is no backup of a referral log ("), (
+        said.stderr
+    )
+    assert said.stderr.endswith(
+        "); a backup replaces only an earlier backup - give another file, or move that one away first;"
+        " nothing was written\n"
+    ), said.stderr
+    assert target.read_bytes() == before and not list(tmp_path.glob("notes.db.*"))
+    again = run(["referrals", "backup", "--db", "clinic.db", "--out", "latest.db"], tmp_path)
+    assert again.returncode == 0 and again.stdout.startswith("latest.db: backup of 0 referrals, "), (
+        again.stderr
+    )

@@ -339,7 +339,8 @@ def backup_command(
         Path | None,
         typer.Option(
             "--out",
-            help="Backup file to write (replaced only once proven), in a folder that exists; default: in"
+            help="Backup file to write (an earlier backup there replaced only once the new one is proven; any other"
+            " file refused), in a folder that exists; default: in"
             " the settings' database.backup_dir, named <log name>.backup.<UTC time>.db.",
         ),
     ] = None,
