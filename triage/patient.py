@@ -60,9 +60,9 @@ KNOWN_ASCVD_MEANS = (
     " included), of atherosclerotic origin"
 )
 """Clinical ASCVD as the 2018 AHA/ACC cholesterol guideline defines it (Grundy SM et al. Circulation
-2019;139:e1082-e1143, section 1.4): such a patient is in secondary prevention, at very high risk
+2019;139:e1082-e1143): such a patient is in secondary prevention, at very high risk
 without any estimate (ESC 2021 prevention guideline, Visseren FLJ et al. Eur Heart J 2021;42:3227,
-Table 4: documented ASCVD is very high risk; 中国心血管病风险评估和管理指南 2019 assesses the 10-year risk
+documented ASCVD is very high risk; 中国心血管病风险评估和管理指南 2019 assesses the 10-year risk
 for primary prevention, in people without CVD). The 10-year equations (China-PAR, the Pooled Cohort
 Equations: "for adults without clinical ASCVD", Goff DC Jr et al. 2013) and the models trained on
 people without prior CHD or stroke (cvd10, stroke10) are not applied: a calculated risk would
