@@ -27,6 +27,21 @@ def _another_program_s(path: Path) -> None:
     other.close()
 
 
+def _refused(folder: Path, make: object, args: list[str], opening: tuple[int, str], ending: str) -> bytes:
+    """A log and its backup, ``settings.db`` made by ``make``, then `triage referrals` with ``args``:
+    refused (exit code and the error's opening, its ending), the file as it was, nothing beside it."""
+    _backup(folder)
+    target = folder / "settings.db"
+    make(target)  # type: ignore[operator]
+    before = target.read_bytes()
+    said = run(["referrals", *args], folder)
+    assert said.returncode == opening[0], said.stdout
+    assert said.stderr.startswith(opening[1]) and said.stderr.endswith(ending), said.stderr
+    assert target.read_bytes() == before
+    assert not list(folder.glob("settings.db.*"))  # nothing moved aside, no copy left
+    return before
+
+
 @pytest.mark.parametrize(
     ("make", "problem"),
     [
@@ -41,20 +56,15 @@ def _another_program_s(path: Path) -> None:
 def test_a_file_that_is_not_a_referral_log_is_not_replaced(
     tmp_path: Path, make: object, problem: str
 ) -> None:
-    _backup(tmp_path)
-    target = tmp_path / "settings.db"
-    make(target)  # type: ignore[operator]
-    before = target.read_bytes()
-    said = run(["referrals", "restore", "--from", "latest.db", "--db", "settings.db"], tmp_path)
-    assert said.returncode == 1, said.stdout
-    assert said.stderr.startswith(f"error: --db settings.db: {problem}"), said.stderr
-    assert said.stderr.endswith(
+    before = _refused(
+        tmp_path,
+        make,
+        ["restore", "--from", "latest.db", "--db", "settings.db"],
+        (1, f"error: --db settings.db: {problem}"),
         " - the wrong path (check --db), or a damaged log: to put the backup in its place all the same (the"
         " file is kept beside it as settings.db.replaced-<time>), give --replace-damaged; nothing was"
-        " changed\n"
-    ), said.stderr
-    assert target.read_bytes() == before
-    assert not list(tmp_path.glob("settings.db.*"))  # nothing moved aside, no copy left
+        " changed\n",
+    )
     forced = run(
         ["referrals", "restore", "--from", "latest.db", "--db", "settings.db", "--replace-damaged"], tmp_path
     )
@@ -76,20 +86,14 @@ def test_a_referral_log_and_an_empty_file_are_replaced_as_before(tmp_path: Path)
 def test_a_backup_replaces_only_an_earlier_backup(tmp_path: Path, make: object) -> None:
     """`backup --out FILE` replaced whatever FILE was (and kept nothing): a mistyped --out naming
     notes, or another program's database, was lost. An earlier backup is replaced as before."""
-    _backup(tmp_path)
-    target = tmp_path / "notes.db"
-    make(target)  # type: ignore[operator]
-    before = target.read_bytes()
-    said = run(["referrals", "backup", "--db", "clinic.db", "--out", "notes.db"], tmp_path)
-    assert said.returncode == 2, said.stdout
-    assert said.stderr.startswith("error: --out notes.db is there and is no backup of a referral log ("), (
-        said.stderr
-    )
-    assert said.stderr.endswith(
+    _refused(
+        tmp_path,
+        make,
+        ["backup", "--db", "clinic.db", "--out", "settings.db"],
+        (2, "error: --out settings.db is there and is no backup of a referral log ("),
         "); a backup replaces only an earlier backup - give another file, or move that one away first;"
-        " nothing was written\n"
-    ), said.stderr
-    assert target.read_bytes() == before and not list(tmp_path.glob("notes.db.*"))
+        " nothing was written\n",
+    )
     again = run(["referrals", "backup", "--db", "clinic.db", "--out", "latest.db"], tmp_path)
     assert again.returncode == 0 and again.stdout.startswith("latest.db: backup of 0 referrals, "), (
         again.stderr
