@@ -35,6 +35,7 @@ from triage.service.api import request_id
 from triage.service.api.cors import ApiCors
 from triage.service.api.deps import said_to_caller
 from triage.service.api.errors import fields_in, retry_after
+from triage.service.api.redirects import PathRedirects
 from triage.service.api.request_id import RequestIds
 from triage.service.auth import (
     SESSION_COOKIE,
@@ -363,6 +364,7 @@ def create_app(
     api.include(app)
     app.include_router(pages.router)
     app.add_middleware(HeadAsGet)  # HEAD is routed as GET everywhere (RFC 9110 9.3.2)
+    app.add_middleware(PathRedirects)  # a trailing slash's 307 names the path, not an absolute URL
     app.add_middleware(RequestIds)  # outermost: every answer, a host refused too, names its request
     runtime.metrics.learn_routes(app.routes)
     return app

@@ -1,0 +1,30 @@
+"""A known path with a ``/`` at its end is redirected (307, method and body kept) to the path
+without it - docs/service.md says ``Location`` is that path, but Starlette wrote the absolute URL
+it rebuilt from the request (``http://127.0.0.1:8000/api/v1/queue``): behind a reverse proxy that
+ends HTTPS and is not named in ``service.trusted_proxies``, that is ``http://`` - a client following
+it left HTTPS, and HTTP libraries drop the ``Authorization`` header on such a redirect (a 401).
+Now ``Location`` is the path and query alone (RFC 9110 10.2.2: a relative reference), resolved by
+the client against the address it used. Real uvicorn on a real SQLite file."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.service.served import Served, served
+from triage.service.auth import Role
+
+__all__ = ["served"]
+
+
+def test_a_trailing_slash_is_redirected_to_the_path_alone(served: Served) -> None:
+    client, nurse = served.sync.client, served.headers(Role.nurse)
+    for path, target in (
+        ("/api/v1/queue/", "/api/v1/queue"),
+        ("/api/v1/patients/?limit=2", "/api/v1/patients?limit=2"),
+    ):
+        moved = client.get(path, headers=nurse | {"X-Forwarded-Proto": "https"})
+        assert moved.status_code == 307, moved.text
+        assert moved.headers["Location"] == target, moved.headers
+    made = client.post("/api/v1/patients/", json={"mrn": "SLASH-1"}, headers=nurse, follow_redirects=True)
+    assert made.status_code == 201 and made.json()["mrn"] == "SLASH-1", made.text
+    assert isinstance(made.history[0], httpx.Response) and made.history[0].status_code == 307
