@@ -80,7 +80,7 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
     ),
     ("models", "train"): (
         "triage models train cvd10 --check   # exit 1 unless the bytes shipped",
-        "triage models train ckd --version 1.0.0 --check   # a retired version's own recipe",
+        "triage models train ckd --version 1.0.0 --check   # a retired version",
         "triage models train diabetes --out /tmp/models",
     ),
     ("devices", "listen"): (
