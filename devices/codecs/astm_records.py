@@ -54,7 +54,7 @@ def delimiters_from_header(
         )
     fd = header[1]
     end = header.find(fd, 2)
-    spec = header[2:end] if end >= 0 else header[2:5]
+    spec = header[2:end] if end >= 0 else header[2:]  # no field after it: the rest is the delimiter field
     if len(spec) == 4 and spec[0] == spec[1]:
         if profile is None or not profile.tolerance.doubled_backslash_header:
             raise CodecError(
