@@ -413,8 +413,8 @@ def _check(
 def not_a_log(path: Path) -> str | None:
     """Why the file at ``path`` is not a referral log (or a backup of one) that SQLite can read -
     not a database, or one with no audit trail (another program's); ``None`` if it is one, or is
-    empty (it holds nothing to keep)."""
-    if path.is_file() and path.stat().st_size == 0:
+    empty (it holds nothing to keep), or no file (a folder: said as such where it is opened)."""
+    if not path.is_file() or path.stat().st_size == 0:
         return None
     try:
         found = _read_only(path)

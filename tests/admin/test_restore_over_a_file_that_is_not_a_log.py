@@ -80,6 +80,12 @@ def test_a_referral_log_and_an_empty_file_are_replaced_as_before(tmp_path: Path)
     for target in ("clinic.db", "empty.db"):
         said = run(["referrals", "restore", "--from", "latest.db", "--db", target], tmp_path)
         assert said.returncode == 0, said.stderr
+    (tmp_path / "logs").mkdir()  # a folder is said a folder, as before
+    said = run(["referrals", "restore", "--from", "latest.db", "--db", "logs"], tmp_path)
+    assert (said.returncode, said.stderr) == (
+        2,
+        "error: referral log: logs is a folder; give the log file, e.g. logs/clinic.db (--db, database.path)\n",
+    ), said.stderr
 
 
 @pytest.mark.parametrize("make", [lambda p: p.write_text("my notes\n", encoding="utf-8"), _another_program_s])
