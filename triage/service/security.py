@@ -210,20 +210,41 @@ _STATIC_HEADERS = [
 ]
 
 
-class SecurityHeaders:
-    """ASGI middleware: the headers above on every HTTP response; pages are never cached.
+#: How a middleware edits an answer's start (its status and headers): the message in, the message out.
+StartEdit = Callable[[Message], Message]
 
-    A plain ASGI wrapper (not ``BaseHTTPMiddleware``): it only edits the response-start message,
-    so it adds no task or stream per request. A header the route set itself is kept.
-    """
+
+class AnswerStartEditor:
+    """A plain ASGI middleware (not ``BaseHTTPMiddleware``: no task or stream per request) that
+    edits the start of every HTTP answer - its status and headers -, as :meth:`editor` says for the
+    request; other scopes pass through. :meth:`run` calls the app (a subclass may wrap it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    def editor(self, scope: Scope) -> StartEdit:
+        raise NotImplementedError
+
+    async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        edit = self.editor(scope)
+
+        async def edited(message: Message) -> None:
+            await send(edit(message) if message["type"] == "http.response.start" else message)
+
+        await self.run(scope, receive, edited)
+
+
+class SecurityHeaders(AnswerStartEditor):
+    """ASGI middleware: the headers above on every HTTP response; pages are never cached. A header
+    the route set itself is kept."""
+
+    def editor(self, scope: Scope) -> StartEdit:
         path: str = scope["path"]
         extra = [
             *_STATIC_HEADERS,
@@ -232,12 +253,10 @@ class SecurityHeaders:
         if not path.startswith("/static/"):
             extra.append((b"cache-control", b"no-store"))
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(item for item in extra if item[0] not in present)
-                message = {**message, "headers": headers}
-            await send(message)
+        def with_headers(message: Message) -> Message:
+            headers = list(message.get("headers", ()))
+            present = {name.lower() for name, _ in headers}
+            headers.extend(item for item in extra if item[0] not in present)
+            return {**message, "headers": headers}
 
-        await self.app(scope, receive, send_with_headers)
+        return with_headers

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
+
+from triage.service.security import AnswerStartEditor, StartEdit
 
 
 def _path_only(location: bytes, host: bytes | None) -> bytes:
@@ -20,25 +22,19 @@ def _path_only(location: bytes, host: bytes | None) -> bytes:
     return (parts.path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
 
 
-class PathRedirects:
+class PathRedirects(AnswerStartEditor):
     """ASGI middleware: a 307 or 308 to this host says the path alone in ``Location``."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def editor(self, scope: Scope) -> StartEdit:
         host = next((value for name, value in scope["headers"] if name == b"host"), None)
 
-        async def relative(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] in (307, 308):
-                headers = [
-                    (name, _path_only(value, host) if name == b"location" else value)
-                    for name, value in message.get("headers", ())
-                ]
-                message = {**message, "headers": headers}
-            await send(message)
+        def relative(message: Message) -> Message:
+            if message["status"] not in (307, 308):
+                return message
+            headers = [
+                (name, _path_only(value, host) if name == b"location" else value)
+                for name, value in message.get("headers", ())
+            ]
+            return {**message, "headers": headers}
 
-        await self.app(scope, receive, relative)
+        return relative

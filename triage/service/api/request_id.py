@@ -12,7 +12,9 @@ import re
 import secrets
 from contextvars import ContextVar
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from triage.service.security import AnswerStartEditor, StartEdit
 
 log = logging.getLogger("triage.service")
 HEADER = "X-Request-ID"
@@ -25,36 +27,27 @@ def current() -> str | None:
     return _CURRENT.get()
 
 
-class RequestIds:
+class RequestIds(AnswerStartEditor):
     """ASGI middleware, outermost: the request's id - its ``X-Request-ID`` when usable, else a new
     one - for the log lines written while it is answered (:func:`current`), and on its answer."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def editor(self, scope: Scope) -> StartEdit:
         given = [value for name, value in scope["headers"] if name == b"x-request-id"]
         kept = given[0] if len(given) == 1 and _KEPT.fullmatch(given[0]) else None
         request_id = kept.decode("ascii") if kept is not None else secrets.token_hex(8)
         _CURRENT.set(request_id)  # (kept for the task: the server's own lines about it, a traceback)
         header = (b"x-request-id", request_id.encode("ascii"))
+        return lambda message: {**message, "headers": [*message.get("headers", ()), header]}
 
-        async def with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", ()), header]}
-            await send(message)
-
+    async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await self.app(scope, receive, with_id)
+            await self.app(scope, receive, send)
         except Exception as exc:
             # the line that names the request before the server's traceback, on any path (the
             # kind only: the exception's text may hold a patient's data - the traceback has it)
             log.error(
                 "request %s: %s %s failed: %s (traceback below)",
-                request_id,
+                current(),
                 scope["method"],
                 scope["path"],
                 type(exc).__name__,
