@@ -13,7 +13,7 @@ from devices.profile import DeviceProfile, MappingEntry
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, FixSays, Quarantine, ResultStatus
 from devices.tolerance import ToleranceCounter
 from devices.unit_case import ambiguous_capitals, listed_as
-from referral.device_results import spelled as spelled  # moved there: the inbox compares units with it
+from referral.device_results import same_unit  # the inbox compares units with it too
 from referral.errors import json_text
 
 _DECIMAL_COMMA = re.compile(r"^([<>]=?)?\s*[-+]?\d+,\d+$")
@@ -106,7 +106,8 @@ def _accept_unit(
     the table, the key and its whole new value, to be set only once the site confirms what the
     unit is - ``if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = [..., "1"]``.
     A listed spelling is relabelled as the mapping's ``unit``, so that is proposed only for the same
-    unit written differently (:func:`spelled`: "mg/dl" for "mg/dL", "mmHg" for "mm[Hg]"), a code that
+    unit written differently (``referral.device_results.same_unit``: "mg / dl" for "mg/dL", "mmHg" for
+    "mm[Hg]"; not "Mg/dL", a megagram case-sensitively, nor "MU/L" for "mU/L"), a code that
     is no unit written out (digits: "1", a unit-system code) or a value sent without a unit; any
     other unit ("mg/mmol", "mg/dL", "%") is never proposed as another unit whose values differ (mg/g,
     mmol/L, mmol/mol): it is listed to go to triage as sent, which converts it or refuses it.
@@ -139,9 +140,7 @@ def _accept_unit(
             f"{said}: once the site confirms that it is {spelt} on this device, set {setting} in the profile",
             says("relabel", spelt),
         )
-    same = next(
-        (u for u in (entry.unit, *entry.device_units) if u and spelled(u) == spelled(device_unit)), None
-    )
+    same = next((u for u in (entry.unit, *entry.device_units) if u and same_unit(u, device_unit)), None)
     if same is not None:  # one unit written another way: its values are in the mapping's unit
         unit = entry.unit or same
         return (

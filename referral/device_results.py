@@ -9,6 +9,7 @@ Plain values (the import-linter pure-core contract in ``pyproject.toml``): the i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,22 +101,67 @@ def unit_contradicted(
     """Whether an HL7 ``U`` without a value (status change to final) names a unit that is not the
     stored value's: a unit sent (``said_device_unit``) that is neither the one the value was sent
     in nor, mapped by the profile (``said_unit``), the value's unit - a listed spelling of the same
-    unit ("1" for "%") confirms it, and so does the same unit written differently (:func:`spelled`:
-    "mg/dl" for "mg/dL", "mmHg" for "mm[Hg]"). Then the U does not confirm the value: it is kept
-    as sent, held (``referral.inbox``), never relabelled. ``triage devices replay`` applies the
-    same rule."""
+    unit ("1" for "%") confirms it, and so does the same unit written differently
+    (:func:`same_unit`: "mg/dl" for "mg/dL", "mmHg" for "mm[Hg]", "MG/DL" for "mg/dL"; not "MU/L"
+    for "mU/L", which may be mega-units). Then the U does not confirm the value: it is kept as sent,
+    held (``referral.inbox``), never relabelled. ``triage devices replay`` applies the same rule."""
     if not said_device_unit:
         return False
-    said = spelled(said_device_unit)
-    return said != spelled(had_device_unit or "") and spelled(said_unit or "") != spelled(had_unit or "")
+    return not same_unit(said_device_unit, had_device_unit or "") and not same_unit(
+        said_unit or "", had_unit or ""
+    )
 
 
-def spelled(unit: str) -> str:
-    """``unit`` as spelled, its case, spaces, UCUM's brackets and micro sign aside (``mm[Hg]``,
-    ``mmHg`` and ``mm Hg`` -> ``mmhg``; ``µmol/L`` -> ``umol/l``; ``10^9/L`` -> ``10*9/l``): two
-    units spelled alike are one unit written differently. Units whose values differ (mg/dL and
-    mmol/L, % and mmol/mol) never are."""
-    text = unit.strip().casefold().replace("μ", "u")  # casefold makes the micro sign a Greek mu
+#: A litre alone or after a prefix letter ("l", "dl", "ul", "ml"), as an atom of its own.
+_LITRE = re.compile(r"(?<![A-Za-z\[])([a-zA-Z]?)l(?![A-Za-z\]])")
+#: An atom of a unit: letters, with a bracketed symbol ("[IU]", "[HG]").
+_ATOM = re.compile(r"[A-Za-z]*(?:\[[^\]]*\])?[A-Za-z]*")
+#: Atoms whose capitals read as another unit of the same kind case-sensitively (milli/pico in the
+#: case-insensitive form, mega/peta in the case-sensitive one, of litres and units; "[IU]" also
+#: with its brackets set aside).
+_TWO_READINGS = re.compile(r"[MP](?:L|U|\[IU\]|IU)")
+
+
+def litre_as_l(unit: str) -> str:
+    """``unit`` with the litre written ``L`` ("mmol/l" -> "mmol/L"): UCUM's case-sensitive form has both."""
+    return _LITRE.sub(lambda m: f"{m.group(1)}L", unit)
+
+
+def capitals(unit: str) -> bool:
+    """Whether ``unit`` is written all in capitals (UCUM's case-insensitive form), a letter at least."""
+    return any(c.isalpha() for c in unit) and not any(c.islower() for c in unit)
+
+
+def two_readings(unit: str) -> str | None:
+    """The atom of ``unit`` (capitals) that reads as another unit case-sensitively, if any: an ``M``
+    or ``P`` before ``L``, ``U`` or ``[IU]`` is milli or pico case-insensitively, mega or peta
+    case-sensitively ("MU/L": mU/L or MU/L, a factor of 10^9)."""
+    return next((a for a in _ATOM.findall(unit) if a and _TWO_READINGS.fullmatch(a)), None)
+
+
+def case_alike(unit: str, other: str) -> bool:
+    """Whether ``unit`` and ``other`` are one unit in UCUM's two forms (``devices.unit_case``): the
+    litre written ``l`` or ``L``, or one of them all in capitals (the case-insensitive form) where
+    its capitals read as no other unit case-sensitively (:func:`two_readings`). Any other
+    difference of case ("Mg/dL": a megagram case-sensitively) is another unit."""
+    a, b = litre_as_l(unit), litre_as_l(other)
+    return a == b or any(
+        capitals(x) and two_readings(x) is None and x == y.upper() for x, y in ((a, b), (b, a))
+    )
+
+
+def same_unit(unit: str, other: str) -> bool:
+    """Whether ``unit`` and ``other`` are one unit written differently: its spaces, UCUM's brackets,
+    the micro sign and ``^`` for ``*`` aside (``mm[Hg]``, ``mmHg`` and ``mm Hg``; ``µmol/L`` and
+    ``umol/L``; ``10^9/L`` and ``10*9/L``), and its letter case as UCUM reads it
+    (:func:`case_alike`: "mg/dl" and "MG/DL" are "mg/dL", "MU/L" is not "mU/L"). The one place that
+    decides it, for the inbox's status changes and the mapping's advice alike. Units whose values
+    differ (mg/dL and mmol/L, % and mmol/mol) never are."""
+    return case_alike(_marks_aside(unit), _marks_aside(other))
+
+
+def _marks_aside(unit: str) -> str:
+    text = litre_as_l(unit.strip().replace("\u00b5", "u").replace("\u03bc", "u"))  # micro sign, Greek mu
     for mark, instead in ((" ", ""), ("[", ""), ("]", ""), ("^", "*")):
         text = text.replace(mark, instead)
     return text

@@ -218,7 +218,7 @@ def test_a_status_change_to_final_in_the_same_unit_written_differently_confirms_
     """A U naming the stored value's unit in another spelling ("mmHg" for a systolic pressure sent
     in "mm[Hg]", "mg/dl" for a glucose in "mg/dL") was held as a unit conflict, the result never
     made final: the units were compared letter for letter. The same unit written differently
-    (devices.mapping's spelling rule, now referral.device_results.spelled) confirms it - live over
+    (devices.mapping's spelling rule, now referral.device_results.same_unit) confirms it - live over
     loopback TCP and in replay alike; another unit is still a conflict (the test above)."""
     sbp = [
         _oru("CTL-1", "P", unit="mm[Hg]").replace(b"|SPO2|", b"|SBP|"),
