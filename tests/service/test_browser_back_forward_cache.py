@@ -1,19 +1,21 @@
-"""A form page brought back whole by the browser's Back (its back-forward cache) sends a new form
-with a new key. Safari keeps a page sent with ``Cache-Control: no-store`` in that cache when it came
-over plain HTTP (WebKit refuses only an HTTPS one), as on a clinic's LAN; the page
-comes back as it was left, scripts not run again, with the key its form was sent with (``form_key``,
-``pages/rendering.py``). A nurse who registered a walk-in, pressed Back and filled the same form in
-for the next patient was told "This form was already sent once with different contents: nothing
-was stored" - and Back again, as that page says, brought the same key back, refused again. Now a
-form shown again so, whose answer came, gets a new key when what it sends differs from what was
-sent with its key; sent unchanged it keeps it and is answered what the first one stored, as
-pressing Send twice is (``tests/service/test_browser_form_resent.py``).
+"""A page brought back whole by the browser's Back (its back-forward cache) shows the record as
+it is and sends a new form with a new key. Safari keeps a page sent with ``Cache-Control:
+no-store`` in that cache when it came over plain HTTP (WebKit refuses only an HTTPS one), as on a
+clinic's LAN; the page comes back as it was left, scripts not run again, with the key its form was
+sent with (``form_key``, ``pages/rendering.py``). A nurse who registered a walk-in, pressed Back and
+filled the same form in for the next patient was told "This form was already sent once with
+different contents: nothing was stored" - and Back again, as that page says, brought the same key
+back; a patient's page left for the queue came back without the result stored meanwhile. Now a
+page brought back so with nothing typed in it that is not stored is read again; one with typing
+not stored is kept, and a form on it that had no answer says it may have been recorded and keeps
+its key.
 
 Real parts: Debian's Chromium with its back-forward cache on (Playwright turns it off by default),
-a real uvicorn over a real SQLite file; the queue page reaches the browser without its ``no-store``
-(a Playwright route passing on the service's answer), which is how Safari treats it over HTTP.
-Each Back is checked to be the page the cache kept (the script state it was left with is still
-there), so the tests cannot pass on a page served again. Chinese at 360 px, English at 768 px."""
+a real uvicorn over a real SQLite file; the queue and patient pages reach the browser without their
+``no-store`` (a Playwright route passing on the service's answer), which is how Safari treats them
+over HTTP. Each Back is checked to be a page the cache brought back (kept: the script state it was
+left with is still there; read again: reloaded after that), so the tests cannot pass on a page
+served again by a plain Back. Chinese at 360 px, English at 768 px."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import pytest
 
 from tests.service.conftest import CHROMIUM
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, desk, sign_in
+from tests.service.test_browser_desk import CALM, Desk, desk, sign_in
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
 
@@ -56,14 +58,20 @@ def _kept_whole(route: Any) -> None:
     route.fulfill(response=answer, headers=headers)
 
 
-def _queue(browser: Any, desk: Desk, width: int, language: str) -> Any:
-    desk.app.state.runtime.accounts.set_language(Role.nurse.value, language)
+def _signed_in(browser: Any, desk: Desk, role: Role, width: int, language: str) -> Any:
+    desk.app.state.runtime.accounts.set_language(role.value, language)
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(f"{desk.url}/login")
-    sign_in(page, Role.nurse)
-    page.wait_for_url(re.compile(r".*/queue$"))
-    page.route(re.compile(r".*/queue(/rows)?(\?.*)?$"), _kept_whole)
+    sign_in(page, role)
+    page.wait_for_url(re.compile(r".*/(queue|devices|referrals)$"))
+    page.route(re.compile(r".*/(queue(/rows)?(\?.*)?|encounters/\d+)$"), _kept_whole)
+    return page
+
+
+def _queue(browser: Any, desk: Desk, width: int, language: str) -> Any:
+    page = _signed_in(browser, desk, Role.nurse, width, language)
     page.goto(f"{desk.url}/queue")
+    page.evaluate("window.__kept = true")  # still set on the page the cache brings back
     return page
 
 
@@ -76,13 +84,16 @@ def _walk_in(page: Any, mrn: str, name: str) -> None:
         page.locator("#walk-in button[type=submit]").click()
 
 
-def _back_from_the_cache(page: Any) -> None:
-    """Back to the queue, brought back from the back-forward cache: the script state the page was
-    left with (``window.__kept``) is still there, which a page served again would not have."""
+def _back(page: Any, path: str) -> str:
+    """Back to ``path``: "kept" - the page the cache brought back, its script state still there (a
+    page served again would not have it) - or "read again" - brought back, then reloaded."""
     page.go_back(wait_until="commit")
-    page.wait_for_url(re.compile(r".*/queue$"), wait_until="commit")
+    page.wait_for_url(re.compile(f".*{path}$"), wait_until="commit")
     page.wait_for_function("() => document.readyState === 'complete'")
-    assert page.evaluate("window.__kept === true"), "the page the cache kept, not one served again"
+    if page.evaluate("window.__kept === true"):
+        return "kept"
+    navigation = page.evaluate("performance.getEntriesByType('navigation')[0].type")
+    return "read again" if navigation == "reload" else navigation
 
 
 @pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
@@ -91,26 +102,41 @@ def test_the_walk_in_form_brought_back_by_back_registers_the_next_patient(
 ) -> None:
     said = catalogue(language)
     page = _queue(cached_browser, desk, width, language)
-    page.evaluate("window.__kept = true")  # still set on the page the cache brings back
     first, second = f"BACK-A-{language}", f"BACK-B-{language}"
     _walk_in(page, first, "Synthetic First")
     assert page.inner_text("#done").strip("✓ \n") == said("done.walk_in")
-    _back_from_the_cache(page)
-    assert page.locator("#walk-in input[name=mrn]").input_value() == first, "as it was left"
-
-    _walk_in(page, second, "Synthetic Second")  # the next patient, in the form brought back
+    # nothing typed but what was stored: the queue is read again, its rows and a new form as they are
+    assert _back(page, "/queue") == "read again"
+    assert page.locator("#walk-in input[name=mrn]").input_value() in ("", first)
+    _walk_in(page, second, "Synthetic Second")  # the next patient
     assert re.search(r"/encounters/\d+$", page.url), page.inner_text("main")[:600]
     assert page.inner_text("#done").strip("✓ \n") == said("done.walk_in"), page.inner_text("main")[:600]
     assert desk.count(OPENED, second) == 1 and desk.count(OPENED, first) == 1
     assert_fits(page, f"the second walk-in ({language}, {width} px)")
+    page.close()
 
-    # brought back again and sent unchanged: as pressing Send twice, answered what it stored
-    _back_from_the_cache(page)
+
+@pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
+def test_a_patient_page_brought_back_with_nothing_typed_shows_the_reading_stored_meanwhile(
+    cached_browser: Any, desk: Desk, width: int, language: str
+) -> None:
+    """The nurse leaves the patient's page for the queue; a reading arrives; Back brought the page
+    back as it was - the decision and readings before it - where a page served again shows it."""
+    made = desk.api(
+        Role.nurse, "/assessments", {"patient": {"mrn": f"BACK-READ-{language}"}, "observations": CALM}
+    )
+    encounter = made["encounter_id"]
+    page = _signed_in(cached_browser, desk, Role.nurse, width, language)
+    page.goto(f"{desk.url}/encounters/{encounter}")
+    page.evaluate("window.__kept = true")
+    assert "6.4" not in page.locator("main").inner_text()
     with page.expect_navigation():
-        page.locator("#walk-in button[type=submit]").click()
-    assert page.inner_text("#done").strip("✓ \n") == said("done.walk_in"), page.inner_text("main")[:600]
-    assert desk.count(OPENED, second) == 1, "one visit, not two"
-    assert desk.count("SELECT count(*) FROM encounters") == 2
+        page.locator("header a[href='/queue']").click()
+    reading = {"code": "glucose_random", "value": 6.4, "unit": "mmol/L"}
+    desk.api(Role.nurse, f"/encounters/{encounter}/observations", [reading])
+    assert _back(page, f"/encounters/{encounter}") == "read again", "not the page as it was left"
+    assert "6.4" in page.locator("table.readings").inner_text(), "the reading stored meanwhile"
+    assert_fits(page, f"the patient read again ({language}, {width} px)")
     page.close()
 
 
@@ -142,7 +168,7 @@ def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
         page.locator("#walk-in button[type=submit]").click()  # the browser's error page comes instead
     page.wait_for_url(re.compile(r"^chrome-error:"), wait_until="commit")
     page.unroute("**/walk-ins")
-    _back_from_the_cache(page)
+    assert _back(page, "/queue") == "kept", "what was typed, unanswered, kept"
     # said, as on a page served again (app.js restore): it may have been stored, check first
     note = page.locator("#walk-in form .notice.restored")
     assert note.count() == 1 and note.inner_text() == catalogue("en")("draft.unanswered")

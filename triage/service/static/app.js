@@ -72,6 +72,9 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
 // with its key; sent unchanged it keeps it, and is answered what the first one stored, as pressing
 // Send twice is. Unanswered (the browser's own error page came), it keeps its key whatever it sends,
 // and says it may have been recorded, as the form put back on a page served again does.
+// A page brought back so shows the record as it was when it was left (a patient's decision and
+// readings before the reading just stored): with nothing typed in it that is not stored, it is read
+// again - as a browser without that cache does - and typing in it is never thrown away.
 (function () {
   var texts = document.body.dataset;
   var waiting = [];
@@ -92,6 +95,18 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
     window.crypto.getRandomValues(bytes);
     var text = window.btoa(String.fromCharCode.apply(null, bytes));
     return "page-" + text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function typedIn(form) {  // a field changed from what the page was served with
+    return Array.prototype.some.call(form.elements, function (f) {
+      if (!f.name || f.type === "hidden") { return false; }
+      if (f.tagName === "SELECT") {  // served with none marked selected, its first option is its own
+        var served = 0;
+        Array.prototype.forEach.call(f.options, function (o, i) { if (o.defaultSelected) { served = i; } });
+        return f.options.length > 0 && f.selectedIndex !== served;
+      }
+      if (f.type === "checkbox" || f.type === "radio") { return f.checked !== f.defaultChecked; }
+      return f.value !== f.defaultValue;
+    });
   }
   function buttons(form) { return form.querySelectorAll("button, input[type=submit]"); }
   function release(form) {
@@ -135,6 +150,13 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
     if (!event.persisted) { return; }
     var pending = null;
     try { pending = window.sessionStorage.getItem(PENDING); } catch (e) { /* as before */ }
+    var answered = waiting.filter(function (form) { return sentAs(form) !== pending; });
+    var unsent = Array.prototype.some.call(document.forms, function (form) {
+      return answered.indexOf(form) < 0 && typedIn(form);
+    });
+    // nothing to lose: the record as it is now (a page a form was answered with - a refusal's form
+    // sent back - is not read again: that would send the form again)
+    if (!unsent && !("posted" in document.body.dataset)) { window.location.reload(); return; }
     waiting.forEach(function (form) {
       release(form);
       var note = form.querySelector(".sending");
