@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from sqlite_utils import Database
@@ -65,10 +65,18 @@ class BackupReport:
         }
 
 
-def backup(db: Database, out: Path, like: Path | None = None) -> BackupReport:
+class Steps(Protocol):
+    """What a long backup says it is doing (the CLI on a terminal: ``triage.cli.check_progress``)."""
+
+    def stage(self, what: str) -> None: ...
+    def entries(self, done: int) -> None: ...
+    def table(self, name: str) -> None: ...
+
+
+def backup(db: Database, out: Path, like: Path | None = None, steps: Steps | None = None) -> BackupReport:
     """Copy the open log ``db`` to ``out`` (replacing a file there only once the copy is proven,
     and only an earlier backup: :func:`not_a_log`); ``like``: a file whose owner, group and mode the
-    copy takes (the log, for the copy an upgrade takes beside it)."""
+    copy takes (the log, for the copy an upgrade takes beside it); ``steps``: told each step."""
     _refuse_the_log_s_own_files(db, out)
     problem = None if not out.is_file() else not_a_log(out)
     if problem is not None:  # a mistyped --out naming another file was replaced by the copy, unkept
@@ -78,7 +86,11 @@ def backup(db: Database, out: Path, like: Path | None = None) -> BackupReport:
         )
     said = ("backup", f"no backup was written (nothing is left at {out}) and the referral log is unchanged")
     before_rename = None if like is None else lambda: _same_owner_and_mode(partial_of(out), like)
-    report = _write_copy(db.conn, out, lambda copy: _check(copy, out), before_rename=before_rename, said=said)
+    if steps is not None:
+        steps.stage("copying the log")
+    report = _write_copy(
+        db.conn, out, lambda copy: _check(copy, out, steps=steps), before_rename=before_rename, said=said
+    )
     return BackupReport(out, out.stat().st_size, *report)
 
 
@@ -389,11 +401,13 @@ def _being_written(copy: Path) -> bool:
 
 
 def _check(
-    copy: Database, out: Path, damaged: str | None = None
+    copy: Database, out: Path, damaged: str | None = None, steps: Steps | None = None
 ) -> tuple[int, audit.AuditReport, RowsReport | None]:
     """A copy SQLite finds damaged is refused. A broken audit chain or a table that differs from
     it is reported, not refused: the copy is still the faithful record of what the log holds,
     which is what an inquiry needs."""
+    if steps is not None:
+        steps.stage("checking the copy's integrity")
     try:
         problems = [row[0] for row in copy.conn.execute("PRAGMA integrity_check")]
     except sqlite3.DatabaseError as exc:  # damaged beyond what the check can list
@@ -406,8 +420,8 @@ def _check(
             " restore the latest good backup (docs/referral-log.md, 'Backup and restore')"
         )
     referrals = int(copy.conn.execute("SELECT count(*) FROM referrals").fetchone()[0])
-    chain = audit.verify(copy)
-    return referrals, chain, verify_rows(copy) if chain.ok else None
+    chain = audit.verify(copy, None if steps is None else steps.entries)
+    return referrals, chain, verify_rows(copy, None if steps is None else steps.table) if chain.ok else None
 
 
 def not_a_log(path: Path) -> str | None:

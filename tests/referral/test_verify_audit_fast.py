@@ -250,3 +250,17 @@ def test_not_on_a_terminal_it_prints_what_it_printed(
     code, out, err = run(capsys, "verify-audit", "--db", str(path))
     assert (code, err) == (0, "")
     assert out.startswith("audit chain intact: ") and "checking" not in out
+
+
+def test_a_backup_on_a_terminal_says_each_step_and_clears_the_line(db: Database) -> None:
+    """`triage referrals backup` copies and checks the whole log (44-151 s for a year's): it said
+    nothing until done. On a terminal the same line as verify-audit's, then its result."""
+    path = _log(db)
+    args = ["referrals", "backup", "--db", path.name, "--out", "copy.db"]
+    code, seen = _on_a_terminal(args, path.parent)
+    assert code == 0, seen
+    steps = [b"copying the log", b"checking the copy's integrity", b"checking the audit chain"]
+    steps += [b"checking the tables against the audit trail: referrals"]
+    at = [seen.find(b"\r\x1b[K" + step + b" ...") for step in steps]
+    assert -1 not in at and at == sorted(at), seen
+    assert b" ...\r\x1b[Kcopy.db: backup of 0 referrals, " in seen, seen

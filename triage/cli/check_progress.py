@@ -1,5 +1,6 @@
 """What a long check of the referral log is doing, said on a terminal: `triage referrals
-verify-audit` reads the whole log (a year of a busy clinic: 276,000 audit entries, a gigabyte).
+verify-audit` and `backup` read the whole log (a year of a busy clinic: 276,000 audit entries, a
+gigabyte).
 
 One line on standard error, rewritten as the check goes on and cleared before the result is
 printed, only when standard error is a terminal: a timer's or crontab's run (whose output is
@@ -30,6 +31,10 @@ class CheckProgress:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.done()
+
+    def stage(self, what: str) -> None:
+        """A step of a backup: ``what`` it is doing (copying the log, checking the copy's integrity)."""
+        self._say(what)
 
     def entries(self, done: int) -> None:
         """The audit chain: ``done`` entries checked so far."""

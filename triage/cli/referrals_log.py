@@ -365,7 +365,8 @@ def backup_command(
         raise UserInputError(f"--out {out} is the referral log itself; give another file")
     try:
         # the log's owner, group and mode: `sudo triage referrals backup` wrote root's 0644 copy of a 0600 log
-        report = backup.backup(database, out, like=_path(ctx, db)[0])
+        with CheckProgress() as progress:  # on a terminal: what it is doing (a year's log takes a while)
+            report = backup.backup(database, out, like=_path(ctx, db)[0], steps=progress)
     except OSError as exc:  # nothing is left under the name: the copy is written as <name>.partial
         raise UserInputError(f"--out {out}: cannot write the backup ({os_reason(exc)})") from None
     if as_json:
