@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from referral.device_results import capitals, case_alike, litre_as_l, two_readings
+from referral.device_results import capitals, case_alike, litre_as_l, readings, two_readings
 from referral.errors import json_text
 
 #: Where each protocol's codec takes a result's unit from, to name the field in a held reason.
@@ -46,7 +46,7 @@ def ambiguous_capitals(device_unit: str, listed: Iterable[str], protocol: str) -
     if atom is None or not spelt:
         return None
     field = UNIT_FIELD.get(protocol, "its unit")
-    small, large = ("milli", "mega") if atom[0] == "M" else ("pico", "peta")
+    small, large = readings(atom)
     return (
         f"{json_text(device_unit)} in {field} is {json_text(spelt[0])} in UCUM's case-insensitive form"
         f" ({atom[0]} = {small}) but another unit case-sensitively ({atom[0]} = {large}), so it is not"

@@ -139,6 +139,11 @@ def two_readings(unit: str) -> str | None:
     return next((a for a in _ATOM.findall(unit) if a and _TWO_READINGS.fullmatch(a)), None)
 
 
+def readings(atom: str) -> tuple[str, str]:
+    """The prefix an atom of :func:`two_readings` has case-insensitively and case-sensitively."""
+    return ("milli", "mega") if atom[0] == "M" else ("pico", "peta")
+
+
 def case_alike(unit: str, other: str) -> bool:
     """Whether ``unit`` and ``other`` are one unit in UCUM's two forms (``devices.unit_case``): the
     litre written ``l`` or ``L``, or one of them all in capitals (the case-insensitive form) where

@@ -19,15 +19,17 @@ glucose, cholesterol, triglycerides and creatinine. Factors (molar masses / defi
 - body height: 1 [in_i] (international inch) = 2.54 cm exactly.
 
 Common non-UCUM spellings that devices send (``mmHg``, ``°C``, ``mg/dl``, ``bpm``...) are
-normalised by :func:`normalize_unit` before lookup; anything else is a :class:`UnitError` that
+normalised by :func:`normalize_unit` before lookup (case aside, so no alias may read as milli or mega,
+pico or peta, in capitals: :func:`check_aliases`); anything else is a :class:`UnitError` that
 names the code, the unit and the units accepted for it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from referral.device_results import readings, two_readings
 from triage.errors import UnitError, json_text
 from triage.vocabulary import Kind, concept
 
@@ -89,6 +91,25 @@ _ALIASES: dict[str, str] = {
     "inch": "[in_i]",
     "[in_i]": "[in_i]",
 }
+
+
+def check_aliases(aliases: Mapping[str, str]) -> None:
+    """Refuse (``ValueError``, at import) an alias whose capitals read as two units: the lookup
+    ignores case, so an alias ``"ml"`` would take ``"ML"`` - milli-litres in UCUM's
+    case-insensitive form, mega-litres case-sensitively - as ``mL``, where a device's unit in such
+    capitals is held naming both readings (``devices.unit_case``; an ``M`` or ``P`` before ``L``,
+    ``U`` or ``[IU]``: ``referral.device_results.two_readings``). No alias can fold milli and mega,
+    or pico and peta, together."""
+    for alias, ucum in aliases.items():
+        if (atom := two_readings(alias.upper())) is not None:
+            small, large = readings(atom)
+            raise ValueError(
+                f"unit alias {json_text(alias)} -> {json_text(ucum)}: its capitals {json_text(alias.upper())}"
+                f" read as {small} or {large} ({atom}), and the lookup ignores case: remove it"
+            )
+
+
+check_aliases(_ALIASES)
 
 
 def normalize_unit(unit: str) -> str:
