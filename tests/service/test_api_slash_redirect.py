@@ -12,6 +12,7 @@ import httpx
 
 from tests.service.served import Served, served
 from triage.service.auth import Role
+from triage.service.metrics import route_templates
 
 __all__ = ["served"]
 
@@ -28,3 +29,10 @@ def test_a_trailing_slash_is_redirected_to_the_path_alone(served: Served) -> Non
     made = client.post("/api/v1/patients/", json={"mrn": "SLASH-1"}, headers=nurse, follow_redirects=True)
     assert made.status_code == 201 and made.json()["mrn"] == "SLASH-1", made.text
     assert isinstance(made.history[0], httpx.Response) and made.history[0].status_code == 307
+
+
+def test_no_route_but_the_start_page_ends_with_a_slash(served: Served) -> None:
+    """``PathRedirects`` looks only at paths ending with ``/``: Starlette redirects the other way
+    (to a path with the slash) only for a route that ends with one."""
+    ending = [path for _, path in route_templates(served.app.routes) if path.endswith("/")]
+    assert ending == ["/"], ending

@@ -222,7 +222,8 @@ class AnswerStartEditor:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    def editor(self, scope: Scope) -> StartEdit:
+    def editor(self, scope: Scope) -> StartEdit | None:
+        """How to edit this request's answer (``None``: leave it, and its messages, untouched)."""
         raise NotImplementedError
 
     async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -233,6 +234,9 @@ class AnswerStartEditor:
             await self.app(scope, receive, send)
             return
         edit = self.editor(scope)
+        if edit is None:
+            await self.run(scope, receive, send)
+            return
 
         async def edited(message: Message) -> None:
             await send(edit(message) if message["type"] == "http.response.start" else message)

@@ -25,7 +25,10 @@ def _path_only(location: bytes, host: bytes | None) -> bytes:
 class PathRedirects(AnswerStartEditor):
     """ASGI middleware: a 307 or 308 to this host says the path alone in ``Location``."""
 
-    def editor(self, scope: Scope) -> StartEdit:
+    def editor(self, scope: Scope) -> StartEdit | None:
+        path: str = scope["path"]
+        if len(path) < 2 or not path.endswith("/"):  # (no route ends so: only such a path is redirected)
+            return None
         host = next((value for name, value in scope["headers"] if name == b"host"), None)
 
         def relative(message: Message) -> Message:
