@@ -173,16 +173,28 @@ def _mark_ready(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
+#: What pyserial reports for a description or hardware id it does not know (``ListPortInfo``).
+_NOT_KNOWN = "n/a"
+
+
 @dataclass(frozen=True)
 class SerialPortInfo:
+    """A port as ``triage devices ports`` lists it: None for what is not known (no by-id name, a
+    description or hardware id pyserial reports as "n/a"), never a placeholder string."""
+
     device: str
-    description: str
-    hwid: str
+    description: str | None
+    hwid: str | None
     by_id: str | None
 
 
+def _known(text: str | None) -> str | None:
+    return None if not text or text == _NOT_KNOWN else text
+
+
 def list_serial_ports() -> list[SerialPortInfo]:
-    """Serial ports the OS reports, with their stable ``/dev/serial/by-id`` name when there is one."""
+    """Serial ports the OS reports, with their stable ``/dev/serial/by-id`` name when there is one
+    (None for what is not known: :class:`SerialPortInfo`)."""
     by_id: dict[str, str] = {}
     try:
         folder = "/dev/serial/by-id"
@@ -195,8 +207,8 @@ def list_serial_ports() -> list[SerialPortInfo]:
         ports.append(
             SerialPortInfo(
                 device=info.device,
-                description=info.description or "",
-                hwid=info.hwid or "",
+                description=_known(info.description),
+                hwid=_known(info.hwid),
                 by_id=by_id.get(info.device),
             )
         )
