@@ -15,6 +15,8 @@ from pathlib import Path
 from referral.migrations import MIGRATIONS
 from tests.cli.test_demo_names_a_command_that_runs import _clone
 from tests.referral.conftest import log_before
+from tests.referral.test_audit_rows_upgrade import _log_0017
+from tests.referral.test_upgrade_backup_followups import BREAK_THE_CHAIN
 
 
 def test_an_error_from_the_log_names_the_triage_that_ran(tmp_path: Path) -> None:
@@ -71,3 +73,24 @@ def test_the_service_says_what_to_do_with_a_file_that_is_not_a_log(tmp_path: Pat
         " (check database.path in the settings), or a damaged log: keep it as it is, and with the service"
         " stopped restore the latest backup (`.venv/bin/triage referrals restore --from FILE --db clinic.db --replace-damaged`)"
     ) in said, said
+
+
+def test_migrate_s_warning_names_the_triage_that_ran(tmp_path: Path) -> None:
+    """A log whose chain is broken is backed up and upgraded with a warning ending 'run `triage
+    referrals verify-audit` and keep both for an inquiry': written where no command is known."""
+    bare = _clone(tmp_path)
+    clone = tmp_path / "clone"
+    log = _log_0017(clone, *BREAK_THE_CHAIN)
+    said = subprocess.run(
+        [".venv/bin/triage", "referrals", "migrate", "--db", log.name],
+        cwd=clone,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert said.returncode == 0, said.stderr
+    assert "; warning: its audit chain is broken at entry 2 (" in said.stdout, said.stdout
+    assert " - run `.venv/bin/triage referrals verify-audit` and keep both for an inquiry" in said.stdout, (
+        said.stdout
+    )

@@ -33,6 +33,7 @@ from triage.cli.referrals_open import (
     read_log,
 )
 from triage.cli.referrals_open import open_log as open_log  # re-exported: callers import it from here
+from triage.command_name import runnable
 from triage.errors import os_reason
 
 if TYPE_CHECKING:
@@ -108,8 +109,11 @@ def migrate(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
             if kept
             else ""
         )
+        # the warning's `triage referrals verify-audit` (the log's words) names the triage that runs
         echo(
-            f"{path}: applied {counted(len(applied_now), 'migrations')}: {', '.join(applied_now)}{backed_up}"
+            runnable(
+                f"{path}: applied {counted(len(applied_now), 'migrations')}: {', '.join(applied_now)}{backed_up}"
+            )
         )
     else:
         echo(f"{path}: schema up to date ({len(MIGRATIONS._migrations)} migrations)")
