@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from devices.codecs.astm_records import decode_message, delimiters_from_header, encode_record, split_messages
+from devices.codecs.astm_records import (
+    decode_message,
+    delimiters_from_header,
+    encode_record,
+    parse_message,
+    split_messages,
+    split_record_bytes,
+)
 from devices.errors import CodecError
 from devices.results import QUESTIONABLE
 from devices.tolerance import ToleranceCounter
@@ -49,6 +56,7 @@ def test_a_delimiter_field_that_is_not_three_distinct_characters_is_refused(head
         (b"R|1|^^^X|5\xff|u", 27, "R.4 of R record 1"),
         (b"R|x|^^^X|5\xff|u", 27, "R.4 of R record"),  # a sequence that is no number is not named
         (b"R\xff", 18, "R.1 of R record"),  # no field delimiter in the record
+        (b"R\xff|1", 18, "R.1 of R record 1"),  # two fields: the second is the sequence (line 181)
         (b"\xff|1", 17, None),  # the record type itself: no place
     ],
 )
@@ -176,3 +184,86 @@ def test_a_results_abnormal_flags_are_its_r7_repeats() -> None:
     raw = b"H|\\^&\rP|1\rO|1|S1\rR|1|^^^X|5|u||H\\A||F\rL|1|N\r"  # R.7 H (high) and A (abnormal)
     (result,), _ = decode_message(strict_profile(), raw)
     assert (result.flags, result.status) == (("H", "A"), "final")
+
+
+# ---- the second mutation pass (helper-242, after 96b63a69): what its survivors showed untested
+
+
+def test_an_empty_delimiter_field_is_named_as_empty() -> None:
+    # 'H||' ends the delimiter field at byte 2; reading on to the next '|' named other bytes (line 56)
+    with pytest.raises(CodecError, match=r'^header delimiter field "" must be 3 distinct characters'):
+        delimiters_from_header("H||\\^&")
+
+
+def test_a_record_that_is_no_header_is_shown_by_its_first_20_characters() -> None:
+    with pytest.raises(CodecError) as refused:  # line 49
+        delimiters_from_header("P|1|ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert str(refused.value) == 'message does not start with an H record: "P|1|ABCDEFGHIJKLMNOP"'
+
+
+def test_offsets_count_from_the_messages_first_byte_when_no_base_is_given() -> None:
+    # the default base_offset is 0 (lines 187 and 204): byte 10 is the second H's first byte
+    with pytest.raises(CodecError, match=r"^byte 10: second H record inside one message$"):
+        parse_message(b"H|\\^&\rP|1\rH|\\^&\rL|1|N\r", strict_profile())
+    with pytest.raises(CodecError, match=r"^byte 9: LF inside ASTM record text"):
+        split_record_bytes(b"H|\\^&\rP|1\nL|1|N\r", strict_profile(), ToleranceCounter())
+
+
+def test_a_first_record_that_is_no_header_is_placed_from_the_messages_offset() -> None:
+    # after a leading CR the first record is byte 1 of a message at byte 100 (line 228)
+    _, (problem,) = decode_message(strict_profile(), b"\rP|1\rL|1|N\r", base_offset=100)
+    assert problem.detail == 'byte 101: message does not start with an H record: "P|1"'
+
+
+def test_a_header_field_is_unescaped_but_its_delimiter_field_is_kept_as_sent() -> None:
+    # Record.text unescapes every field but H.2, the delimiters themselves (lines 135, 230)
+    message = parse_message(b"H|\\^&|M&F&1||Lab&F&1\rP|1|A&S&B\rL|1|N\r", strict_profile())
+    header, patient = message.records[0], message.records[1]
+    assert (header.type, header.text(2), header.text(3), header.text(5)) == ("H", "\\^&", "M|1", "Lab|1")
+    assert patient.text(3) == "A^B"
+
+
+@pytest.mark.parametrize(
+    ("processing", "qc", "flags"), [(b"T^1", True, ("training_message",)), (b"Q^1", True, ())]
+)
+def test_the_processing_id_is_the_first_component_of_h12(
+    processing: bytes, qc: bool, flags: tuple[str, ...]
+) -> None:
+    raw = b"H|\\^&||||||||||" + processing + b"\rP|1\rO|1|S1\rR|1|^^^X|5|u\rL|1|N\r"  # lines 286-287
+    results, _ = decode_message(strict_profile(), raw)
+    assert [(r.qc, r.flags) for r in results] == [(qc, flags)]
+
+
+def test_a_result_before_any_patient_or_order_is_no_qc_result() -> None:
+    # no P record resets the order's QC flag before it: it starts false (line 296)
+    results, _ = decode_message(strict_profile(), b"H|\\^&\rR|1|^^^X|5|u\rL|1|N\r")
+    assert [(r.qc, r.vendor_code) for r in results] == [(False, "X")]
+
+
+def test_an_unknown_record_type_is_shown_by_its_first_10_characters() -> None:
+    _, problems = decode_message(strict_profile(), b"H|\\^&\rP|1\rXYZXYZXYZXYZ|1\rL|1|N\r")  # line 317
+    assert problems[0].detail.startswith('record type "XYZXYZXYZX" is not one of')
+
+
+@pytest.mark.parametrize(("sequence", "named"), [(b"1", "R 1"), (b"", "R ?")])
+def test_a_result_with_two_values_is_named_by_its_sequence_and_test(sequence: bytes, named: str) -> None:
+    raw = b"H|\\^&\rP|1\rO|1|S1\rR|" + sequence + b"|^^^X|5\\6|u\rL|1|N\r"  # R.4 repeated (lines 352, 354)
+    results, problems = decode_message(strict_profile(), raw)
+    assert results == [] and [p.reason for p in problems] == ["repeated_value"]
+    assert problems[0].detail.startswith(f'{named} test "X": R.4 holds 2 values')
+
+
+def test_a_results_unit_and_range_are_their_first_components_and_its_comment_is_c4() -> None:
+    raw = b"H|\\^&\rP|1\rO|1|S1\rR|1|^^^X|5|u^SI|70-110^N\rC|1|I|Haemolysed^sample|G\rL|1|N\r"
+    (result,), _ = decode_message(strict_profile(), raw)  # lines 374, 376, 385
+    assert (result.device_unit, result.reference_range, result.comments) == (
+        "u",
+        "70-110",
+        ("Haemolysed sample",),
+    )
+
+
+def test_a_comment_record_with_an_empty_c4_adds_no_comment() -> None:
+    raw = b"H|\\^&\rP|1\rO|1|S1\rR|1|^^^X|5|u\rC|1|I||G\rL|1|N\r"  # C.5 G is its type, no text (line 376)
+    (result,), _ = decode_message(strict_profile(), raw)
+    assert result.comments == ()
