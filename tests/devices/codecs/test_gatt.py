@@ -59,14 +59,14 @@ def test_truncated_indication_is_a_clear_error() -> None:
 
 def test_kpa_reading_becomes_mmhg_in_triage_and_specials_are_missing() -> None:
     prof = load_profile("bp-monitor")
-    results, problems = bp_results(prof, build(0x07, sf(160, -1), sf(107, -1), 0x07FF, sf(70)))
+    results, _problems = bp_results(prof, build(0x07, sf(160, -1), sf(107, -1), 0x07FF, sf(70)))
     sys_, _dia, mean, pr = results
     assert (sys_.value, sys_.unit, pr.value) == ("16", "kPa", "70")
     assert NO_VALUE in mean.flags and mean.value == ""
     obs = observation_from_result(sys_)
     assert obs.unit == "mm[Hg]" and obs.value == pytest.approx(120.0, abs=0.01)
-    _, problems = bp_results(prof, b"\x00\x01")
-    assert problems[0].reason == "unparseable_message"
+    with pytest.raises(CodecError, match="needs at least 7 bytes, got 2"):
+        bp_results(prof, b"\x00\x01")  # quarantined by gatt_records, naming the value
 
 
 def test_the_monitors_user_id_is_kept_but_never_taken_for_a_patient_id() -> None:
