@@ -13,7 +13,6 @@ A live gateway over a loopback TCP socket, a real SQLite log (SYNTHETIC patient 
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -23,9 +22,9 @@ from devices.gateway import GatewayResult
 from devices.link_drivers import endpoint_from_profile
 from devices.profile import profile_from_dict
 from devices.transports.link import TcpListenSpec
-from tests.devices.gateway.harness import running_gateway, wait_until
-from tests.devices.gateway.test_conformance_tcp import CLOCK, msa_fields, read_acks
+from tests.devices.gateway.test_conformance_tcp import CLOCK
 from tests.devices.gateway.test_hl7_withdrawal import _oru
+from tests.devices.gateway.test_hl7_withdrawal import _send as send
 
 PROFILE = profile_from_dict(
     {
@@ -43,21 +42,8 @@ PROFILE = profile_from_dict(
 
 def _send(messages: list[bytes], db_path: Path) -> list[GatewayResult]:
     delivered: list[GatewayResult] = []
-
-    async def scenario() -> None:
-        endpoint = endpoint_from_profile(PROFILE, clock=CLOCK, transport=TcpListenSpec(port=0))
-        async with running_gateway([endpoint], db_path, delivered=delivered) as gateway:
-            reader, writer = await asyncio.open_connection(*gateway.listen_address("analyzer"))
-            for n, message in enumerate(messages, 1):
-                writer.write(message)
-                await writer.drain()
-                (ack,) = await read_acks(reader, 1)
-                assert msa_fields(ack)[1] in ("AA", "CA"), ack
-                await wait_until(lambda n=n: gateway.status()[0].messages == n)
-            await wait_until(lambda: len(delivered) >= len(messages))
-            writer.close()
-
-    asyncio.run(scenario())
+    endpoint = endpoint_from_profile(PROFILE, clock=CLOCK, transport=TcpListenSpec(port=0))
+    send(messages, db_path, delivered, len(messages), endpoint)
     return delivered
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from devices.endpoint import DeviceEndpoint
 from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from tests.devices.gateway.harness import running_gateway, wait_until
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, msa_fields, read_acks
@@ -39,13 +40,19 @@ def _oru(control: str, status: str, *, time: str = NOW, value: str = "88", unit:
 
 
 def _send(
-    messages: list[bytes], db_path: Path, delivered: list[GatewayResult], handed_over: int
+    messages: list[bytes],
+    db_path: Path,
+    delivered: list[GatewayResult],
+    handed_over: int,
+    endpoint: DeviceEndpoint | None = None,
 ) -> DeviceStatus:
-    """Send ``messages`` one by one (each acknowledged), until ``handed_over`` results were delivered."""
+    """Send ``messages`` one by one (each acknowledged), until ``handed_over`` results were
+    delivered, to the simulated HL7 monitor's endpoint or ``endpoint``."""
+    device = endpoint or _endpoint("hl7-monitor")
 
     async def scenario() -> DeviceStatus:
-        async with running_gateway([_endpoint("hl7-monitor")], db_path, delivered=delivered) as gateway:
-            reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
+        async with running_gateway([device], db_path, delivered=delivered) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address(device.device_id))
             for n, message in enumerate(messages, 1):
                 writer.write(message)
                 await writer.drain()
