@@ -228,9 +228,14 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     """Parse one HL7 message (MLLP already removed). Raises :class:`Hl7ParseError` with an offset
     and the segment and field at fault."""
     counter = counter or ToleranceCounter()
-    if not raw.startswith(b"MSH") or len(raw) < 8:
+    if not raw.startswith(b"MSH"):
         raise Hl7ParseError(
             f"byte 0: HL7 message must start with MSH, got {json_text(raw[:10].decode('latin-1'))}"
+        )
+    if len(raw) < 4:  # cut off before its field separator; after it, MSH-2's check says what is missing
+        raise Hl7ParseError(
+            f"byte 0: MSH segment {json_text(raw.decode('latin-1'))} is too short: it needs MSH, the field"
+            " separator and the encoding characters, as in MSH|^~\\&"
         )
     if b"\n" in raw:
         if not profile.tolerance.lf_segment_separator:
