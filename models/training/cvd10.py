@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models.card import Threshold
 from models.training import framingham
-from models.training.policy_words import policy_limitation
+from models.training.policy_words import band_action, policy_limitation
 from models.training.recipe import Dataset, Recipe
 
 HIGH = 0.10  # the high band, China-PAR's >= 10%
@@ -37,13 +37,21 @@ RECIPE = Recipe(
         Threshold(
             band="medium",
             min_probability=0.05,
-            action="follow up locally: review risk factors",
+            action=band_action(
+                "cvd10", HIGH, 0.05, "follow up locally: review risk factors", "CVD risk management"
+            ),
             source="China-PAR 10-year ASCVD categories, 中国心血管病风险评估和管理指南 2019 (5-9.9% medium), by analogy",
         ),
         Threshold(
             band="high",
             min_probability=HIGH,
-            action="refer routine for CVD risk management",
+            action=band_action(
+                "cvd10",
+                HIGH,
+                HIGH,
+                "manage risk factors locally (statin, blood pressure, smoking)",
+                "CVD risk management",
+            ),
             source="China-PAR 10-year ASCVD categories, 中国心血管病风险评估和管理指南 2019 (>=10% high), by analogy",
         ),
     ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models.card import Threshold
 from models.training import framingham
-from models.training.policy_words import policy_limitation
+from models.training.policy_words import band_action, policy_limitation
 from models.training.recipe import Dataset, Recipe
 
 HIGH = 0.10  # the high band, China-PAR's >= 10%
@@ -41,13 +41,21 @@ RECIPE = Recipe(
         Threshold(
             band="medium",
             min_probability=0.05,
-            action="follow up locally: blood-pressure control",
+            action=band_action(
+                "stroke10", HIGH, 0.05, "follow up locally: blood-pressure control", "stroke-risk management"
+            ),
             source="China-PAR 10-year ASCVD categories (stroke is part of ASCVD), 2019 guideline, by analogy",
         ),
         Threshold(
             band="high",
             min_probability=HIGH,
-            action="refer routine for stroke-risk management",
+            action=band_action(
+                "stroke10",
+                HIGH,
+                HIGH,
+                "manage risk factors locally (blood pressure, smoking, statin)",
+                "stroke-risk management",
+            ),
             source="China-PAR 10-year ASCVD categories (stroke is part of ASCVD), 2019 guideline, by analogy",
         ),
     ),
