@@ -19,18 +19,18 @@ from tests.referral.test_audit_rows_upgrade import _log_0017
 from tests.referral.test_upgrade_backup_followups import BREAK_THE_CHAIN
 
 
+def _in_the_clone(args: list[str], clone: Path, bare: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``.venv/bin/triage`` with ``args`` in the clone's folder, its PATH finding no triage."""
+    return subprocess.run(
+        [".venv/bin/triage", *args], cwd=clone, env=bare, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_an_error_from_the_log_names_the_triage_that_ran(tmp_path: Path) -> None:
     bare = _clone(tmp_path)
     clone = tmp_path / "clone"
     log_before(clone / "clinic.db", MIGRATIONS._migrations[-1].name).close()
-    listed = subprocess.run(
-        [".venv/bin/triage", "referrals", "list", "--db", "clinic.db"],
-        cwd=clone,
-        env=bare,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    listed = _in_the_clone(["referrals", "list", "--db", "clinic.db"], clone, bare)
     assert listed.returncode == 2, listed.stderr
     assert (
         " - back it up (`.venv/bin/triage referrals backup --db clinic.db --out FILE`) and run"
@@ -81,14 +81,7 @@ def test_migrate_s_warning_names_the_triage_that_ran(tmp_path: Path) -> None:
     bare = _clone(tmp_path)
     clone = tmp_path / "clone"
     log = _log_0017(clone, *BREAK_THE_CHAIN)
-    said = subprocess.run(
-        [".venv/bin/triage", "referrals", "migrate", "--db", log.name],
-        cwd=clone,
-        env=bare,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    said = _in_the_clone(["referrals", "migrate", "--db", log.name], clone, bare)
     assert said.returncode == 0, said.stderr
     assert "; warning: its audit chain is broken at entry 2 (" in said.stdout, said.stdout
     assert " - run `.venv/bin/triage referrals verify-audit` and keep both for an inquiry" in said.stdout, (
