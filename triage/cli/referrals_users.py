@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, get_args
+from typing import Annotated, cast, get_args
 
 import typer
 
 from referral.errors import ClinicError, UserInputError, json_text
 from referral.records import Language, Role
+from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table
 from triage.cli.paths import triage_command
 from triage.cli.referrals_log import DbOption, JsonOption, cli_actor, open_log, read_log
@@ -65,8 +66,14 @@ def add_command(
         ),
     ],
     language: Annotated[
-        str, typer.Option("--language", help=f"Language of its pages: {', '.join(get_args(Language))}.")
-    ] = "en",
+        str | None,
+        typer.Option(
+            "--language",
+            help=f"Language of its pages: {', '.join(get_args(Language))}; default: the settings'"
+            " service.default_language (zh unless set), as POST /api/v1/users without one.",
+            show_default=False,
+        ),
+    ] = None,
     password_stdin: Annotated[
         bool,
         typer.Option(
@@ -87,6 +94,8 @@ def add_command(
 
     if role not in get_args(Role):
         raise UserInputError(f"--role {json_text(role)} is not one of {', '.join(get_args(Role))}")
+    if language is None:  # the clinic's language, as POST /api/v1/users without one (it was en)
+        language = cast(AppContext, ctx.obj).settings.service.default_language
     if language not in get_args(Language):
         raise UserInputError(
             f"--language {json_text(language)} is not one of {', '.join(get_args(Language))}"
