@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from devices.codecs.hl7 import decode_message
+from devices.codecs.hl7 import decode_message, parse_message, unsupported_type
 from devices.results import DeviceResult, Quarantine
 from tests.devices.codecs.wire import strict_profile
 
@@ -67,3 +67,30 @@ def test_a_repeated_value_is_named_by_its_set_id_and_test() -> None:
     results, problems = _decode("PID|1||P1", "OBR|1||S1", "OBX|7|NM|GLU||5.6~5.7|mmol/L|||||F")  # 382, 384
     assert results == [] and [p.reason for p in problems] == ["repeated_value"]
     assert problems[0].detail.startswith('OBX 7 test "GLU": OBX-5 holds 2 values')
+
+
+def test_a_field_is_read_from_its_first_repetition_and_a_value_without_its_empty_components() -> None:
+    (result,), _ = _decode("PID|1||P1~P9", "OBR|1||S1", "OBX|1|NM|GLU||5.6^^|mmol/L|||||F")  # lines 106, 389
+    assert (result.patient_id, result.raw_value) == ("P1", "5.6")
+
+
+def test_a_code_from_obx3s_text_component() -> None:
+    profile = strict_profile(protocol="hl7", hl7={"code_from": "obx3_text"})  # line 362
+    results, problems = decode_message(profile, (MSH + "OBX|1|NM|1^GLU||5.6|mmol/L|||||F\r").encode())
+    assert [r.vendor_code for r in results] == ["GLU"]
+    results, problems = decode_message(profile, (MSH + "OBX|1|NM|GLU||5.6|mmol/L|||||F\r").encode())
+    assert results == [] and [p.reason for p in problems] == ["no_test_code"]
+
+
+def test_an_unsupported_message_type_is_named_by_its_first_two_components() -> None:
+    def named(msh9: str) -> str | None:
+        return unsupported_type(parse_message(MSH.replace("ORU^R01", msh9).encode(), PROFILE))
+
+    # lines 152-155: a result message or an acknowledgement is never unsupported
+    assert (named("ADT^A01^ADT_A01"), named("QRY"), named("ORU^R01"), named("oul^r22"), named("ACK")) == (
+        "ADT^A01",
+        "QRY",
+        None,
+        None,
+        None,
+    )
