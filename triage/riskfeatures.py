@@ -390,7 +390,7 @@ heart disease or stroke (their cards' population), as the 10-year equations are:
 established ASCVD (``known_ascvd``, secondary prevention: ``triage.patient.KNOWN_ASCVD_MEANS``) is
 outside it, and so is a pregnant woman, whose blood pressure and cholesterol are not her own baseline
 (China-PAR and the PCE are not applied in pregnancy either) - whatever the card's flags say (the
-shipped 1.0.0 cards predate these checks)."""
+cvd10 and stroke10 cards name both in population.exclude_if; a card without them is screened the same)."""
 
 
 def population_limits(card: ModelCard) -> Limits | None:

@@ -9,6 +9,8 @@ import pandas as pd
 from models.card import Population
 from models.training.datasets import FRAMINGHAM, file_record, read_framingham
 from models.training.recipe import Dataset, FeatureRecipe, fasting_stand_in, float32_exact
+from triage.patient import KNOWN_ASCVD_MEANS
+from triage.riskfeatures import FIRST_EVENT_EXCLUDED
 from triage.units import CHOLESTEROL_MGDL_PER_MMOLL, GLUCOSE_MGDL_PER_MMOLL
 
 BASELINE_FILTER = "PERIOD == 1 & PREVCHD == 0 & PREVSTRK == 0"
@@ -109,6 +111,8 @@ FEATURES = (
 POPULATION = Population(
     description="Framingham Heart Study teaching cohort, examination 1 (1956-1968, Framingham, "
     "Massachusetts, USA; mostly white), ages 32-70, without prior coronary heart disease or stroke",
+    # the engine leaves these out of a first-event model whatever a card says (riskfeatures); the card names them
+    exclude_if=FIRST_EVENT_EXCLUDED,
     ages=(32.0, 70.0),
 )
 
@@ -122,8 +126,11 @@ COMMON_LIMITATIONS = (
     "(people who died of other causes within 10 years count as non-events).",
     "A second opinion beside the published scores: it never lowers a rule-based referral.",
     "People with coronary heart disease or a stroke before are outside the cohort (left out at examination 1) "
-    "and under not-for, but the engine cannot tell: the patient record has no field for either, so they are "
-    "scored. Their probability is not theirs (secondary prevention applies); disregard it for them.",
+    "and under not-for: the engine does not score a patient recorded with established ASCVD (patient.known_ascvd: "
+    f"{KNOWN_ASCVD_MEANS}; secondary prevention applies) or who is pregnant (patient.pregnant: her blood pressure "
+    "and cholesterol are not her own baseline; China-PAR is not applied in pregnancy either) - population.exclude_if. "
+    "A patient whose history is not recorded is scored: for someone with coronary heart disease or a stroke before, "
+    "the probability is not theirs; disregard it for them.",
     fasting_stand_in("a casual (non-fasting) serum glucose"),
 )
 

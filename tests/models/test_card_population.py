@@ -181,16 +181,35 @@ def test_a_card_says_which_stand_in_the_engine_feeds_for_an_unknown_input(name: 
 
 
 @pytest.mark.parametrize("name", ["cvd10", "stroke10"])
-def test_a_framingham_card_says_the_engine_cannot_leave_out_a_previous_stroke_or_chd(name: str) -> None:
+def test_a_framingham_card_says_whom_the_engine_leaves_out_for_a_first_event_model(name: str) -> None:
     """The cohort left out people with coronary heart disease or stroke (PREVCHD, PREVSTRK) and the
-    cards say 'not for' them, but the patient record has no field for either, so the engine scores
-    them: the card must say so, not imply they are left out as the ages are."""
+    cards say 'not for' them. The card said the engine could not tell ('the patient record has no
+    field for either, so they are scored'); since ``patient.known_ascvd`` the engine does not run
+    cvd10 or stroke10 for established ASCVD, nor in pregnancy (triage.riskfeatures.FIRST_EVENT_MODELS):
+    the card's population flags and a limitation say so, and that an unrecorded history is scored."""
+    from triage.riskfeatures import FIRST_EVENT_EXCLUDED, FIRST_EVENT_MODELS
+
     card = read_card(models.MODELS_DIR / name / "1.0.0", name, "1.0.0")
-    assert not {"chd", "stroke", "cvd", "prior_cvd"} & set(PatientContext.model_fields)
-    assert not card.population.exclude_if
-    assert "the engine cannot tell: the patient record has no field for either, so they are scored" in (
-        _limitations(name)
-    )
+    assert name in FIRST_EVENT_MODELS
+    assert set(FIRST_EVENT_EXCLUDED) <= set(PatientContext.model_fields)
+    assert card.population.exclude_if == FIRST_EVENT_EXCLUDED
+    text = _limitations(name)
+    assert "the patient record has no field for either" not in text
+    assert (
+        "the engine does not score a patient recorded with established ASCVD (patient.known_ascvd:" in text
+        and "or who is pregnant (patient.pregnant:" in text
+        and "A patient whose history is not recorded is scored" in text
+    ), text
+    # the engine leaves them out as the card says (the card's own flags, read afresh)
+    from triage.riskfeatures import not_applicable_reason
+
+    for flag in card.population.exclude_if:
+        patient = PatientContext(age=50, sex="female", **{flag: True})
+        assert not_applicable_reason(card, patient) is not None, flag
+    from triage.riskmodels_cards import read_registry
+
+    review = read_registry(models.MODELS_DIR).models[name].versions["1.0.0"].reviews[-1]
+    assert "its population names the patients the engine does not score" in review.note, review.note
 
 
 def test_evaluate_says_which_held_out_rows_its_figures_leave_out(capsys: pytest.CaptureFixture[str]) -> None:
