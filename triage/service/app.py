@@ -34,7 +34,7 @@ from triage.service.accounts import Accounts
 from triage.service.api import request_id
 from triage.service.api.cors import ApiCors
 from triage.service.api.deps import said_to_caller
-from triage.service.api.errors import fields_in, retry_after
+from triage.service.api.errors import error_body, retry_after
 from triage.service.api.redirects import PathRedirects
 from triage.service.api.request_id import RequestIds
 from triage.service.auth import (
@@ -180,16 +180,6 @@ def page_http_error(request: Request, exc: HTTPException) -> ClinicError | None:
             params={"path": path, "method": request.method},
         )
     return None
-
-
-def error_body(
-    message: str, code: str, status: int, context: dict[str, object] | None = None
-) -> dict[str, object]:
-    """The JSON error: the English message and the stable ``code``; ``context`` (when the error
-    carries values, e.g. the open referral's ``referral_id``) for programs to act on."""
-    body: dict[str, object] = {"ok": False, "error": message, "code": code, "status": status}
-    where = fields_in(message) if status < 500 else []  # (api/errors.py: ErrorOut.fields)
-    return body | ({"context": context} if context else {}) | ({"fields": where} if where else {})
 
 
 def build_runtime(settings: Settings, worker: int = 0, wall: ForwardClock | None = None) -> Runtime:

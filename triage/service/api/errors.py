@@ -1,5 +1,4 @@
-"""The API's one error shape, as the OpenAPI document describes it (``triage.service.app.error_body``
-writes it)."""
+"""The API's one error shape, as the OpenAPI document describes it (:func:`error_body` writes it)."""
 
 from __future__ import annotations
 
@@ -58,6 +57,17 @@ def fields_in(message: str) -> list[str]:
         if colon and all(_WHERE.fullmatch(path) for path in named):
             found += [path for path in named if path not in found]
     return found
+
+
+def error_body(
+    message: str, code: str, status: int, context: dict[str, object] | None = None
+) -> dict[str, object]:
+    """The JSON error: the English message and the stable ``code``; ``context`` (when the error
+    carries values, e.g. the open referral's ``referral_id``) for programs to act on; ``fields``
+    the input locations the message names (:func:`fields_in`)."""
+    body: dict[str, object] = {"ok": False, "error": message, "code": code, "status": status}
+    where = fields_in(message) if status < 500 else []  # (ErrorOut.fields)
+    return body | ({"context": context} if context else {}) | ({"fields": where} if where else {})
 
 
 @contextmanager
