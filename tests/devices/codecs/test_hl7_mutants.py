@@ -94,3 +94,23 @@ def test_an_unsupported_message_type_is_named_by_its_first_two_components() -> N
         None,
         None,
     )
+
+
+def test_a_parse_error_is_placed_in_its_segment_and_field() -> None:
+    """``byte N (OBX-5 of OBX 2): ...``: the segment by name and its sequence among segments of
+    that name, the field counted from the segment's start (MSH from MSH-1, the separator), or the
+    segment alone for a segment end (lines 183-222, untested by the codecs tests)."""
+    utf8 = strict_profile(protocol="hl7", encoding="utf-8")
+    said = "is not valid utf-8 (MSH-18 absent, profile encoding utf-8)"
+    cases = [
+        (MSH + "PID|1||P1\rOBX|1|NM|GLU||5.6|mmol/L\rOBX|2|NM|CREA||9\udcff|umol/L\r", "OBX-5 of OBX 2"),
+        ("MSH|^~\\&|L\udcffb|X|||20261206101500||ORU^R01|M1|P|2.5\rPID|1\r", "MSH-3 of MSH 1"),
+    ]
+    for text, place in cases:
+        raw = text.encode("utf-8", "surrogateescape")
+        _, (problem,) = decode_message(utf8, raw)
+        assert problem.detail == f"byte {raw.index(0xFF)} ({place}): byte 0xFF {said}"
+    raw = (MSH + "PID|1||P1\nOBX|1|NM|GLU||5.6|mmol/L\r").encode()
+    _, (problem,) = decode_message(utf8, raw)
+    at = raw.index(b"\n")
+    assert problem.detail.startswith(f"byte {at} (segment PID 1): LF in HL7 message")
