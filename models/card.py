@@ -144,6 +144,15 @@ class OutsidePopulation(_Strict):
     why: str = Field(description="which population limit puts them outside, e.g. 'age under 19 or over 90'")
 
 
+#: What a calibration slope on held-out predictions that separate the outcomes completely is: no
+#: estimate (the recalibration's likelihood has no maximum). The card's calibration statement and
+#: `triage models list` say it in these words.
+SLOPE_NOT_ESTIMATED = (
+    "not an estimate: every held-out case is predicted above every non-case, so the slope has no finite "
+    "maximum-likelihood value and this is where the fit stopped"
+)
+
+
 class HeldOutMetrics(_Strict):
     n: int = Field(description="held-out rows inside the population the model is scored for")
     events: int
@@ -157,6 +166,12 @@ class HeldOutMetrics(_Strict):
     calibration_bins: tuple[CalibrationBin, ...]
     subgroups: dict[str, SubgroupMetric]
     outside_population: OutsidePopulation | None = None
+
+    @property
+    def slope_note(self) -> str | None:
+        """:data:`SLOPE_NOT_ESTIMATED` when the held-out predictions separate the outcomes completely
+        (AUROC 1), else ``None``: the calibration slope is then where the fit stopped."""
+        return SLOPE_NOT_ESTIMATED if self.auroc == 1 else None
 
     @model_serializer(mode="wrap")
     def _written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -126,11 +126,7 @@ def calibration_statement(held_out: HeldOutMetrics) -> str:
         if intercept > 0
         else "below 0: the predictions are on average higher than the observed rate"
     )
-    if held_out.auroc == 1:  # complete separation: the recalibration's likelihood has no maximum
-        slope_says = (
-            "not an estimate: every held-out case is predicted above every non-case, so the slope has no finite "
-            "maximum-likelihood value and this is where the fit stopped"
-        )
+    slope_says = held_out.slope_note or slope_says  # complete separation: the likelihood has no maximum
     return (
         "Not recalibrated: the probabilities are the logistic regression's own. The held-out calibration slope "
         f"is {slope:.2f} ({slope_says}) and the calibration intercept {intercept:.2f} ({intercept_says}), "

@@ -55,6 +55,8 @@ def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
         "auroc_ci95": list(m.auroc_ci95),
         "brier": m.brier,
         "calibration_slope": m.calibration_slope,
+        # held-out outcomes separated completely (ckd 1.1.0): the slope is where the fit stopped
+        "calibration_slope_note": m.slope_note,
         "calibration_intercept": m.calibration_intercept,
         "thresholds": {t.band: t.min_probability for t in card.thresholds},
         "training_data": card.training.data.package,
@@ -66,6 +68,9 @@ def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
 @app.command("list")
 def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List every model version in the registry with its card summary (held-out metrics, thresholds).
+
+    A calibration slope on held-out outcomes the model separates completely (AUROC 1) is marked "not an
+    estimate" (--json: calibration_slope_note), as its card's calibration statement says.
 
     A version whose card cannot be read, or whose card.json, golden.jsonl or model.onnx is not the
     file its MANIFEST.sha256 records (edited by hand: the service refuses it), is one `error:` line
@@ -105,9 +110,12 @@ def _list_text(root: Path, rows: list[dict[str, Any]]) -> None:
         bands = ", ".join(
             f"{band} >= {p:.0%}" for band, p in sorted(r["thresholds"].items(), key=lambda t: t[1])
         )
+        slope = f"{r['calibration_slope']:.2f}"
+        if r["calibration_slope_note"] is not None:
+            slope += " (not an estimate: held-out outcomes separated completely)"
         write(
             f"{marker} {r['name']:<9} {r['version']:<7} {r['status']:<9} AUROC {r['auroc']:.3f} ({low:.3f}-{high:.3f})  "
-            f"Brier {r['brier']:.4f}  slope {r['calibration_slope']:.2f}  intercept {r['calibration_intercept']:.2f}"
+            f"Brier {r['brier']:.4f}  slope {slope}  intercept {r['calibration_intercept']:.2f}"
         )
         out = r["held_out_outside_population"]
         held_out = (
