@@ -243,7 +243,7 @@ def test_a_file_that_is_not_a_referral_log_is_one_line_not_a_traceback(
         err = capsys.readouterr().err
         assert err.startswith(f"error: {junk}: not a usable referral log (SQLite: file is not a database) - ")
         assert err.endswith(
-            f"restore the latest backup (`triage referrals restore --from FILE --db {junk}`)\n"
+            f"restore the latest backup (`triage referrals restore --from FILE --db {junk} --replace-damaged`)\n"
         )
 
 
