@@ -71,7 +71,7 @@ def test_the_api_answers_a_rebound_name_with_its_error_shape(tmp_path: Path) -> 
         )
         ready = httpx.get(f"{base}/readyz", headers={"Host": "10.0.0.5:8000"})
     assert refused.status_code == 400 and refused.json()["code"] == "host_not_allowed"
-    assert refused.json()["error"].startswith('Host "rebind.example": not a name of this service')
+    assert refused.json()["error"].startswith('header.Host: "rebind.example" is not a name of this service')
     assert login.status_code == 400 and login.headers["content-type"].startswith("text/plain")
     assert ready.status_code == 200, "an IP address names the service"
 

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from triage.errors import json_text
+from triage.service.api import request_id
+from triage.service.api.errors import error_body
 
 if TYPE_CHECKING:
     from triage.settings import Settings
@@ -99,11 +101,14 @@ def with_host_allowed(settings: Settings, host: str | None) -> Settings:
 _NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
 
-def refusal(host_header: str) -> str:
-    """What a refused request is told: the name, why, and the setting that adds it."""
+def refusal(host_header: str, *, api: bool = False) -> str:
+    """What a refused request is told: the name, why, and the setting that adds it. ``api``: said
+    as the API's errors name a header (``header.Host: "x" is not ...``), so the error's ``fields``
+    name it."""
     name = host_name(host_header)
+    said = f"header.Host: {json_text(host_header)} is" if api else f"Host {json_text(host_header)}:"
     return (
-        f"Host {json_text(host_header)}: not a name of this service. Either a page of another web"
+        f"{said} not a name of this service. Either a page of another web"
         " site reached the service under that site's name (DNS rebinding), or the service is"
         " reached by a name it was not told: an administrator adds it to service.allowed_hosts in"
         f' the settings (allowed_hosts = ["{name}"], or TRIAGE_SERVICE__ALLOWED_HOSTS=\'["{name}"]\')'
@@ -114,7 +119,9 @@ def refusal(host_header: str) -> str:
 class HostCheck:
     """ASGI middleware: 400 ``host_not_allowed`` for a request whose ``Host`` names no name of
     this service (:class:`AllowedHosts`), before any route - ``/setup`` and ``/login`` among them -
-    sees it. JSON under ``/api/``, plain text elsewhere (it is no page of this service)."""
+    sees it. JSON under ``/api/`` in the API's error shape (``fields``: ``header.Host``), plain
+    text elsewhere (it is no page of this service); ``X-Request-ID`` (outside it) is on both, and
+    the log's line about a name refused names the request, as a failed request's does."""
 
     def __init__(self, app: ASGIApp, hosts: AllowedHosts) -> None:
         self.app = app
@@ -133,9 +140,15 @@ class HostCheck:
         message = refusal(said)
         if len(self._logged) < LOGGED_AT_MOST and said not in self._logged:
             self._logged.add(said)
-            log.warning("refused a request to %s %s: %s", scope["method"], scope["path"], message)
-        if scope["path"].startswith("/api/"):
-            body = json.dumps({"ok": False, "error": message, "code": CODE, "status": 400}).encode()
+            log.warning(
+                "request %s: refused %s %s: %s",
+                request_id.current(),
+                scope["method"],
+                scope["path"],
+                message,
+            )
+        if scope["path"].startswith("/api/"):  # the API's one error shape: fields ["header.Host"]
+            body = json.dumps(error_body(refusal(said, api=True), CODE, 400)).encode()
             kind = b"application/json"
         else:
             body = (message + "\n").encode()
