@@ -44,10 +44,10 @@ def _pregnancy_bp(ev: Evidence) -> Finding | None:
     follows the weeks (``patient.gestation_weeks``): pre-eclampsia from 20 weeks or with the weeks
     not recorded; before 20 weeks chronic (pre-existing) hypertension, pre-eclampsia being a
     diagnosis from 20 weeks (ACOG Practice Bulletin 222, 2020; ISSHP 2018)."""
-    sbp, dbp = ev.num("sbp"), ev.num("dbp")
     patient = ev.patient
-    if not patient.pregnant:
+    if not patient.pregnant:  # the common path: one check, no reading read
         return None
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
     if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
         weeks = patient.gestation_weeks
         shown = f"{pressures(ev)} mmHg in pregnancy{'' if weeks is None else f' at {weeks} weeks'}"
@@ -77,9 +77,9 @@ def _after_birth(
     hypertension postpartum as in pregnancy, and pre-eclampsia presents up to 6 weeks after birth."""
 
     def check(ev: Evidence) -> Finding | None:
-        sbp, dbp = ev.num("sbp"), ev.num("dbp")
-        if not ev.patient.postpartum:
+        if not ev.patient.postpartum:  # the common path: one check, no reading read
             return None
+        sbp, dbp = ev.num("sbp"), ev.num("dbp")
         if not ((sbp is not None and sbp >= sbp_cut) or (dbp is not None and dbp >= dbp_cut)):
             return None
         return Finding(
