@@ -26,9 +26,24 @@ ALLOWED_HEADERS = (
     "If-Match",
     "Idempotency-Key",
     "X-Request-ID",  # the client's own request id (api/request_id.py)
+    # a compressed body's, so that its 415 (api/media_type.py) reaches the app, not a failed preflight
+    "Content-Encoding",
 )
-#: Response headers beyond the CORS-safelisted ones that an API client reads.
-EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After", "X-Total-Count", "X-Request-ID")
+#: Response headers beyond the CORS-safelisted ones that an API client reads: paging and caching,
+#: the request id, and what an error says to do - a 415's ``Accept`` and ``Accept-Encoding`` (the
+#: body's type and coding taken), a 405's ``Allow``, a 401's ``WWW-Authenticate``.
+EXPOSED_HEADERS = (
+    "ETag",
+    "Link",
+    "Location",
+    "Retry-After",
+    "X-Total-Count",
+    "X-Request-ID",
+    "Accept",
+    "Accept-Encoding",
+    "Allow",
+    "WWW-Authenticate",
+)
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
 #: How long a browser may keep a preflight's answer (seconds).
 MAX_AGE_S = 600
