@@ -31,8 +31,9 @@ DeviceId = Annotated[
     str,
     Path(
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",
-        description="The device id of its profile (`device_id`), e.g. `nonin-oximeter`",
-        examples=["nonin-oximeter"],
+        # (the demo's oximeter, triage.service.demo.OXIMETER_ID: Try it out works on `triage demo`)
+        description="The device id of its profile (`device_id`), e.g. `demo-oximeter`",
+        examples=["demo-oximeter"],
     ),
 ]
 
