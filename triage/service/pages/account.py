@@ -195,12 +195,15 @@ def setup(
     request: Request,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=200)],
-    language: Annotated[str, Form(max_length=2)] = "zh",
+    language: Annotated[str | None, Form(max_length=2)] = None,
 ) -> Response:
     refuse_cross_origin(request)  # (another site's form would make its author the administrator)
     rt = runtime_of(request)
     if rt.accounts.count() > 0:
         return RedirectResponse("/login", status_code=303)
+    # none sent (a script's post; the page's form always sends its choice): the clinic's, as for
+    # POST /api/v1/users and `triage referrals users add` (it was always "zh")
+    language = language or rt.settings.service.default_language
     try:
         account = rt.accounts.create_first_admin(username, password, language)
     except UserInputError as exc:
