@@ -199,9 +199,9 @@ def facility_figure(frame: Frame) -> plt.Figure:
         values = frame.nodes[column].astype(float)
         norm = _skewed_colour_norm(values)
         points = ax.scatter(frame.nodes["lon"], frame.nodes["lat"], c=values, cmap="viridis", s=22, norm=norm)
-        scale = " (log scale)" if norm is not None else ""
+        scale = " (log scale)" if isinstance(norm, LogNorm) else ""
         bar = fig.colorbar(points, ax=ax, label=f"{column}, {title} per unit{scale}")
-        if norm is not None:  # counts as counts (2, 5, 10, 20, ...), not powers of ten
+        if isinstance(norm, LogNorm):  # counts as counts (2, 5, 10, 20, ...), not powers of ten
             bar.ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
             bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
             bar.ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
@@ -222,14 +222,14 @@ def _skewed(values: pd.Series, low: float) -> bool:
     return high > low and (float(values.median()) - low) / (high - low) < 0.1
 
 
-def _skewed_colour_norm(values: pd.Series) -> LogNorm | None:
+def _skewed_colour_norm(values: pd.Series) -> Normalize:
     """A logarithmic colour scale for counts whose median unit sits in the bottom tenth of a
-    linear scale (all above 0): the national HTH (2 to 364, median 30.5) coloured 9 in 10 units
-    the same dark purple, the few hubs alone told apart. None: a linear scale reads well."""
+    linear scale from 0 (all above 0): the national HTH (2 to 364, median 30.5) coloured 9 in 10
+    units the same dark purple. Otherwise linear from 0 (none), as Figure 7's: from the smallest
+    count it coloured the national PCF's least-equipped unit (193 facilities) as none."""
     low, high = float(values.min()), float(values.max())
-    if low <= 0 or not _skewed(values, low):
-        return None
-    return LogNorm(vmin=low, vmax=high)
+    linear = low <= 0 or not _skewed(values, 0.0)
+    return Normalize(vmin=0.0, vmax=max(high, 1.0)) if linear else LogNorm(vmin=low, vmax=high)
 
 
 def centrality_norm(values: pd.Series, n: int) -> Normalize:

@@ -507,3 +507,24 @@ def test_figure7_colours_from_no_tie_and_spreads_a_skewed_frame(study_folder: Pa
             assert type(norm).__name__ == "Normalize" and label == "standardized in-degree"
             assert float(norm(float(values.min()))) > 0.1
         plt.close(fig)
+
+
+def test_figure6_linear_colour_bar_starts_at_no_facility(study_folder: Path) -> None:
+    """Figure 6's linear colour bar ran from the smallest count: the national PCF bar started at
+    193 facilities, so the least-equipped unit took the colour of none (Figure 7 had the same fault).
+    A linear bar now starts at 0; a log-scaled one (the national HTH) still starts at its smallest."""
+    national, zhejiang = load_study(study_folder, list(NODE_TERMS)).frames
+    for frame in (national, zhejiang):
+        fig = figures.facility_figure(frame)
+        for ax, bar, column in zip(fig.axes[:2], fig.axes[2:], ("PCF", "HTH"), strict=True):
+            norm = ax.collections[0].norm
+            values = frame.nodes[column].astype(float)
+            if "(log scale)" in bar.get_ylabel():
+                assert float(values.min()) > 0 and norm.vmin == pytest.approx(float(values.min()))
+                continue
+            assert type(norm).__name__ == "Normalize", (frame.key, column)
+            assert (norm.vmin, norm.vmax) == (0.0, pytest.approx(float(values.max()))), (frame.key, column)
+            assert bar.get_ylim()[0] == 0.0, (frame.key, column)
+            if float(values.min()) > 0:  # the least-equipped unit is not coloured as none
+                assert float(norm(float(values.min()))) > 0.0, (frame.key, column)
+        plt.close(fig)
