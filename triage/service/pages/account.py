@@ -26,7 +26,7 @@ from triage.service.auth import (
 from triage.service.i18n import Catalogue, catalogue
 from triage.service.pages.clock import clock
 from triage.service.pages.forms import FieldError, FormState, done_last, field_error
-from triage.service.pages.rendering import language_for, render, secure_cookie
+from triage.service.pages.rendering import LANGUAGE_COOKIE, language_for, render, secure_cookie
 from triage.service.runtime import Runtime
 from triage.service.security import token_digest
 
@@ -48,15 +48,34 @@ def safe_next(path: str | None) -> str:
 COOKIE_OUTLIVES_S = 12 * 3600
 
 
-def _set_session(request: Request, response: Response, rt: Runtime, sid: str) -> None:
+def _set_session(request: Request, response: Response, rt: Runtime, sid: str, language: str) -> None:
     """The session cookie: HttpOnly, SameSite=Strict, Secure as :func:`secure_cookie` says; kept by
-    the browser :data:`COOKIE_OUTLIVES_S` past the session's own limit."""
+    the browser :data:`COOKIE_OUTLIVES_S` past the session's own limit. With it the user's
+    ``language`` (:func:`_set_language`)."""
     response.set_cookie(
         SESSION_COOKIE,
         sid,
         max_age=rt.settings.service.session_max_age_s + COOKIE_OUTLIVES_S,
         httponly=True,
         samesite="strict",
+        secure=secure_cookie(request),
+        path="/",
+    )
+    _set_language(request, response, rt, language)
+
+
+def _set_language(request: Request, response: Response, rt: Runtime, language: str) -> None:
+    """The user's language in its own cookie (:data:`LANGUAGE_COOKIE`), as long as the session
+    cookie: the login page after the session ended speaks it ("Your session ended ..." is said to
+    the user whose work it was; it said it in the clinic's language). The stale session cookie is no
+    signed-in user and is never looked up for it (its session is gone); this cookie holds the
+    language alone, and logging out drops it (the next person gets the clinic's language)."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=rt.settings.service.session_max_age_s + COOKIE_OUTLIVES_S,
+        httponly=True,
+        samesite="lax",
         secure=secure_cookie(request),
         path="/",
     )
@@ -169,7 +188,7 @@ def login(
         account.username, Role(account.role), account.language, client=client_address(request)
     )
     redirect = RedirectResponse(safe_next(next), status_code=303)
-    _set_session(request, redirect, rt, sid)
+    _set_session(request, redirect, rt, sid, account.language)
     return redirect
 
 
@@ -180,6 +199,7 @@ def logout(request: Request, who: Annotated[Principal, Depends(allow(*ALL_ROLES)
         rt.sessions.log_out(who.session_id, who.username, client_address(request))
     response = RedirectResponse("/login?ended=logout", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(LANGUAGE_COOKIE, path="/")  # the next person: the clinic's language
     return response
 
 
@@ -216,7 +236,7 @@ def setup(
         account.username, Role.admin, account.language, client=client_address(request), via="setup"
     )
     response = RedirectResponse("/", status_code=303)
-    _set_session(request, response, rt, sid)
+    _set_session(request, response, rt, sid, account.language)
     return response
 
 
@@ -232,7 +252,9 @@ def switch_language(
     rt.sessions.set_language(who.session_id, language)
     request.state.principal = None
     current_principal(request)
-    return RedirectResponse(safe_next(back), status_code=303)
+    response = RedirectResponse(safe_next(back), status_code=303)
+    _set_language(request, response, rt, language)
+    return response
 
 
 def _password_page(
@@ -313,5 +335,5 @@ def change_password(
     done = RedirectResponse("/account/password?changed=true", status_code=303)
     sid = rt.sessions.rekey(who.session_id) if who.via == "session" else None
     if sid is not None:  # a new cookie: one copied before the change (the reason for it?) ends
-        _set_session(request, done, rt, sid)
+        _set_session(request, done, rt, sid, who.language)
     return done

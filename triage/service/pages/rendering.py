@@ -176,11 +176,16 @@ _FROM_PATIENT = re.compile(r"^/encounters/(\d+)/")
 _FROM_RECORD = re.compile(r"^/(assessments|referrals)/(\d+)/")
 
 
+#: the language of the last user signed in on this browser, and nothing else (``pages/account.py``
+#: sets it): the pages nobody is signed in to - the login page after a session ended - speak it
+LANGUAGE_COOKIE = "triage_lang"
+
+
 def language_for(request: Request, principal: Principal | None) -> str:
     if principal is not None:
         return principal.language
     runtime = request.app.state.runtime
-    return str(request.cookies.get("triage_lang") or runtime.settings.service.default_language)
+    return str(request.cookies.get(LANGUAGE_COOKIE) or runtime.settings.service.default_language)
 
 
 def rule_label(language: str, name: str) -> str:
