@@ -384,7 +384,7 @@ def test_the_cli_lists_acknowledges_and_cancels(staff: Staff, capsys: pytest.Cap
     code, out, _ = cli(
         capsys, staff, "acknowledge", str(first), "--actor", "dr_wu", "--reason", "rechecked: 27.9"
     )
-    assert (code, out) == (0, f"referral {first}: 1 basis change(s) reviewed by dr_wu, referral kept\n")
+    assert (code, out) == (0, f"referral {first}: 1 basis change reviewed by dr_wu, referral kept\n")
     code, _, err = cli(capsys, staff, "acknowledge", str(first), "--actor", "dr_wu", "--reason", "again")
     assert code == 1 and "no corrected basis waiting for review" in err
     code, out, _ = cli(capsys, staff, "show", str(first))

@@ -167,7 +167,7 @@ def test_the_cli_lists_refuses_cancel_and_acknowledges(
     )
     assert (code, out) == (
         0,
-        f"referral {referral_id}: 1 basis change(s) acknowledged by dr_wu (for information: the patient"
+        f"referral {referral_id}: 1 basis change acknowledged by dr_wu (for information: the patient"
         " had arrived)\n",
     )
     assert cli(capsys, staff, "basis-changes")[1] == "no referral waits for a basis review\n"

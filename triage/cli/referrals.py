@@ -256,11 +256,13 @@ def acknowledge(
         return
     if all(c.informational for c in closed):
         echo(
-            f"referral {referral_id}: {len(closed)} basis change(s) acknowledged by {actor}"
+            f"referral {referral_id}: {counted(len(closed), 'basis changes')} acknowledged by {actor}"
             " (for information: the patient had arrived)"
         )
         return
-    echo(f"referral {referral_id}: {len(closed)} basis change(s) reviewed by {actor}, referral kept")
+    echo(
+        f"referral {referral_id}: {counted(len(closed), 'basis changes')} reviewed by {actor}, referral kept"
+    )
 
 
 @app.command()
