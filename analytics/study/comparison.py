@@ -20,8 +20,11 @@ PRINTED_HALF_STEP = 0.00005
 PAPER_TABLES = {"national": "Table 3", "zhejiang": "Table 4"}
 
 
-def paper_figures() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(PAPER_FIGURES.read_text(encoding="utf-8"))
+def paper_figures(*, printed: bool = False) -> dict[str, Any]:
+    """paper-figures.json; ``printed``: each decimal as the text the paper prints it with (GDP's
+    "0.0000", which as a number is 0.0 and read "paper 0.0" beside its p < 0.001)."""
+    text = PAPER_FIGURES.read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text, parse_float=str) if printed else json.loads(text)
     return data
 
 
@@ -100,7 +103,9 @@ def coefficient_comparison(fits: FrameFits) -> pd.DataFrame:
     ``verdict`` saying in words whether the rebuild reproduces it and, if not, how it differs."""
     frame = fits.frame
     frame_key = frame.key
-    published = paper_figures()["national" if frame_key == "national" else "zhejiang"]["model3"]
+    paper_key = "national" if frame_key == "national" else "zhejiang"
+    published = paper_figures()[paper_key]["model3"]
+    printed = paper_figures(printed=True)[paper_key]["model3"]
     table = fits.fits["Model 3"].to_frame()
     rebuilt_from = f"this rebuild, Model 3 on {frame.title} ({frame.source.removeprefix('Source: ')})"
     rows = []
@@ -116,6 +121,7 @@ def coefficient_comparison(fits: FrameFits) -> pd.DataFrame:
                 "frame": frame_key,
                 "term": term,
                 "paper_coef": float(paper["coef"]),
+                "paper_printed": str(printed[term]["coef"]),  # its digits: 0.0000, not 0.0
                 "paper_p": paper.get("p", ""),
                 "paper_se": paper.get("se"),
                 "paper_source": paper_source(frame_key),

@@ -1,0 +1,52 @@
+"""comparison_with_paper keeps the paper's coefficients as printed, the CSV and the page alike."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from analytics.study.comparison import PAPER_FIGURES
+from analytics.study.rebuild import rebuild
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return rebuild(tmp_path_factory.mktemp("rebuild")).out
+
+
+def _printed_in_json(frame: str, term: str) -> str:
+    """The coefficient's digits as paper-figures.json writes them (the paper's print)."""
+    text = PAPER_FIGURES.read_text(encoding="utf-8")
+    block = text[text.index(f'"{frame}"') :]
+    found = re.search(rf'"{re.escape(term)}":\s*\{{"coef":\s*([-0-9.]+)', block)
+    assert found, (frame, term)
+    return found.group(1)
+
+
+def test_the_papers_coefficients_keep_their_printed_digits_in_the_csv_and_on_the_page(out: Path) -> None:
+    """The national GDP coefficient, printed 0.0000 (significantly positive, p < 0.001), was
+    stored as 0.0: the CSV read "paper 0.0, p<0.001", a value the paper never printed. paper_printed
+    holds each value with the digits the paper prints; the page shows the same text."""
+    with (out / "comparison_with_paper.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows
+    gdp = next(r for r in rows if (r["frame"], r["term"]) == ("national", "nodeicov.GDP"))
+    assert gdp["paper_printed"] == "0.0000" and gdp["paper_p"] == "<0.001"
+    for row in rows:
+        printed = _printed_in_json(row["frame"], row["term"])
+        assert row["paper_printed"] == printed, row
+        assert float(row["paper_coef"]) == float(printed)  # the number, for arithmetic
+    page = (out / "report.html").read_text(encoding="utf-8")
+    table = page[page.index("paper_<wbr>printed") :]
+    table = table[: table.index("</table>")]
+    cells = [re.findall(r"<td>(.*?)</td>", tr) for tr in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    shown = {(c[0], c[1]): c for c in cells if len(c) > 2}
+    header = re.findall(
+        r"<th>(.*?)</th>", page[page.rindex("<thead>", 0, page.index("paper_<wbr>printed")) :]
+    )
+    column = [h.replace("_<wbr>", "_") for h in header].index("paper_printed")
+    for row in rows:
+        assert shown[(row["frame"], row["term"])][column] == row["paper_printed"], row
