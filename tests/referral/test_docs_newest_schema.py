@@ -18,7 +18,7 @@ NEWEST = (
     re.compile(r"this version needs (\d+) \((\d{4})_"),  # a reading command on an older log
     re.compile(r"was not upgraded to (\d{4})_"),  # the upgrade whose backup could not be written
     re.compile(r"\(schema (\d{4})_"),  # serve's ready line
-    re.compile(r"applied (\d+) migration\(s\) \("),  # migrate on a new log
+    re.compile(r"applied (\d+) migrations? \("),  # migrate on a new log
 )
 
 
