@@ -13,7 +13,7 @@ from devices.profile import DeviceProfile, MappingEntry
 from devices.results import DELETE, IGNORED, NO_VALUE, DeviceResult, FixSays, Quarantine, ResultStatus
 from devices.tolerance import ToleranceCounter
 from devices.unit_case import ambiguous_capitals, listed_as
-from referral.device_results import same_unit  # the inbox compares units with it too
+from referral.device_results import litre_as_l, same_unit  # the inbox compares units with it too
 from referral.errors import json_text
 
 _DECIMAL_COMMA = re.compile(r"^([<>]=?)?\s*[-+]?\d+,\d+$")
@@ -107,10 +107,13 @@ def _accept_unit(
     unit is - ``if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = [..., "1"]``.
     A listed spelling is relabelled as the mapping's ``unit``, so that is proposed only for the same
     unit written differently (``referral.device_results.same_unit``: "mg / dl" for "mg/dL", "mmHg" for
-    "mm[Hg]"; not "Mg/dL", a megagram case-sensitively, nor "MU/L" for "mU/L"), a code that
+    "mm[Hg]"; not "MU/L" for "mU/L"), a code that
     is no unit written out (digits: "1", a unit-system code) or a value sent without a unit; any
     other unit ("mg/mmol", "mg/dL", "%") is never proposed as another unit whose values differ (mg/g,
     mmol/L, mmol/mol): it is listed to go to triage as sent, which converts it or refuses it.
+    A listed unit in another letter case UCUM does not read alike ("Mg/dL", a megagram
+    case-sensitively, which triage refuses as sent: ``triage.units.case_refused``) is proposed only
+    as a relabel once the site confirms it, with the mapping's ``unit`` set if it has none.
     Returns the advice in English and what the pages say it from (:data:`FixSays`)."""
     setting = unit_setting(vendor_code, entry.device_units, device_unit)
     scale = "" if entry.scale is None else format(entry.scale, "g")
@@ -139,6 +142,27 @@ def _accept_unit(
         return (
             f"{said}: once the site confirms that it is {spelt} on this device, set {setting} in the profile",
             says("relabel", spelt),
+        )
+    cased = next(
+        (
+            u
+            for u in (entry.unit, *entry.device_units)
+            if u and litre_as_l(u).upper() == litre_as_l(device_unit).upper()
+        ),
+        None,
+    )
+    if cased is not None and not same_unit(cased, device_unit):  # "Mg/dL": a megagram case-sensitively
+        spelt = entry.unit or cased
+        case = f"{json_text(device_unit)} is not {json_text(spelt)}: a unit's letter case counts, and triage refuses it"
+        if entry.unit is not None:
+            return (
+                f"{case}: once the site confirms that it is {spelt} on this device, set {setting} in the profile",
+                says("relabel", spelt),
+            )
+        return (
+            f"{case}: once the site confirms that it is {spelt} on this device, set {setting} and"
+            f" unit = {json_text(spelt)} in the profile",
+            says("relabel_set_unit", spelt),
         )
     same = next((u for u in (entry.unit, *entry.device_units) if u and same_unit(u, device_unit)), None)
     if same is not None:  # one unit written another way: its values are in the mapping's unit

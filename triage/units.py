@@ -19,8 +19,10 @@ glucose, cholesterol, triglycerides and creatinine. Factors (molar masses / defi
 - body height: 1 [in_i] (international inch) = 2.54 cm exactly.
 
 Common non-UCUM spellings that devices send (``mmHg``, ``°C``, ``mg/dl``, ``bpm``...) are
-normalised by :func:`normalize_unit` before lookup (case aside, so no alias may read as milli or mega,
-pico or peta, in capitals: :func:`check_aliases`); anything else is a :class:`UnitError` that
+normalised by :func:`normalize_unit` before lookup, their letter case as UCUM reads it (the litre's
+``l`` or ``L``, or all in capitals - so no alias may read as milli or mega, pico or peta, in
+capitals: :func:`check_aliases`; ``Mg/dL``, a megagram case-sensitively, is refused saying so:
+:func:`case_refused`); anything else is a :class:`UnitError` that
 names the code, the unit and the units accepted for it.
 """
 
@@ -29,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
-from referral.device_results import readings, two_readings
+from referral.device_results import case_alike, readings, two_readings
 from triage.errors import UnitError, json_text
 from triage.vocabulary import Kind, concept
 
@@ -112,10 +114,67 @@ def check_aliases(aliases: Mapping[str, str]) -> None:
 check_aliases(_ALIASES)
 
 
+#: The aliases as people and devices write them with capitals (the lookup's keys are lower case).
+_WRITTEN: dict[str, tuple[str, ...]] = {
+    "mmhg": ("mmHg",),
+    "mm hg": ("mm Hg",),
+    "degc": ("degC",),
+    "degf": ("degF",),
+}
+
+#: UCUM's one-letter prefixes, case-sensitive (https://ucum.org/ucum, table 1), to say what a
+#: letter in another case reads as.
+_PREFIXES = {"m": "milli", "M": "mega", "p": "pico", "P": "peta", "u": "micro", "n": "nano", "k": "kilo"}
+_PREFIXES |= {"d": "deci", "c": "centi", "G": "giga", "T": "tera", "f": "femto", "h": "hecto"}
+
+
+def _written_as_alias(stripped: str, alias: str, ucum: str) -> bool:
+    """Whether ``stripped`` is the alias, its UCUM code or a spelling of it, as written or in the
+    letter case UCUM reads alike (the litre's l, all capitals unless they read as mega or peta:
+    ``referral.device_results.case_alike``, the gateway's rule too)."""
+    # the micro sign has no capital: "µMOL/L" is "UMOL/L"
+    written = {stripped.replace("\u00b5", u).replace("\u03bc", u) for u in ("u", "U")}
+    return any(case_alike(w, spelt) for w in written for spelt in (alias, ucum, *_WRITTEN.get(alias, ())))
+
+
 def normalize_unit(unit: str) -> str:
-    """The UCUM spelling for ``unit`` (``mmHg`` -> ``mm[Hg]``, ``°C`` -> ``Cel``); unknown spellings unchanged."""
+    """The UCUM spelling for ``unit`` (``mmHg`` -> ``mm[Hg]``, ``°C`` -> ``Cel``, ``MG/DL`` -> ``mg/dL``);
+    unknown spellings unchanged - so is an alias in another letter case UCUM does not read alike
+    (``Mg/dL``, a megagram per decilitre case-sensitively), which :func:`resolve_unit` refuses
+    saying so (:func:`case_refused`)."""
     stripped = unit.strip()
-    return _ALIASES.get(stripped.lower(), stripped)
+    ucum = _ALIASES.get(stripped.lower())
+    if ucum is None or not _written_as_alias(stripped, stripped.lower(), ucum):
+        return stripped
+    return ucum
+
+
+def case_refused(unit: str) -> str | None:
+    """Why ``unit`` is not the alias it spells in another letter case (``"Mg/dL" is not "mg/dL":
+    ... "M" is mega where "m" is milli``); None when it is no such unit."""
+    stripped = unit.strip()
+    ucum = _ALIASES.get(stripped.lower())
+    if ucum is None or _written_as_alias(stripped, stripped.lower(), ucum):
+        return None
+    alias = stripped.lower()
+    theirs = min((ucum, *_WRITTEN.get(alias, ()), alias), key=lambda u: _case_changes(stripped, u))
+    mine, other = next(
+        ((a, b) for a, b in zip(stripped, theirs, strict=False) if a != b and a.lower() == b.lower()),
+        ("", ""),
+    )
+    letter = f", {json_text(mine)} where {json_text(theirs)} has {json_text(other)}" if mine else ""
+    if mine in _PREFIXES and other in _PREFIXES:
+        letter += f" ({mine} is {_PREFIXES[mine]}, {other} {_PREFIXES[other]})"
+    return (
+        f"unit {json_text(unit)} is not {json_text(ucum)}: a unit's letter case counts{letter} - only the"
+        " litre's l and a unit all in capitals read alike"
+    )
+
+
+def _case_changes(unit: str, other: str) -> int:
+    if len(unit) != len(other):
+        return len(unit) + 1
+    return sum(a != b for a, b in zip(unit, other, strict=True))
 
 
 def glucose_mmol_to_mgdl(mmol_l: float) -> float:
@@ -228,6 +287,8 @@ def resolve_unit(code: str, unit: str | None) -> str:
     if unit is None or not unit.strip():
         return c.unit
     ucum = normalize_unit(unit)
+    if ucum != c.unit and ucum not in c.accepted_units and (case := case_refused(unit)) is not None:
+        raise UnitError(f"{code}: {case}; use one of: {_accepted(code)}")
     if ucum != c.unit and ucum not in c.accepted_units:
         raise UnitError(f"{code}: unit {json_text(unit)} is not accepted; use one of: {_accepted(code)}")
     return ucum
