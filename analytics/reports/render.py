@@ -146,7 +146,8 @@ POINT_COLUMNS = frozenset({"effect", "ci_low", "ci_high", "se", "load_shift"})
 
 def _in_units(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The page's copy of a table: shares in % and share differences in percentage points, one
-    decimal, the unit in the column name (the CSV and Parquet files keep the 0-1 values)."""
+    decimal, the unit in the column name (the CSV and Parquet files keep the 0-1 values); a
+    threshold as given (0.15)."""
     out = frame.copy()
     formatters: dict[str, Any] = {}
     for col in frame.columns:
@@ -157,6 +158,10 @@ def _in_units(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
             out[name] = 100 * frame[col].astype("float64")
             decimals = 2 if col == "se" else 1
             formatters[name] = lambda v, d=decimals: "suppressed/-" if pd.isna(v) else f"{v:.{d}f}"
+        elif col.endswith("_threshold") and pd.api.types.is_float_dtype(frame[col]):
+            # as given, on the 0.01 grid --thresholds takes and as the row's policy says it: 0.15,
+            # 0.20 (three decimals had shown "0.150", a threshold nobody set)
+            formatters[col] = lambda v: "suppressed/-" if pd.isna(v) else f"{v:.2f}"
         elif isinstance(frame[col].dtype, pd.Int64Dtype) and frame[col].isna().any():
             # to_html prints a nullable integer's <NA> as is, ignoring na_rep and formatters
             out[col] = frame[col].astype(object).where(frame[col].notna(), "suppressed/-")
