@@ -97,18 +97,24 @@ async def retry_opening_the_log(runtime: Runtime) -> None:
                 failing = reason
             continue
         except (ClinicError, OSError) as exc:
+            not_ready(runtime, exc)  # the reason first, then no retry: /readyz reads them the other way
             runtime.log_retry = None
-            not_ready(runtime, exc)
             return
         break
-    runtime.log_retry = None
-    # /readyz until the rest has started: starting, not the failure the log no longer has
-    runtime.not_ready_reason = "starting"
+    log_opened(runtime)
     log.warning("referral log %s opens now; starting", runtime.databases.path)
     await start_after_the_log(runtime)
     announce = runtime.extras.get("announce")
     if runtime.ready and callable(announce):
         announce(runtime)  # ``triage serve`` says what it runs on, as when ready at start
+
+
+def log_opened(runtime: Runtime) -> None:
+    """The background retry opened the log: /readyz says "starting" until the rest has started,
+    not the failure the log no longer has. The reason is said before the retry is cleared:
+    /readyz (in a thread) reads the retry first, so it never pairs "no retry" with that failure."""
+    runtime.not_ready_reason = "starting"
+    runtime.log_retry = None
 
 
 async def start_after_the_log(runtime: Runtime) -> None:

@@ -73,7 +73,13 @@ class ReadyOut(BaseModel):
     },
 )
 def readyz(request: Request, rt: RuntimeDep) -> Response:
+    # The retry before the reason: the background retry (on the event loop, while this runs in a
+    # thread) says the reason first and clears the retry after, so a retry read as gone has its new
+    # reason ("starting" once the log opens) - never the failure the log no longer has without it.
+    retrying = rt.log_retry
     ready, reason = readiness(rt)
+    if reason == "starting":
+        retrying = None  # the log opened between the two reads: no retry is waited for any more
     if not ready and not sees_detail(request):
         reason = public_reason(reason)
     body: dict[str, Any] = {
@@ -87,7 +93,6 @@ def readyz(request: Request, rt: RuntimeDep) -> Response:
     set_back = rt.wall.behind()
     if set_back is not None and sees_detail(request):
         body["clock"] = set_back.said()
-    retrying = rt.log_retry
     if not ready and retrying is not None:
         body["retry"] = retrying.said(time.monotonic())
         body["reason"] = (
