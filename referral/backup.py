@@ -218,12 +218,20 @@ def removed_text(report: BackupReport) -> str:
     return said
 
 
-def not_removed_log(log: Path, report: BackupReport) -> None:
+def upgraded_log(log: Path, report: BackupReport) -> None:
     """The log line for an upgrade whose caller says nothing of it (:func:`referral.schema.connect`:
-    the device gateway, `facilities load` ...) when older automatic backups could not be removed."""
-    if report.not_removed:
+    the device gateway, `facilities load` ...) when older automatic backups could not be removed,
+    or the log it backed up does not verify (:func:`untrusted_trail`, as `migrate` and `serve` say:
+    such a log was upgraded without a word). Its `` `triage ...` `` is the one that runs where the
+    CLI installs :func:`triage.command_name.runnable_hints` on this logger."""
+    trail = untrusted_trail(report)
+    if report.not_removed or trail:
         _log.warning(
-            "referral log %s upgraded; its backup taken first is %s%s", log, report.path, removed_text(report)
+            "referral log %s upgraded; its backup taken first is %s%s%s",
+            log,
+            report.path,
+            removed_text(report),
+            trail,
         )
 
 

@@ -80,9 +80,9 @@ def connect(
         if migrate:
             kept = upgrade(db, backups=backups)[1]
             if kept is not None:
-                from referral.backup import not_removed_log  # it reads the log through this module
+                from referral.backup import upgraded_log  # it reads the log through this module
 
-                not_removed_log(target, kept)
+                upgraded_log(target, kept)
         else:
             refuse_newer_schema(db, target)
     except BaseException:

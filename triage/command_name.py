@@ -4,6 +4,7 @@ the service's messages name it too."""
 
 from __future__ import annotations
 
+import logging
 import shlex
 import shutil
 import sys
@@ -29,3 +30,24 @@ def runnable(text: str) -> str:
     PATH would not find the one that runs."""
     command = triage_command()
     return text if command == "triage" else text.replace("`triage ", f"`{command} ")
+
+
+class _RunnableHints(logging.Filter):
+    """A log record's message passed through :func:`runnable` (the referral log's own lines, which
+    know no command: an upgrade's `` `triage referrals verify-audit` ``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = runnable(record.getMessage()), None
+        return True
+
+
+#: the loggers of the layers below whose lines quote a command
+HINTING_LOGGERS = ("referral.backup",)
+
+
+def runnable_hints() -> None:
+    """Pass :data:`HINTING_LOGGERS`' lines through :func:`runnable` (once, however often called)."""
+    for name in HINTING_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RunnableHints) for f in logger.filters):
+            logger.addFilter(_RunnableHints())

@@ -26,7 +26,7 @@ from triage.cli import lazy
 from triage.cli.context import AppContext
 from triage.cli.help_examples import EXAMPLES, add_examples
 from triage.cli.output import echo, examples, guard_streams, write
-from triage.command_name import runnable
+from triage.command_name import runnable, runnable_hints
 from triage.errors import ClinicError, json_text
 
 
@@ -214,6 +214,7 @@ def _closed_pipe() -> int:
 def _run(argv: list[str] | None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     guard_streams()  # a latin-1 or ASCII terminal gets \u + four hex digits escapes, never a traceback
+    runnable_hints()  # the referral log's lines name the triage that runs, as its errors do
     context = AppContext()
     try:
         # In non-standalone mode click returns the code of a `typer.Exit(n)` instead of raising.
