@@ -72,6 +72,16 @@ def imbalance_run(
     return code, out, stdout.getvalue(), stderr.getvalue()
 
 
+def page_section(run: tuple[int, Path, str, str], heading: str) -> str:
+    """The part of a successful ``imbalance_run``'s report.html from the ``<h2>`` that starts with
+    ``heading`` to the next one."""
+    code, out, _, _ = run
+    assert code == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index(f"<h2>{heading}") :]
+    return section[: section.index("<h2>", 5)]
+
+
 #: The Spark driver JVM of the tests compiles with C1 only (no C2 tier): a test session runs a few
 #: dozen short queries, never long enough for C2 to pay back what it compiles, so the tiered default
 #: spent ~28 s of JVM CPU on JVM start, the first query and the report's queries against ~16 s

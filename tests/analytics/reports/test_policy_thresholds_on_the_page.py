@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.reports.render import _table
+from tests.analytics.reports.conftest import page_section
 
 
 def _column(page: str, header: str) -> list[str]:
@@ -38,10 +39,7 @@ def test_a_threshold_reads_as_given_and_a_probability_as_before() -> None:
 def test_the_imbalance_reports_policy_table_shows_its_thresholds_as_its_policies_say_them(
     imbalance_run: tuple[int, Path, str, str],
 ) -> None:
-    code, out, _, _ = imbalance_run
-    assert code == 0
-    page = (out / "report.html").read_text(encoding="utf-8")
-    section = page[page.index("<h2>Counterfactual policy") : page.index("<h2>Sources</h2>")]
+    section = page_section(imbalance_run, "Counterfactual policy thresholds</h2>")
     policies = _column(section, "policy")
     thresholds = _column(section, "risk_threshold")
     assert {"0.15", "0.20", "0.30"} <= set(thresholds), thresholds
