@@ -109,7 +109,9 @@ class Record:
 
     @property
     def type(self) -> str:
-        return self.fields[0][:1].upper() if self.fields and self.fields[0] else ""
+        """Field 1 whole, in capitals (E1394: the record type ID is the first field, one letter): "PX"
+        is no P record, and is not one of :data:`RECORD_TYPES`."""
+        return self.fields[0].upper() if self.fields else ""
 
     def raw(self, n: int) -> str:
         """Field ``n`` (1-based, field 1 = record type) as sent, '' if omitted."""
@@ -173,14 +175,22 @@ def _record_place(data: bytes, at: int, delims: Delimiters | None) -> str | None
     """``R.4 of R record 3``: the field holding byte ``at`` of one record's bytes, the record's
     type and its sequence number (field 2; none for the header); None when the type byte itself
     is unreadable."""
-    kind = chr(data[0]).upper() if at > 0 else ""
+    fd = delims.field.encode("latin-1") if delims is not None else data[1:2]
+    parts = data.split(fd) if fd else [data]
+    kind = parts[0].decode("latin-1").upper() if at >= len(parts[0]) else ""  # the whole field 1
     if kind not in RECORD_TYPES:
         return None
-    fd = delims.field.encode("latin-1") if delims is not None else data[1:2]
-    parts = data.split(fd)
     sequence = parts[1].decode("latin-1") if kind != "H" and len(parts) > 1 else ""
     number = f" {sequence}" if sequence.isascii() and sequence.isdigit() else ""
     return f"{kind}.{data[:at].count(fd) + 1} of {kind} record{number}"
+
+
+def _bytes_of(text: str, offset: int, encoding: str) -> str:
+    """Where ``text`` starting at byte ``offset`` lies: ``bytes 10-11``, ``byte 10``, ``empty at byte 10``."""
+    size = len(text.encode(encoding, errors="replace"))
+    if size == 0:
+        return f"empty at byte {offset}"
+    return f"byte {offset}" if size == 1 else f"bytes {offset}-{offset + size - 1}"
 
 
 def split_record_bytes(
@@ -314,8 +324,9 @@ def decode_message(
                     raw,
                     rec.offset,
                     profile.device_id,
-                    f"record type {json_text(rec.raw(1)[:10])} is not one of H P O R C M S Q L "
-                    "(a frame number or other bytes before the record type?); the record is not used",
+                    f"record type {json_text(rec.raw(1)[:10])} is not one of H P O R C M S Q L: field 1,"
+                    f" {_bytes_of(rec.raw(1), rec.offset, profile.encoding)}, is the record type, one letter"
+                    " (a frame number or other bytes beside it?); the record is not used",
                 )
             )
         elif kind == "P":

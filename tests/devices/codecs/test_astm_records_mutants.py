@@ -55,8 +55,9 @@ def test_a_delimiter_field_that_is_not_three_distinct_characters_is_refused(head
     [
         (b"R|1|^^^X|5\xff|u", 27, "R.4 of R record 1"),
         (b"R|x|^^^X|5\xff|u", 27, "R.4 of R record"),  # a sequence that is no number is not named
-        (b"R\xff", 18, "R.1 of R record"),  # no field delimiter in the record
-        (b"R\xff|1", 18, "R.1 of R record 1"),  # two fields: the second is the sequence (line 181)
+        (b"R\xff", 18, None),  # in field 1, the record type: "R\xff" is no R record
+        (b"R\xff|1", 18, None),  # likewise with a sequence after it
+        (b"R|\xff", 19, "R.2 of R record"),  # in the sequence: an R record, the sequence unreadable
         (b"\xff|1", 17, None),  # the record type itself: no place
     ],
 )
