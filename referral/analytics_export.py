@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from referral.clinic import SECRET_KEY, clinic_id, get_setting, pseudonym
 from referral.csvcells import unguarded
 from referral.errors import IntegrityError
+from referral.plurals import counted
 from referral.tables import ColumnType, TableFormat, TableWriter, sha256_file
 from referral.transactions import db_path
 from referral.value_sets import RISK_MODELS_LABEL
@@ -229,7 +230,7 @@ def _stored_secret(db: Database, encounters: int) -> bytes:
         return b""  # nothing to pseudonymise
     path = db_path(db)
     raise IntegrityError(
-        f"the referral log {path} holds {encounters} assessed encounter(s) but no pseudonym secret"
+        f"the referral log {path} holds {counted(encounters, 'assessed encounters')} but no pseudonym secret"
         f" (settings key {SECRET_KEY!r}), so their record ids cannot be made and nothing was"
         f" exported; `triage referrals verify-audit --db {shlex.quote(path)}` shows what was changed"
         " - restore the log from a backup (a new secret would give these encounters other record ids"

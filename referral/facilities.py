@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from referral import audit
 from referral.clinic import CLINIC_KEY, set_setting
 from referral.errors import NotFoundError, UnknownFacilityError, UserInputError, json_text
+from referral.plurals import counted
 from referral.records import FacilityIn, describe
 from referral.transactions import insert_row, write
 
@@ -83,7 +84,7 @@ def parse_csv(text: str, source: str) -> list[FacilityIn]:
         shown = "\n  ".join(problems[:MAX_REPORTED])
         more = f"\n  ... and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
         raise UserInputError(
-            f"{source}: {len(problems)} invalid row(s), nothing was loaded:\n  {shown}{more}"
+            f"{source}: {counted(len(problems), 'invalid rows')}, nothing was loaded:\n  {shown}{more}"
         )
     if not facilities:
         raise UserInputError(f"{source}: no facility rows after the header")

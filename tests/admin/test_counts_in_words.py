@@ -57,3 +57,14 @@ def test_migrate_says_one_migration(tmp_path: Path) -> None:
     assert said.stdout.startswith(
         f"clinic.db: applied 1 migration: {newest}; the log as it was is backed up"
     ), said.stdout
+
+
+def test_facilities_load_says_one_invalid_row_and_two_invalid_rows(tmp_path: Path) -> None:
+    header = "id,name,tier,region_code,lon,lat,beds,capacity,digital_triage_start\n"
+    bad = "B{n},Clinic,no-such-tier,330122,119.6,29.8,10,40,\n"
+    for count, said in ((1, "1 invalid row,"), (2, "2 invalid rows,")):
+        csv = tmp_path / f"f{count}.csv"
+        csv.write_text(header + "".join(bad.format(n=n) for n in range(count)), encoding="utf-8")
+        loaded = run(["referrals", "facilities", "load", csv.name, "--db", "clinic.db"], tmp_path)
+        assert loaded.returncode == 2, loaded.stderr
+        assert f"{csv.name}: {said} nothing was loaded" in loaded.stderr, loaded.stderr

@@ -74,7 +74,7 @@ def test_a_log_that_lost_its_secret_is_refused_in_one_line(
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "Traceback" not in err
     assert lines[0] == (
-        f"error: the referral log {log} holds 1 assessed encounter(s) but no pseudonym secret"
+        f"error: the referral log {log} holds 1 assessed encounter but no pseudonym secret"
         " (settings key 'pseudonym_secret'), so their record ids cannot be made and nothing was"
         f" exported; `triage referrals verify-audit --db {log}` shows what was changed - restore the"
         " log from a backup (a new secret would give these encounters other record ids than earlier"
