@@ -83,11 +83,17 @@ def decode_bp_measurement(data: bytes) -> BpMeasurement:
 
 
 def bp_results(
-    profile: DeviceProfile, data: bytes, *, counter: ToleranceCounter | None = None
+    profile: DeviceProfile,
+    data: bytes,
+    *,
+    counter: ToleranceCounter | None = None,
+    record: bytes | None = None,
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """0x2A35 bytes -> results (vendor codes SYS, DIA, MAP, PR); bad bytes raise :class:`CodecError`,
     which ``devices.codecs.gatt_records`` quarantines saying the value ("in the 2a35 value of 5
-    byte(s): ..."), as for every other characteristic."""
+    byte(s): ..."), as for every other characteristic. A result's quarantine item (an unmapped code,
+    a unit the profile does not take) keeps ``record``, the stored record's GATT lines, as the other
+    vitals' do (``data`` when none is given)."""
     counter = counter or ToleranceCounter()
     m = decode_bp_measurement(data)
     when = m.timestamp.replace(tzinfo=profile.zone) if m.timestamp else None
@@ -114,7 +120,7 @@ def bp_results(
             byte_offset=0,
             comments=(f"monitor user {m.user_id}",) if m.user_id is not None else (),
         )
-        result, problem = build_result(f, profile, counter, data)
+        result, problem = build_result(f, profile, counter, data if record is None else record)
         results.append(result)
         if problem is not None:
             problems.append(problem)

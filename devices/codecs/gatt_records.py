@@ -177,7 +177,7 @@ def _single_value_results(
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """A blood-pressure, thermometer, oximeter or weight record: one characteristic value."""
     if value.uuid == BP_UUID:
-        return gatt.bp_results(profile, value.data, counter=counter)
+        return gatt.bp_results(profile, value.data, counter=counter, record=raw)
     if value.uuid == gatt_vitals.TEMPERATURE_UUID:
         return gatt_vitals.temperature_results(
             profile, gatt_vitals.decode_temperature(value.data), raw, counter
