@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -52,15 +52,7 @@ def _set_session(request: Request, response: Response, rt: Runtime, sid: str, la
     """The session cookie: HttpOnly, SameSite=Strict, Secure as :func:`secure_cookie` says; kept by
     the browser :data:`COOKIE_OUTLIVES_S` past the session's own limit. With it the user's
     ``language`` (:func:`_set_language`)."""
-    response.set_cookie(
-        SESSION_COOKIE,
-        sid,
-        max_age=rt.settings.service.session_max_age_s + COOKIE_OUTLIVES_S,
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookie(request),
-        path="/",
-    )
+    _set_cookie(request, response, rt, SESSION_COOKIE, sid, "strict")
     _set_language(request, response, rt, language)
 
 
@@ -70,12 +62,25 @@ def _set_language(request: Request, response: Response, rt: Runtime, language: s
     the user whose work it was; it said it in the clinic's language). The stale session cookie is no
     signed-in user and is never looked up for it (its session is gone); this cookie holds the
     language alone, and logging out drops it (the next person gets the clinic's language)."""
+    _set_cookie(request, response, rt, LANGUAGE_COOKIE, language, "lax")
+
+
+def _set_cookie(
+    request: Request,
+    response: Response,
+    rt: Runtime,
+    name: str,
+    value: str,
+    samesite: Literal["strict", "lax"],
+) -> None:
+    """A cookie of the session's: HttpOnly, Secure as :func:`secure_cookie` says, kept
+    :data:`COOKIE_OUTLIVES_S` past the session's own limit."""
     response.set_cookie(
-        LANGUAGE_COOKIE,
-        language,
+        name,
+        value,
         max_age=rt.settings.service.session_max_age_s + COOKIE_OUTLIVES_S,
         httponly=True,
-        samesite="lax",
+        samesite=samesite,
         secure=secure_cookie(request),
         path="/",
     )
