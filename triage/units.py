@@ -150,8 +150,10 @@ def normalize_unit(unit: str) -> str:
 
 
 def case_refused(unit: str) -> str | None:
-    """Why ``unit`` is not the alias it spells in another letter case (``"Mg/dL" is not "mg/dL":
-    ... "M" is mega where "m" is milli``); None when it is no such unit."""
+    """Why ``unit`` is not the alias it spells in another letter case (``unit "Mg/dL" is not
+    accepted as "mg/dL": its letter case counts, "M" where "mg/dL" has "m" (M is mega, m milli),
+    ...``: the words the pages' forms find the unit in, ``triage.service.pages.forms``); None when
+    it is no such unit."""
     stripped = unit.strip()
     ucum = _ALIASES.get(stripped.lower())
     if ucum is None or _written_as_alias(stripped, stripped.lower(), ucum):
@@ -166,8 +168,8 @@ def case_refused(unit: str) -> str | None:
     if mine in _PREFIXES and other in _PREFIXES:
         letter += f" ({mine} is {_PREFIXES[mine]}, {other} {_PREFIXES[other]})"
     return (
-        f"unit {json_text(unit)} is not {json_text(ucum)}: a unit's letter case counts{letter} - only the"
-        " litre's l and a unit all in capitals read alike"
+        f"unit {json_text(unit)} is not accepted as {json_text(ucum)}: its letter case counts{letter}, and only"
+        " the litre's l and a unit all in capitals read alike"
     )
 
 
