@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from referral.plurals import counted
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import write
 from triage.errors import ClinicError, ConfigError, UserInputError, json_text
@@ -140,7 +141,7 @@ def started_line(runtime: Runtime, config: Path | None, url: str | None = None) 
         + (f" and {', '.join(variables)}" if variables else "")
         + f"; clinic {clinic}; referral log {settings.database.path.resolve()} (schema {schema[-1] if schema else 'none'})"
         f"; policy {json_text(engine.policy.version)} ({policy}); risk models {models or 'none'}"
-        f"; device gateway {f'{profiles} profile(s)' if profiles else 'off'}"
+        f"; device gateway {counted(profiles, 'profiles') if profiles else 'off'}"
         + (
             f"; no staff account yet: open {url}setup to create the administrator"
             if url is not None and runtime.accounts.count() == 0
