@@ -81,10 +81,12 @@ def parse_csv(text: str, source: str) -> list[FacilityIn]:
         seen[facility.id] = line
         facilities.append(facility)
     if problems:
-        shown = "\n  ".join(problems[:MAX_REPORTED])
-        more = f"\n  ... and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
+        # one line (the CLI escapes a newline in an error, so that no cell can forge a line: the rows
+        # it listed on lines of their own read "...:\x0a  line 2: ...")
+        shown = "; ".join(problems[:MAX_REPORTED])
+        more = f"; ... and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
         raise UserInputError(
-            f"{source}: {counted(len(problems), 'invalid rows')}, nothing was loaded:\n  {shown}{more}"
+            f"{source}: {counted(len(problems), 'invalid rows')}, nothing was loaded: {shown}{more}"
         )
     if not facilities:
         raise UserInputError(f"{source}: no facility rows after the header")
