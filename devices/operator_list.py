@@ -31,6 +31,7 @@ from pathlib import Path
 
 from devices.errors import OperatorListError
 from referral.errors import json_text
+from referral.plurals import counted
 
 COLUMNS = ("operator_id", "name", "permission_level", "expires")
 MAX_ID, MAX_NAME = 40, 60
@@ -70,7 +71,7 @@ class OperatorList:
     def describe(self, today: date) -> str:
         """One line for the CLI and the log: how many are sent, and who is left out and why."""
         current, expired = self.current(today), self.expired(today)
-        text = f"operator list {self.source}: {len(current)} operator(s) sent to the meters"
+        text = f"operator list {self.source}: {counted(len(current), 'operators')} sent to the meters"
         if expired:
             who = ", ".join(f"{o.operator_id} {o.name} (expired {o.expires.isoformat()})" for o in expired)
             text += f"; {len(expired)} left out, certification expired: {who}"

@@ -34,6 +34,7 @@ from devices.transports.link import Link, LinkClosed, LinkError, SerialSpec, Tcp
 from devices.transports.pty import open_pty
 from devices.transports.serial_port import open_serial
 from devices.transports.tcp import ConnectFailed, bind_problem, connect_tcp, parse_host_port
+from referral.plurals import counted
 from triage.cli.devices_link import STOPPED_BY_CTRL_C, ctrl_c_aborts_the_start, ctrl_c_stops
 from triage.cli.link_flags import check_serial_flags
 from triage.cli.output import echo, write
@@ -244,7 +245,7 @@ def _operators_line(report: SimulationReport) -> str:
         else ""
     )
     return (
-        f"operator lists accepted: {report.operator_lists}{refused}; the meter holds {len(report.operators)} operator(s)"
+        f"operator lists accepted: {report.operator_lists}{refused}; the meter holds {counted(len(report.operators), 'operators')}"
         + (f": {who}" if who else "")
     )
 

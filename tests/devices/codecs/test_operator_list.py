@@ -24,7 +24,7 @@ def test_the_synthetic_sample_is_labelled_and_its_expired_operator_is_left_out()
     (expired,) = operators.expired(today)
     assert (expired.operator_id, expired.expires, expired.line) == ("SYN-N004", date(2020, 6, 30), 11)
     assert operators.describe(today).endswith(
-        ": 3 operator(s) sent to the meters; 1 left out, certification expired: "
+        ": 3 operators sent to the meters; 1 left out, certification expired: "
         "SYN-N004 Liu Yang (SYNTHETIC) (expired 2020-06-30)"
     )
     assert operators.current(today)[1].name == "王小红（虚构）"
