@@ -23,7 +23,8 @@ from referral.errors import json_text
 
 _RECORD = re.compile(rb"[^\r\n]+")
 #: LIS2-A2 record types: header, patient, order, result, comment, manufacturer, scientific,
-#: request (query) and terminator. A record of any other type is quarantined, never skipped.
+#: request (query) and terminator. A record of any other type is quarantined, never skipped, and the
+#: R records after it are held until the next P record (it may have been a P or O record).
 RECORD_TYPES = frozenset("HPORCMSQL")
 
 
@@ -193,6 +194,25 @@ def _bytes_of(text: str, offset: int, encoding: str) -> str:
     return f"byte {offset}" if size == 1 else f"bytes {offset}-{offset + size - 1}"
 
 
+def _held_after_unread(rec: Record, vendor: str, unread: Record, raw: bytes, device_id: str) -> Quarantine:
+    """An R record after a record that could not be read and may have started a new patient or
+    order (E1394: a P record starts a patient, an O record an order; a record of unknown type may
+    have been either): held as ``after_unreadable_record``, naming that record's byte and text."""
+    text = unread.delimiters.field.join(unread.fields)
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    test = f" test {json_text(vendor)}" if vendor.strip("^") else ""
+    return Quarantine(
+        "after_unreadable_record",
+        raw,
+        rec.offset,
+        device_id,
+        f"R {rec.raw(2) or '?'}{test}: the record before it at byte {unread.offset}, {json_text(shown)},"
+        f" could not be read (record type {json_text(unread.raw(1)[:10])}) and may have started a new"
+        " patient or order, so whose result this is is not known; the results after it are held,"
+        " not given to the patient before it, until the next readable P record",
+    )
+
+
 def split_record_bytes(
     raw: bytes, profile: DeviceProfile, counter: ToleranceCounter, base_offset: int = 0
 ) -> list[tuple[int, bytes]]:
@@ -315,9 +335,13 @@ def decode_message(
             return None
 
     header_time = ts(header.raw(14))
+    # A record that could not be read may have been a P (or O) record: until the next readable P,
+    # whose results the R records are is not known, and none is given to the patient before it.
+    unread: Record | None = None
     for rec in msg.records:
         kind = rec.type
         if kind not in RECORD_TYPES:
+            unread = rec
             problems.append(
                 Quarantine(
                     "unknown_record",
@@ -330,6 +354,7 @@ def decode_message(
                 )
             )
         elif kind == "P":
+            unread = None
             patient_id = next((v for v in (rec.ref(s) for s in fields.patient_id_fields) if v), None)
             sample_id, order_qc, order_time = None, False, None
         elif kind == "O":
@@ -344,6 +369,9 @@ def decode_message(
             vendor = "^".join(
                 comps[i - 1].strip() if i <= len(comps) else "" for i in fields.test_code_components
             )
+            if unread is not None:
+                problems.append(_held_after_unread(rec, vendor, unread, raw, profile.device_id))
+                continue
             if not vendor.strip("^"):
                 # An empty code is no identity: every such R would share one exactly-once key, and
                 # all but the first be taken for resends. Usually the components point elsewhere.

@@ -2,8 +2,10 @@
 ID, one letter). The codec read only the field's first letter, so ``PX|1||PAT-2`` was taken as a P
 record - a new patient, the results after it given to PAT-2 - and ``RX|...`` as a result. Now such a
 record is quarantined as ``unknown_record``, as any other unknown type, its detail naming field 1
-and its bytes; every trace decodes as before (``tests/devices/traces``). SYNTHETIC values, the
-bundled generic ASTM profile.
+and its bytes; every trace decodes as before (``tests/devices/traces``). The results after it are
+held (``after_unreadable_record``: it may have been a P or O record), never given to the patient
+before it (test_astm_hold_after_unreadable_record.py). SYNTHETIC values, the bundled generic ASTM
+profile.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ def test_a_record_whose_first_field_only_starts_with_p_is_no_patient() -> None:
     raw, results, problems = _decode(
         b"P|1||PAT-1", b"O|1|S1", b"PX|1||PAT-2", b"R|1|^^^K|4.1|mmol/L||N||F", base_offset=40
     )
-    assert [(r.vendor_code, r.patient_id, r.sample_id) for r in results] == [("K", "PAT-1", "S1")]
+    assert results == []  # not PAT-2's, nor PAT-1's: held
+    assert [q.byte_offset for q in problems if q.reason == "after_unreadable_record"] == [
+        40 + raw.index(b"R|1|")
+    ]
     (held,) = [q for q in problems if q.reason == "unknown_record"]
     at = 40 + raw.index(b"PX|")
     assert held.byte_offset == at
@@ -39,7 +44,8 @@ def test_a_record_whose_first_field_only_starts_with_r_is_no_result() -> None:
     raw, results, problems = _decode(
         b"P|1||PAT-1", b"O|1|S1", b"RX|1|^^^K|4.1|mmol/L||N||F", b"R|2|^^^NA|140|mmol/L||N||F"
     )
-    assert [r.vendor_code for r in results] == ["NA"]
+    assert results == []  # NA is held: the unreadable record may have started a new patient
+    assert [q.byte_offset for q in problems if q.reason == "after_unreadable_record"] == [raw.index(b"R|2|")]
     (held,) = [q for q in problems if q.reason == "unknown_record"]
     assert held.byte_offset == raw.index(b"RX|")
     assert f"field 1, bytes {raw.index(b'RX|')}-{raw.index(b'RX|') + 1}," in held.detail

@@ -419,13 +419,18 @@ def check_rows(
     rows: list[Row], offsets: list[int], results: list[DeviceResult], problems: list[Quarantine], zone: tzinfo
 ) -> None:
     """Each row is a result with its code, value, unit, flags, status and time - or, if it holds
-    several values or has no valid record type, a quarantine item at its byte."""
+    several values or has no valid record type, a quarantine item at its byte; after a row of no
+    valid record type (it may have been a P record) every result row is held at its byte."""
     by_offset = {r.byte_offset: r for r in results}
     held = {q.byte_offset: q.reason for q in problems if not q.with_result}
     assert len(results) + len(held) == len(rows)
+    unread = False
     for row, off in zip(rows, offsets, strict=True):
         if row.bad_type:
             assert held.get(off) == "unknown_record"
+            unread = True
+        elif unread:
+            assert held.get(off) == "after_unreadable_record"
         elif len(row.values) > 1:
             assert held.get(off) == "repeated_value"
         else:
@@ -528,7 +533,10 @@ def test_a_repeated_value_is_quarantined_whole_and_a_single_one_in_any_repetitio
 def test_a_record_of_unknown_type_is_quarantined_not_skipped() -> None:
     raw = b"H|\\^&\rP|1\rO|1|S1\r2R|1|^^^K|4.1|mmol/L||N||F\rR|2|^^^NA|140|mmol/L||N||F\rL|1|N\r"
     results, problems = astm_records.decode_message(load_profile("generic-astm"), raw, base_offset=7)
-    assert [r.vendor_code for r in results] == ["NA"]
+    assert results == []  # NA after it is held: the unreadable record may have started a new patient
+    assert [(q.reason, q.byte_offset) for q in problems if q.byte_offset == 7 + raw.index(b"R|2|")] == [
+        ("after_unreadable_record", 7 + raw.index(b"R|2|"))
+    ]
     (held,) = [q for q in problems if q.reason == "unknown_record"]
     assert held.byte_offset == 7 + raw.index(b"2R|") and '"2R"' in held.detail
 
