@@ -20,6 +20,7 @@ from devices.transports.link import SerialSpec
 from devices.transports.pty import open_pty
 from tests.devices.gateway.harness import running_gateway, wait_until
 from tests.devices.gateway.test_conformance_astm import send_message
+from triage.cli.devices_link import status_line
 
 
 def _patient(patient_id: str, sample_id: str, glucose: float) -> list[bytes]:
@@ -47,13 +48,17 @@ def test_a_result_after_an_unreadable_patient_record_is_held_not_stored_as_the_p
     db_path = tmp_path / "clinic.db"
     delivered: list[GatewayResult] = []
 
-    async def scenario() -> None:
-        async with running_gateway([endpoint], db_path, delivered=delivered):
+    async def scenario() -> str:
+        async with running_gateway([endpoint], db_path, delivered=delivered) as gateway:
             await send_message(pty, frames)
-            await wait_until(lambda: len(delivered) >= 2)
+            await wait_until(lambda: len(delivered) >= 2 and gateway.status()[0].messages == 1)
             await pty.close()
+            return status_line(gateway.status()[0])
 
-    asyncio.run(scenario())
+    line = asyncio.run(scenario())
+    # counted as the gateway counts parts of a message that became no result (docs/device-gateway.md)
+    assert "2 new results stored (2 for triage, 0 held)" in line, line
+    assert "2 quarantined without a result" in line, line
     stored = sorted((r.stored.patient_id, r.stored.sample_id, r.stored.value, r.auto_feed) for r in delivered)
     assert stored == [("SIM-P1", "S-1", "5.0", True), ("SIM-P3", "S-3", "6.0", True)]
     with sqlite3.connect(db_path) as conn:
