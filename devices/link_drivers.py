@@ -149,7 +149,8 @@ class Hl7Driver:
     acknowledged. A message that does not parse is stored (quarantined) and
     then refused with AE (CE in enhanced mode) naming what is wrong and where (MSA-3 up to v2.6, ERR), so the
     device does not send it again for ever; without a readable MSH the ACK has default header
-    fields and no MSA-2."""
+    fields and no MSA-2. A message with OBX held after an unreadable segment is accepted, its AA
+    saying so (:func:`devices.codecs.hl7_ack.accept_ack`)."""
 
     protocol = "hl7"
 
@@ -222,7 +223,8 @@ class Hl7Driver:
         if not hl7_ack.accept_ack_wanted(message, self._profile, "AA"):
             return [Received(raw, pieces)]  # stored; MSH-15 NE or ER: the sender wants no CA
         enhanced = hl7_ack.uses_enhanced_mode(message, self._profile)
-        ack = hl7_ack.build_ack(message, "AA", enhanced)
+        # stored and accepted; OBX held after an unreadable segment are said (MSA-3, ERR warning)
+        ack = hl7_ack.accept_ack(message, enhanced)
         return [Received(raw, pieces), Send(mllp.frame(ack, self._start, self._end))]
 
     def poll(self, now: float) -> list[LinkEvent]:

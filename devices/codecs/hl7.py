@@ -30,6 +30,10 @@ from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
 _SEGMENT = re.compile(rb"[^\r\n]+")
+#: An HL7 v2 segment ID: three characters, a capital letter then capitals or digits (PID, PV1, Z3M;
+#: the Z ones are site-defined and legal). A segment whose ID is not one (``2PID``: a sequence
+#: number left in front; garbage) may have been a PID or OBR, so the OBX after it are held.
+SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
 
 #: MSH-18 character set names (HL7 table 0211) -> Python codecs.
 CHARSETS: dict[str, str] = {
@@ -352,7 +356,9 @@ def decode_message(
             return None
 
     msh_time = ts(msh, 7)
-    for seg in msg.segments:
+    # A segment whose ID is not one may have been a PID (or OBR): until the next readable PID,
+    # whose results the OBX are is not known, and none is given to the patient before it.
+    for seg, unread in zip(msg.segments, unread_before(msg.segments), strict=True):
         if seg.name == "PID":
             patient_id = seg.first(3) or seg.first(2) or None
             sample_id = None
@@ -367,6 +373,9 @@ def decode_message(
                 vendor = obx3[1].strip() if len(obx3) > 1 else ""
             else:
                 vendor = obx3[0].strip()
+            if unread is not None:
+                problems.append(_held_after_unread(seg, vendor, unread, raw, base_offset, profile.device_id))
+                continue
             if not vendor:
                 # An empty code is no identity: every such OBX would share one exactly-once key,
                 # and all but the first be taken for resends. Usually code_from points elsewhere.
@@ -444,6 +453,52 @@ def decode_message(
             if problem is not None:
                 problems.append(problem)
     return results, problems
+
+
+def unread_before(segments: list[Segment]) -> list[Segment | None]:
+    """For each segment, the segment before it whose ID is no HL7 segment ID (:data:`SEGMENT_ID`,
+    the last such one) when no readable PID stands between them, else None: an OBX with one is
+    held, the unreadable segment may have been a PID or OBR."""
+    unread: Segment | None = None
+    found: list[Segment | None] = []
+    for seg in segments:
+        found.append(unread)
+        if not SEGMENT_ID.fullmatch(seg.name):
+            unread = seg
+        elif seg.name == "PID":
+            unread = None
+            found[-1] = None
+    return found
+
+
+def held_after_unreadable(message: Hl7Message) -> tuple[int, Segment] | None:
+    """How many OBX :func:`decode_message` holds after an unreadable segment and the first such
+    segment; None when it holds none."""
+    pairs = zip(message.segments, unread_before(message.segments), strict=True)
+    held = [u for s, u in pairs if s.name == "OBX" and u]
+    return (len(held), held[0]) if held else None
+
+
+def _held_after_unread(
+    seg: Segment, vendor: str, unread: Segment, raw: bytes, base_offset: int, device_id: str
+) -> Quarantine:
+    """An OBX after a segment that could not be read and may have been a PID or OBR: held as
+    ``after_unreadable_segment``, naming that segment's byte and text (as ASTM's R records after
+    an unreadable record, :mod:`devices.codecs.astm_records`)."""
+    text = unread.enc.field.join(unread.fields)
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    test = f" test {json_text(vendor)}" if vendor else ""
+    return Quarantine(
+        "after_unreadable_segment",
+        raw,
+        base_offset + seg.offset,
+        device_id,
+        f"OBX {seg.first(1) or '?'}{test}: the segment before it at byte {base_offset + unread.offset},"
+        f" {json_text(shown)}, could not be read (segment ID {json_text(unread.name[:10])} is not three"
+        " characters, a capital letter then capitals or digits) and may have been a PID or OBR, so whose result this is is not"
+        " known; the OBX after it are held, not given to the patient before it, until the next"
+        " readable PID",
+    )
 
 
 def _unit_not_sent(profile: DeviceProfile, vendor: str, to_final: bool, raw_value: str) -> str | None:

@@ -7,9 +7,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from devices.codecs.hl7 import Encoding, Hl7Message, Hl7ParseError, Segment, escape, needs_ack
+from devices.codecs.hl7 import (
+    SEGMENT_SEQUENCE_ERROR,
+    Encoding,
+    Hl7Message,
+    Hl7ParseError,
+    Segment,
+    escape,
+    held_after_unreadable,
+    needs_ack,
+)
 from devices.errors import SenderStateError
 from devices.profile import DeviceProfile
+from referral.plurals import counted
 
 
 def uses_enhanced_mode(message: Hl7Message, profile: DeviceProfile) -> bool:
@@ -123,6 +133,39 @@ def build_ack(
     )
 
 
+def held_note(message: Hl7Message) -> str:
+    """What became of the OBX held after an unreadable segment
+    (:func:`devices.codecs.hl7.held_after_unreadable`); empty when none is held."""
+    found = held_after_unreadable(message)
+    if found is None:
+        return ""
+    held, unread = found
+    return (
+        f"{counted(held, 'OBX segments')} held, patient unknown: segment at byte {unread.offset} unreadable"
+    )
+
+
+def accept_ack(message: Hl7Message, enhanced: bool, *, now: datetime | None = None) -> bytes:
+    """The AA (CA) of a message the gateway stored. When OBX of it are held after an unreadable
+    segment, it is still accepted (stored, as ASTM's records are acknowledged) and says so: MSA-3
+    up to v2.6 and, from v2.5, an ERR of severity W (warning: HL7 table 0516), table 0357's 100
+    (segment sequence error) with the text in ERR-7 and ERR-8."""
+    note = held_note(message)
+    ack = build_ack(message, "AA", enhanced, text=note, now=now)
+    if not note or msh_version(message) < ERR_FIELDS_FROM:
+        return ack
+    return ack + _err(message.enc, [], SEGMENT_SEQUENCE_ERROR, "W", note)
+
+
+def _err(enc: Encoding, place: list[str], condition: tuple[str, str], severity: str, text: str) -> bytes:
+    """A v2.5 ERR segment: ERR-2 ``place``, ERR-3 the table 0357 ``condition``, ERR-4 ``severity``,
+    ERR-7 and ERR-8 ``text`` within their lengths."""
+    code = enc.component.join((*condition, "HL70357"))
+    detail, user = shortened(text, enc, ERR7_LENGTH), shortened(text, enc, ERR8_LENGTH)
+    err = ["ERR", "", enc.component.join(place), code, severity, "", "", detail, user]
+    return (enc.field.join(err) + "\r").encode("latin-1", errors="replace")
+
+
 def readable_header(raw: bytes) -> Hl7Message:
     """The MSH of a message that does not parse, read as far as it goes, to answer it: its bytes
     read as latin-1 (so what an ACK echoes goes back as sent), the default encoding characters
@@ -170,9 +213,5 @@ def build_error_ack(
     place = [escape(error.segment, enc), str(error.sequence), "" if error.field is None else str(error.field)]
     if msh_version(header) < ERR_FIELDS_FROM:
         err = ["ERR", enc.component.join([*place, enc.subcomponent.join((code, name, "HL70357"))])]
-    else:
-        condition = enc.component.join((code, name, "HL70357"))
-        detail = shortened(str(error), enc, ERR7_LENGTH)
-        user = shortened(str(error), enc, ERR8_LENGTH)
-        err = ["ERR", "", enc.component.join(place), condition, "E", "", "", detail, user]
-    return ack + (enc.field.join(err) + "\r").encode("latin-1", errors="replace")
+        return ack + (enc.field.join(err) + "\r").encode("latin-1", errors="replace")
+    return ack + _err(enc, place, error.condition, "E", str(error))
