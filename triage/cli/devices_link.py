@@ -23,6 +23,7 @@ from devices.transports.ble import require_bleak
 from devices.transports.link import TcpListenSpec
 from devices.transports.serial_port import list_serial_ports
 from referral.device_results import StoredDeviceResult
+from referral.plurals import counted
 from triage.bp_pair import swapped_in_messages
 from triage.cli.context import AppContext
 from triage.cli.devices_mapping import read_profile
@@ -207,33 +208,39 @@ def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
     # Only devices that can refuse the gateway's own requests (POCT1-A2) ever have a refusal.
     refused = ", ".join(f"{n} {what}" for what, n in sorted(s.refused_by_device.items()))
     total = sum(s.refused_by_device.values())
-    refusals = f"{total} requests refused by the device ({refused}); " if total else ""
+    refusals = f"{counted(total, 'requests')} refused by the device ({refused}); " if total else ""
     # Only a POCT1-A2 device sends messages the gateway reads no further (OPL.R02, EVS.R01).
     ignored = ", ".join(f"{n} {what}" for what, n in sorted(s.unhandled.items()))
-    unhandled = f"{sum(s.unhandled.values())} messages not handled ({ignored}); " if s.unhandled else ""
+    unhandled = (
+        f"{counted(sum(s.unhandled.values()), 'messages')} not handled ({ignored}); " if s.unhandled else ""
+    )
     # Only a link with checksums and frame numbers (ASTM) NAKs frames.
     naks = (
-        f"{s.rejected_frames} frames rejected with NAK (resent by the device); " if s.rejected_frames else ""
+        f"{counted(s.rejected_frames, 'frames')} rejected with NAK (resent by the device); "
+        if s.rejected_frames
+        else ""
     )
-    noise = f"{s.ignored_bytes} bytes outside a session ignored; " if s.ignored_bytes else ""
+    noise = f"{counted(s.ignored_bytes, 'bytes')} outside a session ignored; " if s.ignored_bytes else ""
     # HL7 OBX-11 I, N or O without a value: no result stored, said so that results match OBX lines
     if s.no_result:
         noise += f"{no_result_sentence(list(s.no_result.elements()))}; "
     # A final, corrected or withdrawing (HL7 W or D) version of a stored result replaces it: not a new result.
     replaced = (
-        f"{s.replaced} stored results replaced by a final or corrected version or withdrawn; "
+        f"{counted(s.replaced, 'stored results')} replaced by a final or corrected version or withdrawn; "
         if s.replaced
         else ""
     )
     # Only a continuous device (a PLX oximeter) thins repeated readings.
-    unchanged = f"{s.unchanged} readings without a significant change not stored; " if s.unchanged else ""
+    unchanged = (
+        f"{counted(s.unchanged, 'readings')} without a significant change not stored; " if s.unchanged else ""
+    )
     return (
-        f"{s.device_id}: {s.messages} messages; {s.results} new results stored "
+        f"{s.device_id}: {counted(s.messages, 'messages')}; {counted(s.results, 'new results')} stored "
         f"({s.results - held} for triage, {held} held{': ' + why if why else ''}); "
-        f"{replaced}{s.duplicates} duplicate results not stored again; {unchanged}"
+        f"{replaced}{counted(s.duplicates, 'duplicate results')} not stored again; {unchanged}"
         f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
-        f"{s.discarded} partial messages discarded; {naks}{noise}{s.refused_peers} refused connections; "
-        f"{refusals}{unhandled}tolerance switches fired: {tolerated}"
+        f"{counted(s.discarded, 'partial messages')} discarded; {naks}{noise}"
+        f"{counted(s.refused_peers, 'refused connections')}; {refusals}{unhandled}tolerance switches fired: {tolerated}"
     )
 
 

@@ -249,7 +249,9 @@ def test_a_refusing_or_silent_meter_is_counted_and_disconnected(tmp_path: Path) 
     db = tmp_path / "clinic.db"
     status = fetch(db, ScriptedMeter(_records(1), refuse_with=racp.NOT_COMPLETED))
     assert dict(status.refused_by_device) == {"RACP report stored records, all records": 1}
-    assert "requests refused by the device" in status_line(status)
+    assert "1 request refused by the device (1 RACP report stored records, all records)" in status_line(
+        status
+    )
     quick = PROFILE.model_copy(update={"ble": PROFILE.ble.model_copy(update={"response_timeout": 0.2})})  # type: ignore[union-attr]
     status = fetch(db, ScriptedMeter(_records(1), silent=True), profile=quick)
     assert sum(status.refused_by_device.values()) == 1 and stored(db) == []

@@ -45,7 +45,7 @@ def test_a_status_that_carries_no_result_stores_none_and_holds_nothing(code: str
     status = _send([_oru("CTL-1", code, value=""), _oru("CTL-2", "F")], db_path, delivered, 1)
     assert _rows(db_path) == [("final", "88")]
     assert [(r.auto_feed, r.stored.value) for r in delivered] == [(True, "88")], "nothing held to dismiss"
-    assert "2 messages; 1 new results stored (1 for triage, 0 held)" in status_line(status)
+    assert "2 messages; 1 new result stored (1 for triage, 0 held)" in status_line(status)
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM device_messages").fetchone() == (2,), "kept as sent"
 
@@ -123,7 +123,7 @@ def test_listen_says_how_many_obx_lines_carried_no_result(
     with caplog.at_level(logging.INFO, logger="devices.gateway"):
         status = _send([_two_pending_and_a_final("CTL-1")], tmp_path / "clinic.db", delivered, 1)
     line = status_line(status)
-    assert "1 messages; 1 new results stored (1 for triage, 0 held)" in line
+    assert "1 message; 1 new result stored (1 for triage, 0 held)" in line
     assert "; 2 OBX lines carried no result (status I); " in line
     (stored,) = [r.getMessage() for r in caplog.records if "message 1 stored" in r.getMessage()]
     assert stored.endswith("; 2 OBX lines carried no result (status I)"), stored

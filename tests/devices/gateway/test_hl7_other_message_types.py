@@ -43,4 +43,4 @@ def test_a_message_of_another_type_is_rejected_ar_naming_it_and_counted_not_hand
     assert msa_fields(accept)[:3] == ["MSA", "AA", "CTL-S1"]
     assert count(db_path, "device_messages") == 2 and count(db_path, "device_results") == 2
     assert dict(status.unhandled) == {"ADT^A01 message": 1} and status.results == 2
-    assert "1 messages not handled (1 ADT^A01 message); " in status_line(status)
+    assert "1 message not handled (1 ADT^A01 message); " in status_line(status)

@@ -60,7 +60,7 @@ def test_a_status_change_to_final_makes_the_stored_preliminary_result_final_with
     assert (held.auto_feed, held.hold_kind) == (False, "not_final")
     assert final.auto_feed and final.result_id == held.result_id and final.stored.value == "88"
     assert (
-        "2 messages; 1 new results stored (1 for triage, 0 held); 1 stored results replaced"
+        "2 messages; 1 new result stored (1 for triage, 0 held); 1 stored result replaced"
         in status_line(status)
     )
 
@@ -181,7 +181,7 @@ def test_a_status_change_to_final_in_another_unit_is_held_as_a_conflict_not_made
         ' in "%": the status change does not confirm it - check the result on the device; sent again'
         " as final with its value, it replaces this one"
     )
-    assert "1 stored results replaced" in status_line(status)
+    assert "1 stored result replaced" in status_line(status)
     code, document = _replay_json(tmp_path, capsys, b"".join(messages))
     assert code == 0 and document["quarantined"] == []
     assert document["held"] == dict(status.held) == {"not_final": 1}

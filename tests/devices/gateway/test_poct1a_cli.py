@@ -186,5 +186,5 @@ def test_a_meter_refusing_the_operator_list_is_counted_by_listen_and_its_results
     assert "operator lists accepted: 0, 1 OPL.R01 refused (fault injected); the meter holds 0 operators" in (
         run.simulate.stdout
     )
-    assert "1 requests refused by the device (1 OPL.R01 operator list with AE)" in run.stderr
+    assert "1 request refused by the device (1 OPL.R01 operator list with AE)" in run.stderr
     assert sorted(r["code"] for r in run.rows) == ["glucose_random", "glucose_random", "hba1c", "hba1c"]

@@ -456,6 +456,6 @@ def test_an_operator_list_update_from_the_meter_is_counted_and_logged_and_the_co
     )
     assert (report.operator_lists, report.aborted, report.unacknowledged) == (1, 0, 0)
     assert len(result_keys(db_path)) == 4 and "session failed" not in (status.last_error or "")
-    assert "1 messages not handled (1 OPL.R02 from the device)" in status_line(status)
+    assert "1 message not handled (1 OPL.R02 from the device)" in status_line(status)
     logs = "".join(p.read_text() for p in (wire / "meter").glob("*.wire.log"))
     assert "not handled by the gateway: OPL.R02 from the device" in logs

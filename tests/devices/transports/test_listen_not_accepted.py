@@ -154,7 +154,7 @@ def test_a_refused_result_the_device_corrects_to_a_value_triage_takes_is_no_long
     out, err = _listen_to_one_message(tmp_path, corrected_spo2="97")
     assert "spo2 = 97 %  [corrected; auto]" in out, out
     assert "5 new results stored (2 for triage, 3 held: 2 not accepted by triage, 1 code not mapped); " in err
-    assert "1 stored results replaced by a final or corrected version or withdrawn; " in err, err
+    assert "1 stored result replaced by a final or corrected version or withdrawn; " in err, err
 
 
 def test_a_refused_correction_of_a_result_stored_before_this_run_is_not_counted_among_its_new_results(
@@ -167,4 +167,4 @@ def test_a_refused_correction_of_a_result_stored_before_this_run_is_not_counted_
     _listen_to_one_message(tmp_path, now=now)
     out, err = _listen_to_one_message(tmp_path, corrected_spo2="1000", now=now)
     assert "spo2 = 1000 %  [corrected; held: not accepted by triage: " in out, out
-    assert "0 new results stored (0 for triage, 0 held); 1 stored results replaced" in err, err
+    assert "0 new results stored (0 for triage, 0 held); 1 stored result replaced" in err, err
