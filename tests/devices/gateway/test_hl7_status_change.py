@@ -59,9 +59,8 @@ def test_a_status_change_to_final_makes_the_stored_preliminary_result_final_with
     held, final = delivered
     assert (held.auto_feed, held.hold_kind) == (False, "not_final")
     assert final.auto_feed and final.result_id == held.result_id and final.stored.value == "88"
-    assert (
-        "2 messages; 1 new result stored (1 for triage, 0 held); 1 stored result replaced"
-        in status_line(status)
+    assert "2 messages; 1 new result stored (1 for triage, 0 held); 1 stored result replaced" in status_line(
+        status
     )
 
 

@@ -98,9 +98,7 @@ def test_a_result_posted_as_wrong_withdraws_the_stored_one_visibly(code: str, tm
     )
     assert (status.results, status.replaced, status.duplicates) == (1, 1, 1)
     line = status_line(status)
-    assert "3 messages; 1 new result stored (0 for triage, 1 held: 1 withdrawn by the device); " in line, (
-        line
-    )
+    assert "3 messages; 1 new result stored (0 for triage, 1 held: 1 withdrawn by the device); " in line, line
 
 
 def test_a_result_posted_as_wrong_that_names_no_stored_one_is_held_saying_so(tmp_path: Path) -> None:
