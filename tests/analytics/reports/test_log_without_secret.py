@@ -65,7 +65,7 @@ def test_a_log_that_lost_its_secret_is_rejected_saying_so(tmp_path: Path) -> Non
         pool([log], tmp_path / "work")
     assert (
         f"{log}: cannot export this referral log: the referral log {log} holds 6 assessed"
-        " encounter(s) but no pseudonym secret (settings key 'pseudonym_secret')"
+        " encounters but no pseudonym secret (settings key 'pseudonym_secret')"
     ) in str(refused.value)
     assert _sha(log) == before and _secrets(log) == 0
 
