@@ -27,6 +27,10 @@ Where each step runs matters more than the SQL:
 The store's own ``BEGIN IMMEDIATE`` / ``COMMIT`` / ``ROLLBACK`` (``referral.transactions.write``)
 become savepoint operations on the connection a unit sees (:class:`_NestedConnection`).
 
+The live events a unit publishes (a walk-in's ``queue`` event) wait for the batch's commit: sent
+from inside the transaction, a page re-reading the queue on them while the commit's fsync ran read
+the log without the walk-in, and nothing corrected it. A unit that fails publishes none.
+
 When the disk is full or fails (or the file is read-only), SQLite may roll the whole transaction
 back on its own: every unit of the batch is then lost, not only the one that failed, and none was
 acknowledged. Each request of the batch gets the one-line :class:`StorageError` naming the file
@@ -51,6 +55,7 @@ from referral.errors import ClinicError, DatabaseBusyError
 from referral.schema import connect
 from referral.storage import storage_error, wrote
 from referral.writer_lock import WriterLock
+from triage.service.events import HeldEvents
 
 T = TypeVar("T")
 log = logging.getLogger("triage.service.commit")
@@ -182,7 +187,9 @@ class GroupCommitter:
                 wrote(self._path)
             self.batches += 1
             self.units += len(batch)
-            for (ok, value), (_, future) in zip(outcomes, batch, strict=True):
+            for (ok, value, events), (_, future) in zip(outcomes, batch, strict=True):
+                if ok:
+                    events.publish()  # what they announce is committed now
                 if future.done():  # the request was cancelled (client gone); its unit is stored
                     continue
                 if ok:
@@ -222,14 +229,17 @@ class GroupCommitter:
             self._turn.release()
             raise
 
-    def _run_unit(self, unit: Callable[[Database], Any]) -> tuple[bool, Any]:
-        """Event loop, write lock held: one unit in its own savepoint."""
+    def _run_unit(self, unit: Callable[[Database], Any]) -> tuple[bool, Any, HeldEvents]:
+        """Event loop, write lock held: one unit in its own savepoint; the events it publishes are
+        held for the batch's commit."""
         assert self._db is not None and self._nested is not None
         conn = self._db.conn
         conn.execute("SAVEPOINT unit")
         rows = conn.total_changes
+        events = HeldEvents()
         try:
-            result = unit(self._nested)
+            with events:
+                result = unit(self._nested)
         except Exception as exc:
             if not conn.in_transaction:  # SQLite rolled back the batch (SQLITE_FULL, SQLITE_IOERR)
                 raise _BatchLost(exc) from exc
@@ -238,10 +248,10 @@ class GroupCommitter:
                 conn.execute("RELEASE unit")
             except sqlite3.DatabaseError as undo:  # the disk refused the undo too: the batch is lost
                 raise _BatchLost(exc) from undo
-            return False, self._explained(exc)
+            return False, self._explained(exc), events
         conn.execute("RELEASE unit")
         self._stored_rows += conn.total_changes - rows
-        return True, result
+        return True, result, events
 
     def _commit(self) -> None:
         """Helper thread: commit (the fsync: 0.3 ms on a quiet box, 1 ms and more on a busy one,

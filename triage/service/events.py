@@ -13,6 +13,12 @@ other processes are gathered for :data:`SHARE_EVERY_S` and sent as one message: 
 publishes two events, and at 300 walk-ins/s sending each on its own took about a tenth of the
 primary's CPU (measured with py-spy). The same lines carry other small shared messages, handled by
 whoever registered for their type (:meth:`on_message`).
+
+An event announces something stored, so it must not arrive before the commit: a page re-reading
+the queue on it would read the log as it was and no later event would correct it. A unit of the
+group commit (``triage.service.commit``) runs inside the batch's open transaction; what it
+publishes is held (:class:`HeldEvents`) and published once the batch is committed, or dropped
+with the unit when it fails.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +35,10 @@ from triage.service.peers import Message, PeerLink
 
 KEEPALIVE_S = 15.0
 SHARE_EVERY_S = 0.05  # events for other processes wait at most this long, gathered into one message
+
+
+# the events published by the group-commit unit running now, not yet committed (None: publish now)
+_HELD: ContextVar[list[tuple[EventHub, str, dict[str, Any]]] | None] = ContextVar("held_events", default=None)
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,12 @@ class EventHub:
         self.publish("bye")
 
     def publish(self, kind: str, **data: Any) -> None:
-        """Publish from any thread (request handlers run in a thread pool)."""
+        """Publish from any thread (request handlers run in a thread pool); inside a unit of the
+        group commit, once its batch is committed (:class:`HeldEvents`)."""
+        held = _HELD.get()
+        if held is not None and kind != "bye":
+            held.append((self, kind, data))
+            return
         event = Event(kind, data)
         with self._lock:
             self.published += 1
@@ -162,7 +178,7 @@ class EventHub:
         if events:
             self.share({"t": "events", "events": events})
 
-    async def stream(self, stop: asyncio.Event | None = None) -> AsyncIterator[bytes]:
+    async def stream(self, stop: asyncio.Event | None = None) -> AsyncGenerator[bytes, None]:
         """SSE bytes for one subscriber: a hello, then events, with keep-alive comments."""
         queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
         self._subscribers.add(queue)
@@ -179,3 +195,27 @@ class EventHub:
                 yield event.encode()
         finally:
             self._subscribers.discard(queue)
+
+
+class HeldEvents:
+    """The events published while this context is entered (in the current thread or task), held
+    until :meth:`publish` - called once what they announce is committed. Not published, they are
+    dropped: what they announced was rolled back."""
+
+    def __init__(self) -> None:
+        self._events: list[tuple[EventHub, str, dict[str, Any]]] = []
+        self._token: Token[list[tuple[EventHub, str, dict[str, Any]]] | None] | None = None
+
+    def __enter__(self) -> HeldEvents:
+        self._token = _HELD.set(self._events)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _HELD.reset(self._token)
+            self._token = None
+
+    def publish(self) -> None:
+        events, self._events = self._events, []
+        for hub, kind, data in events:
+            hub.publish(kind, **data)
