@@ -10,6 +10,7 @@ to the log (:mod:`referral.audit_rows_access`) and the device-side records
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from itertools import groupby
 from typing import Any
@@ -134,15 +135,17 @@ def given(*keys: str) -> Step:
     return lambda entry: {key: entry["data"][key] for key in keys if key in entry["data"]}
 
 
-class _Matcher:
+class _Matcher(ABC):
     """An expected value that a stored one equals when it :meth:`matches` it, so that a row's
     values are compared with a tuple of expected ones in one comparison (``==`` calls
-    :meth:`__eq__` of a matcher whichever side it is on)."""
+    :meth:`__eq__` of a matcher whichever side it is on). A matcher without its own
+    :meth:`matches` cannot be made (``TypeError``)."""
 
     shown = ""
 
+    @abstractmethod
     def matches(self, value: object) -> bool:
-        raise NotImplementedError
+        """Whether the stored ``value`` is what the trail says."""
 
     def __eq__(self, value: object) -> bool:
         return self.matches(value)

@@ -20,6 +20,7 @@ import hmac
 import secrets
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -214,17 +215,19 @@ _STATIC_HEADERS = [
 StartEdit = Callable[[Message], Message]
 
 
-class AnswerStartEditor:
+class AnswerStartEditor(ABC):
     """A plain ASGI middleware (not ``BaseHTTPMiddleware``: no task or stream per request) that
     edits the start of every HTTP answer - its status and headers -, as :meth:`editor` says for the
-    request; other scopes pass through. :meth:`run` calls the app (a subclass may wrap it)."""
+    request; other scopes pass through. :meth:`run` calls the app (a subclass may wrap it). A
+    subclass without its own :meth:`editor` cannot be made (``TypeError``): the app fails as it
+    builds its middleware, at start-up, not with a 500 on every request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
+    @abstractmethod
     def editor(self, scope: Scope) -> StartEdit | None:
         """How to edit this request's answer (``None``: leave it, and its messages, untouched)."""
-        raise NotImplementedError
 
     async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
