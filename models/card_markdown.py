@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models.calibration_plot import LEGEND, plot_axis, plot_row, plot_top, wilson_ci95
 from models.card import FIRM_OUTCOMES, ModelCard, SubgroupMetric
+from triage.patient import KNOWN_ASCVD_MEANS
 
 #: What each UCUM code of the inputs table means to a reader (the card keeps the codes: they are
 #: the feature contract the loader checks against the vocabulary); PLAIN_UNITS read as written.
@@ -18,6 +19,43 @@ UNIT_WORDS = {
     "{SG}": "specific gravity (a ratio, no unit)",
     "1": "dipstick grade: negative 0, trace 1, 1+ 2, 2+ 3, 3+ 4, 4+ 5",
 }
+
+
+#: What each ``population.exclude_if`` flag (a field of the patient record) means to a reader.
+EXCLUDE_WORDS = {
+    "known_ascvd": f"established atherosclerotic cardiovascular disease: {KNOWN_ASCVD_MEANS}",
+    "pregnant": "currently pregnant",
+    "diabetes": "diagnosed diabetes",
+    "ckd": "known chronic kidney disease",
+}
+
+
+def _not_scored_for(card: ModelCard) -> list[str]:
+    """Who the engine does not score beside the ages: the one sex it is scored for, and the patients
+    whose record sets a ``population.exclude_if`` flag (CARD.md said neither)."""
+    population = card.population
+    lines: list[str] = []
+    if population.sex is not None:
+        other = "male" if population.sex == "female" else "female"
+        lines += [
+            f"**Scored only for {population.sex} patients:** a {other} patient, or one whose sex is not "
+            "recorded, is outside the population and the model is not scored.",
+            "",
+        ]
+    if population.exclude_if:
+        flags = " or ".join(
+            f"`patient.{flag}` true ({EXCLUDE_WORDS[flag]})"
+            if flag in EXCLUDE_WORDS
+            else f"`patient.{flag}` true"
+            for flag in population.exclude_if
+        )
+        lines += [
+            f"**Not scored for these patients:** one whose record has {flags} is outside the population "
+            "(`population.exclude_if`) and the model is not scored; a flag recorded false, or not recorded, "
+            "does not exclude the patient.",
+            "",
+        ]
+    return lines
 
 
 def _units_legend(card: ModelCard) -> str:
@@ -93,6 +131,7 @@ def render_card(card: ModelCard) -> str:
             if card.population.ages is not None
             else []
         ),
+        *_not_scored_for(card),
         "## Inputs (ONNX input `X`, float32, in this order)",
         "",
         "| # | name | source | unit | kind | training range | median | if missing | from |",
