@@ -40,6 +40,7 @@ from devices.profile import DeviceProfile
 from devices.results import DeviceResult, NoResultLine, Quarantine
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
+from referral.plurals import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,7 @@ def read_capture(
                 partial,
                 None,
                 dev,
-                f"the capture ends after {frames} frame(s) of a message, without its L record or an "
+                f"the capture ends after {counted(frames, 'frames')} of a message, without its L record or an "
                 "EOT: the file is cut short, so the message is not used (a device that sends no L "
                 "record ends its messages with EOT: capture that too, and turn on the profile "
                 "switch missing_l_record)",

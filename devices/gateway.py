@@ -77,6 +77,7 @@ from referral.inbox import (
     stored_from_row,
     undelivered_results,
 )
+from referral.plurals import counted
 from referral.schema import connect
 from referral.storage import storage_error
 
@@ -450,18 +451,18 @@ class Gateway:
         status.quarantined += len(decoded.quarantine) - decoded.with_result
         mistimed = [why for found in reasons for kind, why in found if kind == "clock"]
         if mistimed:  # the device, the test and both times: no sample or patient id
-            log.warning("%d result(s) held for review: %s", len(mistimed), mistimed[0])
+            log.warning("%s held for review: %s", counted(len(mistimed), "results"), mistimed[0])
             status.last_error = mistimed[0]  # the service's device panel shows it
         if recorded.new_results:
             status.last_result_at = message.received_at
             self._delivery.put_nowait((list(recorded.new_results), 0))
         if decoded.lost_parts:
             log.warning(
-                "device %s: message %d: %d part(s) quarantined without a result (%s; the details are "
+                "device %s: message %d: %s quarantined without a result (%s; the details are "
                 "in device_quarantine)%s",
                 endpoint.device_id,
                 recorded.message_id,
-                len(decoded.lost_parts),
+                counted(len(decoded.lost_parts), "parts"),
                 lost_parts_sentence(decoded.lost_parts, pieces),
                 lost_parts_hint(decoded.lost_parts, endpoint.protocol),
             )

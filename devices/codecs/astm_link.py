@@ -62,6 +62,7 @@ from devices.codecs.astm_sender import AstmSender
 from devices.profile import DeviceProfile
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
+from referral.plurals import counted
 
 # The link layer's names in one place (events from astm_events, the sender from astm_sender).
 __all__ = [
@@ -192,7 +193,7 @@ class AstmReceiver(LinkSide):
             )
             self._events.append(
                 MessageDiscarded(
-                    f"{why} after {self._message_frames} accepted frame(s) of a message"
+                    f"{why} after {counted(self._message_frames, 'accepted frames')} of a message"
                     f"{unfinished}; the device still owns the message",
                     bytes(self._pending),
                 )
@@ -364,7 +365,7 @@ class AstmReceiver(LinkSide):
             self._events.append(
                 MessageDiscarded(
                     f"ENQ at byte {offset} inside a session, then {self.profile.link.enq_restart_quiet:g} s "
-                    f"of silence after {frames} accepted frame(s) of a message (the device restarted, "
+                    f"of silence after {counted(frames, 'accepted frames')} of a message (the device restarted, "
                     "or noise in a pause); answered NAK, the device still owns the message and "
                     "sends it again in a new session",
                     bytes(self._pending),
@@ -394,7 +395,7 @@ class AstmReceiver(LinkSide):
             # does: a frame whose STX was corrupted is such noise, so they are counted, never
             # shown (they may hold a patient's name), and after a CR LF the switch did not fire.
             other = len(trailer) - len(ending)
-            noise = f" and {other} other byte(s) before the next frame" if other else ""
+            noise = f" and {counted(other, 'other bytes')} before the next frame" if other else ""
             self.counter.fire(
                 self._dev,
                 "missing_lf_after_checksum",

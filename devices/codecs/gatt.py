@@ -91,7 +91,7 @@ def bp_results(
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """0x2A35 bytes -> results (vendor codes SYS, DIA, MAP, PR); bad bytes raise :class:`CodecError`,
     which ``devices.codecs.gatt_records`` quarantines saying the value ("in the 2a35 value of 5
-    byte(s): ..."), as for every other characteristic. A result's quarantine item (an unmapped code,
+    bytes: ..."), as for every other characteristic. A result's quarantine item (an unmapped code,
     a unit the profile does not take) keeps ``record``, the stored record's GATT lines, as the other
     vitals' do (``data`` when none is given)."""
     counter = counter or ToleranceCounter()

@@ -39,6 +39,7 @@ from devices.mapping import Fields, build_result
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
+from referral.plurals import counted
 
 BP_UUID = "2a35"
 #: Characteristics whose values are records (a glucose context travels with its measurement).
@@ -113,7 +114,7 @@ class RecordAssembler:
                     f"glucose context for sequence {seq} without its measurement (expected right after"
                     f" the 2a18 measurement of sequence {seq}, whose flags byte 0 bit 4 announces it)"
                     if seq is not None
-                    else f"glucose context of {len(value.data)} byte(s): no sequence number (bytes 1-2)",
+                    else f"glucose context of {counted(len(value.data), 'bytes')}: no sequence number (bytes 1-2)",
                 )
             ]
         if value.uuid not in RECORD_UUIDS:
@@ -252,7 +253,7 @@ def decode_message(
 def _in_value(value: GattValue, exc: CodecError) -> str:
     """A decoder's reason, whose byte numbers count from the characteristic value's first byte
     (not the capture's, as the line's offset does), said so: 'in the 2a18 value of 13 bytes: ...'."""
-    return f"in the {value.uuid} value of {len(value.data)} byte(s): {exc}"
+    return f"in the {value.uuid} value of {counted(len(value.data), 'bytes')}: {exc}"
 
 
 def glucose_results(

@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from devices.errors import CodecError
+from referral.plurals import counted
 
 SPECIAL = {0x07FF: "NaN", 0x0800: "NRes", 0x07FE: "+INF", 0x0802: "-INF", 0x0801: "reserved"}
 FLOAT_SPECIAL = {
@@ -85,7 +86,7 @@ def read_uint(data: bytes, offset: int, size: int, field: str) -> int:
     and the offset when the bytes end early."""
     if offset + size > len(data):
         raise CodecError(
-            f"{field} at byte {offset} needs {size} byte(s), only {max(len(data) - offset, 0)} left"
+            f"{field} at byte {offset} needs {counted(size, 'bytes')}, only {max(len(data) - offset, 0)} left"
         )
     return int.from_bytes(data[offset : offset + size], "little")
 

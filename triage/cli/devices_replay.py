@@ -15,6 +15,7 @@ import typer
 
 from devices.profile import generic_profile
 from devices.results import NO_RESULT_STATUS, DeviceResult, no_result_sentence
+from referral.plurals import counted
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import echo, print_json, write
 from triage.errors import UserInputError, json_text
@@ -204,7 +205,7 @@ def register(app: typer.Typer) -> None:
                 data = file.read_bytes()
             except OSError as exc:
                 raise UserInputError(f"{file}: cannot read capture file: {exc.strerror or exc}") from None
-        if not data:  # else "0 message(s) ... " and exit 0, as if it had all parsed
+        if not data:  # else "0 messages ... " and exit 0, as if it had all parsed
             raise UserInputError(f"{file}: the capture is empty (nothing was recorded from the device?)")
         tol_log = logging.getLogger("devices.tolerance")
         handler: logging.Handler = logging.StreamHandler() if verbose else logging.NullHandler()
@@ -255,11 +256,15 @@ def register(app: typer.Typer) -> None:
         kinds = ", ".join(
             f"{n} {kind}" for kind, n in sorted(Counter(k for _, k in report.unhandled).items())
         )
-        unhandled = f"{len(report.unhandled)} message(s) not handled ({kinds}); " if report.unhandled else ""
+        unhandled = (
+            f"{counted(len(report.unhandled), 'messages')} not handled ({kinds}); "
+            if report.unhandled
+            else ""
+        )
         if report.no_result:
             unhandled += f"{no_result_sentence([line.status for line in report.no_result])}; "
         switches = ", ".join(f"{k} x{n}" for k, n in report.tolerance.items()) or "none"
-        resent = f", {len(report.resends)} resend(s) of an earlier result" if report.resends else ""
+        resent = f", {counted(len(report.resends), 'resends')} of an earlier result" if report.resends else ""
         if report.replaced:  # as listen counts 'stored results replaced': the later version counted
             resent += f", {len(report.replaced)} replaced by a later version"
         synthetic = " [profile sample data is SYNTHETIC]" if prof.synthetic_samples else ""
@@ -268,8 +273,8 @@ def register(app: typer.Typer) -> None:
         # replaced; then what was quarantined
         # without ever becoming a result
         write(
-            f"{file}: profile {prof.device_id}{synthetic}: {report.messages} message(s), "
-            f"{len(report.results)} result(s): {len(report.observations)} observation(s), "
+            f"{file}: profile {prof.device_id}{synthetic}: {counted(report.messages, 'messages')}, "
+            f"{counted(len(report.results), 'results')}: {counted(len(report.observations), 'observations')}, "
             f"{_counted('for review', report.review_reasons(), len(report.for_review()))}, "
             f"{_counted('not for triage', report.held_reasons(), len(report.held_back))}"
             f"{resent}; "
@@ -282,7 +287,7 @@ def register(app: typer.Typer) -> None:
         if report.unlinked:
             write(
                 f"{file}: held: no patient id (a device association would link them): "
-                f"{len(report.unlinked)} result(s), not observations: the gateway holds them (no "
+                f"{counted(len(report.unlinked), 'results')}, not observations: the gateway holds them (no "
                 "patient link) unless a device association links the device to a patient's "
                 "encounter (the patient page, or triage devices associations attach)",
                 err=True,

@@ -1,9 +1,9 @@
 """A blood-pressure (2a35) value that cannot be decoded says, as a glucose (2a18) one does, that its
-byte numbers are the value's: "in the 2a35 value of N byte(s): ...".
+byte numbers are the value's: "in the 2a35 value of N bytes: ...".
 
 ``devices.codecs.gatt.bp_results`` quarantined its own decode errors, so replay's line said
 "flags 0x06 announce 11 bytes, got 9" with no characteristic and no length, where the 2a18 line
-said "in the 2a18 value of 13 byte(s): glucose concentration at byte 12 ...". Now every
+said "in the 2a18 value of 13 bytes: glucose concentration at byte 12 ...". Now every
 characteristic's error is said by ``devices.codecs.gatt_records`` alike. A real capture file
 (SYNTHETIC readings) replayed through the CLI with the bundled BLE blood-pressure profile.
 """
@@ -23,15 +23,15 @@ from triage.cli import main
         # flags 0x06: time stamp and pulse announced, the pulse cut off
         (
             "06800082006100e8070b190a1e05",
-            "in the 2a35 value of 14 byte(s): flags 0x06 announce 16 bytes, got 14",
+            "in the 2a35 value of 14 bytes: flags 0x06 announce 16 bytes, got 14",
         ),
         (
             "0080008200",
-            "in the 2a35 value of 5 byte(s): blood pressure measurement needs at least 7 bytes, got 5",
+            "in the 2a35 value of 5 bytes: blood pressure measurement needs at least 7 bytes, got 5",
         ),
         (
             "02800082006100e8070d190a1e05",
-            "in the 2a35 value of 14 byte(s): time stamp 2024-13-25 10:30:5: month must be in 1..12",
+            "in the 2a35 value of 14 bytes: time stamp 2024-13-25 10:30:5: month must be in 1..12",
         ),
     ],
 )

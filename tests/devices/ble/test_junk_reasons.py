@@ -46,7 +46,7 @@ def test_each_unreadable_line_says_the_byte_and_what_was_expected(
         " bytes (byte 26: 7 hex digits: a value is whole bytes, two digits each)",
         "byte 34: quarantined (stray_value): glucose context for sequence 2 without its measurement"
         " (expected right after the 2a18 measurement of sequence 2, whose flags byte 0 bit 4 announces it)",
-        "byte 46: quarantined (stray_value): glucose context of 1 byte(s): no sequence number (bytes 1-2)",
+        "byte 46: quarantined (stray_value): glucose context of 1 byte: no sequence number (bytes 1-2)",
         "byte 54: quarantined (unreadable_line): GATT line at byte 54: no LF within 4096 bytes (a line ends"
         " with LF)",
     ]
@@ -62,6 +62,6 @@ def test_a_value_that_cannot_be_decoded_says_its_byte_is_the_value_s(
     assert main(["devices", "replay", str(capture), "--profile", "ble-glucose_meter"]) == 1
     (line,) = [x for x in capsys.readouterr().err.splitlines() if "quarantined (" in x]
     assert line.endswith(
-        "byte 41: quarantined (unparseable_message): in the 2a18 value of 13 byte(s): glucose concentration"
-        " at byte 12 needs 2 byte(s), only 1 left"
+        "byte 41: quarantined (unparseable_message): in the 2a18 value of 13 bytes: glucose concentration"
+        " at byte 12 needs 2 bytes, only 1 left"
     ), line

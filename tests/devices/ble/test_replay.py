@@ -49,8 +49,8 @@ def test_replay_ble_defaults_to_the_glucose_meter_profile_and_reports_bad_lines(
     _, err = capsys.readouterr()
     assert code == 1
     assert (
-        "quarantined (unparseable_message): in the 2a18 value of 2 byte(s): glucose measurement sequence number"
-        " at byte 1 needs 2 byte(s), only 1 left" in err
+        "quarantined (unparseable_message): in the 2a18 value of 2 bytes: glucose measurement sequence number"
+        " at byte 1 needs 2 bytes, only 1 left" in err
     )
     assert "quarantined (unreadable_line): GATT line at byte" in err and "is not hex bytes" in err
 
@@ -87,6 +87,6 @@ def test_an_unreadable_glucose_context_is_placed_at_its_own_line_of_the_capture(
     assert main(["devices", "replay", str(capture), "-p", "ble"]) == 1
     context_line = len(measurement + between)
     assert (
-        f"{capture}: byte {context_line}: quarantined (unparseable_message): in the 2a34 value of 3 byte(s):"
-        " glucose context meal at byte 3 needs 1 byte(s), only 0 left\n"
+        f"{capture}: byte {context_line}: quarantined (unparseable_message): in the 2a34 value of 3 bytes:"
+        " glucose context meal at byte 3 needs 1 byte, only 0 left\n"
     ) in capsys.readouterr().err

@@ -351,7 +351,7 @@ def test_an_enq_then_silence_inside_a_session_ends_it_with_nak_and_the_next_enq_
     discarded, ended, refused = drain(rx)
     assert isinstance(discarded, MessageDiscarded) and discarded.data == joined(SAMPLE[:2])
     assert discarded.reason == (
-        f"ENQ at byte {at} inside a session, then 1 s of silence after 2 accepted frame(s) of a message "
+        f"ENQ at byte {at} inside a session, then 1 s of silence after 2 accepted frames of a message "
         "(the device restarted, or noise in a pause); answered NAK, the device still owns the message "
         "and sends it again in a new session"
     )
@@ -564,7 +564,7 @@ def test_a_frame_with_a_corrupted_stx_is_noise_never_logged_nor_a_missing_lf(
     # a trailer that is not CR LF still fires the switch, the noise after it counted, not shown
     rx.receive_data(build_frame(3, b"L|1|N\r", True)[:-1] + b"junk Doe" + EOT)
     assert counter.count("test-analyzer", "missing_lf_after_checksum") == 1
-    assert 'trailer "\\r" and 8 other byte(s) before the next frame' in caplog.text
+    assert 'trailer "\\r" and 8 other bytes before the next frame' in caplog.text
     assert "Doe" not in caplog.text
 
 

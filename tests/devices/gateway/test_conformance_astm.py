@@ -174,7 +174,7 @@ def test_thirty_seconds_of_silence_discards_the_partial_message_and_commits_noth
 def _discarded_warning(at: int, frames: int) -> str:
     return (
         f"device analyzer: partial message discarded, nothing committed: ENQ at byte {at} inside a "
-        f"session, then 1 s of silence after {frames} accepted frame(s) of a message (the device "
+        f"session, then 1 s of silence after {frames} accepted frames of a message (the device "
         "restarted, or noise in a pause); answered NAK, the device still owns the message and sends "
         "it again in a new session"
     )

@@ -93,7 +93,7 @@ def test_results_timed_years_ahead_or_at_a_reset_clock_are_held_naming_the_devic
     warnings = [r.getMessage() for r in caplog.records if "held for review" in r.getMessage()]
     assert len(warnings) == 2 and all("SIM-S" not in w and "SIM-P" not in w for w in warnings)
     assert last_errors[-1] == old.hold_reason  # shown on the service's device panel
-    assert warnings[0].startswith("1 result(s) held for review: device monitor timed result SPO2 ")
+    assert warnings[0].startswith("1 result held for review: device monitor timed result SPO2 ")
 
 
 def test_the_clock_tolerance_is_the_profiles(tmp_path: Path) -> None:

@@ -144,7 +144,7 @@ def test_replay_says_each_obx_line_that_carried_no_result(
     hr, rr = message.index(b"OBX|1"), message.index(b"OBX|2")
     assert f'byte {hr}: OBX test "HR" carried no result (status I: results pending)' in err
     assert f'byte {rr}: OBX test "RR" carried no result (status I: results pending)' in err
-    assert "1 result(s): 1 observation(s)" in err
+    assert "1 result: 1 observation" in err
     assert "; 2 OBX lines carried no result (status I); " in err
     assert main(["devices", "replay", str(capture), "--profile", str(profile), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)

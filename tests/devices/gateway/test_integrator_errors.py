@@ -142,7 +142,7 @@ def test_a_port_unplugged_mid_message_is_a_discarded_partial_naming_frames_and_b
     (warning,) = [w for w in warning_lines(caplog) if "discarded" in w]
     assert warning.startswith("device analyzer: partial message discarded, nothing committed: link lost (")
     assert (
-        f"after 1 accepted frame(s) of a message and 7 bytes of an unfinished frame at byte {1 + len(frames[0])}"
+        f"after 1 accepted frame of a message and 7 bytes of an unfinished frame at byte {1 + len(frames[0])}"
         in warning
     )
     assert count(db_path, "device_results") == 0 and count(db_path, "device_messages") == 0
@@ -416,7 +416,7 @@ def test_parts_of_a_message_quarantined_without_a_result_are_one_warning_with_re
     (warning,) = [w for w in warning_lines(caplog) if "without a result" in w]
     at = [HL7.index(b"OBX|1"), HL7.index(b"OBX|2")]
     assert warning == (  # the stream starts with the MLLP start byte
-        f"device mindray-bs380: message 1: 2 part(s) quarantined without a result (no_test_code at byte "
+        f"device mindray-bs380: message 1: 2 parts quarantined without a result (no_test_code at byte "
         f"{at[0] + 1} of the stream (byte {at[0]} of the message), no_test_code at byte {at[1] + 1} of the "
         f"stream (byte {at[1]} of the message); the details are in device_quarantine); no_test_code: the "
         "test code is not where the profile's [hl7] code_from looks - check it against what the device "

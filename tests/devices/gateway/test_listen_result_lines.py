@@ -88,13 +88,13 @@ def test_codes_the_profile_ignores_are_held_as_ignored_whatever_their_time(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The real Sysmex XN-550 capture, played with its old device times: its 37 indices the profile
-    ignores were held as 'device time wrong' and counted in '41 result(s) held for review', though
+    ignores were held as 'device time wrong' and counted in '41 results held for review', though
     no one reviews an ignored code (the held worklist leaves them out); only the 4 it maps are."""
     with caplog.at_level(logging.WARNING):
         delivered = _delivered(tmp_path / "clinic.db", "sysmex-xn550", "sysmex-xn550.astm")
     assert Counter(r.hold_kind for r in delivered) == {"ignored": 37, "clock": 4}
     (warning,) = [r.getMessage() for r in caplog.records if "held for review" in r.getMessage()]
-    assert warning.startswith("4 result(s) held for review: device sysmex-xn550 timed result WBC ")
+    assert warning.startswith("4 results held for review: device sysmex-xn550 timed result WBC ")
 
 
 def test_every_reason_a_result_is_held_for_is_shown_and_counted(tmp_path: Path) -> None:

@@ -49,13 +49,13 @@ def test_replay_of_the_synthetic_capture_says_it_is_synthetic_and_keeps_qc_out(
         ("glucose_random", 6.21669627, "mmol/L"),  # 112 mg/dL, converted by triage
     ]
     # the RES resend is named and counted once, as the gateway stores it: 4 + 1 QC stored, 1 resend
-    assert "[profile sample data is SYNTHETIC]: 9 message(s), 6 result(s): 4 observation(s)" in err
-    assert "1 not for triage (1 qc), 1 resend(s) of an earlier result;" in err
+    assert "[profile sample data is SYNTHETIC]: 9 messages, 6 results: 4 observations" in err
+    assert "1 not for triage (1 qc), 1 resend of an earlier result;" in err
     assert "byte 2500: resend of the result at byte 1953 (sample SIM-S000001, test Glu" in err
     assert len(rows) == 4
     # the strict generic profile has no mapping table: everything is for review, exit 1
     assert main(["devices", "replay", capture, "-p", "poct1a"]) == 1
-    assert "profile generic-poct1a: 9 message(s), 6 result(s): 0 observation(s), 4 for review" in (
+    assert "profile generic-poct1a: 9 messages, 6 results: 0 observations, 4 for review" in (
         capsys.readouterr().err
     )
 

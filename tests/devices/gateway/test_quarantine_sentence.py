@@ -274,7 +274,7 @@ def test_a_part_of_a_message_of_many_frames_without_a_result_names_its_stream_by
     assert in_stream != in_message + 3  # not one run: frame bytes lie before the record
     (warning,) = [w for w in warning_lines(caplog) if "without a result" in w]
     assert warning == (
-        f"device analyzer: message 1: 1 part(s) quarantined without a result (no_test_code at byte "
+        f"device analyzer: message 1: 1 part quarantined without a result (no_test_code at byte "
         f"{in_stream} of the stream (byte {in_message} of the message); the details are in device_quarantine); "
         "no_test_code: the test code is not where the profile's [astm] test_code_components looks - check "
         "it against what the device sends (triage devices replay of a capture shows it)"

@@ -118,11 +118,11 @@ def _replay_and_play_live(
 def test_replay_holds_a_preliminary_result_as_the_gateway_does(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Replay printed and counted the preliminary reading as an observation ("3 observation(s)")
+    """Replay printed and counted the preliminary reading as an observation ("3 observations")
     while the gateway held it ("2 for triage, 1 held: 1 not final")."""
     printed, err, held, fed = _replay_and_play_live(tmp_path, _messages(), capsys)
     assert [(r["sample_id"], r["status"]) for r in printed] == [("SIM-S0", "final"), ("SIM-S2", "final")]
-    assert "3 result(s): 2 observation(s), 0 for review, 1 not for triage (1 not_final);" in err
+    assert "3 results: 2 observations, 0 for review, 1 not for triage (1 not_final);" in err
     assert held == {"not_final": 1}
     assert fed == [r["sample_id"] for r in printed]
 
@@ -136,8 +136,8 @@ def test_replay_holds_a_result_without_a_patient_id_as_the_gateway_does(
     assert [(r["sample_id"], r["patient_id"]) for r in printed] == [("SIM-S0", "SIM-P0")]
     # every reason a result is held for, as the gateway counts them: the preliminary one has no
     # patient either (replay counted its first reason only: '(1 no_patient, 1 not_final)')
-    assert "3 result(s): 1 observation(s), 0 for review, 2 not for triage (2 no_patient, 1 not_final);" in err
-    assert "held: no patient id (a device association would link them): 1 result(s), not observations" in err
+    assert "3 results: 1 observation, 0 for review, 2 not for triage (2 no_patient, 1 not_final);" in err
+    assert "held: no patient id (a device association would link them): 1 result, not observations" in err
     assert held == {"no_patient": 2, "not_final": 1}
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0])))
     assert f"2 not for triage ({kinds});" in err  # replay's counts are the gateway's
@@ -157,8 +157,7 @@ def test_replay_counts_a_result_in_a_unit_the_profile_does_not_take_as_the_gatew
     assert held == {"unexpected_unit": 2, "not_final": 1, "no_patient": 1}
     assert fed == [r["sample_id"] for r in printed] == ["SIM-S2"]
     assert (
-        "3 result(s): 1 observation(s), 2 for review (2 unexpected_unit, 1 no_patient, 1 not_final), 0 not"
-        in err
+        "3 results: 1 observation, 2 for review (2 unexpected_unit, 1 no_patient, 1 not_final), 0 not" in err
     )
     (tmp_path / "json").mkdir()
     [document], _err, held_again, _fed = _replay_and_play_live(tmp_path / "json", messages, capsys, "--json")
@@ -276,7 +275,8 @@ def test_replay_counts_the_version_in_force_as_the_gateway_does(
     assert len(document["observations"]) == printed_count and len(document["replaced"]) == replaced
     printed, err, held_again, _fed = _replay_and_play_live(tmp_path, _versions(statuses), capsys)
     assert held_again == held and len(printed) == printed_count
-    assert f"{len(statuses)} result(s): {printed_count} observation(s), 0 for review, " in err
+    observations = {0: "0 observations", 1: "1 observation"}[printed_count]  # said in words
+    assert f"{len(statuses)} results: {observations}, 0 for review, " in err
     assert f", {replaced} replaced by a later version;" in err
     # a withdrawal is not for triage as the gateway holds it, withdrawn alone (not also not_final)
     assert document["not_for_triage"] == held
@@ -293,9 +293,7 @@ def test_replay_names_the_problem_of_a_version_replaced_as_the_gateway_keeps_it(
     printed, err, held, fed = _replay_and_play_live(tmp_path, messages, capsys)
     assert held == {} and fed == ["SIM-S0"] and [p["sample_id"] for p in printed] == fed
     assert "quarantined (unexpected_unit)" in err and "a later version of the result replaced it" in err
-    assert (
-        "2 result(s): 1 observation(s), 0 for review, 0 not for triage, 1 replaced by a later version;" in err
-    )
+    assert "2 results: 1 observation, 0 for review, 0 not for triage, 1 replaced by a later version;" in err
     with sqlite3.connect(tmp_path / "clinic.db") as conn:
         (reason,) = [r for (r,) in conn.execute("SELECT reason FROM device_quarantine")]
     assert reason.startswith('unexpected_unit: sample SIM-S0 test "SPO2": device unit "1"')

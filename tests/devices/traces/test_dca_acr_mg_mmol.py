@@ -42,7 +42,7 @@ def test_a_ratio_in_mg_mmol_goes_to_triage_in_mg_mmol(
     path = _capture(tmp_path, b"R|3|^^^Ratio|3.1|mg/mmol||||F|||20240820151030")
     code, out, err = _replay(path, capsys)
     assert code == 0, err
-    assert "1 observation(s), 0 for review" in err and "quarantined (" not in err, err
+    assert "1 observation, 0 for review" in err and "quarantined (" not in err, err
     ratio = json.loads(next(line for line in out.splitlines() if "albumin_creatinine_ratio" in line))
     # triage converted it: 3.1 mg/mmol is 27.4 mg/g (A2), not 3.1 mg/g (A1)
     assert (ratio["value"], ratio["unit"]) == (pytest.approx(3.1 * 1000 / 113.12), "mg/g"), ratio

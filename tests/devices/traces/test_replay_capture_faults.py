@@ -47,7 +47,7 @@ def test_a_capture_cut_short_is_named_and_its_partial_message_is_not_used(
     [q] = report.quarantined
     assert (q.reason, q.byte_offset) == ("incomplete_message", None)
     assert q.detail.startswith(
-        f"the capture ends after {len(records) - 1} frame(s) of a message, without its L record or an EOT: "
+        f"the capture ends after {len(records) - 1} frames of a message, without its L record or an EOT: "
         "the file is cut short, so the message is not used"
     )
     inside = replay_capture(profile, whole[: len(cut) + 6])  # cut inside the L record's frame
@@ -71,7 +71,7 @@ def test_a_capture_cut_short_is_named_and_its_partial_message_is_not_used(
     assert out == ""
     assert err.startswith(
         f"{capture}: end of file: quarantined (incomplete_message): the capture ends after "
-        f"{len(records) - 1} frame(s) of a message"
+        f"{len(records) - 1} frames of a message"
     )
 
 
@@ -80,7 +80,7 @@ def test_a_capture_of_another_protocol_or_an_empty_one_is_named(
 ) -> None:
     """An ASTM capture replayed with --protocol hl7 (no MLLP start byte, no MSH) and an empty
     capture with --protocol hl7 stopped with a traceback (zip() argument 2 is longer); an empty
-    capture with any other protocol said "0 message(s)" and exit 0, as if all had parsed; bytes
+    capture with any other protocol said "0 messages" and exit 0, as if all had parsed; bytes
     before the first MSH of an unframed HL7 file were dropped without a word."""
     astm = DATA / "sysmex-xn550.astm"
     assert main(["devices", "replay", str(astm), "-p", "hl7"]) == 1
@@ -111,7 +111,7 @@ def test_a_capture_of_another_protocol_or_an_empty_one_is_named(
 
 def test_a_capture_of_another_protocol_replayed_as_astm_is_named(capsys: pytest.CaptureFixture[str]) -> None:
     """An HL7 capture replayed with --protocol astm said 'message does not start with an H
-    record: "\\u000bMSH|..."' and '1 message(s)', where as HL7 or POCT1-A2 the line asks
+    record: "\\u000bMSH|..."' and '1 message', where as HL7 or POCT1-A2 the line asks
     whether the capture is of that protocol: it has no STX frame and no H record at all."""
     hl7 = DATA / "mindray-bs380.hl7"
     assert main(["devices", "replay", str(hl7), "-p", "astm"]) == 1
@@ -121,7 +121,7 @@ def test_a_capture_of_another_protocol_replayed_as_astm_is_named(capsys: pytest.
         f"{hl7}: byte 0: quarantined (bytes_outside_message): no H record in {hl7.stat().st_size} bytes,"
         " and no STX frame (is the capture ASTM, and --protocol right?)"
     )
-    assert "0 message(s), 0 result(s)" in err
+    assert "0 messages, 0 results" in err
 
 
 def test_replay_byte_offsets_of_a_framed_capture_point_at_the_record_in_the_file(
@@ -191,7 +191,7 @@ def test_a_real_capture_of_another_protocol_asks_about_the_protocol(
 def test_an_hl7_message_of_another_type_is_named_not_handled_as_the_gateway_counts_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An ADT^A01 among a capture's result messages: replay said only '4 message(s)', where the
+    """An ADT^A01 among a capture's result messages: replay said only '4 messages', where the
     gateway answers it AR and counts it not handled. The line names its byte and type; the
     results of the other messages are as before."""
     adt = b"MSH|^~\\&|MONITOR|WARD|LIS|CLINIC|20260105083000||ADT^A01|ADT-1|P|2.3.1\rPID|1||SIM-P9\r"
@@ -205,7 +205,7 @@ def test_an_hl7_message_of_another_type_is_named_not_handled_as_the_gateway_coun
         f"{capture}: byte 1: not handled: message type ADT^A01 is not supported: the gateway answers it AR"
         in err
     )
-    assert "4 message(s), 7 result(s)" in err and "; 1 message(s) not handled (1 ADT^A01); " in err
+    assert "4 messages, 7 results" in err and "; 1 message not handled (1 ADT^A01); " in err
     main(["devices", "replay", str(capture), "-p", "hl7", "--profile", "mindray-bs380", "--json"])
     document = json.loads(capsys.readouterr().out)
     assert document["unhandled"] == [{"byte_offset": 1, "message_type": "ADT^A01"}]

@@ -40,9 +40,7 @@ def test_replay_prints_observations_and_exits_0(capsys: pytest.CaptureFixture[st
         "37182",
     )
     assert hgb["device_time"] == "2024-06-27T13:54:07+08:00"
-    assert (
-        "41 result(s): 4 observation(s), 0 for review, 37 not for triage (37 ignored); 0 quarantined" in err
-    )
+    assert "41 results: 4 observations, 0 for review, 37 not for triage (37 ignored); 0 quarantined" in err
     assert "missing_lf_after_checksum x1" in err
 
 
@@ -134,7 +132,7 @@ def test_hl7_capture_without_mllp_framing(tmp_path: Path, capsys: pytest.Capture
         "total_cholesterol",
         "glucose_random",
     ]
-    assert "3 message(s)" in err and "1 qc" in err
+    assert "3 messages" in err and "1 qc" in err
 
 
 def test_bytes_outside_mllp_frames_are_quarantined(
@@ -170,7 +168,7 @@ def test_replay_summary_counts_an_unmapped_result_once(capsys: pytest.CaptureFix
     assert code == 1
     summary = err.splitlines()[-1]
     assert (
-        "7 result(s): 0 observation(s), 7 for review (7 no_patient, 7 unmapped_code), 0 not for triage; "
+        "7 results: 0 observations, 7 for review (7 no_patient, 7 unmapped_code), 0 not for triage; "
         "0 quarantined without a result" in summary
     )
 
@@ -179,9 +177,7 @@ def test_replay_summary_counts_what_never_became_a_result(capsys: pytest.Capture
     code = main(["devices", "replay", str(DATA / "horiba-yumizen_h550.astm"), "-p", "astm"])
     _, err = capsys.readouterr()
     assert code == 1
-    assert (
-        "0 result(s): 0 observation(s), 0 for review, 0 not for triage; 1 quarantined without a result" in err
-    )
+    assert "0 results: 0 observations, 0 for review, 0 not for triage; 1 quarantined without a result" in err
 
 
 def test_a_result_without_a_sample_id_says_so(capsys: pytest.CaptureFixture[str]) -> None:

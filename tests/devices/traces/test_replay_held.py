@@ -50,10 +50,10 @@ def test_replay_reads_standard_input_and_says_how_to_replay_readings_without_a_t
     # preliminary ones have no patient id either, nor have the two without a value, which are
     # preliminary too (10 no_patient, 4 not_final)
     assert timed.stdout == b"" and b"--received-at" not in timed.stderr
-    assert b"0 observation(s)" in timed.stderr
+    assert b"0 observations" in timed.stderr
     assert b"10 not for triage (10 no_patient, 4 not_final, 2 no_value)" in timed.stderr
     timed_err = timed.stderr.decode()
-    assert "stdin: held: no patient id (a device association would link them): 6 result(s)" in timed_err
+    assert "stdin: held: no patient id (a device association would link them): 6 results" in timed_err
     # the readings themselves, each with the receipt time given, apart from any observation
     held = [line for line in timed_err.splitlines() if ": held (no_patient): " in line]
     assert len(held) == 6
@@ -69,7 +69,7 @@ def test_replay_lists_the_readings_held_for_no_patient_id(capsys: pytest.Capture
     out, err = capsys.readouterr()
     assert code == 0 and out == ""
     name = DATA / "bp-monitor.txt"
-    assert f"{name}: held: no patient id (a device association would link them): 6 result(s)" in err
+    assert f"{name}: held: no patient id (a device association would link them): 6 results" in err
     held = [line.removeprefix(f"{name}: ") for line in err.splitlines() if ": held (no_patient): " in line]
     assert held[:3] == [
         'byte 0: held (no_patient): sbp 128 mm[Hg], time 2024-11-25T10:30:00+08:00, sample (none), test "SYS"',

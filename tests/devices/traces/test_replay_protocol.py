@@ -22,7 +22,7 @@ def test_a_bundled_profile_names_the_protocol(capsys: pytest.CaptureFixture[str]
         "hematocrit",
         "platelets",
     }
-    assert "profile sysmex-xn550: 1 message(s), 41 result(s): 4 observation(s)" in err
+    assert "profile sysmex-xn550: 1 message, 41 results: 4 observations" in err
 
 
 def test_a_protocol_given_must_still_be_the_profiles(capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,8 +31,8 @@ def test_a_resent_message_is_named_and_counted_as_the_gateway_stores_it(
     single = replay_capture(load_profile("mindray-bs380"), once)
     assert len(out.splitlines()) == len(single.observations) == 4  # each observation printed once
     assert err.count("): the gateway stores it once") == len(single.results) == 7
-    assert "6 message(s), 14 result(s): 4 observation(s), 1 for review (1 unmapped_code), " in err
-    assert "2 not for triage (1 ignored, 1 qc), 7 resend(s) of an earlier result;" in err
+    assert "6 messages, 14 results: 4 observations, 1 for review (1 unmapped_code), " in err
+    assert "2 not for triage (1 ignored, 1 qc), 7 resends of an earlier result;" in err
 
 
 def _astm(patient: str, sample: str, value: str, status: str = "F") -> bytes:
@@ -101,4 +101,4 @@ def test_a_frame_the_capture_holds_again_after_its_nak_is_used_as_the_gateway_us
     assert lost.results == [] and any(q.reason == "incomplete_message" for q in lost.quarantined)
     assert main(["devices", "replay", str(capture), "--profile", "horiba-pentra_xlr"]) == 1
     err = capsys.readouterr().err
-    assert "21 result(s)" in err and "1 quarantined without a result" in err
+    assert "21 results" in err and "1 quarantined without a result" in err

@@ -54,7 +54,7 @@ def test_setting_what_the_lines_say_maps_the_pentra_results(
     confirmed.write_text(text, encoding="utf-8")
     code, err = _replay(str(confirmed), capsys)
     assert code == 0, err
-    summary = next(line for line in err if "21 result(s)" in line)
+    summary = next(line for line in err if "21 results" in line)
     # the capture names no patient: the three final ones are held for a device association
     assert "0 for review, 21 not for triage (17 ignored, 4 no_patient, 1 not_final)" in summary
     assert any(

@@ -107,10 +107,10 @@ def test_a_frame_cut_short_until_the_receiver_timeout_is_named_and_not_taken_for
     second_cut = first_cut + 9 + 1
     assert discarded == [
         "device analyzer: partial message discarded, nothing committed: receiver timeout: no frame or "
-        f"EOT within 30 s after 1 accepted frame(s) of a message and 9 bytes of an unfinished frame at "
+        f"EOT within 30 s after 1 accepted frame of a message and 9 bytes of an unfinished frame at "
         f"byte {first_cut}; the device still owns the message",
         "device analyzer: partial message discarded, nothing committed: receiver timeout: no frame or "
-        f"EOT within 30 s after 0 accepted frame(s) of a message and 12 bytes of an unfinished frame at "
+        f"EOT within 30 s after 0 accepted frames of a message and 12 bytes of an unfinished frame at "
         f"byte {second_cut}; the device still owns the message",
     ]
     assert not [w for w in _warnings(caplog) if "outside a session" in w]
