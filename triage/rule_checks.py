@@ -300,10 +300,12 @@ def pregnancy_severe_hypertension(ev: Evidence) -> Finding | None:
     pre-eclampsia, and as dangerous to the mother); the reason names the weeks when recorded. After
     birth ``postpartum_severe_hypertension`` applies the same cut-points (``triage.rules.blood_pressure``,
     docs/assessment.md, "After birth")."""
-    sbp, dbp = ev.num("sbp"), ev.num("dbp")
-    weeks = ev.patient.gestation_weeks
-    if not ev.patient.pregnant or not ((sbp is not None and sbp >= 160) or (dbp is not None and dbp >= 110)):
+    if not ev.patient.pregnant:  # the patient record first: most patients are not, and read no pressure
         return None
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    if not ((sbp is not None and sbp >= 160) or (dbp is not None and dbp >= 110)):
+        return None
+    weeks = ev.patient.gestation_weeks
     return Finding(
         {"sbp": sbp, "dbp": dbp, "pregnant": True, "gestation_weeks": weeks},
         f"blood pressure {pressures(ev)} mmHg in pregnancy{'' if weeks is None else f' at {weeks} weeks'}"

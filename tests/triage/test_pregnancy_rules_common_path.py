@@ -16,7 +16,12 @@ from tests.triage.conftest import ob
 from triage.patient import PatientContext
 from triage.rules import RULES_BY_NAME, evidence
 
-RULES = ("pregnancy_hypertension", "postpartum_hypertension", "postpartum_severe_hypertension")
+RULES = (
+    "pregnancy_hypertension",
+    "pregnancy_severe_hypertension",
+    "postpartum_hypertension",
+    "postpartum_severe_hypertension",
+)
 
 
 class CountedReads(Mapping[str, float | str]):
