@@ -153,6 +153,14 @@ SLOPE_NOT_ESTIMATED = (
 )
 
 
+#: What a bootstrap interval of an AUROC of 1 (held-out outcomes separated completely) is: no
+#: measure of uncertainty. `triage models list` says it in these words.
+AUROC_CI_NO_MEASURE = (
+    "no measure of uncertainty: every held-out case is predicted above every non-case, so every bootstrap "
+    "resample separates them too and the interval is 1.000-1.000"
+)
+
+
 class HeldOutMetrics(_Strict):
     n: int = Field(description="held-out rows inside the population the model is scored for")
     events: int
@@ -172,6 +180,12 @@ class HeldOutMetrics(_Strict):
         """:data:`SLOPE_NOT_ESTIMATED` when the held-out predictions separate the outcomes completely
         (AUROC 1), else ``None``: the calibration slope is then where the fit stopped."""
         return SLOPE_NOT_ESTIMATED if self.auroc == 1 else None
+
+    @property
+    def auroc_ci_note(self) -> str | None:
+        """:data:`AUROC_CI_NO_MEASURE` when the held-out predictions separate the outcomes completely
+        (AUROC 1), else ``None``: each resample is then separated too and its interval 1-1."""
+        return AUROC_CI_NO_MEASURE if self.auroc == 1 else None
 
     @model_serializer(mode="wrap")
     def _written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -33,3 +33,31 @@ def test_list_says_a_perfectly_separated_slope_is_no_estimate(capsys: pytest.Cap
     assert rows["ckd", "1.1.0"]["calibration_slope_note"] == NOTE
     assert rows["ckd", "1.0.0"]["calibration_slope_note"] is None
     assert rows["cvd10", "1.0.0"]["calibration_slope_note"] is None
+
+
+CI_NOTE = (
+    "no measure of uncertainty: every held-out case is predicted above every non-case, so every bootstrap "
+    "resample separates them too and the interval is 1.000-1.000"
+)
+
+
+def test_list_says_a_perfectly_separated_auroc_interval_is_no_measure_of_uncertainty(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ckd 1.1.0's AUROC 95% CI was listed "(1.000-1.000)" as any other interval, beside a slope
+    marked "not an estimate" for the same reason: the card's limitation says the interval is no
+    measure of uncertainty, the list did not (text or --json)."""
+    card = read_card(models.MODELS_DIR / "ckd" / "1.1.0", "ckd", "1.1.0")
+    assert card.metrics.auroc_ci95 == (1.0, 1.0), "the card this test reads"
+    assert main(["models", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (ckd,) = [line for line in lines if line.startswith("* ckd ")]
+    assert "AUROC 1.000 (1.000-1.000: no measure of uncertainty)  Brier" in ckd, ckd
+    (retired,) = [line for line in lines if line.startswith("  ckd ")]
+    assert "AUROC 0.996 (0.988-1.000)  Brier" in retired, retired  # an interval that measures something
+    assert main(["models", "list", "--json"]) == 0
+    rows = {(r["name"], r["version"]): r for r in json.loads(capsys.readouterr().out)}
+    assert rows["ckd", "1.1.0"]["auroc_ci95"] == [1.0, 1.0]
+    assert rows["ckd", "1.1.0"]["auroc_ci95_note"] == CI_NOTE
+    for key in (("ckd", "1.0.0"), ("cvd10", "1.0.0"), ("stroke10", "1.0.0"), ("diabetes", "1.0.0")):
+        assert rows[key]["auroc_ci95_note"] is None, key

@@ -53,6 +53,8 @@ def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
         else m.outside_population.model_dump(mode="json"),
         "auroc": m.auroc,
         "auroc_ci95": list(m.auroc_ci95),
+        # held-out outcomes separated completely (ckd 1.1.0): the interval is 1-1, no uncertainty measured
+        "auroc_ci95_note": m.auroc_ci_note,
         "brier": m.brier,
         "calibration_slope": m.calibration_slope,
         # held-out outcomes separated completely (ckd 1.1.0): the slope is where the fit stopped
@@ -69,8 +71,9 @@ def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
 def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List every model version in the registry with its card summary (held-out metrics, thresholds).
 
-    A calibration slope on held-out outcomes the model separates completely (AUROC 1) is marked "not an
-    estimate" (--json: calibration_slope_note), as its card's calibration statement says.
+    On held-out outcomes the model separates completely (AUROC 1) the AUROC's interval is marked "no
+    measure of uncertainty" (--json: auroc_ci95_note) and the calibration slope "not an estimate"
+    (--json: calibration_slope_note), as its card says.
 
     A version whose card cannot be read, or whose card.json, golden.jsonl or model.onnx is not the
     file its MANIFEST.sha256 records (edited by hand: the service refuses it), is one `error:` line
@@ -110,11 +113,14 @@ def _list_text(root: Path, rows: list[dict[str, Any]]) -> None:
         bands = ", ".join(
             f"{band} >= {p:.0%}" for band, p in sorted(r["thresholds"].items(), key=lambda t: t[1])
         )
+        interval = f"{low:.3f}-{high:.3f}"
+        if r["auroc_ci95_note"] is not None:
+            interval += ": no measure of uncertainty"
         slope = f"{r['calibration_slope']:.2f}"
         if r["calibration_slope_note"] is not None:
             slope += " (not an estimate: held-out outcomes separated completely)"
         write(
-            f"{marker} {r['name']:<9} {r['version']:<7} {r['status']:<9} AUROC {r['auroc']:.3f} ({low:.3f}-{high:.3f})  "
+            f"{marker} {r['name']:<9} {r['version']:<7} {r['status']:<9} AUROC {r['auroc']:.3f} ({interval})  "
             f"Brier {r['brier']:.4f}  slope {slope}  intercept {r['calibration_intercept']:.2f}"
         )
         out = r["held_out_outside_population"]
