@@ -265,9 +265,12 @@ def create_app(
     app.add_middleware(StopCancelled, stopping=lambda: runtime.stopping, answer=stopped)
     # Outermost first: security headers wrap metrics, as the two BaseHTTPMiddleware did before.
     app.add_middleware(runtime.metrics.middleware)
+    app.add_middleware(HostCheck, hosts=AllowedHosts(settings.service.host, settings.service.allowed_hosts))
+    # CORS outside the Host check: a refused Host's 400 carries an allowed origin's CORS headers, so
+    # its app reads the JSON error (a browser shows a missing Access-Control-Allow-Origin as a bare
+    # network error); the preflight carries no data and is answered as CORS says, whatever the Host
     if settings.service.cors_origins:  # browser apps of these origins may call /api/ (api/cors.py)
         app.add_middleware(ApiCors, origins=settings.service.cors_origins)
-    app.add_middleware(HostCheck, hosts=AllowedHosts(settings.service.host, settings.service.allowed_hosts))
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
