@@ -21,7 +21,7 @@ from referral.clock import Clock
 from triage.errors import ClinicError
 from triage.service.auth import API_USERS, CSRF_FIELD, Principal
 from triage.service.clinic import CLINICIAN_OVERRIDE, PROPOSED_BY_TRIAGE
-from triage.service.i18n import catalogue, catalogue_data
+from triage.service.i18n import LANGUAGES, catalogue, catalogue_data
 from triage.service.pages.clock import clock, duration, local_time, stamp
 from triage.service.pages.engine_text import EngineText, bounds
 from triage.vocabulary import CONCEPTS
@@ -182,10 +182,15 @@ LANGUAGE_COOKIE = "triage_lang"
 
 
 def language_for(request: Request, principal: Principal | None) -> str:
+    """The signed-in user's language; else the language cookie's when it names a language of the
+    pages (:data:`~triage.service.i18n.LANGUAGES`), else the clinic's ``default_language``. The
+    cookie is the browser's to send: a value no page speaks (``xx``, forged or left by another
+    version) is the clinic's language, never the catalogue's own fallback."""
     if principal is not None:
         return principal.language
-    runtime = request.app.state.runtime
-    return str(request.cookies.get(LANGUAGE_COOKIE) or runtime.settings.service.default_language)
+    default: str = request.app.state.runtime.settings.service.default_language
+    said = request.cookies.get(LANGUAGE_COOKIE)
+    return said if said in LANGUAGES else default
 
 
 def rule_label(language: str, name: str) -> str:
