@@ -1,7 +1,8 @@
 """Risk-model latency and throughput: onnxruntime (the serving path) against scikit-learn, same run.
 
 Peers named by issue 2 section 6: scikit-learn single-row ``predict_proba`` of the same fitted
-models (rebuilt deterministically by ``models.training.pipeline.fit_estimator``), and batch
+models (rebuilt deterministically by ``models.training.pipeline.fit_estimator``: the versions
+loaded, the registry's active ones, which the output names), and batch
 scoring throughput with onnxruntime (target >= 100,000 patients/s with all models). Threads are
 capped at one (OMP/OpenBLAS/MKL via the Makefile, ``threadpool_limits(1)`` here, ORT session
 options in ``triage.riskmodels``) as risk.md 4.3/4.6 explain.
@@ -14,14 +15,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.timing import percentiles
 from triage.patient import PatientContext
 from triage.riskmodels import ModelSet, RiskPrediction, load_models
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -42,17 +47,32 @@ VALUES: dict[str, float | str] = {
 }
 
 
-def sklearn_calls(names: list[str]) -> dict[str, Callable[[], object]]:
-    """Per model, a call of scikit-learn ``predict_proba`` on one row of its training features;
-    also ``"all"``: every model in turn (the work ``assess()`` does with ONNX)."""
+def sklearn_fitted(versions: Mapping[str, str]) -> dict[str, tuple[Pipeline, np.ndarray]]:
+    """Per model, the scikit-learn estimator of the version given (``ModelSet.versions``: the ones
+    the engine serves, not each model's newest recipe) and its held-out rows."""
     from models.training.pipeline import fit_estimator
 
-    fitted = {name: fit_estimator(name) for name in names}
+    return {name: fit_estimator(name, version) for name, version in versions.items()}
+
+
+def sklearn_versions_text(versions: Mapping[str, str]) -> str:
+    """The line saying which versions the scikit-learn peer refits: those the ONNX side serves."""
+    return (
+        f"scikit-learn peer: {', '.join(f'{n} {v}' for n, v in versions.items())} refitted by "
+        "models.training.pipeline.fit_estimator (the versions served above)"
+    )
+
+
+def sklearn_calls(versions: Mapping[str, str]) -> dict[str, Callable[[], object]]:
+    """Per model, a call of scikit-learn ``predict_proba`` on one row of its training features, of
+    the version given (:func:`sklearn_fitted`); also ``"all"``: every model in turn (the work
+    ``assess()`` does with ONNX)."""
+    fitted = sklearn_fitted(versions)
     calls: dict[str, Callable[[], object]] = {
         name: partial(estimator.predict_proba, X[:1].astype(np.float64))
         for name, (estimator, X) in fitted.items()
     }
-    each = [calls[name] for name in names]
+    each = [calls[name] for name in versions]
 
     def every() -> None:
         for call in each:
@@ -62,14 +82,15 @@ def sklearn_calls(names: list[str]) -> dict[str, Callable[[], object]]:
     return calls
 
 
-def sklearn_single_row(names: list[str], calls: int = 2000) -> dict[str, tuple[float, float]]:
-    """Per model (p50, p99) µs of scikit-learn ``predict_proba`` on one row; also ``"all"`` (all models in turn)."""
+def sklearn_single_row(versions: Mapping[str, str], calls: int = 2000) -> dict[str, tuple[float, float]]:
+    """Per model (p50, p99) µs of scikit-learn ``predict_proba`` on one row of the version given;
+    also ``"all"`` (all models in turn)."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
         return {
             name: percentiles(call, calls if name != "all" else calls // 2, warm_up=200)
-            for name, call in sklearn_calls(names).items()
+            for name, call in sklearn_calls(versions).items()
         }
 
 
@@ -96,6 +117,7 @@ def main() -> None:
     model_set = load_models()
     names = list(model_set.models)
     print(f"models: {', '.join(f'{n} {v}' for n, v in model_set.versions.items())}; 1 thread everywhere")
+    print(sklearn_versions_text(model_set.versions))
 
     ort_all = percentiles(lambda: model_set.predict(PATIENT, VALUES), 5000)
     ort_one = {
@@ -108,7 +130,7 @@ def main() -> None:
         prepared = m.prepare([s.median for s in m.card.features])
         assert not isinstance(prepared, RiskPrediction)
         bound[n] = percentiles(partial(m.score, prepared), 5000)
-    sk = sklearn_single_row(names)
+    sk = sklearn_single_row(model_set.versions)
 
     print(
         f"{'model':<10} {'ORT 1-row p50/p99 us':>22} {'sklearn 1-row p50/p99 us':>26} {'ratio p50':>10}"

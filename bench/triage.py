@@ -10,7 +10,8 @@ Printed in one run, with one thread everywhere (OMP/OpenBLAS via the environment
    vitals, glucose, lipids, creatinine, dipstick) - and, to show where the time goes, the same
    call with ``models=None`` and ``ModelSet.predict`` alone.
 2. The same models' scikit-learn single-row ``predict_proba`` latency (estimators rebuilt
-   deterministically by ``models.training.pipeline.fit_estimator``; all models one row each, the
+   deterministically by ``models.training.pipeline.fit_estimator``, of the versions loaded - the
+   registry's active ones, named in the output; all models one row each, the
    work ``assess()`` does with ONNX), and the ratio sklearn / ``assess()``. Target >= 20x. Next to
    it, labelled as such, the model path alone: sklearn / ``ModelSet.predict``.
 3. Batch scoring throughput with onnxruntime (all models over 100,000 patients). Target >= 100,000
@@ -110,7 +111,7 @@ CALLS = {"assess": 200, "rules": 200, "models": 200, "sklearn": 50, "sklearn_one
 def main() -> None:
     from threadpoolctl import threadpool_limits
 
-    from bench.riskmodels import onnx_batch_throughput, sklearn_calls
+    from bench.riskmodels import onnx_batch_throughput, sklearn_calls, sklearn_versions_text
     from triage.riskmodels import load_models
 
     policy = load_policy()
@@ -122,7 +123,8 @@ def main() -> None:
     )
     print(f"patient: fictional, {len(obs)} readings (vitals, glucose, lipids, creatinine, dipstick)")
 
-    sk = sklearn_calls(names)
+    print(sklearn_versions_text(models.versions))
+    sk = sklearn_calls(models.versions)
     with threadpool_limits(1):
         check = assess(PATIENT, obs, policy, models=models, now=NOW)
         scored = sum(1 for m in check.models if m.probability is not None)

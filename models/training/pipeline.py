@@ -17,6 +17,7 @@ import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version as dist_version
+from pathlib import Path
 
 import numpy as np
 from skl2onnx import to_onnx
@@ -26,6 +27,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+import models
 from models.card import Population
 from models.errors import NotFoundError
 from models.training import RECIPE_MODULES
@@ -39,6 +41,7 @@ from models.training.recipe import (
     float32_exact,
 )
 from triage.ort import ort
+from triage.riskmodels_cards import read_registry
 
 Progress = Callable[[str], None]
 
@@ -182,11 +185,26 @@ def fit(recipe: Recipe, prepared: Prepared) -> Pipeline:
     return estimator
 
 
-def fit_estimator(name: str, version: str | None = None) -> tuple[Pipeline, np.ndarray]:
-    """Rebuild the fitted scikit-learn estimator of a shipped model (deterministically; default: its
-    newest version) and return it with its held-out rows as float32 - e.g. for benchmarking
-    sklearn ``predict_proba``."""
-    recipe = recipe_for(name, version)
+def active_version(name: str, directory: Path | None = None) -> str:
+    """The version of model ``name`` that the ``registry.json`` of ``directory`` (default: the
+    shipped models folder) names active: the one the engine loads and serves."""
+    root = directory if directory is not None else models.MODELS_DIR
+    registry = read_registry(root)
+    if name not in registry.models:
+        raise NotFoundError(
+            f"no model {name!r} in {root / 'registry.json'}; known: {', '.join(registry.models)}"
+        )
+    return registry.models[name].active
+
+
+def fit_estimator(
+    name: str, version: str | None = None, directory: Path | None = None
+) -> tuple[Pipeline, np.ndarray]:
+    """Rebuild the fitted scikit-learn estimator of a shipped model version (deterministically;
+    default: the registry's active version, :func:`active_version` - the one the engine serves, not
+    the newest recipe, which may be a candidate) and return it with its held-out rows as float32 -
+    e.g. for benchmarking sklearn ``predict_proba`` against the served ONNX file."""
+    recipe = recipe_for(name, version if version is not None else active_version(name, directory))
     prepared, _ = prepare(recipe)
     return fit(recipe, prepared), prepared.X_test.astype(np.float32)
 
