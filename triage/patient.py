@@ -15,7 +15,7 @@ inferred.
 ``acute_symptoms`` is what a clinician asked and recorded now, from a closed vocabulary
 (``ACUTE_SYMPTOMS``): ``None`` not asked, ``[]`` asked and none present. With a blood pressure of
 180 and/or 110 mmHg or more, any one of them (a headache only in pregnancy from 20 weeks, or with
-the weeks not recorded) is a hypertensive emergency (``triage.rules``, ``hypertensive_emergency``);
+the weeks not recorded, and in the 6 weeks after birth) is a hypertensive emergency (``triage.rules``, ``hypertensive_emergency``);
 with such a pressure and ``None`` the Assessment lists ``acute_symptoms`` under ``missing_inputs``.
 ``acute_symptoms_at`` is when the answer was recorded (``None``: with this assessment). A symptom
 recorded stays until a clinician records ``[]`` (conservative: target-organ damage suspected in this
@@ -53,7 +53,8 @@ ACUTE_SYMPTOMS: tuple[str, ...] = get_args(AcuteSymptom)
 """Symptoms of acute target-organ damage a clinician records (ESC/ESH 2024; ISH 2020 s10.4): chest
 pain (acute coronary syndrome, aortic dissection), breathlessness (acute pulmonary oedema), a new
 neurological deficit (stroke), confusion (encephalopathy), visual loss or disturbance (retinopathy),
-and a headache, which counts in pregnancy only (severe pre-eclampsia: from 20 weeks)."""
+and a headache, which counts in pregnancy (severe pre-eclampsia: from 20 weeks) and in the 6 weeks
+after birth (postpartum pre-eclampsia) only."""
 KNOWN_ASCVD_MEANS = (
     "a prior myocardial infarction or acute coronary syndrome, stable or unstable angina, coronary or"
     " other arterial revascularisation, stroke or TIA, or peripheral artery disease (aortic aneurysm"
@@ -131,7 +132,8 @@ class PatientContext(BaseModel):
         None,
         description="Acute symptoms a clinician asked about and recorded now: any of "
         + ", ".join(ACUTE_SYMPTOMS)
-        + " (headache counts in pregnancy only, from 20 weeks or with the weeks not recorded);"
+        + " (headache counts in pregnancy, from 20 weeks or with the weeks not recorded, and in the 6"
+        " weeks after birth only);"
         " [] asked, none; null not asked",
     )
     acute_symptoms_at: Annotated[AwareDatetime | None, IsoTime] = Field(

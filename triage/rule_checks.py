@@ -226,17 +226,23 @@ def _gestation(patient: PatientContext) -> str:
     return f" at {patient.gestation_weeks} weeks"
 
 
+# a headache after birth as the reason names it: postpartum pre-eclampsia presents from 48 hours to 6
+# weeks after birth (Hauspurg and Jeyabalan 2022), a new headache a severe feature (ACOG PB 222)
+_AFTER_BIRTH = "headache after birth (postpartum, within 6 weeks: pre-eclampsia is possible)"
+
+
 def hypertensive_emergency(ev: Evidence) -> Finding | None:
     """A pressure of 180 and/or 110 mmHg or more (13-17: the AAP 2017 stage 2, 140 and/or 90) with
     an acute symptom a clinician recorded: acute target-organ damage is suspected. A headache counts
     as a sign of severe pre-eclampsia only: in pregnancy from 20 weeks, or with the weeks not recorded
-    (``PatientContext.pre_eclampsia_possible``; the reason says which). Under 13 the adult pressure,
-    as the reason says."""
+    (``PatientContext.pre_eclampsia_possible``; the reason says which), and in the 6 weeks after
+    birth (``postpartum``: ``values["postpartum"]``). Under 13 the adult pressure, as the reason says."""
     sbp, dbp = ev.num("sbp"), ev.num("dbp")
     patient = ev.patient
     if not patient.acute_symptoms or not is_emergency_pressure(sbp, dbp, patient.age):
         return None
-    found = [s for s in patient.acute_symptoms if s != "headache" or patient.pre_eclampsia_possible]
+    headache = patient.pre_eclampsia_possible or bool(patient.postpartum)
+    found = [s for s in patient.acute_symptoms if s != "headache" or headache]
     if not found:
         return None
     threshold = emergency_threshold(patient.age)
@@ -247,7 +253,10 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
         "bp_threshold": threshold,
     }
     named = [_SYMPTOMS[s] for s in found]
-    if "headache" in found:
+    if "headache" in found and patient.postpartum:
+        values["postpartum"] = True
+        named[found.index("headache")] = _AFTER_BIRTH
+    elif "headache" in found:
         values["gestation_weeks"] = patient.gestation_weeks
         named[found.index("headache")] += _gestation(patient)
     return Finding(

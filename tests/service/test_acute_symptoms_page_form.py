@@ -47,11 +47,11 @@ def _group(html: str) -> str:
         (
             "en",
             "ask about chest pain, breathlessness, a new neurological deficit, confusion, visual loss,"
-            " headache in pregnancy, tick them and assess again.",
+            " headache in pregnancy or after birth, tick them and assess again.",
         ),
         (
             "zh",
-            "请询问有无胸痛、呼吸困难、新发神经功能缺损、意识模糊、视力丧失、妊娠期头痛，勾选后重新评估。",
+            "请询问有无胸痛、呼吸困难、新发神经功能缺损、意识模糊、视力丧失、妊娠期或产后头痛，勾选后重新评估。",
         ),
     ],
 )

@@ -241,7 +241,14 @@ class DetailFields:
         """The acute symptoms the reason recorded (``chest_pain, dyspnoea``), each in the page's
         language (``detail.acute_symptom.<symptom>``)."""
         named = str(self.given["acute_symptoms"]).split(", ")
-        return self._listed([self.owner.entry(f"detail.acute_symptom.{symptom}") for symptom in named])
+        # a headache after birth is named so (``detail.acute_symptom.headache_postpartum``), not "in pregnancy"
+        after = "_postpartum" if self.given.get("postpartum") is True else ""
+        return self._listed(
+            [
+                self.owner.entry(f"detail.acute_symptom.{symptom}{after if symptom == 'headache' else ''}")
+                for symptom in named
+            ]
+        )
 
     def _scores(self) -> str:
         return self._listed(

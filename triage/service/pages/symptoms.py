@@ -67,8 +67,8 @@ def symptoms_context(
     language: str,
 ) -> dict[str, Any]:
     """What the patient page shows of the acute symptoms in ``language``: the choices by their
-    names (``detail.acute_symptom.<symptom>``; a headache, which counts in pregnancy only, not for
-    a man), the boxes ticked (those sent back with an error, else the answer recorded for the
+    names (``detail.acute_symptom.<symptom>``; a headache, which counts in pregnancy and after
+    birth only, ``symptoms.headache``, not for a man), the boxes ticked (those sent back with an error, else the answer recorded for the
     visit), whether the latest assessment lists them as missing (a severe pressure, not asked: the
     page asks), and who recorded each answer of the visit, when and what (oldest first)."""
     text = catalogue(language)
@@ -83,7 +83,7 @@ def symptoms_context(
     # a headache recorded for a man (through the API) stays in view, so that sending the form keeps it
     choices = [s for s in ACUTE_SYMPTOMS if s != "headache" or patient.get("sex") != "male" or s in ticked]
     return {
-        "symptom_choices": {s: text(f"detail.acute_symptom.{s}") for s in choices},
+        "symptom_choices": {s: _choice(text, s) for s in choices},
         "symptoms_ticked": ticked,
         "symptoms_asked_for": asked_for,
         "symptoms_record": [
@@ -100,4 +100,10 @@ def _said(text: Catalogue, answer: list[str] | None) -> str:
         return text("symptoms.not_asked")
     if not answer:
         return text("symptoms.none_recorded")
-    return text("list.sep").join(text(f"detail.acute_symptom.{s}") for s in answer)
+    return text("list.sep").join(_choice(text, s) for s in answer)
+
+
+def _choice(text: Catalogue, symptom: str) -> str:
+    """A symptom as the form asks it: a headache "in pregnancy or after birth" (``symptoms.headache``:
+    it counts in both), the others by their names (``detail.acute_symptom.<symptom>``)."""
+    return text("symptoms.headache" if symptom == "headache" else f"detail.acute_symptom.{symptom}")
