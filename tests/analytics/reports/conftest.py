@@ -8,6 +8,7 @@ import importlib.util
 import io
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,16 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     out = tmp_path_factory.mktemp("generated") / "exports"
     truth = generate(SPEC, out)
     return out, truth
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """The figures a test draws are closed after it (matplotlib warned of more than 20 open);
+    nothing to close, and matplotlib not imported, for a test that draws none."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 def bare_table(
