@@ -123,7 +123,8 @@ def coefficient_comparison(fits: FrameFits) -> pd.DataFrame:
                 "paper_coef": float(paper["coef"]),
                 "paper_printed": str(printed[term]["coef"]),  # its digits: 0.0000, not 0.0
                 "paper_p": paper.get("p", ""),
-                "paper_se": paper.get("se"),
+                # as printed too (its digits, as paper_printed's): the number had been re-formatted
+                "paper_se": printed[term].get("se"),
                 "paper_source": paper_source(frame_key),
                 "rebuilt_coef": coef,
                 "rebuilt_se": se,

@@ -106,17 +106,18 @@ def _imbalance_shown(imbalance: pd.DataFrame) -> pd.DataFrame:
 
 def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
     """The page's copy of the comparison: the paper's numbers as printed (its coefficients as the
-    CSV's paper_printed, the numeric paper_coef left to the CSV), the rebuild's to four
-    significant digits (six decimals had shown GDP's 3.4e-06 as 0.000003), p values to two, yes/no/unknown for the checks, no empty SE
-    printed as "None"; the sources are said above the table (the CSV keeps them per row)."""
+    CSV's paper_printed, the numeric paper_coef left to the CSV; its standard errors as paper_se
+    holds them, printed), the rebuild's to four significant digits (six decimals had shown GDP's
+    3.4e-06 as 0.000003), p values to two, yes/no/unknown for the checks, no empty SE printed as
+    "None"; the sources are said above the table (the CSV keeps them per row)."""
     shown = comparison.drop(columns=["paper_coef", "paper_source", "rebuilt_from"]).astype(object)
+    shown["paper_se"] = ["" if not isinstance(v, str) else v for v in comparison["paper_se"]]
     for column, form in (
-        ("paper_se", ".4f"),
         ("rebuilt_coef", ".4g"),
         ("rebuilt_se", ".4g"),
         ("difference_se", "+.1f"),  # a distance in standard errors: one decimal
     ):
-        # the paper's SE as it prints them (four decimals), the rebuild's to four digits
+        # the rebuild's numbers, each in its form
         shown[column] = [
             "" if value is None or pd.isna(value) else format(float(value), form)
             for value in comparison[column]

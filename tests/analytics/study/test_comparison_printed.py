@@ -6,10 +6,11 @@ import csv
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from analytics.study.comparison import PAPER_FIGURES
-from analytics.study.rebuild import rebuild
+from analytics.study.comparison import PAPER_FIGURES, paper_figures
+from analytics.study.rebuild import _comparison_shown, rebuild
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +51,49 @@ def test_the_papers_coefficients_keep_their_printed_digits_in_the_csv_and_on_the
     column = [h.replace("_<wbr>", "_") for h in header].index("paper_printed")
     for row in rows:
         assert shown[(row["frame"], row["term"])][column] == row["paper_printed"], row
+
+
+def test_the_papers_standard_errors_are_kept_as_printed_in_the_files(out: Path) -> None:
+    """paper_se was the number (0.1048 as a float in the Parquet file and --json) beside
+    paper_printed's text: the paper's standard errors are now its printed text too, empty where
+    it prints none."""
+    printed = paper_figures(printed=True)
+    table = pd.read_parquet(out / "comparison_with_paper.parquet")
+    assert len(table)
+    for row in table.to_dict("records"):
+        se = printed[row["frame"]]["model3"][row["term"]].get("se")
+        assert pd.isna(row["paper_se"]) if se is None else row["paper_se"] == se, row
+    culprox = table[(table["frame"] == "zhejiang") & (table["term"] == "edgecov.CulProx")]
+    assert culprox["paper_se"].tolist() == ["0.1048"]
+
+
+def test_the_page_shows_the_papers_standard_error_as_printed() -> None:
+    """The page re-wrote paper_se with four decimals: a standard error printed 0.10 read 0.1000,
+    digits the paper never printed."""
+    comparison = pd.DataFrame(
+        [
+            {
+                "frame": "zhejiang",
+                "term": term,
+                "paper_coef": -0.25,
+                "paper_printed": "-0.25",
+                "paper_p": "<0.05",
+                "paper_se": se,
+                "paper_source": "paper",
+                "rebuilt_coef": -0.2612345,
+                "rebuilt_se": 0.1012345,
+                "rebuilt_p": 0.012,
+                "rebuilt_from": "rebuild",
+                "same_sign": True,
+                "same_significance": True,
+                "paper_in_rebuilt_ci95": True,
+                "difference_se": -0.11,
+                "reproduced": True,
+                "verdict": "reproduced",
+            }
+            for term, se in (("edgecov.CulProx", "0.10"), ("nodeicov.HTH", None))
+        ]
+    )
+    shown = _comparison_shown(comparison)
+    assert shown["paper_se"].tolist() == ["0.10", ""]
+    assert shown["rebuilt_se"].tolist() == ["0.1012", "0.1012"]
