@@ -30,6 +30,7 @@ from analytics.ergm.network import (
 from analytics.network_files import SYNTHETIC_COLUMN, header_row, matrix_values, read_csv_file
 from analytics.study.geography import cultural_proximity, geographic_proximity
 from referral.errors import UserInputError, json_text
+from referral.plurals import counted
 
 REQUIRED_NODE_COLUMNS = ("id", "lon", "lat")
 #: What a SYNTHETIC frame's stamp says when its study.json does not say which parts are generated.
@@ -230,8 +231,9 @@ def _check_some_ties(manifest: Path, key: str, ties: int, n: int, min_movers: in
         return
     what = "no pair of units has" if ties == 0 else "every ordered pair of units has"
     raise StudyDataError(
-        f"{manifest}: frame {json_text(key)}: {what} at least {min_movers} mover(s) ({ties} ties of {dyads} dyads),"
-        " so no model can be fitted; check the moves or edges file, or min_movers"
+        f"{manifest}: frame {json_text(key)}: {what} at least {counted(min_movers, 'movers')}"
+        f" ({counted(ties, 'ties')} of {counted(dyads, 'dyads')}), so no model can be fitted; check the moves"
+        " or edges file, or min_movers"
     )
 
 

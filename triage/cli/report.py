@@ -134,10 +134,12 @@ StrictOption = Annotated[
 
 def _echo_rejections(rejected: Any) -> None:
     """Every rejection, one line each, as both `imbalance` and `simulate` print them."""
+    from referral.plurals import counted
+
     if len(rejected):
         write(f"rejected ({len(rejected)}):")
         for row in rejected.to_dict("records"):
-            rows = "" if row["rows"] is None or row["rows"] != row["rows"] else f" [{row['rows']} row(s)]"
+            rows = "" if _blank(row["rows"]) else f" [{counted(int(row['rows']), 'rows')}]"  # not '1 row(s)'
             echo(f"  {row['source']}: {row['reason']}{rows}")  # names what the file held
     else:
         write("nothing rejected")
