@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -206,6 +206,13 @@ class Engine:
         from triage.assess import assess
 
         return assess(patient, observations, self.policy, models=self.models, now=now_utc())
+
+    @property
+    def future_tolerance(self) -> timedelta:
+        """How far ahead of now a reading's time may be and still be used (the policy's
+        ``freshness.future_tolerance_minutes``); the API refuses a reading further ahead."""
+        tolerance: timedelta = self.policy.runtime.future_tolerance
+        return tolerance
 
 
 class Clinic:

@@ -357,7 +357,7 @@ def add_observations(
     the request sent again - a bridge's retry after a timeout - is answered the ids stored the
     first time and stores nothing, also once the visit is closed; the key with other readings or
     for another encounter is a 409 ``idempotency_conflict``."""
-    observations = validate_observations(body)
+    observations = validate_observations(body, clinic.engine.future_tolerance)
     store.get_encounter(db, encounter_id)
     keyed = None if key is None else (key, store.digest([entry.model_dump(mode="json") for entry in body]))
     ids = clinic.add_observations(
@@ -426,7 +426,7 @@ async def walk_in(
     readings (``visit_already_open: true``)."""
     body = keyed(body, header_key)
     plausible_birth(body.patient.birth_date, ("patient", "birth_date"), clinic.clock)
-    observations = validate_observations(body.observations)
+    observations = validate_observations(body.observations, clinic.engine.future_tolerance)
     context = body.context.model_dump(exclude_unset=True) if body.context else None
     if context is not None:
         clinic.check_context(context)

@@ -4,7 +4,7 @@ and how it is refused, as the OpenAPI document shows them."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi.exceptions import RequestValidationError
@@ -40,6 +40,7 @@ from triage.patient import (
 from triage.service.api.associations import AssociationOut
 from triage.service.api.deps import NotBoolean
 from triage.service.api.paging import NextPage
+from triage.service.api.reading_time import not_ahead
 from triage.units import require_unit_if_ambiguous
 
 YesNo = Annotated[bool | None, JsonBoolean]
@@ -185,7 +186,9 @@ class ObservationEntry(_Body):
     )
     observed_at: Annotated[AwareDatetime | None, IsoTime] = Field(
         None,
-        description="ISO 8601 with a UTC offset, e.g. 2026-12-05T09:30:00+08:00 (not a Unix time); default: now",
+        description="ISO 8601 with a UTC offset, e.g. 2026-12-05T09:30:00+08:00 (not a Unix time); default:"
+        " now. At most the policy's freshness.future_tolerance_minutes (5) after the service's clock:"
+        " a time further ahead is a 422 naming it",
     )
     status: Literal["final", "preliminary", "corrected", "cannot_be_done"] = "final"
     qc: Annotated[bool, JsonBoolean] = Field(
@@ -224,10 +227,15 @@ def unit_not_ambiguous(observation: Observation, where: str) -> None:
         raise UserInputError(f"{where}.unit: {exc}") from None
 
 
-def validate_observations(entries: list[ObservationEntry], where: str = "observations") -> list[Observation]:
+def validate_observations(
+    entries: list[ObservationEntry], future_tolerance: timedelta, where: str = "observations"
+) -> list[Observation]:
     """All or nothing: every entry is validated before anything is written; a diastolic pressure
-    at or above the systolic given with it is refused naming both (``triage.bp_pair``)."""
+    at or above the systolic given with it is refused naming both (``triage.bp_pair``), a reading
+    observed more than ``future_tolerance`` (the policy's) after now naming its ``observed_at``
+    (:mod:`triage.service.api.reading_time`)."""
     observations = [entry.to_observation(f"{where}[{i}]") for i, entry in enumerate(entries)]
+    not_ahead(observations, where, datetime.now(UTC), future_tolerance)
     check_pairs(observations, lambda i: f"{where}[{i}].value")
     return observations
 
