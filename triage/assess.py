@@ -276,6 +276,7 @@ def compute_scores(
             censored=censored,
             comparators=comparators,
             acr_mg_mmol=_reported(latest, "albumin_creatinine_ratio", "mg/mmol"),
+            pregnant=pregnant,
         ),
     }
     if bmi is None and bmi_source is not None:  # a size pair not used: the scores say why bmi is missing

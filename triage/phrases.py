@@ -304,6 +304,28 @@ PREGNANCY_NOT_APPLICABLE = Phrase(
     "not applicable in pregnancy: derived in people who were not pregnant, and pregnancy changes what"
     " it reads (weight and waist, blood pressure, cholesterol); assess it after the pregnancy",
 )
+# the limitation a score's detail ends with (after "; ") where it is computed for a patient it was not
+# validated in (outside SCORE_DETAILS, as the ones above: a random score is never given one); the
+# staff pages give it after the detail in the user's language (score_detail.<key>), --table beside
+# the band (:func:`not_validated`)
+KIDNEY_PREGNANCY = Phrase(
+    "kidney_pregnancy",
+    "in pregnancy no creatinine equation is validated, CKD-EPI 2021 included - the GFR rises by about"
+    " half in pregnancy and creatinine falls, so an eGFR in the normal range does not exclude kidney"
+    " disease: read her creatinine against pregnancy ranges",
+)
+NOT_VALIDATED: dict[str, tuple[Phrase, ...]] = {"kidney": (KIDNEY_PREGNANCY,)}
+
+
+def not_validated(name: str, detail: str) -> Phrase | None:
+    """The limitation score ``name``'s ``detail`` ends with (``"; "`` and one of
+    :data:`NOT_VALIDATED`'s phrases), else ``None``."""
+    for phrase in NOT_VALIDATED.get(name, ()):
+        if detail.endswith("; " + phrase.template):
+            return phrase
+    return None
+
+
 NO_INPUTS = Phrase("no_inputs", "not computed: no inputs")
 NOT_CLASSIFIED = Phrase("not_classified", "not classified: no {inputs}")
 # a point score with missing items ends with this clause (the pages leave it out: the band is marked

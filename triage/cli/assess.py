@@ -20,6 +20,7 @@ from triage.phrases import (
     IMPUTED_NO_SUBGROUP,
     NOT_SCORED,
     TEACHING_DATA,
+    not_validated,
 )
 
 if TYPE_CHECKING:  # imported when the command runs: `triage --help` and the other commands skip them
@@ -220,6 +221,8 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
         state = "" if s.complete else f"  (incomplete: missing {', '.join(s.missing)})"
         if not s.applicable:  # why not (a child's age, established ASCVD): a '-' alone said nothing
             state = f"  ({s.detail})"
+        elif (limit := not_validated(name, s.detail)) is not None:  # computed where it is not validated
+            state += f"  ({limit.template})"
         lines.append(f"  {s.name:<15} {shown:>7} {units[name]:<{unit_width}} {s.band or '-'}{state}")
     for m in a.models:
         if m.probability is not None:

@@ -20,7 +20,10 @@ integer (59.5 -> 60, G2; 59.49 -> 59, G3a; 29.5 -> 30, G3b) and ``value``, the c
 eGFR rules (<30, 30-59) all use that integer; the unrounded figure is kept in
 ``components["egfr_unrounded"]``. A censored reported eGFR (``<15``, ``>90``) is not rounded: ``<15``
 stays below 15 (G5). Age enters the equation in completed years; CKD-EPI 2021 was derived in
-adults, so under 18 no eGFR is computed from creatinine (a reported eGFR is still used).
+adults, so under 18 no eGFR is computed from creatinine (a reported eGFR is still used). No
+creatinine equation is validated in pregnancy (the GFR rises by about half and creatinine falls:
+Smith MC et al. BJOG 2008;115:109): a pregnant woman's eGFR is staged and routed as anyone's, its
+detail saying so (``phrases.KIDNEY_PREGNANCY``).
 
 CKD at G1 and G2: KDIGO defines CKD as an eGFR below 60 *or* a marker of kidney damage (such as
 albuminuria, ACR >=30 mg/g), for more than 3 months. An eGFR of 60 or more alone therefore neither
@@ -47,6 +50,7 @@ _UNSTAGED = phrases.KIDNEY_EGFR_UNSTAGED.printf({"egfr": "%s", "gfr_category": "
 _BOTH = phrases.KIDNEY.printf({"egfr": "%s", "gfr_category": "%s", "acr": "%s", "albuminuria": "%s"})
 # the clause that names every eGFR, appended to any eGFR phrasing (phrases.KIDNEY*_ESTIMATES)
 _ESTIMATES = phrases.KIDNEY_EGFR_ESTIMATES.template.removeprefix(phrases.KIDNEY_EGFR.template)
+_PREGNANCY = "; " + phrases.KIDNEY_PREGNANCY.template
 
 REFERENCE = "Inker LA et al. NEJM 2021;385:1737 (CKD-EPI 2021); KDIGO 2012/2024"
 
@@ -126,11 +130,15 @@ def kidney(
     censored: tuple[str, ...] = (),
     comparators: Mapping[str, str] | None = None,
     acr_mg_mmol: float | None = None,
+    pregnant: bool | None = None,
 ) -> ScoreResult:
     """The eGFR (G) and albuminuria (A) categories; ``comparators``: a censored ACR's
     (``{"albumin_creatinine_ratio": ">"}``), shown with it in the detail (``ACR >300 mg/g (A3)``);
     ``acr_mg_mmol``: the ACR as reported in mg/mmol, staged on KDIGO's mg/mmol cut-points and shown
-    with its mg/g (``ACR 3 mg/mmol = 26.5 mg/g (A2)``)."""
+    with its mg/g (``ACR 3 mg/mmol = 26.5 mg/g (A2)``). ``pregnant`` true: an eGFR (computed or a
+    laboratory's) is staged and routed as for anyone (conservatively: below 30 or 60 still refers),
+    its detail ending with the limitation - no creatinine equation is validated in pregnancy - and
+    flag ``not_validated_in_pregnancy``."""
     components: dict[str, float | int | str | bool | None] = {}
     missing: list[str] = []
     egfr: float | None = None
@@ -203,6 +211,9 @@ def kidney(
         detail = _BOTH % (_shown(egfr), components["gfr_category"], shown_acr, components["albuminuria"])
     if egfr is not None and len({_staged(k, v, censored) for k, v in estimates.items()}) > 1:
         detail = _estimates(detail, estimates, censored)
+    if egfr is not None and pregnant:  # GFR up by half, creatinine down (Smith MC et al. BJOG 2008)
+        detail += _PREGNANCY
+        flags.append("not_validated_in_pregnancy")
     return score_result(
         name="kidney",
         value=egfr,

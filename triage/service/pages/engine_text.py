@@ -499,7 +499,10 @@ class EngineText:
         ``score_detail.<key>``) of the phrase the engine wrote it with, without the clause naming
         missing items (the band is marked incomplete, the missing readings are listed); the
         engine's English whole when no phrase matches or the template cannot be filled."""
-        text = str(score.get("detail") or "")
+        whole = str(score.get("detail") or "")
+        # the limitation it ends with (a score computed where it is not validated), said last
+        limit = phrases.not_validated(name, whole)
+        text = whole if limit is None else whole.removesuffix("; " + limit.template)
         body, tail = text, phrases.INCOMPLETE.template.split("{", 1)[0]
         if tail in text:
             body = text[: text.index(tail)]
@@ -511,10 +514,13 @@ class EngineText:
                 key = f"score_detail.{name}.{candidate.key}"
                 template = self.text[key] if key in self.text else self.entry(f"score_detail.{candidate.key}")
                 fields = {k: PhraseField(self, v, (name, score)) for k, v in found.items()}
-                return template.format_map(fields) + self._why_missing(text[len(body) :])
+                said = template.format_map(fields) + self._why_missing(text[len(body) :])
+                if limit is not None:
+                    said += self.entry("list.clauses") + self.entry(f"score_detail.{limit.key}")
+                return said
             except _FAILED:
-                return text
-        return text
+                return whole
+        return whole
 
     def _why_missing(self, tail: str) -> str:
         """Why an item is missing, when the score's last clause says (a size pair not used:
