@@ -359,7 +359,10 @@ def decode_message(
     # A segment whose ID is not one may have been a PID (or OBR): until the next readable PID,
     # whose results the OBX are is not known, and none is given to the patient before it.
     for seg, unread in zip(msg.segments, unread_before(msg.segments), strict=True):
-        if seg.name == "PID":
+        if not SEGMENT_ID.fullmatch(seg.name):
+            # reported, never skipped unseen: it may have been an OBX (2OBX|...), a result lost
+            problems.append(_unreadable(seg, raw, base_offset, profile.device_id))
+        elif seg.name == "PID":
             patient_id = seg.first(3) or seg.first(2) or None
             sample_id = None
         elif seg.name == "OBR":
@@ -471,6 +474,12 @@ def unread_before(segments: list[Segment]) -> list[Segment | None]:
     return found
 
 
+def unreadable_segments(message: Hl7Message) -> list[Segment]:
+    """The segments whose ID is no HL7 segment ID (:data:`SEGMENT_ID`): each is quarantined
+    ``unreadable_segment`` by :func:`decode_message`, and not used."""
+    return [s for s in message.segments if not SEGMENT_ID.fullmatch(s.name)]
+
+
 def held_after_unreadable(message: Hl7Message) -> tuple[int, Segment] | None:
     """How many OBX :func:`decode_message` holds after an unreadable segment and the first such
     segment; None when it holds none."""
@@ -479,14 +488,35 @@ def held_after_unreadable(message: Hl7Message) -> tuple[int, Segment] | None:
     return (len(held), held[0]) if held else None
 
 
+def _shown(segment: Segment) -> str:
+    """A segment's text to its first 40 characters (``...`` after a longer one)."""
+    text = segment.enc.field.join(segment.fields)
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def _unreadable(seg: Segment, raw: bytes, base_offset: int, device_id: str) -> Quarantine:
+    """A segment whose ID is no HL7 segment ID: quarantined ``unreadable_segment``, naming its
+    byte and text, as ASTM's record of unknown type is (``unknown_record``) - it may have been an
+    OBX whose result would otherwise be lost without a trace, or a PID or OBR (then the OBX after
+    it are held, :func:`_held_after_unread`)."""
+    return Quarantine(
+        "unreadable_segment",
+        raw,
+        base_offset + seg.offset,
+        device_id,
+        f"segment at byte {base_offset + seg.offset}, {json_text(_shown(seg))}, could not be read: segment ID"
+        f" {json_text(seg.name[:10])} is not three characters, a capital letter then capitals or digits (a"
+        " sequence number or other bytes in front of it?); the segment is not used",
+    )
+
+
 def _held_after_unread(
     seg: Segment, vendor: str, unread: Segment, raw: bytes, base_offset: int, device_id: str
 ) -> Quarantine:
     """An OBX after a segment that could not be read and may have been a PID or OBR: held as
     ``after_unreadable_segment``, naming that segment's byte and text (as ASTM's R records after
     an unreadable record, :mod:`devices.codecs.astm_records`)."""
-    text = unread.enc.field.join(unread.fields)
-    shown = text if len(text) <= 40 else text[:40] + "..."
+    shown = _shown(unread)
     test = f" test {json_text(vendor)}" if vendor else ""
     return Quarantine(
         "after_unreadable_segment",

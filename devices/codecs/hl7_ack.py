@@ -16,6 +16,7 @@ from devices.codecs.hl7 import (
     escape,
     held_after_unreadable,
     needs_ack,
+    unreadable_segments,
 )
 from devices.errors import SenderStateError
 from devices.profile import DeviceProfile
@@ -135,21 +136,24 @@ def build_ack(
 
 def held_note(message: Hl7Message) -> str:
     """What became of the OBX held after an unreadable segment
-    (:func:`devices.codecs.hl7.held_after_unreadable`); empty when none is held."""
+    (:func:`devices.codecs.hl7.held_after_unreadable`) or, when none is held, of the unreadable
+    segments (:func:`devices.codecs.hl7.unreadable_segments`, not used); empty when every segment
+    could be read."""
     found = held_after_unreadable(message)
-    if found is None:
+    if found is not None:
+        held, unread = found
+        return f"{counted(held, 'OBX segments')} held, patient unknown: segment at byte {unread.offset} unreadable"
+    unused = unreadable_segments(message)
+    if not unused:
         return ""
-    held, unread = found
-    return (
-        f"{counted(held, 'OBX segments')} held, patient unknown: segment at byte {unread.offset} unreadable"
-    )
+    return f"{counted(len(unused), 'segments')} not used: segment at byte {unused[0].offset} unreadable"
 
 
 def accept_ack(message: Hl7Message, enhanced: bool, *, now: datetime | None = None) -> bytes:
-    """The AA (CA) of a message the gateway stored. When OBX of it are held after an unreadable
-    segment, it is still accepted (stored, as ASTM's records are acknowledged) and says so: MSA-3
-    up to v2.6 and, from v2.5, an ERR of severity W (warning: HL7 table 0516), table 0357's 100
-    (segment sequence error) with the text in ERR-7 and ERR-8."""
+    """The AA (CA) of a message the gateway stored. When a segment of it could not be read (and
+    OBX after it are held), it is still accepted (stored, as ASTM's records are acknowledged) and
+    says so: MSA-3 up to v2.6 and, from v2.5, an ERR of severity W (warning: HL7 table 0516), table
+    0357's 100 (segment sequence error) with the text in ERR-7 and ERR-8."""
     note = held_note(message)
     ack = build_ack(message, "AA", enhanced, text=note, now=now)
     if not note or msh_version(message) < ERR_FIELDS_FROM:

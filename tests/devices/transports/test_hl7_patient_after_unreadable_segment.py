@@ -1,8 +1,9 @@
 """A second patient's PID sent with a sequence number in front (``2PID|1||SIM-P2``), over a real
 loopback MLLP connection to the real gateway and SQLite log: the segment cannot be read, so the
 OBX after it was stored as the first patient's and fed to triage - a wrong-patient result. It is
-now held in ``device_quarantine`` (``after_unreadable_segment``, naming the segment), never stored
-under the first patient, counted as quarantined without a result, and the AA says so in MSA-3;
+now held in ``device_quarantine`` (``after_unreadable_segment``, naming the segment; the segment
+itself is ``unreadable_segment``), never stored under the first patient, counted as quarantined
+without a result (both), and the AA says so in MSA-3;
 the first patient's own result and the third patient's (after a readable PID) are stored and fed
 as before. SYNTHETIC patients (the bundled simulator profile)."""
 
@@ -54,7 +55,8 @@ def test_a_result_after_an_unreadable_pid_is_held_not_stored_as_the_previous_pat
         rows = conn.execute("SELECT reason FROM device_quarantine ORDER BY id").fetchall()
         patients = sorted(conn.execute("SELECT patient_id, value FROM device_results"))
     assert patients == [("SIM-P1", "97"), ("SIM-P3", "95")]
-    (held,) = [str(r) for (r,) in rows]
+    unreadable, held = [str(r) for (r,) in rows]  # the segment itself, then the OBX it holds
+    assert unreadable.startswith("unreadable_segment"), unreadable
     assert held.startswith("after_unreadable_segment"), held
     at = raw.index(b"2PID")
     assert f'the segment before it at byte {at}, "2PID|2||SIM-P2", could not be read' in held
@@ -67,4 +69,4 @@ def test_a_result_after_an_unreadable_pid_is_held_not_stored_as_the_previous_pat
     ], ack
     assert b"\rERR|||100^Segment sequence error^HL70357|W|||1 OBX segment held" in ack, ack
     assert "2 new results stored (2 for triage, 0 held)" in line, line
-    assert "1 quarantined without a result" in line, line
+    assert "2 quarantined without a result" in line, line
