@@ -190,6 +190,7 @@ def compute_scores(
             censored=censored,
             age=age,
             pregnant=pregnant,
+            postpartum=pf["postpartum"],
         ),
         "oximetry": oximetry(
             spo2=spo2, on_oxygen=on_oxygen, scale2=scale2, censored=censored, comparators=comparators

@@ -314,7 +314,18 @@ KIDNEY_PREGNANCY = Phrase(
     " half in pregnancy and creatinine falls, so an eGFR in the normal range does not exclude kidney"
     " disease: read her creatinine against pregnancy ranges",
 )
-NOT_VALIDATED: dict[str, tuple[Phrase, ...]] = {"kidney": (KIDNEY_PREGNANCY,)}
+# NEWS2 after birth: computed (refusing it would drop the red flags of a septic or bleeding mother)
+NEWS2_AFTER_BIRTH = Phrase(
+    "news2_after_birth",
+    "after birth (within 6 weeks) NEWS2 is not validated either: RCP 2017 leaves pregnancy out, and"
+    " maternity early warning scores (MEWS/MEOWS) are used for pregnant and postnatal women - the score"
+    " is kept, as it still shows deterioration, but a low score is no reassurance: assess her with a"
+    " maternity early warning score and obstetric advice",
+)
+NOT_VALIDATED: dict[str, tuple[Phrase, ...]] = {
+    "kidney": (KIDNEY_PREGNANCY,),
+    "news2": (NEWS2_AFTER_BIRTH,),
+}
 
 
 def not_validated(name: str, detail: str) -> Phrase | None:

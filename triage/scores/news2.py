@@ -9,7 +9,11 @@ the chart can print, this is exactly the chart.
 
 NEWS2 is not for children under 16 or for pregnant women (RCP 2017: physiology differs; use a
 paediatric or maternity early warning score): for them the result is ``not_applicable`` with the
-reason and no points, never the adult chart applied silently (``age`` in completed years).
+reason and no points, never the adult chart applied silently (``age`` in completed years). In the 6
+weeks after birth (``postpartum``) it is computed - the RCP report does not name those weeks, and
+refusing it would drop the red flags of a septic or bleeding mother - but it is not validated there
+either (maternity early warning scores cover the postnatal weeks): the detail ends saying so
+(``phrases.NEWS2_AFTER_BIRTH``, flag ``not_validated_after_birth``).
 
 Missing parameters are never scored as normal: ``value`` is then the sum of the parameters
 present (a lower bound), ``complete`` is false and ``missing`` names them. A lower bound of 0 is
@@ -37,6 +41,7 @@ _DETAIL = phrases.NEWS2.printf({"total": "%s%s", "scale": "%s", "response": "%s"
 _UNDETERMINED = phrases.NEWS2_UNDETERMINED.printf(
     {"total": ">=%d", "scale": "%s", "scored": "%d", "items": "%d", "most": "%d"}
 )
+_AFTER_BIRTH = "; " + phrases.NEWS2_AFTER_BIRTH.template
 REFERENCE = "Royal College of Physicians. National Early Warning Score (NEWS) 2. London: RCP, 2017"
 ADULT_AGE = 16
 PARAMETERS = ("resp_rate", "spo2", "supplemental_o2", "sbp", "heart_rate", "consciousness", "temperature")
@@ -181,9 +186,11 @@ def news2(
     censored: tuple[str, ...] = (),
     age: float | None = None,
     pregnant: bool | None = None,
+    postpartum: bool | None = None,
 ) -> ScoreResult:
     """NEWS2 from the seven parameters (canonical units). ``scale2`` is the clinician-set flag;
-    ``age`` (years) under 16 or ``pregnant`` makes it not applicable (RCP 2017)."""
+    ``age`` (years) under 16 or ``pregnant`` makes it not applicable (RCP 2017); ``postpartum``
+    (a birth in the last 6 weeks) leaves it computed, its detail saying it is not validated then."""
     if age is not None and years(age) < ADULT_AGE:
         reason = phrases.NEWS2_CHILD.format(age=years(age))
         return not_applicable("news2", reason, reference=REFERENCE, unit="points")
@@ -228,6 +235,9 @@ def news2(
         detail = _UNDETERMINED % (total, "2" if scale2 else "1", scored, len(components), most)
     if missing:
         detail += incomplete(missing)
+    if postpartum:
+        detail += _AFTER_BIRTH
+        flags.append("not_validated_after_birth")
     out: dict[str, int | str | None] = dict(components)
     out["spo2_scale"] = 2 if scale2 else 1
     return score_result(
