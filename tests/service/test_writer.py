@@ -73,7 +73,7 @@ def test_a_malformed_walk_in_is_refused_with_what_was_wrong() -> None:
 def test_a_walk_in_that_fails_validation_is_refused_without_patient_data_in_the_message() -> None:
     header, payload = a_walk_in().encode()
     header["patient"] = {**header["patient"], "sex": "Zhang San's secret"}
-    with pytest.raises(Exception, match=r"malformed \(sex: ") as caught:
+    with pytest.raises(Exception, match=r"^patient\.sex: ") as caught:
         WalkIn.decode(header, payload)
     assert "Zhang San" not in str(caught.value) and "M-1" not in str(caught.value)
 

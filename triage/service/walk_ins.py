@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlite_utils import Database
@@ -26,7 +26,8 @@ from sqlite_utils import Database
 from referral import store
 from referral.errors import IdempotencyConflictError
 from referral.records import WALK_IN_ENCOUNTER_KEY, AssessmentIn, ObservationIn, PatientIn
-from triage.errors import UserInputError, json_text
+from triage.errors import ClinicError, UserInputError, json_text, validation_message
+from triage.service.api.errors import said_again
 from triage.service.clinic import Clinic, PreparedAssessment
 
 
@@ -150,33 +151,68 @@ class WalkIn:
     @classmethod
     def decode(cls, header: dict[str, Any], payload: bytes) -> WalkIn:
         """Rebuild a walk-in sent by another process of the service (validated again: the
-        records are the referral log's own input types)."""
+        records are the referral log's own input types).
+
+        The worker validated the request already, so a patient or reading this process refuses
+        took a value the worker's code accepts and this one does not - a worker restarted after
+        the package was upgraded under a running service: a 422 naming the request's field as the
+        API does (``observations[1].status``, ``patient.sex``), what is wrong and never the value
+        (patient data). Anything else malformed is no fault of the request: a 500."""
         try:
             record = dict(header["record"])
             if payload:
                 record["payload_json"] = payload.decode()
             pseudo, age, sex = header["assumed"]
+            patient = _request_part(PatientIn, header["patient"], "patient")
+            observations = [
+                _request_part(ObservationIn, o, f"observations[{i}]")
+                for i, o in enumerate(header["observations"])
+            ]
             return cls(
                 actor=str(header["actor"]),
-                patient=PatientIn.model_validate(header["patient"]),
+                patient=patient,
                 age_years=header["age_years"],
                 key=header["key"],
-                observations=[ObservationIn.model_validate(o) for o in header["observations"]],
+                observations=observations,
                 context=header["context"],
                 prepared=PreparedAssessment(
                     AssessmentIn.model_validate(record), str(header["disposition"]), (pseudo, age, sex)
                 ),
                 body_sha256=header.get("body_sha256"),
             )
-        except ValidationError as exc:  # where and what, never the values (patient data)
-            where = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False)
-            )
-            raise UserInputError(f"walk-in from another service process: malformed ({where})") from None
+        except ValidationError as exc:  # the engine's record: where and what, never the values
+            raise ClinicError(f"{_FROM_WORKER}: malformed assessment ({_said(exc, 'assessment')})") from None
         except (KeyError, TypeError, ValueError) as exc:
-            raise UserInputError(
-                f"walk-in from another service process: malformed ({type(exc).__name__} {exc})"
-            ) from None
+            raise ClinicError(f"{_FROM_WORKER}: malformed ({type(exc).__name__} {exc})") from None
+
+
+_FROM_WORKER = "walk-in from another service process"
+_Part = TypeVar("_Part", PatientIn, ObservationIn)
+
+
+def _said(exc: ValidationError, where: str) -> str:
+    """pydantic's errors, each at its path as the API writes one (``observations[1].unit``), and
+    what is wrong - never the value (``include_input=False``: patient data would reach the log)."""
+    parts = []
+    for error in exc.errors(include_input=False):
+        path = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+        parts.append(f"{path}: {validation_message(error)}")
+    return "; ".join(parts)
+
+
+def _request_part(model: type[_Part], data: object, where: str) -> _Part:
+    """``data`` as ``model``, the request's part at ``where``; what it refuses is a 422 naming the
+    request's field (:meth:`WalkIn.decode`)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise UserInputError(
+            f"{_said(exc, where)}; refused by the service process that writes the referral log"
+            " though the process that took the request accepted it - if the service was upgraded"
+            " while it ran, restart it"
+        ) from None
+    except UserInputError as exc:  # a field's own check (a control character in patient.name)
+        raise said_again(exc, f"{where}.{exc}") from None
 
 
 def encode_row(row: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
