@@ -1,37 +1,37 @@
-"""`triage devices listen | ports`: live links to devices (`simulate`: :mod:`triage.cli.devices_simulate`)."""
+"""`triage devices listen`: live links to devices (what it prints: :mod:`triage.cli.devices_result_lines`;
+`ports`: :mod:`triage.cli.devices_ports`; `simulate`: :mod:`triage.cli.devices_simulate`)."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import signal
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from devices.hold import HoldKind
 from devices.operator_list import read_operator_list
 from devices.profile import DeviceProfile
-from devices.results import IGNORED, no_result_sentence
 from devices.session import MonotonicClock
 from devices.transports.ble import require_bleak
 from devices.transports.link import TcpListenSpec
-from devices.transports.serial_port import list_serial_ports
-from referral.device_results import StoredDeviceResult
-from referral.plurals import counted
-from triage.bp_pair import swapped_in_messages
 from triage.cli.context import AppContext
 from triage.cli.devices_mapping import read_profile
+from triage.cli.devices_result_lines import (
+    NoResultCounts,
+    ShownHoldKind,
+    no_result_line,
+    not_accepted_by_triage,
+    result_json,
+    result_line,
+    status_line,
+)
 from triage.cli.link_flags import flag_profile, transport_from_flags
-from triage.cli.output import echo, print_table, shown, write
+from triage.cli.output import echo, shown, write
 from triage.cli.paths import in_existing_folder
-from triage.errors import ClinicError, UserInputError, json_text
-from triage.observation import Observation
+from triage.errors import UserInputError
 
 if TYPE_CHECKING:
     from devices.gateway import DeviceStatus, GatewayResult
@@ -40,208 +40,6 @@ if TYPE_CHECKING:
 
 def _err(text: str) -> None:
     echo(text, err=True)
-
-
-def _uncoded(r: StoredDeviceResult) -> str:
-    """What a result without a vocabulary code is shown as: why it has none - a code the profile
-    maps whose unit or value it does not take is not "unmapped", nor is one it ignores."""
-    problem = r.details.get("problem")
-    if problem == "unexpected_unit":
-        return (
-            f"({r.vendor_code}: unit {json_text(r.details.get('device_unit') or '')} not in its device_units)"
-        )
-    if problem == "unscalable_value":
-        return f"({r.vendor_code}: value not a number its scale applies to)"
-    if IGNORED in (r.flags or "").split(","):
-        return f"({r.vendor_code}: ignored by the profile)"
-    return f"(unmapped {r.vendor_code})"
-
-
-def _result_line(result: GatewayResult) -> str:
-    r = result.stored
-    what = r.code or _uncoded(r)
-    held = "auto" if result.auto_feed else f"held: {result.hold_reason}"
-    sample = r.sample_id or "-"
-    return f"{r.received_at[11:19]}  {r.device_id}  sample {sample}  {what} = {r.shown_value}  [{r.status}; {held}]"
-
-
-#: Why ``listen`` shows a result held, as a code (``hold_kind`` in ``--json``): the gateway's
-#: :data:`devices.hold.HoldKind`, or ``not_accepted`` for one it would feed that triage refuses
-#: (:func:`not_accepted_by_triage`); the keys of :data:`HOLD_WORDS`.
-ShownHoldKind = HoldKind | Literal["not_accepted"]
-
-
-def _result_json(result: GatewayResult, kind: ShownHoldKind | None, no_result: dict[str, int] | None) -> str:
-    r = result.stored
-    return json.dumps(
-        {
-            "kind": "result",
-            "result_id": result.result_id,
-            "message_id": r.message_id,
-            "device_id": r.device_id,
-            "sample_id": r.sample_id or None,
-            "patient_id": r.patient_id,
-            "vendor_code": r.vendor_code,
-            "code": r.code,
-            "value": r.value,
-            "value_num": r.value_num,
-            "comparator": r.comparator,
-            "unit": r.unit,
-            "status": r.status,
-            "qc": r.is_qc,
-            "result_time": r.result_time,
-            "received_at": r.received_at,
-            "auto_feed": result.auto_feed,
-            "hold_kind": kind,
-            "hold_kinds": list(result.hold_kinds) or ([kind] if kind else []),
-            "hold_reason": result.hold_reason,
-            # the OBX lines of its message that carried no result, by status (an earlier run's
-            # from its stored message); None: a message stored before the log kept the count
-            "no_result": no_result,
-        },
-        ensure_ascii=False,
-    )
-
-
-def _no_result_line(message: MessageStored, json_output: bool) -> str:
-    """The line ``listen`` prints for a message whose OBX lines carried no result (HL7 OBX-11 I,
-    N or O without a value): no result line shows them, and the message may have no result."""
-    if json_output:
-        return json.dumps(
-            {
-                "kind": "no_result",
-                "device_id": message.device_id,
-                "message_id": message.message_id,
-                "received_at": message.received_at,
-                "results": message.results,
-                "no_result": dict(Counter(message.no_result)),
-            }
-        )
-    said = no_result_sentence(list(message.no_result))
-    return f"{message.received_at[11:19]}  {message.device_id}  message {message.message_id}: {said}"
-
-
-#: How many messages' no-result counts ``listen`` keeps for their results' lines (a message's
-#: results are handed over right after it is stored).
-NO_RESULT_KEPT = 10_000
-
-
-class NoResultCounts:
-    """The OBX lines that carried no result, by status, of each message whose results ``listen
-    --json`` prints: this run's as the gateway stored them (:meth:`stored`), an earlier run's
-    (results handed over again at start) read from the message's row by ``read`` - once per
-    message, not once per result (a batch of 100,000 results handed over read and parsed its
-    message's summary 100,000 times). The last :data:`NO_RESULT_KEPT` messages are kept."""
-
-    def __init__(self, read: Callable[[int], dict[str, int] | None]) -> None:
-        self._read = read
-        self._of: dict[int, dict[str, int] | None] = {}
-
-    def stored(self, message: MessageStored) -> None:
-        self._keep(message.message_id, dict(Counter(message.no_result)))
-
-    def of(self, message_id: int) -> dict[str, int] | None:
-        if message_id not in self._of:  # an earlier run's message: its stored summary says
-            self._keep(message_id, self._read(message_id))
-        return self._of[message_id]
-
-    def _keep(self, message_id: int, counts: dict[str, int] | None) -> None:
-        self._of[message_id] = counts
-        if len(self._of) > NO_RESULT_KEPT:
-            del self._of[next(iter(self._of))]
-
-
-HOLD_WORDS = {
-    "qc": "QC",
-    "clock": "device time wrong",
-    "not_final": "not final",
-    "ignored": "ignored by the profile",
-    "unmapped": "code not mapped",
-    "unexpected_unit": "unit not in the profile",
-    "unscalable_value": "value not scalable",
-    "no_patient": "no patient link",
-    "withdrawn": "withdrawn by the device",
-    "not_accepted": "not accepted by triage",
-}
-
-#: How the hold reason of a result triage does not accept starts (the engine's words follow).
-NOT_ACCEPTED = "not accepted by triage: "
-
-
-def not_accepted_by_triage(
-    results: list[GatewayResult], to_observation: Callable[[GatewayResult], Observation]
-) -> list[GatewayResult]:
-    """``results`` with those the gateway would feed to triage but triage refuses - as the
-    service's pipeline holds them for review - marked held, the engine's reason in
-    ``hold_reason``: a value that is no number or is implausible, a unit triage cannot use for
-    the code, both pressures of a swapped pair. ``to_observation`` builds the observation the
-    service would (``triage.service.pipeline.observation_from_stored``)."""
-    accepted: list[tuple[int, Observation]] = []
-    refused: dict[int, str] = {}
-    for position, result in enumerate(results):
-        if not result.auto_feed:
-            continue
-        try:
-            accepted.append((position, to_observation(result)))
-        except ClinicError as exc:
-            refused[position] = str(exc)
-    pairs = [(results[position].stored.message_id, observation) for position, observation in accepted]
-    for index, why in swapped_in_messages(pairs).items():
-        refused[accepted[index][0]] = why
-    return [
-        dataclasses.replace(r, auto_feed=False, hold_reason=NOT_ACCEPTED + refused[i]) if i in refused else r
-        for i, r in enumerate(results)
-    ]
-
-
-def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
-    """The per-device counts at the end of ``listen``. Each result is in exactly one bucket: new
-    (for triage or held, with every reason counted: a result held for two is in both) or
-    duplicate; quarantined counts only what became no result. ``not_accepted``: results for
-    triage that triage refused (:func:`not_accepted_by_triage`), counted as held."""
-    kinds = Counter(s.held)
-    if not_accepted:
-        kinds["not_accepted"] += not_accepted
-    held = s.held_results + not_accepted
-    why = ", ".join(f"{n} {HOLD_WORDS.get(kind, kind)}" for kind, n in sorted(kinds.items()))
-    tolerated = ", ".join(f"{k}={v}" for k, v in sorted(s.tolerance_counts.items())) or "none"
-    # Only devices that can refuse the gateway's own requests (POCT1-A2) ever have a refusal.
-    refused = ", ".join(f"{n} {what}" for what, n in sorted(s.refused_by_device.items()))
-    total = sum(s.refused_by_device.values())
-    refusals = f"{counted(total, 'requests')} refused by the device ({refused}); " if total else ""
-    # Only a POCT1-A2 device sends messages the gateway reads no further (OPL.R02, EVS.R01).
-    ignored = ", ".join(f"{n} {what}" for what, n in sorted(s.unhandled.items()))
-    unhandled = (
-        f"{counted(sum(s.unhandled.values()), 'messages')} not handled ({ignored}); " if s.unhandled else ""
-    )
-    # Only a link with checksums and frame numbers (ASTM) NAKs frames.
-    naks = (
-        f"{counted(s.rejected_frames, 'frames')} rejected with NAK (resent by the device); "
-        if s.rejected_frames
-        else ""
-    )
-    noise = f"{counted(s.ignored_bytes, 'bytes')} outside a session ignored; " if s.ignored_bytes else ""
-    # HL7 OBX-11 I, N or O without a value: no result stored, said so that results match OBX lines
-    if s.no_result:
-        noise += f"{no_result_sentence(list(s.no_result.elements()))}; "
-    # A final, corrected or withdrawing (HL7 W or D) version of a stored result replaces it: not a new result.
-    replaced = (
-        f"{counted(s.replaced, 'stored results')} replaced by a final or corrected version or withdrawn; "
-        if s.replaced
-        else ""
-    )
-    # Only a continuous device (a PLX oximeter) thins repeated readings.
-    unchanged = (
-        f"{counted(s.unchanged, 'readings')} without a significant change not stored; " if s.unchanged else ""
-    )
-    return (
-        f"{s.device_id}: {counted(s.messages, 'messages')}; {counted(s.results, 'new results')} stored "
-        f"({s.results - held} for triage, {held} held{': ' + why if why else ''}); "
-        f"{replaced}{counted(s.duplicates, 'duplicate results')} not stored again; {unchanged}"
-        f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
-        f"{counted(s.discarded, 'partial messages')} discarded; {naks}{noise}"
-        f"{counted(s.refused_peers, 'refused connections')}; {refusals}{unhandled}tolerance switches fired: {tolerated}"
-    )
 
 
 def _print_status(statuses: list[DeviceStatus], not_accepted: dict[str, set[int]]) -> None:
@@ -391,7 +189,7 @@ def register_listen(app: typer.Typer) -> None:
         def stored(message: MessageStored) -> None:
             no_result.stored(message)
             if message.no_result:
-                write(_no_result_line(message, json_output))
+                write(no_result_line(message, json_output))
 
         def show(results: list[GatewayResult]) -> None:
             # Marked "auto" (and counted "for triage") while the service holds them for review,
@@ -410,9 +208,9 @@ def register_listen(app: typer.Typer) -> None:
                     refused[device].discard(result.result_id)
                 # a result line names what the device sent: escaped (JSON escapes itself)
                 if json_output:
-                    write(_result_json(result, kind, no_result.of(result.stored.message_id)))
+                    write(result_json(result, kind, no_result.of(result.stored.message_id)))
                 else:
-                    write(shown(_result_line(result)))
+                    write(shown(result_line(result)))
 
         gateway = Gateway(
             endpoints,
@@ -539,41 +337,3 @@ def ctrl_c_aborts_the_start() -> None:
 
 def _abort_the_start(_signum: int, _frame: object) -> None:
     raise typer.Abort()
-
-
-#: ``devices ports``' table columns and ``--json`` keys, one set of names for both.
-PORT_COLUMNS = ("port", "by_id", "description", "hardware_id")
-
-
-def register_ports(app: typer.Typer) -> None:
-    """Add `devices ports` to the devices group."""
-
-    @app.command("ports")
-    def ports(
-        json_output: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
-    ) -> None:
-        """List the serial ports this computer has, with their stable /dev/serial/by-id names.
-
-        The table's columns are the --json keys: port, by_id, description, hardware_id (--json
-        also gives the old keys device and hwid, the same values, for this release only)."""
-        found = list_serial_ports()
-        rows = [
-            {"port": p.device, "by_id": p.by_id, "description": p.description, "hardware_id": p.hwid}
-            for p in found
-        ]
-        if json_output:
-            # device and hwid: the keys before port and hardware_id, kept for one release (docs)
-            write(
-                json.dumps(
-                    [{**row, "device": p.device, "hwid": p.hwid} for row, p in zip(rows, found, strict=True)],
-                    indent=2,
-                )
-            )
-            return
-        if not found:
-            write(
-                "no serial ports found (USB adapters appear as /dev/ttyUSB* or /dev/ttyACM* when plugged in)"
-            )
-            return
-        print_table(rows, PORT_COLUMNS)
-        write("by_id: the stable name to use in a profile's [serial] port")

@@ -23,7 +23,7 @@ from tests.devices.ble.test_ble_link import subscribed_fake
 from tests.devices.codecs.test_gatt_vitals import continuous
 from tests.devices.codecs.test_gatt_weight import weight
 from tests.devices.gateway.harness import running_gateway, wait_until
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 PLX = "00002a5f-0000-1000-8000-00805f9b34fb"
 WEIGHT = "00002a9d-0000-1000-8000-00805f9b34fb"

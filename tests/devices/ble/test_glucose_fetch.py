@@ -30,7 +30,7 @@ from devices.transports.ble import open_ble
 from devices.transports.link import BleSpec, TcpListenSpec
 from tests.devices.ble.meter import ScriptedMeter, StoredRecord, measurement, record, response_code
 from tests.devices.gateway.harness import running_gateway, wait_until
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 PROFILE = load_profile("ble-glucose_meter")
 

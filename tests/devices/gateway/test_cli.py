@@ -144,14 +144,14 @@ def test_ports_json_keys_are_the_table_columns(
     """The table said port and hardware_id where --json said device and hwid: a script written
     from the table found no such keys."""
     from devices.transports.serial_port import SerialPortInfo
-    from triage.cli import devices_link
+    from triage.cli import devices_ports
 
     found = [
         SerialPortInfo(
             "/dev/ttyUSB0", "FT232R USB UART", "USB VID:PID=0403:6001", "/dev/serial/by-id/usb-FTDI-0"
         )
     ]
-    monkeypatch.setattr(devices_link, "list_serial_ports", lambda: found)
+    monkeypatch.setattr(devices_ports, "list_serial_ports", lambda: found)
     assert main(["devices", "ports"]) == 0
     columns = capsys.readouterr().out.splitlines()[0].split()
     assert main(["devices", "ports", "--json"]) == 0
@@ -169,7 +169,7 @@ def test_ports_table_is_aligned_like_the_other_tables(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from devices.transports.serial_port import SerialPortInfo
-    from triage.cli import devices_link
+    from triage.cli import devices_ports
 
     found = [
         SerialPortInfo(
@@ -177,7 +177,7 @@ def test_ports_table_is_aligned_like_the_other_tables(
         ),
         SerialPortInfo("/dev/ttyS0", "n/a", "n/a", None),
     ]
-    monkeypatch.setattr(devices_link, "list_serial_ports", lambda: found)
+    monkeypatch.setattr(devices_ports, "list_serial_ports", lambda: found)
     assert main(["devices", "ports"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "\t" not in "".join(lines)

@@ -308,7 +308,7 @@ def test_an_unmapped_result_is_counted_once_as_a_held_new_result_not_also_quaran
 ) -> None:
     """An unmapped code is stored as a held result (and noted in device_quarantine for review);
     the status counts it once: a new, held result - not also quarantined. Resent, it is a duplicate."""
-    from triage.cli.devices_link import status_line
+    from triage.cli.devices_result_lines import status_line
 
     full = simulator_profile("astm-analyzer", "analyzer")
     profile = full.model_copy(update={"mapping": {k: v for k, v in full.mapping.items() if k != "HbA1c"}})

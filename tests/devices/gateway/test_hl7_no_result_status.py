@@ -30,7 +30,7 @@ from tests.devices.gateway.devices_cli import listen_process, listening_port, st
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, read_acks
 from tests.devices.gateway.test_hl7_withdrawal import NOW, _oru, _send
 from triage.cli import main
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 
 def _rows(db_path: Path) -> list[tuple[object, ...]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from devices.gateway import DeviceStatus
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, _hl7, msa_fields, read_acks
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 ADT = (
     b"MSH|^~\\&|MONITOR|WARD|LIS|CLINIC|20260105083000||ADT^A01|ADT-1|P|2.3.1\r"

@@ -19,7 +19,7 @@ import pytest
 from devices.gateway import GatewayResult
 from tests.devices.gateway.test_hl7_withdrawal import _oru, _send
 from triage.cli import main
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 
 def _replay_json(

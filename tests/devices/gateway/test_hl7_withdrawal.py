@@ -23,7 +23,7 @@ from devices.gateway import DeviceStatus, Gateway, GatewayResult
 from tests.devices.gateway.harness import running_gateway, wait_until
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, msa_fields, read_acks
 from triage.cli import main
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 NOW = datetime.now(UTC).strftime("%Y%m%d%H%M%S+0000")
 

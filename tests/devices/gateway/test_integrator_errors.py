@@ -28,7 +28,7 @@ from devices.transports.link import LinkClosed, LinkError, SerialSpec, TcpListen
 from devices.transports.pty import PtyLink, open_pty
 from devices.transports.serial_port import open_serial
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 PROFILE_DIR = Path(__file__).resolve().parents[3] / "devices" / "profiles"
 SAMPLE = sample_from_values("astm-analyzer", "SIM-P7", "SIM-S7", {"glucose_random": 13.2, "hba1c": 9.1})

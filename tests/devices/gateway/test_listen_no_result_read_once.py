@@ -20,7 +20,7 @@ from referral.schema import connect
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint
 from tests.devices.gateway.test_hl7_no_result_status import store_undelivered
 from tests.devices.gateway.test_hl7_withdrawal import NOW
-from triage.cli.devices_link import NoResultCounts
+from triage.cli.devices_result_lines import NoResultCounts
 
 MESSAGES = 3
 RESULTS = ("SPO2", "HR", "RR", "TEMP")  # final results of each message, after two lines of none

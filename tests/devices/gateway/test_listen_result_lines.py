@@ -27,7 +27,7 @@ from devices.transports.link import Link, SerialSpec, TcpConnectSpec, TcpListenS
 from devices.transports.pty import open_pty
 from devices.transports.tcp import connect_tcp
 from tests.devices.gateway.harness import running_gateway, wait_until
-from triage.cli.devices_link import _result_line
+from triage.cli.devices_result_lines import result_line
 
 TRACES = Path(__file__).resolve().parents[1] / "traces" / "data"
 
@@ -70,7 +70,7 @@ def test_a_value_above_the_range_is_shown_once_with_its_comparator(tmp_path: Pat
     (tc,) = [r for r in delivered if r.stored.vendor_code == "TC"]
     assert (tc.stored.value, tc.stored.comparator, tc.stored.value_num) == (">20.0", ">", 20.0)
     assert tc.stored.shown_value == ">20.0 mmol/L"
-    assert "  total_cholesterol = >20.0 mmol/L  [" in _result_line(tc)
+    assert "  total_cholesterol = >20.0 mmol/L  [" in result_line(tc)
     glucose = [r.stored.shown_value for r in delivered if r.stored.vendor_code == "GLU"]
     assert glucose == ["7.8 mmol/L", "5.31 mmol/L", "6.1 mmol/L"]
 
@@ -78,7 +78,7 @@ def test_a_value_above_the_range_is_shown_once_with_its_comparator(tmp_path: Pat
 def test_a_mapped_code_with_a_unit_not_taken_and_an_ignored_code_say_so(tmp_path: Path) -> None:
     delivered = _delivered(tmp_path / "clinic.db", "horiba-pentra_xlr", "horiba-pentra_xlr.astm")
     assert len(delivered) == 21
-    shown = {r.stored.vendor_code: _result_line(r).split("  ")[3] for r in delivered}
+    shown = {r.stored.vendor_code: result_line(r).split("  ")[3] for r in delivered}
     assert shown["WBC"] == '(WBC: unit "1" not in its device_units) = 8.5 1'
     assert shown["PLT"] == '(PLT: unit "1" not in its device_units) = 234 1'
     assert shown["LYM#"] == "(LYM#: ignored by the profile) = 3.29 1"
@@ -103,7 +103,7 @@ def test_every_reason_a_result_is_held_for_is_shown_and_counted(tmp_path: Path) 
     units "1" (WBC, PLT...) - set the clock right and they were still held. The unit is counted as
     such ('4 unit not in the profile'), not as '4 code not mapped': the profile maps those codes."""
     from devices.gateway import DeviceStatus
-    from triage.cli.devices_link import status_line
+    from triage.cli.devices_result_lines import status_line
 
     delivered = _delivered(tmp_path / "clinic.db", "horiba-pentra_xlr", "horiba-pentra_xlr.astm")
     (wbc,) = [r for r in delivered if r.stored.vendor_code == "WBC"]
@@ -111,7 +111,7 @@ def test_every_reason_a_result_is_held_for_is_shown_and_counted(tmp_path: Path) 
     assert (
         '; device unit "1" of test "WBC" is not one its profile lists in device_units ["10*3/uL", "10E3/uL"]:'
         ' if "1" is 10*9/L on this device, set [mapping."WBC"] device_units = ["10*3/uL", "10E3/uL", "1"]'
-        " in the profile; no patient link]" in _result_line(wbc)
+        " in the profile; no patient link]" in result_line(wbc)
     )
     status = DeviceStatus("pentra", "astm", "pty", results=len(delivered))
     status.held_results = len(delivered)

@@ -38,7 +38,7 @@ from devices.simulator import DeviceServer, FaultPlan, SimulatedDevice, Simulati
 from devices.transports.link import Link, TcpListenSpec
 from devices.transports.tcp import TcpLink
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PROFILE = load_profile("poct1a-glucose_meter")

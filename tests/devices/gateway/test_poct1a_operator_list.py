@@ -37,7 +37,7 @@ from devices.transports.tcp import TcpLink
 from referral.meter_operator_lists import MeterOperatorLists
 from referral.schema import connect
 from tests.devices.gateway.harness import result_keys, running_gateway, wait_until
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 ZONE = ZoneInfo("Asia/Shanghai")
 WALL = datetime(2026, 12, 5, 9, 0, tzinfo=ZONE)

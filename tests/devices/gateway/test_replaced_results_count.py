@@ -17,7 +17,7 @@ from devices import gateway_status
 from devices.gateway import DeviceStatus, GatewayResult
 from tests.devices.gateway.harness import count, running_gateway, wait_until
 from tests.devices.gateway.test_conformance_astm import pty_analyzer, sample_frames, send_message
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 
 def test_a_final_copy_replacing_an_aborted_transfer_is_counted_as_replaced_not_new(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from devices.gateway_status import DeviceStatus
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 
 def _status(n: int) -> DeviceStatus:

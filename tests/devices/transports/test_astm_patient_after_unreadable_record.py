@@ -20,7 +20,7 @@ from devices.transports.link import SerialSpec
 from devices.transports.pty import open_pty
 from tests.devices.gateway.harness import running_gateway, wait_until
 from tests.devices.gateway.test_conformance_astm import send_message
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 
 def _patient(patient_id: str, sample_id: str, glucose: float) -> list[bytes]:

@@ -17,7 +17,7 @@ from devices.gateway import GatewayResult
 from tests.devices.gateway.harness import running_gateway, wait_until
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, msa_fields, read_acks
 from tests.devices.gateway.test_hl7_withdrawal import NOW
-from triage.cli.devices_link import status_line
+from triage.cli.devices_result_lines import status_line
 
 
 def test_a_result_after_an_unreadable_pid_is_held_not_stored_as_the_previous_patients(tmp_path: Path) -> None:
