@@ -12,7 +12,9 @@ The flags byte decides which fields follow - reading fixed offsets is the classi
 ``DIA``, ``MAP`` and ``PR`` (units ``mm[Hg]`` or ``kPa`` as sent; triage converts kPa to mmHg).
 The user id is the monitor's own user slot (1, 2... ; 0xFF unknown user), not a clinic patient id:
 it is kept as a comment and never used as the patient link (a patient is linked through a device
-association).
+association). A reading's sample id is its own bytes' digest (:data:`MEASUREMENT_PREFIX`): the
+monitor sends no sample or sequence number, and device time alone does not tell two measurements
+of one minute, or of its two users, apart.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from devices.mapping import Fields, build_result
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
+
+#: Sample id of a 2A35 reading: this prefix and the first 16 hex digits of the SHA-256 of its value
+#: bytes (:func:`devices.results.message_id`), the same in whatever record or capture carries it.
+MEASUREMENT_PREFIX = "2a35 "
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,10 @@ def bp_results(
     m = decode_bp_measurement(data)
     when = m.timestamp.replace(tzinfo=profile.zone) if m.timestamp else None
     mid = message_id(data)
+    # The measurement's identity for the exactly-once key (device, sample id, test, device time):
+    # its own bytes, so a re-read is a duplicate while another measurement of the same device
+    # time (a clock in minutes, the monitor's other user) is not taken for a resend and dropped.
+    sample = f"{MEASUREMENT_PREFIX}{mid[:16]}"
     results: list[DeviceResult] = []
     problems: list[Quarantine] = []
     readings = [("SYS", m.systolic, m.unit), ("DIA", m.diastolic, m.unit), ("MAP", m.mean_arterial, m.unit)]
@@ -107,7 +117,7 @@ def bp_results(
         f = Fields(
             protocol="ble",
             message_id=mid,
-            sample_id=None,
+            sample_id=sample,
             patient_id=None,
             vendor_code=code,
             raw_value="" if value is None else f"{value:g}",
