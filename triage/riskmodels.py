@@ -75,7 +75,10 @@ def _check_units(card: ModelCard, path: Path) -> None:
             )
 
 
-def _check_session(card: ModelCard, session: ort.InferenceSession, name: str, version: str) -> None:
+def _check_session(card: ModelCard, session: ort.InferenceSession, path: Path) -> None:
+    """The session's input, output and stamped feature names are the card's (each refusal names
+    ``model.onnx`` and, where the card says otherwise, ``card.json``)."""
+    name, version, onnx_file = card.name, card.version, path / card.onnx.file
     inputs = session.get_inputs()
     width = len(card.features)
     found = [(i.name, i.type, list(i.shape)) for i in inputs]
@@ -90,7 +93,8 @@ def _check_session(card: ModelCard, session: ort.InferenceSession, name: str, ve
             name,
             version,
             "feature contract",
-            f"expected one input {card.onnx.input!r} tensor(float) [N, {width}], found {found}",
+            f"{path / 'card.json'} expects one input {card.onnx.input!r} tensor(float) [N, {width}], "
+            f"{onnx_file} has {found}",
         )
     outputs = {o.name for o in session.get_outputs()}
     if card.onnx.probability_output not in outputs:
@@ -98,16 +102,29 @@ def _check_session(card: ModelCard, session: ort.InferenceSession, name: str, ve
             name,
             version,
             "outputs",
-            f"expected output {card.onnx.probability_output!r}, found {sorted(outputs)}",
+            f"{path / 'card.json'} expects the output {card.onnx.probability_output!r}, {onnx_file} has "
+            f"{sorted(outputs)}",
         )
     stamped = session.get_modelmeta().custom_metadata_map.get("feature_names", "")
     if stamped != ",".join(card.feature_names):
-        raise model_refused(
-            name,
-            version,
-            "feature contract",
-            f"card features {list(card.feature_names)}, ONNX metadata says [{stamped}]",
-        )
+        raise model_refused(name, version, "feature contract", _order_differs(card, stamped, path))
+
+
+def _order_differs(card: ModelCard, stamped: str, path: Path) -> str:
+    """Where the card's inputs and the ones stamped in model.onnx part: the first position, what each
+    file has there, and the model's own order (a card with two inputs swapped scores nonsense)."""
+    model = stamped.split(",") if stamped else []
+    at = next(
+        (i for i, (a, b) in enumerate(zip(card.feature_names, model, strict=False)) if a != b),
+        min(len(model), len(card.feature_names)),
+    )
+    in_card = card.feature_names[at] if at < len(card.feature_names) else "nothing"
+    in_model = model[at] if at < len(model) else "nothing"
+    return (
+        f"{path / 'card.json'} features.{at} is {in_card}, but {path / card.onnx.file} (its metadata's "
+        f"feature_names) has {in_model} there; the model's inputs in order: {', '.join(model) or 'none'}. The card "
+        "must list the model's inputs in the model's order: restore the shipped card.json"
+    )
 
 
 def _golden_max_diff(model: RiskModel, path: Path) -> float:
@@ -174,15 +191,18 @@ def load_model(path: Path, name: str, version: str) -> RiskModel:
             name,
             version,
             "sha256",
-            f"{path / card.onnx.file} has sha256 {digest}, the card expects {card.onnx.sha256}",
+            f"{path / card.onnx.file} has sha256 {digest}, the card expects {card.onnx.sha256}: the file was "
+            "changed or replaced after the version was written; restore the shipped file",
         )
     try:
         session = ort.InferenceSession(
             data, sess_options=session_options(), providers=["CPUExecutionProvider"]
         )
     except Exception as exc:  # onnxruntime raises its own exception types for unreadable graphs
-        raise model_refused(name, version, "onnxruntime", f"cannot create a session: {exc}") from None
-    _check_session(card, session, name, version)
+        raise model_refused(
+            name, version, "onnxruntime", f"{path / card.onnx.file}: onnxruntime cannot read it: {exc}"
+        ) from None
+    _check_session(card, session, path)
     model = RiskModel(card, session, 0.0, path, data)
     model.golden_max_diff = _golden_max_diff(model, path)
     check_manifest(path, name, version, card.onnx.file)

@@ -83,7 +83,7 @@ def test_verify_fails_on_a_tampered_copy(
     results = {(r["name"], r["version"]): r for r in json.loads(out)}
     assert not results["ckd", "1.0.0"]["ok"] and "refused (sha256)" in results["ckd", "1.0.0"]["error"]
     assert results["cvd10", "1.0.0"]["ok"] and results["ckd", "1.1.0"]["ok"]
-    assert "1 of 5 model versions failed verification" in err
+    assert "1 of 5 model versions failed verification: ckd 1.0.0" in err
 
 
 def test_a_models_directory_that_is_a_file_is_one_line(
@@ -168,7 +168,7 @@ def test_verify_fails_when_a_threshold_was_edited_in_card_json(
         "by hand; a version directory is write-once: restore the shipped card or train a new version"
     ]
     assert out.count("; CARD.md matches the card") == 4
-    assert err == "error: 1 of 5 model versions failed verification\n"
+    assert err == "error: 1 of 5 model versions failed verification: cvd10 1.0.0\n"
 
 
 def test_verify_fails_without_card_md(

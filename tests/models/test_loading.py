@@ -103,7 +103,8 @@ def test_swapped_feature_names_in_the_card_refuse_to_load(model_dir: Path) -> No
     _write_card(path, card)
     with pytest.raises(
         ModelContractError,
-        match=r"diabetes 1\.0\.0 refused \(feature contract\).*ONNX metadata says \[age,bmi",
+        match=r"diabetes 1\.0\.0 refused \(feature contract\): .*card\.json features\.0 is bmi, but .*model\.onnx "
+        r"\(its metadata's feature_names\) has age there; the model's inputs in order: age, bmi,",
     ):
         load_models(model_dir, names=["diabetes"])
 
@@ -117,7 +118,8 @@ def test_wrong_input_width_in_the_card_refuses_to_load(model_dir: Path) -> None:
     _write_card(path, card)
     with pytest.raises(
         ModelContractError,
-        match=r"ckd 1\.1\.0 refused \(feature contract\): expected one input 'X' tensor\(float\) \[N, 10\]",
+        match=r"ckd 1\.1\.0 refused \(feature contract\): .*card\.json expects one input 'X' tensor\(float\) "
+        r"\[N, 10\], .*model\.onnx has \[\('X', 'tensor\(float\)', \[None, 9\]\)\]",
     ):
         load_models(model_dir, names=["ckd"])
 

@@ -70,7 +70,7 @@ def test_a_card_edited_by_hand_is_refused_at_load_and_by_verify(
     assert f"but {folder / MANIFEST} records " in message and "restore the shipped file" in message
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(model_dir))
     code, out, err = run(capsys, "models", "verify")
-    assert code == 1 and err == "error: 1 of 5 model versions failed verification\n"
+    assert code == 1 and err == "error: 1 of 5 model versions failed verification: cvd10 1.0.0\n"
     assert f"FAIL  model cvd10 1.0.0 refused (manifest): {folder / 'card.json'}" in out
     assert out.count("\nok    ") + out.startswith("ok    ") == 4
 

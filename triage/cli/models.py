@@ -12,6 +12,7 @@ import typer
 import models
 from models.card import TEACHING_LABEL, ModelCard, Registry, RegistryEntry
 from models.card_markdown import render_card
+from referral.plurals import counted
 from triage.cli.output import echo, print_json, write
 from triage.cli.paths import output_folder
 from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError, json_text
@@ -288,7 +289,10 @@ def verify(
                 write(f"FAIL  {r['error']}")
     failed = [r for r in results if not r["ok"]]
     if failed:
-        raise ModelContractError(f"{len(failed)} of {len(results)} model versions failed verification")
+        which = ", ".join(f"{r['name']} {r['version']}" for r in failed)
+        raise ModelContractError(
+            f"{len(failed)} of {counted(len(results), 'model versions')} failed verification: {which}"
+        )
 
 
 @app.command("evaluate")
@@ -389,6 +393,8 @@ def train(
     except ImportError as exc:
         raise _train_extra_missing(exc, "training") from None
     root = _directory(ctx)
+    if check:  # before the training, which takes a while: nothing to compare with is said at once
+        _check_target(root, name, version)
 
     def progress(message: str) -> None:
         if not as_json:  # --json prints the one document, as `triage report` does
@@ -439,6 +445,20 @@ def train(
         )
     else:
         write(f"reproduced {name} {version} byte for byte: model.onnx sha256 {sha}")
+
+
+def _check_target(root: Path, name: str, version: str | None) -> None:
+    """The version folder ``train --check`` compares with exists (else one line naming it; each of
+    its five files was said missing after the training, the folder's path repeated five times)."""
+    from models.training.pipeline import recipe_for
+
+    planned = recipe_for(name, version).version
+    target = root / name / planned
+    if not target.is_dir():
+        raise NotFoundError(
+            f"nothing to compare with: {target}, the version folder of {name} {planned}, does not exist; restore "
+            "the shipped version folder (or train without --check to write it)"
+        )
 
 
 def _train_extra_missing(exc: ImportError, what: str) -> DependencyMissingError:
