@@ -72,7 +72,7 @@ def check_plausible(
     assert c.low is not None and c.high is not None
     if not math.isfinite(value) or value < c.low or value > c.high:
         given = shown if shown is not None else f"{value:g} {unit or c.unit}"
-        canonical = f" (= {_four_digits(value)} {c.unit})" if converted else ""
+        canonical = f" (= {_four_digits(value)} {c.unit})" if converted and math.isfinite(value) else ""
         raise ImplausibleValueError(
             f"{code}: value {given}{canonical} is outside the plausible range {_range_text(c)}"
         )

@@ -217,8 +217,10 @@ def kpa_to_mmhg(kpa: float) -> float:
     """kPa to the whole mmHg a blood pressure is recorded in (half up). A kPa device's 0.1 kPa is
     0.75 mmHg, and the exact product falls beside the published cut-points: 21.3 kPa (160 mmHg as
     a kPa device shows it) is 159.76 (grade 1, not severe hypertension in pregnancy), 24.0 kPa
-    (180) is 180.015 (a crisis, >180)."""
-    return float(math.floor(kpa * MMHG_PER_KPA + 0.5))
+    (180) is 180.015 (a crisis, >180). A product too large for a float stays infinite (the reading
+    is then refused as implausible), not an ``OverflowError`` from rounding it."""
+    mmhg = kpa * MMHG_PER_KPA + 0.5
+    return float(math.floor(mmhg)) if math.isfinite(mmhg) else mmhg
 
 
 def mmhg_to_kpa(mmhg: float) -> float:
