@@ -153,7 +153,8 @@ def render_card(card: ModelCard) -> str:
         "## Held-out performance",
         "",
         f"- Test rows: {m.n} ({m.events} events){_outside(card)}",
-        f"- AUROC: {m.auroc:.3f} (95% CI {m.auroc_ci95[0]:.3f} - {m.auroc_ci95[1]:.3f}; {m.auroc_ci_method})",
+        f"- AUROC: {m.auroc:.3f} (95% CI {m.auroc_ci95[0]:.3f} - {m.auroc_ci95[1]:.3f}; {m.auroc_ci_method})"
+        + ("" if m.auroc_ci_note is None else f" - {m.auroc_ci_note}"),
         f"- Brier score: {m.brier:.4f}",
         f"- Calibration slope: {m.calibration_slope:.3f}; calibration intercept: {m.calibration_intercept:.3f}",
         f"- Calibration: {card.calibration}",

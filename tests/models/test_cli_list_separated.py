@@ -61,3 +61,21 @@ def test_list_says_a_perfectly_separated_auroc_interval_is_no_measure_of_uncerta
     assert rows["ckd", "1.1.0"]["auroc_ci95_note"] == CI_NOTE
     for key in (("ckd", "1.0.0"), ("cvd10", "1.0.0"), ("stroke10", "1.0.0"), ("diabetes", "1.0.0")):
         assert rows[key]["auroc_ci95_note"] is None, key
+
+
+def test_card_md_says_the_separated_auroc_interval_is_no_measure_of_uncertainty() -> None:
+    """CARD.md, which `triage models show` prints, gave ckd 1.1.0's "AUROC: 1.000 (95% CI 1.000 - 1.000;
+    percentile bootstrap, ...)" as any interval; only a limitation further down said otherwise."""
+    from models.card_markdown import render_card
+
+    for name, version in (("ckd", "1.1.0"), ("ckd", "1.0.0"), ("cvd10", "1.0.0")):
+        folder = models.MODELS_DIR / name / version
+        card = read_card(folder, name, version)
+        text = render_card(card)
+        (line,) = [row for row in text.splitlines() if row.startswith("- AUROC: ")]
+        method = f"; {card.metrics.auroc_ci_method})"
+        if version == "1.1.0":
+            assert line == f"- AUROC: 1.000 (95% CI 1.000 - 1.000{method} - {CI_NOTE}"
+        else:
+            assert line.endswith(method), line
+        assert (folder / "CARD.md").read_text(encoding="utf-8") == text
