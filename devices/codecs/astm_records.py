@@ -26,6 +26,11 @@ _RECORD = re.compile(rb"[^\r\n]+")
 #: request (query) and terminator. A record of any other type is quarantined, never skipped, and the
 #: R records after it are held until the next P record (it may have been a P or O record).
 RECORD_TYPES = frozenset("HPORCMSQL")
+#: E1394 5.1 (LIS2-A2 the same): of the control characters only BEL, HT, VT, FF and CR (7, 9, 11,
+#: 12, 13) may stand in text, and DEL (127) never; the link layer's own (STX, ETX, ETB, LF...) end
+#: a frame and never reach a record. A byte below 0x80 is that character in every encoding a
+#: profile may name (ASCII-compatible: latin-1, cp1252, utf-8, gb18030...), so bytes are searched.
+_CONTROL = re.compile(rb"[\x00-\x06\x08\x0a\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +256,15 @@ def parse_message(
                 f"{profile.encoding} (set the profile's encoding)",
                 place=_record_place(data, exc.start, delims),
             ) from None
+        control = _CONTROL.search(data)
+        if control is not None:
+            # a latin-1 profile decodes every byte: a NUL or ESC in a value was taken as text
+            raise AstmRecordError(
+                f"byte {base_offset + off + control.start()}: byte 0x{data[control.start()]:02X} is not valid"
+                " in ASTM text: E1394 allows no control character in a record but BEL, HT, VT, FF and"
+                " CR, so the message is not used (check what the device sends in that field)",
+                place=_record_place(data, control.start(), delims),
+            )
         if delims is None:
             try:
                 delims = delimiters_from_header(text, profile, counter)

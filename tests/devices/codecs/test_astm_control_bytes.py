@@ -1,0 +1,54 @@
+"""ASTM text with a control character in a field, on a latin-1 profile: latin-1 decodes every
+byte, so a NUL, SOH, ESC, DLE, DC1 or DEL inside a value was taken as text without a word
+(``5.\\x003`` stored as the value of a result). E1394 5.1 (LIS2-A2 the same) allows no control
+character in a record but BEL, HT, VT, FF and CR, and DEL never: such a message is now
+quarantined whole, ``undecodable_bytes``, naming the byte, its place (``R.4 of R record 1``) and
+the rule, as a byte the profile's encoding refuses is. The allowed ones decode as before. The real
+codec and the bundled simulator profile (latin-1); SYNTHETIC patients."""
+
+from __future__ import annotations
+
+import pytest
+
+from devices.codecs import astm_records
+from devices.simulated_results import astm_records as records_of
+from devices.simulated_results import sample_from_values, simulator_profile
+
+PROFILE = simulator_profile("astm-analyzer", "analyzer")
+
+
+def _message(value: bytes, name: bytes = b"SYNTHETIC^PATIENT") -> bytes:
+    records = records_of(sample_from_values("astm-analyzer", "SIM-P1", "S-1", {"glucose_random": 5.0}))
+    records = [r.replace(b"|5.0|", b"|" + value + b"|") for r in records]
+    records = [r.replace(b"SYNTHETIC^PATIENT", name) for r in records]
+    return b"".join(r + b"\r" for r in records)
+
+
+@pytest.mark.parametrize("byte", [0x00, 0x01, 0x06, 0x08, 0x10, 0x11, 0x14, 0x1B, 0x1F, 0x7F])
+def test_a_control_character_in_a_value_quarantines_the_message_naming_it(byte: int) -> None:
+    raw = _message(b"5." + bytes([byte]) + b"3")
+    results, problems = astm_records.decode_message(PROFILE, raw, base_offset=20)
+    assert results == []
+    (problem,) = problems
+    at = raw.index(bytes([byte]))
+    assert (problem.reason, problem.byte_offset) == ("undecodable_bytes", 20 + at)
+    assert problem.detail == (
+        f"byte {20 + at} (R.4 of R record 1): byte 0x{byte:02X} is not valid in ASTM text: E1394 allows no"
+        " control character in a record but BEL, HT, VT, FF and CR, so the message is not used (check"
+        " what the device sends in that field)"
+    )
+
+
+def test_one_in_a_patient_name_is_placed_in_the_p_record() -> None:
+    raw = _message(b"5.0", name=b"SYNTHETIC^PAT\x00IENT")
+    _, problems = astm_records.decode_message(PROFILE, raw)
+    (problem,) = problems
+    at = raw.index(b"PAT\x00") + 3
+    assert problem.detail.startswith(f"byte {at} (P.6 of P record 1): byte 0x00 is not valid"), problem.detail
+
+
+@pytest.mark.parametrize("byte", [0x07, 0x09, 0x0B, 0x0C])  # BEL, HT, VT, FF: E1394 allows them
+def test_the_allowed_control_characters_decode_as_before(byte: int) -> None:
+    raw = _message(b"5.0", name=b"SYNTHETIC^PAT" + bytes([byte]) + b"IENT")
+    results, problems = astm_records.decode_message(PROFILE, raw)
+    assert [r.value for r in results] == ["5.0"] and problems == []
