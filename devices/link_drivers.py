@@ -221,7 +221,11 @@ class Hl7Driver:
             sent = [Send(mllp.frame(reject, self._start, self._end))] if reject is not None else []
             return [Received(raw, pieces), Unhandled(f"{kind} message"), *sent]
         if not hl7_ack.accept_ack_wanted(message, self._profile, "AA"):
-            return [Received(raw, pieces)]  # stored; MSH-15 NE or ER: the sender wants no CA
+            # stored; MSH-15 NE or ER: the sender wants no CA - also when OBX are held after an
+            # unreadable segment: the message is committed (a CA's meaning, HL7 v2 ch. 2), and a CE
+            # would say it was not, so the device would send it again; listen's warning and the
+            # quarantine say what was held (docs/device-gateway.md)
+            return [Received(raw, pieces)]
         enhanced = hl7_ack.uses_enhanced_mode(message, self._profile)
         # stored and accepted; OBX held after an unreadable segment are said (MSA-3, ERR warning)
         ack = hl7_ack.accept_ack(message, enhanced)
