@@ -200,7 +200,9 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
     if "acute_symptoms" in a.missing_inputs:  # the JSON's missing input, which the table did not show
         from triage.patient import ACUTE_SYMPTOMS
 
-        named = ", ".join("headache (in pregnancy)" if s == "headache" else s for s in ACUTE_SYMPTOMS)
+        named = ", ".join(
+            "headache (in pregnancy or after birth)" if s == "headache" else s for s in ACUTE_SYMPTOMS
+        )
         lines.append(
             f"ask now:     acute symptoms (patient.acute_symptoms: {named}) - with this pressure any one is a"
             " hypertensive emergency; record them ([] for none) and assess again"
