@@ -58,7 +58,7 @@ from triage.phrases import (
     SYMPTOMS_NONE_BEFORE,
 )
 from triage.policy import Policy
-from triage.readings import answered_before, measured, none_before, unasked, vitals_not_scored
+from triage.readings import answered_before, ascvd_unasked, measured, none_before, unasked, vitals_not_scored
 from triage.riskfeatures import bmi_missing_noted, body_mass_index
 from triage.rules import evidence
 from triage.scores.blood_pressure import blood_pressure
@@ -486,7 +486,11 @@ def assess(
 
     recheck = min([policy.recheck_minutes[disposition], *rechecks])
     order.sort()
-    missing = sorted({m for s in scores.values() for m in s.missing}.union(unasked(patient, values, latest)))
+    missing = sorted(
+        {m for s in scores.values() for m in s.missing}.union(unasked(patient, values, latest)).union(
+            ascvd_unasked(patient, scores, [m.model for m in model_results if m.probability is not None])
+        )
+    )
     if "acute_symptoms" in missing and (pressure_at := none_before(patient, latest)) is not None:
         asked_at = patient.acute_symptoms_at
         assert asked_at is not None

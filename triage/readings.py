@@ -6,20 +6,22 @@
   or in pregnancy; a scale-2 SpO2 without air or oxygen recorded), which keeps a patient from
   ``local_care``.
 - ``unasked``: what a rule would need from the clinician that was not recorded (the acute symptoms
-  beside a severe pressure), for ``missing_inputs``.
+  beside a severe pressure), for ``missing_inputs``; ``ascvd_unasked``: established ASCVD, not
+  recorded beside a primary-prevention estimate.
 
 Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from triage.errors import UserInputError
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.phrases import OXYGEN_UNKNOWN, VITALS_NOT_SCORED
+from triage.riskfeatures import FIRST_EVENT_MODELS
 from triage.scores.blood_pressure import ADOLESCENT_AGE, is_emergency_pressure
 from triage.scores.result import ScoreResult
 
@@ -109,6 +111,28 @@ def unasked(
     if severe and (patient.acute_symptoms is None or none_before(patient, latest) is not None):
         return ("acute_symptoms", *asked)
     return asked
+
+
+# the 10-year equations, made for primary prevention only (as the models of a first event,
+# triage.riskfeatures.FIRST_EVENT_MODELS): each assumes no established ASCVD
+PRIMARY_PREVENTION_SCORES = ("china_par", "pce")
+
+
+def ascvd_unasked(
+    patient: PatientContext, scores: Mapping[str, ScoreResult], scored_models: Iterable[str]
+) -> tuple[str, ...]:
+    """``("known_ascvd",)`` where established ASCVD is not recorded (``None``) and a primary-prevention
+    estimate was made: China-PAR or the PCE gave a risk, or a model of a first event (``cvd10``,
+    ``stroke10``, among ``scored_models``) a probability. Each is for people without ASCVD
+    (中国心血管病风险评估和管理指南 2019; Goff 2013, "adults without clinical ASCVD"; the models'
+    cohort had no prior CHD or stroke): with it the estimate is withdrawn and the patient is in
+    secondary prevention, at very high risk, so the answer changes what the number means - it is
+    asked, not taken as no. The estimate is kept (nothing is refused); else ``()``."""
+    if patient.known_ascvd is not None:
+        return ()
+    if any(scores[name].value is not None for name in PRIMARY_PREVENTION_SCORES if name in scores):
+        return ("known_ascvd",)
+    return ("known_ascvd",) if any(m in FIRST_EVENT_MODELS for m in scored_models) else ()
 
 
 REPRODUCTIVE_AGES = (15, 49)

@@ -213,6 +213,13 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
             " after birth this pressure is a same-day obstetric assessment (160/110: an emergency);"
             " record the answer and assess again"
         )
+    if "known_ascvd" in a.missing_inputs:  # readings.ascvd_unasked
+        lines.append(
+            "ask now:     patient.known_ascvd - China-PAR, the PCE and the cvd10 and stroke10 models estimate"
+            " for people without established ASCVD (a prior MI or ACS, angina, stroke or TIA, PAD, a stent or"
+            " bypass); with it the estimate does not apply (secondary prevention, very high risk): record it"
+            " (true or false) and assess again"
+        )
     for r in a.reasons:
         lines.append(f"  [{r.level.value:<18}] {r.rule}: {r.detail}")
     lines.append("scores:")
