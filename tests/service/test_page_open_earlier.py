@@ -43,7 +43,7 @@ def test_visits_left_open_on_earlier_days_are_listed_until_closed(staff: Staff) 
     page = staff.client.get("/queue").text
     note = page.split('id="earlier-open"')[1].split("</div>")[0]
     assert f"Visits of the last {EARLIER_DAYS} days still open (nobody closed them): 1." in note
-    assert f'<a href="/encounters/{yesterday}">' in note and f"started {day} " in note
+    assert f'<a href="/encounters/{yesterday}" ' in note and f"started {day} " in note
     assert f"/encounters/{too_old}" not in note, "older than the days looked at"
     assert f'data-encounter="{yesterday}"' not in page.split('id="earlier-open"')[1].split("</div>", 1)[1]
     assert f'data-encounter="{today}"' in page, "today's queue as before"

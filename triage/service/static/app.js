@@ -40,6 +40,27 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
   alert.hidden = !words;
 });
 
+// A live refresh (the queue's rows, the devices table) replaces what had the focus: htmx gives it
+// back to the element of the same id in what it read (the templates keep those ids), but one that
+// is gone - a device detached meanwhile - left the focus on the page itself, a keyboard user's place
+// lost. It goes to the refreshed table then (a region that takes the focus), else to the page's main.
+(function () {
+  var had = null;
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    var active = document.activeElement;
+    had = target && active && active !== document.body && target.contains(active) ? target.id : null;
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    var id = had;
+    had = null;
+    if (!id || (document.activeElement && document.activeElement !== document.body)) { return; }
+    var target = document.getElementById(id);
+    var place = (target && target.querySelector(".table-scroll[tabindex]")) || document.getElementById("main");
+    if (place) { place.focus({ preventScroll: true }); }
+  });
+})();
+
 // Held device results: re-read the section every 5 s, but never while someone is working in it
 // (a field has focus, a reason is typed or an encounter chosen), so a form being filled in is
 // never reset. The page's CSP forbids htmx's eval-based trigger filters, hence this timer.
