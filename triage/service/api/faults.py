@@ -5,9 +5,11 @@ metrics count it.
 
 Starlette answers such an exception in its outermost error handler, outside every middleware of the
 app: a ``text/plain`` "Internal Server Error" without CORS headers, so a browser app of an allowed
-origin saw a CORS failure instead of the 500, and a client reading the JSON error got text. The
-exception is raised again once answered, so the server logs it with its traceback as before (the
-outermost handler sends nothing more: the answer has started)."""
+origin saw a CORS failure instead of the 500, and a client reading the JSON error got text. Once
+answered, the exception is logged here with its traceback, under the line naming the request
+(:mod:`triage.service.api.request_id`), and not raised again: uvicorn closes the connection of a
+request whose application raised after its answer started, so a client keeping its connection
+alive could read a reset instead of the 500 and lost the connection for its next request."""
 
 from __future__ import annotations
 
@@ -51,7 +53,8 @@ class Watched:
 
 class ApiFaults:
     """ASGI middleware for the paths under ``/api/``: an exception that reaches it before the
-    answer started is answered as :func:`fault_body`, then raised again."""
+    answer started is answered as :func:`fault_body` and logged with its traceback; the connection
+    stays open for the client's next request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,11 +66,12 @@ class ApiFaults:
         watched = Watched(send)
         try:
             await self.app(scope, receive, watched)
-        except Exception:
-            if not watched.started:
-                answer = JSONResponse(fault_body(scope["method"], scope["path"]), status_code=500)
-                await answer(scope, receive, send)
-            raise
+        except Exception as exc:
+            if watched.started:  # (an answer cut short: the server closes the connection)
+                raise
+            answer = JSONResponse(fault_body(scope["method"], scope["path"]), status_code=500)
+            await answer(scope, receive, send)
+            request_id.said_failed(scope, exc, with_traceback=True)
 
 
 def install(app: FastAPI) -> None:

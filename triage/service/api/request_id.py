@@ -43,13 +43,19 @@ class RequestIds(AnswerStartEditor):
         try:
             await self.app(scope, receive, send)
         except Exception as exc:
-            # the line that names the request before the server's traceback, on any path (the
-            # kind only: the exception's text may hold a patient's data - the traceback has it)
-            log.error(
-                "request %s: %s %s failed: %s (traceback below)",
-                current(),
-                scope["method"],
-                scope["path"],
-                type(exc).__name__,
-            )
+            said_failed(scope, exc)  # before the server's traceback, on any path
             raise
+
+
+def said_failed(scope: Scope, exc: BaseException, *, with_traceback: bool = False) -> None:
+    """The log's line naming a failed request: its id, method, path and the exception's kind only -
+    its text may hold a patient's data; the traceback, the server's or (``with_traceback``) this
+    line's own, has it."""
+    log.error(
+        "request %s: %s %s failed: %s (traceback below)",
+        current(),
+        scope["method"],
+        scope["path"],
+        type(exc).__name__,
+        exc_info=exc if with_traceback else None,
+    )
