@@ -29,7 +29,7 @@ from models.card import ModelCard
 from triage.errors import ConfigError, NotFoundError, UnknownCodeError, json_text
 from triage.ort import ort
 from triage.riskfeatures import ORDINAL_OBSERVATIONS
-from triage.riskmodels_cards import check_manifest, model_refused, read_card, read_registry
+from triage.riskmodels_cards import RESTORE, check_manifest, model_refused, read_card, read_registry
 from triage.riskprediction import (
     BANDS,
     ModelSet,
@@ -146,7 +146,7 @@ def _golden_max_diff(model: RiskModel, path: Path) -> float:
                 rows.append(inputs)
                 expected.append(float(record["probability"]))
     except FileNotFoundError:
-        raise model_refused(name, version, "golden", f"{golden} does not exist") from None
+        raise model_refused(name, version, "golden", f"{golden} does not exist{RESTORE}") from None
     except (ValueError, KeyError, TypeError) as exc:
         problem = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
         raise model_refused(
@@ -184,7 +184,9 @@ def load_model(path: Path, name: str, version: str) -> RiskModel:
     try:
         data = (path / card.onnx.file).read_bytes()
     except FileNotFoundError:
-        raise model_refused(name, version, "file", f"{path / card.onnx.file} does not exist") from None
+        raise model_refused(
+            name, version, "file", f"{path / card.onnx.file} does not exist{RESTORE}"
+        ) from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != card.onnx.sha256:
         raise model_refused(

@@ -17,7 +17,10 @@ from models.card import ModelCard, Registry
 from models.manifest import COVERED, MANIFEST, parse
 from triage.errors import ClinicError, ModelContractError, NotFoundError, validation_message
 
-__all__ = ["check_manifest", "model_refused", "read_card", "read_registry", "registered_titles"]
+__all__ = ["RESTORE", "check_manifest", "model_refused", "read_card", "read_registry", "registered_titles"]
+
+#: What to do about a file of a version folder that is not there (said after its path).
+RESTORE = "; restore the shipped version folder"
 
 
 def model_refused(name: str, version: str, check: str, detail: str) -> ModelContractError:
@@ -65,7 +68,7 @@ def read_card(path: Path, name: str, version: str) -> ModelCard:
                 f"{path} does not exist, but {path.parent.parent / 'registry.json'} lists {name} {version}: copy "
                 "the version folder with the registry that names it (they ship together)",
             ) from None
-        raise model_refused(name, version, "card", f"{path / 'card.json'} does not exist") from None
+        raise model_refused(name, version, "card", f"{path / 'card.json'} does not exist{RESTORE}") from None
     except ValidationError as exc:
         raise model_refused(
             name, version, "card schema", f"{path / 'card.json'}: {_problems(exc, 5)}"
@@ -86,9 +89,7 @@ def check_manifest(path: Path, name: str, version: str, onnx_file: str) -> None:
     try:
         recorded = parse(manifest.read_bytes())
     except FileNotFoundError:
-        raise model_refused(
-            name, version, "manifest", f"{manifest} does not exist; restore the shipped version folder"
-        ) from None
+        raise model_refused(name, version, "manifest", f"{manifest} does not exist{RESTORE}") from None
     except ValueError as exc:
         raise model_refused(name, version, "manifest", f"{manifest} is malformed: {exc}") from None
     for file in COVERED:
@@ -96,7 +97,7 @@ def check_manifest(path: Path, name: str, version: str, onnx_file: str) -> None:
         try:
             digest = hashlib.sha256(target.read_bytes()).hexdigest()
         except FileNotFoundError:
-            raise model_refused(name, version, "file", f"{target} does not exist") from None
+            raise model_refused(name, version, "file", f"{target} does not exist{RESTORE}") from None
         if digest != recorded[file]:
             raise model_refused(
                 name,

@@ -34,7 +34,7 @@ def test_list_shows_the_valid_cards_and_one_line_per_invalid_one(
     assert [r["name"] for r in json.loads(out)] == ["cvd10", "diabetes", "ckd"]  # ckd's 1.1.0 is valid
     assert err.splitlines() == [
         f"error: model stroke10 1.0.0 refused (card): {card.parents[2] / 'stroke10' / '1.0.0' / 'card.json'} "
-        "does not exist",
+        "does not exist; restore the shipped version folder",
         f"error: model ckd 1.0.0 refused (card schema): {card}: metrics.auroc: Input should be a valid "
         "number, unable to parse string as a number",
     ]

@@ -86,3 +86,25 @@ def test_train_check_of_a_missing_version_folder_says_so_before_training(
     assert code == 1 and out.startswith("ok    ckd 1.0.0: ")
     assert f"FAIL  model ckd 1.1.0 refused (folder): {folder} does not exist, but " in out
     assert err == "error: 1 of 2 model versions failed verification: ckd 1.1.0\n"
+
+
+@pytest.mark.parametrize("missing", ["golden.jsonl", "model.onnx", "card.json"])
+def test_a_file_missing_from_a_version_folder_says_to_restore_it(
+    capsys: pytest.CaptureFixture[str], models_here: Path, missing: str
+) -> None:
+    """'refused (golden): .../golden.jsonl does not exist' said no more (the manifest missing: 'restore
+    the shipped version folder'), in verify, list and show alike."""
+    folder = models_here / "diabetes" / "1.0.0"
+    (folder / missing).unlink()
+    code, out, err = run(capsys, "models", "verify", "diabetes")
+    assert code == 1
+    (fail,) = out.splitlines()
+    assert fail.startswith("FAIL  model diabetes 1.0.0 refused (")
+    assert fail.endswith(f"): {folder / missing} does not exist; restore the shipped version folder"), fail
+    assert err == "error: 1 of 1 model version failed verification: diabetes 1.0.0\n"
+    for argv in (["list"], ["show", "diabetes"]):
+        code, _, err = run(capsys, "models", *argv)
+        assert code == 1
+        assert err.startswith("error: model diabetes 1.0.0 refused (") and err.endswith(
+            f"): {folder / missing} does not exist; restore the shipped version folder\n"
+        ), (argv, err)

@@ -152,7 +152,8 @@ def test_a_version_folder_missing_beside_its_registry_entry_is_named_as_such(
     (model_dir / "ckd" / "1.0.0" / "card.json").unlink()  # a folder without its card: as before
     code, _, err = run(capsys, "models", "show", "ckd", "--version", "1.0.0")
     assert code == 1 and err.strip().endswith(
-        f"refused (card): {model_dir / 'ckd' / '1.0.0' / 'card.json'} does not exist"
+        f"refused (card): {model_dir / 'ckd' / '1.0.0' / 'card.json'} does not exist; restore the shipped "
+        "version folder"
     )
 
 
