@@ -13,21 +13,14 @@ import pytest
 
 from devices.codecs import hl7, hl7_ack
 from devices.profile import load_profile
-from devices.results import DeviceResult, Quarantine
+from devices.results import Quarantine
+from tests.devices.codecs.test_hl7_hold_after_unreadable_segment import FIRST, MSH, _decode
 
-MSH = b"MSH|^~\\&|DEV|LAB|||20240301101500||ORU^R01|C1|P|2.5"
-FIRST = (b"PID|1||PAT-1", b"OBR|1||S1", b"OBX|1|NM|GLU||4.1|mmol/L|||||F")
 LOST = b"2OBX|2|NM|NA||140|mmol/L|||||F"  # a second result, a sequence number left in front
 
 
 def _raw(*segments: bytes, msh: bytes = MSH) -> bytes:
     return b"".join(s + b"\r" for s in (msh, *segments))
-
-
-def _decode(*segments: bytes, base_offset: int = 0) -> tuple[bytes, list[DeviceResult], list[Quarantine]]:
-    raw = _raw(*segments)
-    results, problems = hl7.decode_message(load_profile("generic-hl7"), raw, base_offset=base_offset)
-    return raw, results, problems
 
 
 def _reported(problems: list[Quarantine]) -> list[Quarantine]:

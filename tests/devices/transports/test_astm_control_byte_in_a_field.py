@@ -14,13 +14,9 @@ from pathlib import Path
 
 from devices.codecs.astm_frame import build_frame
 from devices.gateway import GatewayResult
-from devices.link_drivers import endpoint_from_profile
-from devices.session import MonotonicClock
-from devices.simulated_results import astm_records, sample_from_values, simulator_profile
-from devices.transports.link import SerialSpec
-from devices.transports.pty import open_pty
+from devices.simulated_results import astm_records, sample_from_values
 from tests.devices.gateway.harness import running_gateway, wait_until
-from tests.devices.gateway.test_conformance_astm import send_message
+from tests.devices.gateway.test_conformance_astm import pty_analyzer, send_message
 
 
 def _frames(patient_id: str, value: bytes) -> list[bytes]:
@@ -32,17 +28,11 @@ def _frames(patient_id: str, value: bytes) -> list[bytes]:
 def test_a_nul_in_a_value_is_quarantined_naming_the_byte_and_the_next_message_is_stored(
     tmp_path: Path,
 ) -> None:
-    pty = open_pty()
-    endpoint = endpoint_from_profile(
-        simulator_profile("astm-analyzer", "analyzer"),
-        clock=MonotonicClock(),
-        transport=SerialSpec(url=pty.slave_path),
-    )
-    db_path = tmp_path / "clinic.db"
+    pty, clock, endpoint, db_path = pty_analyzer(tmp_path)  # the simulator profile: latin-1
     delivered: list[GatewayResult] = []
 
     async def scenario() -> tuple[int, int]:
-        async with running_gateway([endpoint], db_path, delivered=delivered) as gateway:
+        async with running_gateway([endpoint], db_path, clock=clock, delivered=delivered) as gateway:
             await send_message(pty, _frames("SIM-P1", b"5.\x003"))  # every frame acknowledged
             await send_message(pty, _frames("SIM-P2", b"6.1"))
             await wait_until(lambda: gateway.status()[0].messages == 2 and len(delivered) == 1)

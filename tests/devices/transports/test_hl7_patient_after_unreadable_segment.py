@@ -14,18 +14,24 @@ import sqlite3
 from pathlib import Path
 
 from devices.gateway import GatewayResult
+from devices.gateway_status import DeviceStatus
 from tests.devices.gateway.harness import running_gateway, wait_until
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, msa_fields, read_acks
 from tests.devices.gateway.test_hl7_withdrawal import NOW
 from triage.cli.devices_result_lines import status_line
 
+#: The message's header and the first patient's SpO2 97, readable.
+FIRST_PATIENT = (
+    f"MSH|^~\\&|MONITOR|WARD|||{NOW}||ORU^R01|CTL-1|P|2.5",
+    "PID|1||SIM-P1",
+    "OBR|1|SIM-S1",
+    f"OBX|1|NM|SPO2||97|%|||||F|||{NOW}",
+)
+
 
 def test_a_result_after_an_unreadable_pid_is_held_not_stored_as_the_previous_patients(tmp_path: Path) -> None:
     segments = [
-        f"MSH|^~\\&|MONITOR|WARD|||{NOW}||ORU^R01|CTL-1|P|2.5",
-        "PID|1||SIM-P1",
-        "OBR|1|SIM-S1",
-        f"OBX|1|NM|SPO2||97|%|||||F|||{NOW}",
+        *FIRST_PATIENT,
         "2PID|2||SIM-P2",  # a sequence number left in front of the second patient's PID
         "OBR|2|SIM-S2",
         f"OBX|1|NM|SPO2||85|%|||||F|||{NOW}",
@@ -35,20 +41,8 @@ def test_a_result_after_an_unreadable_pid_is_held_not_stored_as_the_previous_pat
     ]
     raw = ("\r".join(segments) + "\r").encode()
     db_path = tmp_path / "clinic.db"
-    delivered: list[GatewayResult] = []
-    device = _endpoint("hl7-monitor")
-
-    async def scenario() -> tuple[bytes, str]:
-        async with running_gateway([device], db_path, delivered=delivered) as gateway:
-            reader, writer = await asyncio.open_connection(*gateway.listen_address(device.device_id))
-            writer.write(VT + raw + FS_CR)
-            await writer.drain()
-            (ack,) = await read_acks(reader, 1)
-            await wait_until(lambda: len(delivered) >= 2 and gateway.status()[0].messages == 1)
-            writer.close()
-            return ack, status_line(gateway.status()[0])
-
-    ack, line = asyncio.run(scenario())
+    ack, status, delivered = sent_alone(db_path, raw, results=2)
+    line = status_line(status)
     stored = sorted((r.stored.patient_id, r.stored.value, r.auto_feed) for r in delivered)
     assert stored == [("SIM-P1", "97", True), ("SIM-P3", "95", True)]
     with sqlite3.connect(db_path) as conn:
@@ -70,3 +64,24 @@ def test_a_result_after_an_unreadable_pid_is_held_not_stored_as_the_previous_pat
     assert b"\rERR|||100^Segment sequence error^HL70357|W|||1 OBX segment held" in ack, ack
     assert "2 new results stored (2 for triage, 0 held)" in line, line
     assert "2 quarantined without a result" in line, line
+
+
+def sent_alone(db_path: Path, raw: bytes, *, results: int) -> tuple[bytes, DeviceStatus, list[GatewayResult]]:
+    """``raw`` sent in one MLLP frame over loopback to the real gateway (the bundled simulator's
+    HL7 monitor, its SQLite log at ``db_path``): its ACK, the device's status once the message is
+    stored and ``results`` results are delivered, and the delivered results."""
+    delivered: list[GatewayResult] = []
+    device = _endpoint("hl7-monitor")
+
+    async def scenario() -> tuple[bytes, DeviceStatus]:
+        async with running_gateway([device], db_path, delivered=delivered) as gateway:
+            reader, writer = await asyncio.open_connection(*gateway.listen_address(device.device_id))
+            writer.write(VT + raw + FS_CR)
+            await writer.drain()
+            (ack,) = await read_acks(reader, 1)
+            await wait_until(lambda: len(delivered) >= results and gateway.status()[0].messages == 1)
+            writer.close()
+            return ack, gateway.status()[0]
+
+    ack, status = asyncio.run(scenario())
+    return ack, status, delivered

@@ -8,40 +8,23 @@ simulator profile)."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
-from devices.gateway import GatewayResult
-from tests.devices.gateway.harness import running_gateway, wait_until
-from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, msa_fields, read_acks
+from tests.devices.gateway.test_conformance_tcp import msa_fields
 from tests.devices.gateway.test_hl7_withdrawal import NOW
+from tests.devices.transports.test_hl7_patient_after_unreadable_segment import FIRST_PATIENT, sent_alone
 
 
 def test_an_unreadable_last_segment_is_quarantined_counted_and_said_in_the_ack(tmp_path: Path) -> None:
     segments = [
-        f"MSH|^~\\&|MONITOR|WARD|||{NOW}||ORU^R01|CTL-1|P|2.5",
-        "PID|1||SIM-P1",
-        "OBR|1|SIM-S1",
-        f"OBX|1|NM|SPO2||97|%|||||F|||{NOW}",
+        *FIRST_PATIENT,
         f"2OBX|2|NM|HR||131|/min|||||F|||{NOW}",  # a sequence number left in front of a result
     ]
     raw = ("\r".join(segments) + "\r").encode()
     db_path = tmp_path / "clinic.db"
-    delivered: list[GatewayResult] = []
-    device = _endpoint("hl7-monitor")
-
-    async def scenario() -> tuple[bytes, int]:
-        async with running_gateway([device], db_path, delivered=delivered) as gateway:
-            reader, writer = await asyncio.open_connection(*gateway.listen_address(device.device_id))
-            writer.write(VT + raw + FS_CR)
-            await writer.drain()
-            (ack,) = await read_acks(reader, 1)
-            await wait_until(lambda: len(delivered) >= 1 and gateway.status()[0].messages == 1)
-            writer.close()
-            return ack, gateway.status()[0].quarantined
-
-    ack, quarantined = asyncio.run(scenario())
+    ack, status, delivered = sent_alone(db_path, raw, results=1)
+    quarantined = status.quarantined
     assert [(r.stored.patient_id, r.stored.value) for r in delivered] == [("SIM-P1", "97")]
     at = raw.index(b"2OBX")
     with sqlite3.connect(db_path) as conn:
