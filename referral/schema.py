@@ -32,7 +32,7 @@ from sqlite_utils import Database
 if TYPE_CHECKING:
     from referral.backup import BackupReport, UpgradeBackups
 
-from referral.errors import SchemaTooNewError, SchemaTooOldError, StorageError
+from referral.errors import SchemaTooNewError, SchemaTooOldError, StorageError, UserInputError
 from referral.migrations import MIGRATIONS
 from referral.transactions import db_path
 from referral.upgrade_record import UPGRADE_ACTOR, record_upgrade
@@ -72,6 +72,7 @@ def connect(
         _give_to_folder_owner(target)
     try:
         db.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        refuse_not_a_log(db, target)  # before anything is written to it: WAL mode, the migrations
         db.conn.execute("PRAGMA journal_mode = WAL")
         db.conn.execute("PRAGMA synchronous = FULL")
         db.conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
@@ -145,6 +146,7 @@ def connect_to_read(path: Path | str, *, busy_timeout_ms: int = 5000, as_is: boo
     target = Path(path)
     db = _read_only(target, busy_timeout_ms)
     try:
+        refuse_not_a_log(db, target)
         refuse_newer_schema(db, target)
         if not as_is:
             refuse_older_schema(db, target)
@@ -152,6 +154,33 @@ def connect_to_read(path: Path | str, *, busy_timeout_ms: int = 5000, as_is: boo
         db.close()
         raise
     return db
+
+
+#: How many of its tables the refusal of a database that is not a referral log names.
+TABLES_NAMED = 5
+
+
+def refuse_not_a_log(db: Database, path: Path) -> None:
+    """Refuse, changing nothing, a database that holds tables but none of this log's migrations:
+    another program's database at a mistyped ``--db`` or ``database.path``. It was taken for a log
+    at schema 0 - a writer upgraded it in place (set to WAL, 28 migrations' tables added to the
+    other program's, "there was no referral log there; created a new, empty one"), a reader said to
+    run ``migrate`` on it, and ``verify-audit`` and ``backup`` ended in a traceback (no such table)."""
+    tables = [
+        str(row[0])
+        for row in db.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            " ORDER BY name"
+        )
+    ]
+    if not tables or applied_migrations(db):
+        return
+    named = ", ".join(tables[:TABLES_NAMED]) + (" ..." if len(tables) > TABLES_NAMED else "")
+    raise UserInputError(
+        f"{path}: not a referral log - SQLite reads it, but it holds another program's tables ({named}) and"
+        " none of the referral log's; the wrong file (check --db, or database.path in the settings);"
+        " nothing was changed"
+    )
 
 
 def refuse_older_schema(db: Database, path: Path) -> None:
