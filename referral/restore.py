@@ -25,8 +25,9 @@ from referral.backup import (
     not_a_log,
     partial_of,
 )
-from referral.errors import ConflictError, IntegrityError, UserInputError
+from referral.errors import ConflictError, IntegrityError, StorageError, UserInputError
 from referral.schema import refuse_newer_schema
+from referral.storage import access_problem
 from referral.transactions import write
 from referral.upgrade_record import RESTORE_ACTION
 
@@ -88,6 +89,7 @@ def restore(
         raise UserInputError(f"--from {source}: no backup file there")
     if target.exists() and source.resolve() == target.resolve():
         raise UserInputError(f"--from {source} is the referral log itself; give a backup file")
+    refuse_unwritable(target)  # before the backup's check: minutes for a year's log
     try:
         backup_db = _read_only(source)
     except sqlite3.DatabaseError as exc:
@@ -144,6 +146,23 @@ def _a_folder(source: Path) -> str:
         )
     named = ", ".join(str(p) for p in found[:FOLDER_NAMED]) + (" ..." if len(found) > FOLDER_NAMED else "")
     return f"--from {source} is a folder; give the backup file in it: {named} (the newest first); nothing was changed"
+
+
+def refuse_unwritable(target: Path) -> None:
+    """Refuse (:class:`StorageError`, nothing changed) a restore into a folder this user cannot
+    write or on a read-only filesystem, saying so: the copy is written beside the log and renamed
+    over it. SQLite could not open the log there either (no ``-shm``), so a read-only disk was said
+    "SQLite cannot read it as a referral log ... or a damaged log: give --replace-damaged" of a
+    sound log, and with --replace-damaged the copy's first step ended in a traceback."""
+    if not target.parent.is_dir():  # a new box's folder, made by the copy (or its error said)
+        return
+    problem = access_problem(partial_of(target))  # the folder, and a copy a killed restore left
+    if problem is not None:
+        raise StorageError(
+            f"--db {target}: cannot restore there: {problem}; nothing was changed",
+            says="error.storage.read_only",
+            params={"file": str(target)},
+        )
 
 
 def refuse_not_a_log(target: Path) -> None:

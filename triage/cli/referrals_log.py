@@ -449,7 +449,12 @@ def restore_command(
     path, timeout = _path(ctx, db)
     cast(AppContext, ctx.obj).database = path
     created = not path.exists()  # a new machine, or not the path the service uses
-    report = restore.restore(source, path, replace_newer=replace_newer, replace_damaged=replace_damaged)
+    try:
+        report = restore.restore(source, path, replace_newer=replace_newer, replace_damaged=replace_damaged)
+    except OSError as exc:  # its folder cannot be made or written: the copy removed, the log put back
+        raise UserInputError(
+            f"--db {path}: cannot write the restored log there ({os_reason(exc)}); nothing was changed"
+        ) from None
     # A backup from an older version: --from is the log as it was, so no second copy beside it.
     restored = _connect(ctx, path, timeout, migrate=False)
     applied = upgrade(restored, back_up=False, actor=cli_actor())[0]
