@@ -128,11 +128,9 @@ def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_
         assert "local care - advice given, sent home" in page and "Demo data" in page
 
 
-def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -> None:
-    """120 demo patients through the real engine as the demo nurse records them: NEWS2 complete
-    for everyone (consciousness and air/oxygen typed), the risk models score everyone they are for, about two in
-    three go home, some are referred, emergencies are rare."""
-    from collections import Counter
+def _demo_patients_assessed(count: int) -> Iterator[tuple[DemoPatient, Any]]:
+    """The first ``count`` demo patients (the stream's seed 7) through the real engine, built-in
+    policy and models, as the demo nurse records them: each with its Assessment."""
     from datetime import UTC, datetime
 
     from triage.observation import Observation
@@ -147,16 +145,26 @@ def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -
         models=load_models(settings.models.directory, settings.models.enabled or None),
     )
     rng, now = random.Random(7), datetime.now(UTC)
-    mix: Counter[str] = Counter()
-    scored = eligible = 0
-    for index in range(1, 121):
+    for index in range(1, count + 1):
         patient = demo_patient(index, rng)
-        assert patient.mrn.startswith("DEMO-")
         values = {**patient.vitals, **patient.labs, **patient.typed}
         readings = [Observation.create(c, v, None, observed_at=now, device="demo") for c, v in values.items()]
-        result = engine.assess(
-            patient_context(patient.history, None, patient.age_years, patient.sex), readings
+        yield (
+            patient,
+            engine.assess(patient_context(patient.history, None, patient.age_years, patient.sex), readings),
         )
+
+
+def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -> None:
+    """120 demo patients through the real engine as the demo nurse records them: NEWS2 complete
+    for everyone (consciousness and air/oxygen typed), the risk models score everyone they are for, about two in
+    three go home, some are referred, emergencies are rare."""
+    from collections import Counter
+
+    mix: Counter[str] = Counter()
+    scored = eligible = 0
+    for patient, result in _demo_patients_assessed(120):
+        assert patient.mrn.startswith("DEMO-")
         assert result.scores["news2"].complete, f"{patient.mrn}: NEWS2 is a lower bound"
         mix[result.disposition.value] += 1
         scored += any(m.probability is not None and m.model == "cvd10" for m in result.models)
@@ -169,6 +177,51 @@ def test_the_demo_mix_has_complete_news2_scoring_models_and_rare_emergencies() -
     assert mix["routine_referral"] >= 4 and mix["urgent_referral"] >= 6, mix
     assert 0 < mix["emergency_transfer"] <= 12, f"emergencies are rare: {mix}"
     assert mix["insufficient_data"] == 0 and scored == eligible >= 50, (mix, scored, eligible)
+
+
+def test_the_demo_nurse_asks_about_established_ascvd_but_for_the_patients_meant_to_show_the_question() -> (
+    None
+):
+    """Since known_ascvd is asked beside a primary-prevention estimate (China-PAR, the PCE, cvd10,
+    stroke10), a demo nurse who never recorded it left most patients of 40-79 with 'established
+    ASCVD' among the missing inputs. She records it (false) for everyone but DEMO-0013 and every
+    20th after it, the model-referred man whose history leaves it out: his page asks it, beside
+    the models' referral whose estimates are for people without ASCVD. Nothing else changes: the
+    man of DEMO-0003, 0023, ... records false as examples/model-referral.json does."""
+    from triage.service.demo import ASCVD_UNASKED_AT, ASCVD_UNASKED_EVERY
+
+    assert (ASCVD_UNASKED_EVERY, ASCVD_UNASKED_AT) == (20, 13)
+    asked, unrecorded = [], []
+    for patient, result in _demo_patients_assessed(120):
+        if "known_ascvd" in result.missing_inputs:
+            asked.append(patient.mrn)
+        if patient.history.get("known_ascvd") is not False:
+            unrecorded.append(patient.mrn)
+    meant = ["DEMO-0013", "DEMO-0033", "DEMO-0053", "DEMO-0073", "DEMO-0093", "DEMO-0113"]
+    assert unrecorded == meant, unrecorded
+    assert asked == meant, f"asked of {len(asked)} demo patients: {asked}"
+
+
+def test_the_demo_patient_page_asks_about_established_ascvd_only_where_the_nurse_did_not(
+    tmp_path: Path,
+) -> None:
+    """Through the real devices, gateway and engine: DEMO-0003's page (known_ascvd false) names
+    no established ASCVD among the missing inputs, DEMO-0013's (the same man, not asked) does -
+    it did on both, and on most demo patients of 40-79."""
+    with demo_service(tmp_path) as (app, client, devices, _):
+        runtime = app.state.runtime
+        rng = random.Random(7)
+        patients = [demo_patient(index, rng) for index in range(1, 14)]
+        client.post("/login", data={"username": "nurse", "password": "clinic-pass-2026"})
+        missing = {}
+        for index in (3, 13):
+            encounter, payload = _as_the_demo_nurse(runtime, devices, patients[index - 1], index)
+            assert payload["disposition"] == "routine_referral", payload["reasons"]
+            page = client.get(f"/encounters/{encounter}").text
+            assert "Demo data" in page and 'class="missing"' in page
+            missing[index] = page.split('class="missing"')[1].split("</p>")[0]
+        assert "established ASCVD" not in missing[3], missing[3]
+        assert "established ASCVD" in missing[13], missing[13]
 
 
 def test_the_demo_nurse_types_what_she_observes_and_assesses_with_the_history(tmp_path: Path) -> None:

@@ -13,8 +13,9 @@ three in five go home with local care. Everything is labelled as demo data.
 The simulated nurse types what a nurse observes by hand on arrival - consciousness (ACVPU), air or
 oxygen, height and weight, a laboratory slip's cholesterol and creatinine, a urine dipstick - so
 NEWS2 is complete (not "≥N"), and once the devices' results are in presses "assess now" with the
-history it asked (smoking, known diabetes, blood-pressure medicine; the acute symptoms beside a
-severe pressure), so the risk models score.
+history it asked (smoking, known diabetes, blood-pressure medicine, established ASCVD - not asked
+of ``ASCVD_UNASKED_EVERY``'s patients, whose page asks it; the acute symptoms beside a severe
+pressure), so the risk models score.
 
 The oximeter sends no patient id. Before each patient is measured the demo simulates the nurse
 (actor ``demo-nurse``): it registers the patient, opens the encounter and attaches the oximeter
@@ -105,8 +106,14 @@ MODEL_REFERRED: dict[str, dict[str, Any]] = {
         "creatinine": 85,
         "urine_protein": "neg",
     },
-    "history": {"current_smoker": True, "diabetes": True, "on_antihypertensives": True},
+    "history": {"current_smoker": True, "diabetes": True, "on_antihypertensives": True, "known_ascvd": False},
 }
+
+#: Patient 13, 33, 53, ... (every other model-referred man): the nurse does not ask about
+#: established ASCVD (``known_ascvd`` left out of his history, recorded false for everyone else),
+#: so his page asks it ("established ASCVD" among the missing inputs) beside the models' referral,
+#: whose estimates are for people without it (triage.readings.ascvd_unasked).
+ASCVD_UNASKED_EVERY, ASCVD_UNASKED_AT = 20, 13
 
 #: Patient 14, 38, 62, ... (every other one of the twelfth's severely unwell): a hypertensive
 #: emergency instead - 194/118 mmHg with chest pain, which the nurse asks about as she does beside
@@ -124,8 +131,8 @@ class DemoPatient:
     """A SYNTHETIC patient: what the devices send (``vitals`` by the monitor, ``labs`` by the
     analyzer, ``oximeter``), what the nurse observes and types (``typed``: consciousness, air or
     oxygen, height and weight, a laboratory slip's lipids and creatinine, a urine dipstick) and the
-    history the nurse asks (``history``: smoking, known diabetes, blood-pressure medicine, and the
-    acute symptoms beside a severe pressure)."""
+    history the nurse asks (``history``: smoking, known diabetes, blood-pressure medicine,
+    established ASCVD, and the acute symptoms beside a severe pressure)."""
 
     mrn: str
     vitals: dict[str, float]
@@ -162,7 +169,8 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
     chest pain (a hypertensive emergency); every seventh hyperglycaemic with known diabetes; women and men in
     turn, aged 28 to 82 (as the nurse registers them, so the page shows who the patient is and the
     scores can use the age). The nurse records for everyone what a nurse observes by hand -
-    consciousness (ACVPU) and air or oxygen, height and weight - and asks the history; two
+    consciousness (ACVPU) and air or oxygen, height and weight - and asks the history (established
+    ASCVD of everyone but ``ASCVD_UNASKED_EVERY``'s patients, so their page asks it); two
     patients in three bring a laboratory slip (total and HDL cholesterol, creatinine) and give a
     urine sample, so the cardiovascular and kidney risk models can score. Beside a severe pressure
     (180 and/or 110 mmHg or more) the nurse asks about acute symptoms: chest pain for the
@@ -207,6 +215,7 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
         "current_smoker": index % 3 == 0,
         "diabetes": index % 7 == 5,
         "on_antihypertensives": vitals["sbp"] >= 145 or index % 5 == 1,
+        "known_ascvd": False,
     }
     sex: Literal["female", "male"] = "female" if index % 2 else "male"
     age = 28 + (index * 17) % 55
@@ -215,6 +224,8 @@ def demo_patient(index: int, rng: random.Random) -> DemoPatient:
         sex, age, history = "male", 68, dict(MODEL_REFERRED["history"])
         vitals, labs = dict(MODEL_REFERRED["vitals"]), dict(MODEL_REFERRED["labs"])
         typed = {**typed, **MODEL_REFERRED["typed"]}
+    if index % ASCVD_UNASKED_EVERY == ASCVD_UNASKED_AT:
+        del history["known_ascvd"]
     if is_emergency_pressure(vitals["sbp"], vitals["dbp"], age):
         # beside a severe pressure the nurse asks about acute symptoms, as the patient page asks her
         hypertensive = index % HYPERTENSIVE_EVERY == HYPERTENSIVE_AT
@@ -280,8 +291,8 @@ def assess_with_history(
     runtime: Any, encounter_id: int, patient: DemoPatient, *, wait_s: float = 10.0
 ) -> dict[str, Any] | None:
     """The demo simulating the nurse once the devices' results are in: "assess now" with the
-    history the nurse asked (smoking, known diabetes, blood-pressure medicine), which the risk
-    models need. Waits up to ``wait_s`` for the devices' readings and their assessment; returns
+    history the nurse asked (smoking, known diabetes, blood-pressure medicine, established ASCVD),
+    which the risk models need. Waits up to ``wait_s`` for the devices' readings and their assessment; returns
     the assessment (``None`` if the readings did not arrive in time)."""
     import time
 
