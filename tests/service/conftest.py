@@ -27,6 +27,12 @@ from triage.settings import Settings, load_settings
 PASSWORD = "clinic-pass-2026"
 CHROMIUM = Path("/usr/bin/chromium")
 
+#: How long a test's HTTP request to a service it started waits for the answer (every httpx call
+#: under tests/ names it). httpx's own 5 s was too short on a busy machine: CI runs two workers on
+#: two cores, and a fixture's first request there failed with ReadTimeout at a load of 20 while the
+#: service was only slow. A request that never gets its answer still fails, after this long.
+HTTP_TIMEOUT_S = 60.0
+
 
 @dataclass
 class Staff:
@@ -170,7 +176,7 @@ def live_server(app: FastAPI) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/readyz").status_code == 200:
+            if httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT_S).status_code == 200:
                 break
         except httpx.TransportError:
             pass

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import jsonschema_rs
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -57,6 +57,6 @@ def live_api(
     auth = {"Authorization": f"Bearer {tokens[role]}"}
     with (
         live_server(create_app(make_settings(folder))) as base,
-        httpx.Client(base_url=base, headers=auth) as client,
+        httpx.Client(base_url=base, headers=auth, timeout=HTTP_TIMEOUT_S) as client,
     ):
         yield client, client.get("/openapi.json").json()

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from playwright.sync_api import expect
 
 # the browser tests' marks (skipped, saying how to install it, without chromium) and browser
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from tests.service.test_browser import assert_fits, browser, pytestmark
 from tests.service.test_browser_patient_details import _patient_page
 from triage.service import create_app
@@ -68,9 +68,16 @@ def clinic(
 
 def _visit(url: str, token: str, mrn: str) -> int:
     headers = {"Authorization": f"Bearer {token}"}
-    made = httpx.post(f"{url}/api/v1/patients", json={"mrn": mrn, "sex": "female"}, headers=headers)
+    made = httpx.post(
+        f"{url}/api/v1/patients", json={"mrn": mrn, "sex": "female"}, headers=headers, timeout=HTTP_TIMEOUT_S
+    )
     assert made.status_code == 201, made.text
-    opened = httpx.post(f"{url}/api/v1/encounters", json={"mrn": mrn, "age_years": 63}, headers=headers)
+    opened = httpx.post(
+        f"{url}/api/v1/encounters",
+        json={"mrn": mrn, "age_years": 63},
+        headers=headers,
+        timeout=HTTP_TIMEOUT_S,
+    )
     assert opened.status_code == 201, opened.text
     return int(opened.json()["id"])
 

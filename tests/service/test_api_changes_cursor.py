@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
 from triage.service import create_app
 from triage.service.auth import Role
@@ -29,7 +29,10 @@ def test_a_cursor_past_the_newest_change_after_a_restore_is_409_saying_to_sync_a
     auth = {"Authorization": f"Bearer {tokens[Role.analyst]}"}
     nurse = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
     backup = tmp_path / "backup"
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as c:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
+    ):
         c.post("/api/v1/assessments", json=WALK_IN, headers=nurse)
         shutil.copytree(tmp_path, backup, ignore=shutil.ignore_patterns("backup"))  # (WAL mode: both files)
         for n in range(2):
@@ -44,7 +47,10 @@ def test_a_cursor_past_the_newest_change_after_a_restore_is_409_saying_to_sync_a
         (tmp_path / name).unlink(missing_ok=True)
         if (backup / name).exists():
             shutil.copy(backup / name, tmp_path / name)
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as c:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
+    ):
         document = c.get("/openapi.json").json()
         newest = c.get("/api/v1/changes/assessments?after=0", headers=auth).json()["cursor"]
         assert newest < cursor
@@ -87,12 +93,18 @@ def test_a_cursor_of_another_log_below_its_newest_change_is_409_with_its_hash(
     for folder, count in ((clinic_a, 1), (clinic_b, 4)):
         tokens = copy_seeded(seeded, folder)
         auth = {"Authorization": f"Bearer {tokens[Role.analyst]}"}
-        with live_server(create_app(make_settings(folder))) as base, httpx.Client(base_url=base) as c:
+        with (
+            live_server(create_app(make_settings(folder))) as base,
+            httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
+        ):
             _walk_ins(c, tokens, folder.name, count)
             cursors[folder.name] = {
                 feed: c.get(f"/api/v1/changes/{feed}?after=0", headers=auth).json() for feed in FEEDS
             }
-    with live_server(create_app(make_settings(clinic_b))) as base, httpx.Client(base_url=base) as c:
+    with (
+        live_server(create_app(make_settings(clinic_b))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
+    ):
         document = c.get("/openapi.json").json()
         for feed in FEEDS:
             theirs, ours = cursors["a"][feed], cursors["b"][feed]
@@ -129,7 +141,10 @@ def test_a_cursor_from_before_a_restore_after_which_the_log_changed_is_409_and_n
     tokens = copy_seeded(seeded, tmp_path)
     auth = {"Authorization": f"Bearer {tokens[Role.analyst]}"}
     backup = tmp_path / "backup"
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as c:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
+    ):
         _walk_ins(c, tokens, "BEFORE", 1)
         shutil.copytree(tmp_path, backup, ignore=shutil.ignore_patterns("backup"))
         _walk_ins(c, tokens, "LOST", 2)
@@ -150,7 +165,10 @@ def test_a_cursor_from_before_a_restore_after_which_the_log_changed_is_409_and_n
         (tmp_path / name).unlink(missing_ok=True)
         if (backup / name).exists():
             shutil.copy(backup / name, tmp_path / name)
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as c:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
+    ):
         _walk_ins(c, tokens, "AFTER", 4)
         query = f"after={synced['cursor']}&after_hash={synced['cursor_hash']}"
         for feed in FEEDS:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from sqlite_utils import Database
 
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
 from triage.service import create_app
 from triage.service.auth import Role
@@ -45,7 +45,10 @@ def _patients(folder: Path) -> dict[str, str]:
 @pytest.fixture
 def served(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Served]:
     tokens = copy_seeded(seeded, tmp_path)
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as client:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
+    ):
         client.headers["Authorization"] = f"Bearer {tokens[Role.nurse]}"
         yield client, client.get("/openapi.json").json()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import WALK_IN, Staff, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, Staff, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -21,7 +21,7 @@ def test_a_poll_of_an_unchanged_list_is_304_and_a_change_gives_a_new_tag(
     auth = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
     with (
         live_server(create_app(make_settings(tmp_path))) as base,
-        httpx.Client(base_url=base, headers=auth) as c,
+        httpx.Client(base_url=base, headers=auth, timeout=HTTP_TIMEOUT_S) as c,
     ):
         walk_in = c.post("/api/v1/assessments", json=WALK_IN)
         assert walk_in.status_code == 201 and "ETag" not in walk_in.headers  # only GETs are tagged

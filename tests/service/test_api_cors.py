@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from triage.errors import ConfigError
 from triage.service import create_app
 from triage.service.auth import Role
@@ -26,7 +26,7 @@ PREFLIGHT = {
 def test_by_default_no_origin_is_allowed(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> None:
     copy_seeded(seeded, tmp_path)
     with live_server(create_app(make_settings(tmp_path))) as base:
-        preflight = httpx.options(f"{base}/api/v1/assessments", headers=PREFLIGHT)
+        preflight = httpx.options(f"{base}/api/v1/assessments", headers=PREFLIGHT, timeout=HTTP_TIMEOUT_S)
         assert "access-control-allow-origin" not in preflight.headers, preflight.headers
         assert preflight.status_code == 405, preflight.text
 
@@ -37,7 +37,7 @@ def test_a_named_origin_may_call_the_api_with_a_token_and_read_its_paging_header
     tokens = copy_seeded(seeded, tmp_path)
     auth = {"Authorization": f"Bearer {tokens[Role.nurse]}", "Origin": APP}
     app = create_app(make_settings(tmp_path, cors_origins=[APP]))
-    with live_server(app) as base, httpx.Client(base_url=base) as c:
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c:
         preflight = c.options("/api/v1/assessments", headers=PREFLIGHT)
         assert preflight.status_code == 200, preflight.text
         assert preflight.headers["access-control-allow-origin"] == APP

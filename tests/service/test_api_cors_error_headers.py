@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from tests.service.test_api_cors import APP, PREFLIGHT
 from triage.service import create_app
 from triage.service.auth import Role
@@ -29,7 +29,7 @@ def test_an_error_answers_headers_are_exposed_to_an_allowed_origin(
     tokens = copy_seeded(seeded, tmp_path)
     auth = {"Authorization": f"Bearer {tokens[Role.nurse]}", "Origin": APP}
     app = create_app(make_settings(tmp_path, cors_origins=[APP]))
-    with live_server(app) as base, httpx.Client(base_url=base) as client:
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client:
         compressed = {"Access-Control-Request-Headers": "authorization, content-type, content-encoding"}
         preflight = client.options("/api/v1/patients", headers=PREFLIGHT | compressed)
         assert preflight.status_code == 200, preflight.text

@@ -12,7 +12,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import Role
@@ -37,7 +37,7 @@ def test_an_allowed_origin_reads_a_500_in_the_error_shape(
 ) -> None:
     copy_seeded(seeded, tmp_path)
     with live_server(_faulty(tmp_path, cors_origins=[APP])) as base:
-        answer = httpx.get(f"{base}/api/v1/fault", headers={"Origin": APP})
+        answer = httpx.get(f"{base}/api/v1/fault", headers={"Origin": APP}, timeout=HTTP_TIMEOUT_S)
         assert answer.status_code == 500, answer.text
         assert answer.headers["access-control-allow-origin"] == APP, answer.headers
         assert answer.headers["content-type"] == "application/json"
@@ -51,7 +51,9 @@ def test_an_allowed_origin_reads_a_500_in_the_error_shape(
             "status": 500,
             "context": {"request_id": request_id},
         }
-        stranger = httpx.get(f"{base}/api/v1/fault", headers={"Origin": "http://elsewhere.test"})
+        stranger = httpx.get(
+            f"{base}/api/v1/fault", headers={"Origin": "http://elsewhere.test"}, timeout=HTTP_TIMEOUT_S
+        )
         assert stranger.status_code == 500 and "access-control-allow-origin" not in stranger.headers
 
 
@@ -60,7 +62,7 @@ def test_without_cors_a_500_is_in_the_error_shape_too(
 ) -> None:
     copy_seeded(seeded, tmp_path)
     with live_server(_faulty(tmp_path)) as base:
-        answer = httpx.get(f"{base}/api/v1/fault")
+        answer = httpx.get(f"{base}/api/v1/fault", timeout=HTTP_TIMEOUT_S)
         assert answer.status_code == 500 and answer.json()["code"] == "internal_error", answer.text
         assert "access-control-allow-origin" not in answer.headers
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -20,7 +20,10 @@ def test_a_form_body_over_the_limit_is_refused_before_it_is_read(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
     copy_seeded(seeded, tmp_path)
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as client:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
+    ):
         fields = "&".join(f"f{i}={'a' * 800_000}" for i in range(3))  # each under 1 MB, 2.4 MB in all
         refused = client.post(
             "/login",

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
 from tests.service.test_api_facility_put import FACILITY
 from triage.service import create_app
@@ -45,7 +45,10 @@ class Api:
 @pytest.fixture
 def api(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Api]:
     tokens = copy_seeded(seeded, tmp_path)
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as c:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
+    ):
         yield Api(c, tokens)
 
 

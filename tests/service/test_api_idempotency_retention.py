@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from referral import audit, idempotency_keys
 from referral.audit_rows import verify_rows
 from referral.clock import Clock
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
 from triage.errors import ConfigError
 from triage.service import create_app
@@ -35,7 +35,7 @@ READINGS = [{"code": "heart_rate", "value": 96, "unit": "/min", "device": "bridg
 
 class Client:
     def __init__(self, base: str, tokens: dict[Role, str]) -> None:
-        self.http = httpx.Client(base_url=base)
+        self.http = httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S)
         self.tokens = tokens
         self.document = self.http.get("/openapi.json").json()
 

@@ -14,7 +14,7 @@ import httpx
 from fastapi import params
 from fastapi.routing import APIRoute
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.api.json_body import JsonRoute
 from triage.service.auth import Role
@@ -52,6 +52,7 @@ def test_a_plain_text_body_is_the_415_on_each_kind_of_write(
                 f"{base}{path}",
                 content=b'{"mrn": "CT-1"}',
                 headers={"Authorization": f"Bearer {tokens[role]}", "Content-Type": "text/plain"},
+                timeout=HTTP_TIMEOUT_S,
             )
             assert answer.status_code == 415, (path, answer.text)
             assert answer.json()["fields"] == ["header.Content-Type"], answer.text

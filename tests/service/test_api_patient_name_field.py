@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from sqlite_utils import Database
 
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
 from triage.service import create_app
 from triage.service.auth import Role
@@ -27,7 +27,10 @@ def test_a_name_with_a_tab_is_refused_naming_its_path_and_never_repeated(
     tokens = copy_seeded(seeded, tmp_path)
     walk_in = copy.deepcopy(WALK_IN)
     walk_in["patient"] |= {"mrn": "TAB-1", "name": NAME}  # type: ignore[operator]
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as client:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
+    ):
         client.headers["Authorization"] = f"Bearer {tokens[Role.nurse]}"
         document = client.get("/openapi.json").json()
         registered = client.post("/api/v1/patients", json={"mrn": "NAMED-1", "name": "Li Na"})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
 from triage.service import create_app
 from triage.service.auth import Role
@@ -20,7 +20,10 @@ def test_a_value_its_pattern_refuses_is_said_in_words(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
     tokens = copy_seeded(seeded, tmp_path)
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as client:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
+    ):
         document = client.get("/openapi.json").json()
         nurse = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
         admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlite_utils import Database
 
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
 from triage.service import create_app
 from triage.service.auth import Role
@@ -29,14 +29,16 @@ READINGS = [
 class Bridge:
     def __init__(self, base: str, folder: Path, tokens: dict[Role, str]) -> None:
         self.base, self.folder, self.tokens = base, folder, tokens
-        with httpx.Client(base_url=base) as client:
+        with httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client:
             self.document = client.get("/openapi.json").json()
 
     def post(self, path: str, body: object, key: str | None, role: Role = Role.integrator) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"}
         if key is not None:
             headers["Idempotency-Key"] = key
-        with httpx.Client(base_url=self.base) as client:  # one connection each, as separate retries
+        with httpx.Client(
+            base_url=self.base, timeout=HTTP_TIMEOUT_S
+        ) as client:  # one connection each, as separate retries
             answer = client.post(path, json=body, headers=headers)
         conforms(self.document, answer)
         return answer

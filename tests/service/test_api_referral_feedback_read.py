@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.service.conftest import PASSWORD, WALK_IN
+from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, WALK_IN
 from tests.service.served import Served, served, triage_proposal
 from triage.service.auth import Role
 
@@ -61,7 +61,9 @@ def test_triage_s_own_reason_reads_alike_in_the_analysts_api_and_page(served: Se
         forged["id"]: None,
         proposed["id"]: proposed["reason"],
     }
-    with httpx.Client(base_url=str(sync.client.base_url), follow_redirects=True) as browser:
+    with httpx.Client(
+        base_url=str(sync.client.base_url), follow_redirects=True, timeout=HTTP_TIMEOUT_S
+    ) as browser:
         answer = browser.post("/login", data={"username": "analyst", "password": PASSWORD})
         assert answer.status_code == 200, answer.text
         page = browser.get("/referrals").text

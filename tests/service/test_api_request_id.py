@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service.conftest import copy_seeded, live_server
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server
 from tests.service.test_api_fault import _faulty
 from triage.service.auth import Role
 
@@ -28,7 +28,10 @@ def test_every_answer_carries_a_request_id_the_clients_own_when_usable(
 ) -> None:
     tokens = copy_seeded(seeded, tmp_path)
     nurse = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
-    with live_server(_faulty(tmp_path, cors_origins=[APP])) as base, httpx.Client(base_url=base) as client:
+    with (
+        live_server(_faulty(tmp_path, cors_origins=[APP])) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
+    ):
         made = [
             client.get("/api/v1/queue", headers=nurse),
             client.get("/api/v1/queue"),  # 401
@@ -65,8 +68,8 @@ def test_a_fault_names_its_request_id_in_the_answer_and_the_log(
 ) -> None:
     copy_seeded(seeded, tmp_path)
     with caplog.at_level(logging.ERROR), live_server(_faulty(tmp_path)) as base:
-        answer = httpx.get(f"{base}/api/v1/fault", headers={"X-Request-ID": "ehr-77"})
-        made = httpx.get(f"{base}/api/v1/fault")
+        answer = httpx.get(f"{base}/api/v1/fault", headers={"X-Request-ID": "ehr-77"}, timeout=HTTP_TIMEOUT_S)
+        made = httpx.get(f"{base}/api/v1/fault", timeout=HTTP_TIMEOUT_S)
     assert answer.status_code == 500 and answer.headers["X-Request-ID"] == "ehr-77", answer.headers
     body = answer.json()
     assert body["context"] == {"request_id": "ehr-77"}, body
@@ -96,7 +99,9 @@ def test_a_fault_on_a_page_is_named_in_the_log_too(
         raise ValueError("a bug in a page")
 
     with caplog.at_level(logging.ERROR), live_server(app) as base:
-        answer = httpx.get(f"{base}/fault-page", headers={"X-Request-ID": "ehr-page-1"})
+        answer = httpx.get(
+            f"{base}/fault-page", headers={"X-Request-ID": "ehr-page-1"}, timeout=HTTP_TIMEOUT_S
+        )
     assert answer.status_code == 500
     lines = [record.getMessage() for record in caplog.records if record.name == "triage.service"]
     assert "request ehr-page-1: GET /fault-page failed: ValueError (traceback below)" in lines, lines

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
 from triage.service import create_app
 from triage.service.auth import Role
@@ -25,7 +25,10 @@ def test_an_analyst_token_syncs_visits_and_assessments_without_names_and_an_inte
     def auth(role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {tokens[role]}"}
 
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as c:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
+    ):
         document = c.get("/openapi.json").json()
         made = c.post("/api/v1/assessments", json=WALK_IN, headers=auth(Role.nurse))
         assert made.status_code == 201, made.text

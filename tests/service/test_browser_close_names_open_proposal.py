@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from tests.service.conftest import HTTP_TIMEOUT_S
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -21,7 +22,9 @@ SAYS = {"en": "Proposed and not sent", "zh": "已建议但未发送"}
 def _decided_local_care(desk: Desk, encounter: int) -> None:
     """A clinician changes the visit's decision to local care: no referral is needed any more."""
     bearer = {"Authorization": f"Bearer {desk.tokens[Role.nurse]}"}
-    read = httpx.get(f"{desk.url}/api/v1/encounters/{encounter}", headers=bearer).json()
+    read = httpx.get(
+        f"{desk.url}/api/v1/encounters/{encounter}", headers=bearer, timeout=HTTP_TIMEOUT_S
+    ).json()
     override = {"disposition": "local_care", "reason": "seen in person"}
     desk.api(Role.clinician, f"/assessments/{read['assessment']['id']}/overrides", override)
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from referral import store
-from tests.service.conftest import WALK_IN
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN
 from tests.service.served import triage_proposal
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -42,12 +42,18 @@ def test_a_visit_with_triage_s_unsent_proposal_closes_only_when_confirmed(
         page.close()
     nurse = {"Authorization": f"Bearer {desk.tokens[Role.nurse]}"}
     refused = httpx.post(
-        f"{desk.url}/api/v1/encounters/{encounter}/close", json={"reason": "end of day"}, headers=nurse
+        f"{desk.url}/api/v1/encounters/{encounter}/close",
+        json={"reason": "end of day"},
+        headers=nurse,
+        timeout=HTTP_TIMEOUT_S,
     )
     assert refused.status_code == 409 and refused.json()["code"] == "referral_not_made", refused.text
     assert store.get_encounter(db, encounter)["closed_at"] is None
     desk.api(Role.clinician, f"/referrals/{proposed['id']}/status", {"status": "sent"})
     closed = httpx.post(
-        f"{desk.url}/api/v1/encounters/{encounter}/close", json={"reason": "transferred"}, headers=nurse
+        f"{desk.url}/api/v1/encounters/{encounter}/close",
+        json={"reason": "transferred"},
+        headers=nurse,
+        timeout=HTTP_TIMEOUT_S,
     )
     assert closed.status_code == 200, closed.text

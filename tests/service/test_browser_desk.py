@@ -20,7 +20,7 @@ from fastapi import FastAPI
 # (one for this module) and helpers
 from playwright.sync_api import expect
 
-from tests.service.conftest import PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.test_browser import assert_fits, browser, pytestmark, wait_until
 from triage.service import create_app
 from triage.service.auth import Role
@@ -43,7 +43,7 @@ class Desk:
 
     def api(self, role: Role, path: str, body: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"}
-        response = httpx.post(f"{self.url}/api/v1{path}", json=body, headers=headers)
+        response = httpx.post(f"{self.url}/api/v1{path}", json=body, headers=headers, timeout=HTTP_TIMEOUT_S)
         assert response.status_code in (200, 201), response.text
         found: dict[str, Any] = response.json()
         return found

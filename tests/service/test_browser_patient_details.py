@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 # the browser tests' marks (skipped, saying how to install it, without chromium) and browser
-from tests.service.conftest import PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.test_browser import assert_fits, browser, pytestmark
 from triage.service import create_app
 from triage.service.auth import Role
@@ -37,9 +37,16 @@ def clinic(
 
 def _visit(url: str, token: str, mrn: str, name: str, sex: str) -> int:
     headers = {"Authorization": f"Bearer {token}"}
-    made = httpx.post(f"{url}/api/v1/patients", json={"mrn": mrn, "name": name, "sex": sex}, headers=headers)
+    made = httpx.post(
+        f"{url}/api/v1/patients",
+        json={"mrn": mrn, "name": name, "sex": sex},
+        headers=headers,
+        timeout=HTTP_TIMEOUT_S,
+    )
     assert made.status_code == 201, made.text
-    opened = httpx.post(f"{url}/api/v1/encounters", json={"mrn": mrn}, headers=headers)
+    opened = httpx.post(
+        f"{url}/api/v1/encounters", json={"mrn": mrn}, headers=headers, timeout=HTTP_TIMEOUT_S
+    )
     assert opened.status_code == 201, opened.text
     return int(opened.json()["id"])
 
@@ -132,6 +139,7 @@ def test_a_nurse_corrects_the_birth_date_and_the_decision_says_its_age_was_the_o
             "observations": OBSERVED,
         },
         headers={"Authorization": f"Bearer {tokens[Role.nurse]}"},
+        timeout=HTTP_TIMEOUT_S,
     )
     assert walked.status_code == 201, walked.text
     encounter_id = walked.json()["encounter_id"]

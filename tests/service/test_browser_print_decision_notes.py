@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from tests.service.conftest import HTTP_TIMEOUT_S
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -21,7 +22,9 @@ def test_the_decision_notes_are_not_printed(browser: object, desk: Desk) -> None
     below, below_visit = desk.referred("NOTE-1", "routine")  # beside an emergency transfer
     above, above_visit = desk.referred("NOTE-2", "emergency")
     bearer = {"Authorization": f"Bearer {desk.tokens[Role.nurse]}"}
-    visit_read = httpx.get(f"{desk.url}/api/v1/encounters/{above_visit}", headers=bearer).json()
+    visit_read = httpx.get(
+        f"{desk.url}/api/v1/encounters/{above_visit}", headers=bearer, timeout=HTTP_TIMEOUT_S
+    ).json()
     assessment = visit_read["assessment"]["id"]
     desk.api(
         Role.clinician,

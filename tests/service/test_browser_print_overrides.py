@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.service.conftest import WALK_IN
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -23,6 +23,7 @@ def test_the_override_form_s_heading_is_not_printed_above_the_record(browser: ob
         f"{desk.url}/api/v1/assessments/{made['id']}/overrides",
         json={"disposition": "urgent_referral", "reason": "seen in person"},
         headers={"Authorization": f"Bearer {desk.tokens[Role.clinician]}"},
+        timeout=HTTP_TIMEOUT_S,
     )
     assert changed.status_code in (200, 201), changed.text
     for language in ("en", "zh"):

@@ -29,7 +29,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.service.conftest import copy_seeded, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, make_settings
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, log_in
 from triage.service import create_app
@@ -61,7 +61,7 @@ def _serving(app: FastAPI, sock: socket.socket) -> Iterator[str]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    assert httpx.get(f"{base}/readyz").status_code == 200
+    assert httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT_S).status_code == 200
     try:
         yield base
     finally:

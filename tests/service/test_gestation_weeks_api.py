@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service.conftest import WALK_IN, Staff, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, Staff, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -97,7 +97,10 @@ def test_weeks_with_no_pregnancy_recorded_for_the_visit_name_the_field_sent(
     the body's patient object (mrn, name, sex). The client sent ``context.gestation_weeks``."""
     nurse = {"Authorization": f"Bearer {copy_seeded(seeded, tmp_path)[Role.nurse]}"}
     weeks = {"context": {"gestation_weeks": 24}}
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as api:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as api,
+    ):
         refused = [api.post("/api/v1/assessments", json=VISIT | weeks, headers=nurse)]
         body = VISIT | {"patient": PATIENT | {"mrn": "MRN-GEST-3"}}
         first = api.post("/api/v1/assessments", json=body, headers=nurse)

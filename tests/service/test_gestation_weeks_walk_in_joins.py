@@ -16,7 +16,7 @@ import httpx
 
 from referral import store
 from referral.schema import connect_to_read
-from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -32,7 +32,10 @@ def test_weeks_sent_alone_join_a_visit_that_records_the_pregnancy(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
     nurse = {"Authorization": f"Bearer {copy_seeded(seeded, tmp_path)[Role.nurse]}"}
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as api:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as api,
+    ):
         first = VISIT | {"patient": patient("MRN-JOIN-1"), "context": {"pregnant": True}}
         opened = api.post("/api/v1/assessments", json=first, headers=nurse)
         assert opened.status_code == 201, opened.text
@@ -53,7 +56,10 @@ def test_weeks_sent_alone_are_refused_where_the_visit_records_no_pregnancy(
 ) -> None:
     nurse = {"Authorization": f"Bearer {copy_seeded(seeded, tmp_path)[Role.nurse]}"}
     weeks = {"context": {"gestation_weeks": 24}}
-    with live_server(create_app(make_settings(tmp_path))) as base, httpx.Client(base_url=base) as api:
+    with (
+        live_server(create_app(make_settings(tmp_path))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as api,
+    ):
         not_pregnant = VISIT | {"patient": patient("MRN-JOIN-2"), "context": {"pregnant": False}}
         assert api.post("/api/v1/assessments", json=not_pregnant, headers=nurse).status_code == 201
         refused = {

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service.conftest import live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, live_server, make_settings
 from tests.service.openapi_check import conforms
 from triage.service import create_app
 
@@ -24,12 +24,16 @@ def test_a_refused_host_is_said_in_the_apis_error_shape_naming_header_host(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING), live_server(create_app(make_settings(tmp_path))) as base:
-        document = httpx.get(f"{base}/openapi.json").json()
+        document = httpx.get(f"{base}/openapi.json", timeout=HTTP_TIMEOUT_S).json()
         refused = httpx.get(
-            f"{base}/api/v1/queue", headers={"Host": "rebind.example:8000", "X-Request-ID": "ehr-2026.41"}
+            f"{base}/api/v1/queue",
+            headers={"Host": "rebind.example:8000", "X-Request-ID": "ehr-2026.41"},
+            timeout=HTTP_TIMEOUT_S,
         )
-        again = httpx.get(f"{base}/api/v1/queue", headers={"Host": "rebind.example:8000"})
-        page = httpx.get(f"{base}/login", headers={"Host": "other.example"})
+        again = httpx.get(
+            f"{base}/api/v1/queue", headers={"Host": "rebind.example:8000"}, timeout=HTTP_TIMEOUT_S
+        )
+        page = httpx.get(f"{base}/login", headers={"Host": "other.example"}, timeout=HTTP_TIMEOUT_S)
     body = refused.json()
     assert refused.status_code == 400 and body["code"] == "host_not_allowed", body
     assert body["fields"] == ["header.Host"], body

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tests.service.conftest import live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, live_server, make_settings
 from triage.service import create_app
 from triage.service.demo import DEVICES, OXIMETER_ID
 
@@ -46,7 +46,7 @@ def _device_examples(node: Any) -> Iterator[str]:
 
 def test_every_example_device_id_is_one_the_demo_has(tmp_path: Path) -> None:
     with live_server(create_app(make_settings(tmp_path))) as base:
-        document = httpx.get(f"{base}/openapi.json").json()
+        document = httpx.get(f"{base}/openapi.json", timeout=HTTP_TIMEOUT_S).json()
     examples = list(_device_examples(document))
     demo = {device_id for _, device_id in DEVICES}
     assert examples, "the document gives no example device id"

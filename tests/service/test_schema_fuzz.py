@@ -18,7 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from tests.service.conftest import live_server, make_settings, seed
+from tests.service.conftest import HTTP_TIMEOUT_S, live_server, make_settings, seed
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -34,7 +34,7 @@ def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 
 @pytest.fixture(scope="module")
 def api_schema(live_service: dict[str, Any]) -> Any:
-    document = httpx.get(f"{live_service['base']}/openapi.json").json()
+    document = httpx.get(f"{live_service['base']}/openapi.json", timeout=HTTP_TIMEOUT_S).json()
     return schemathesis.openapi.from_dict(document)
 
 

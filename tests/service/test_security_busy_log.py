@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import PASSWORD, copy_seeded, live_server
+from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, copy_seeded, live_server
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.settings import load_settings
@@ -43,13 +43,15 @@ def test_a_token_and_a_session_are_answered_while_another_writer_holds_the_log(
         service={"default_language": "en"},
     )
     app = create_app(settings)
-    with live_server(app) as base, httpx.Client(base_url=base) as nurse:
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as nurse:
         assert nurse.post("/login", data={"username": "nurse", "password": PASSWORD}).status_code == 303
         sessions = app.state.runtime.sessions
         sessions.clock = lambda: time.time() + 120  # two minutes on: the session's use is due a note
         with log_held(tmp_path / "clinic.db"):
             bridge = httpx.get(
-                f"{base}/api/v1/devices", headers={"Authorization": f"Bearer {tokens[Role.integrator]}"}
+                f"{base}/api/v1/devices",
+                headers={"Authorization": f"Bearer {tokens[Role.integrator]}"},
+                timeout=HTTP_TIMEOUT_S,
             )
             page = nurse.get("/queue", follow_redirects=False)
     assert bridge.status_code == 200, bridge.text

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service.conftest import PASSWORD, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, live_server, make_settings
 from tests.service.test_security_cross_origin import chromium_resolving
 from triage.service import create_app
 from triage.service.hosts import AllowedHosts, host_name
@@ -65,11 +65,16 @@ def test_a_rebound_site_cannot_open_or_send_the_first_run_setup(
 
 def test_the_api_answers_a_rebound_name_with_its_error_shape(tmp_path: Path) -> None:
     with live_server(create_app(make_settings(tmp_path))) as base:
-        refused = httpx.get(f"{base}/api/v1/queue", headers={"Host": "rebind.example"})
-        login = httpx.post(
-            f"{base}/login", data={"username": "x", "password": "y"}, headers={"Host": "rebind.example"}
+        refused = httpx.get(
+            f"{base}/api/v1/queue", headers={"Host": "rebind.example"}, timeout=HTTP_TIMEOUT_S
         )
-        ready = httpx.get(f"{base}/readyz", headers={"Host": "10.0.0.5:8000"})
+        login = httpx.post(
+            f"{base}/login",
+            data={"username": "x", "password": "y"},
+            headers={"Host": "rebind.example"},
+            timeout=HTTP_TIMEOUT_S,
+        )
+        ready = httpx.get(f"{base}/readyz", headers={"Host": "10.0.0.5:8000"}, timeout=HTTP_TIMEOUT_S)
     assert refused.status_code == 400 and refused.json()["code"] == "host_not_allowed"
     assert refused.json()["error"].startswith('header.Host: "rebind.example" is not a name of this service')
     assert login.status_code == 400 and login.headers["content-type"].startswith("text/plain")

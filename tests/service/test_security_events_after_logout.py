@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import SESSION_COOKIE, Role
 
@@ -24,7 +24,9 @@ def stream_hears_no_event_after(
         lines = events.iter_lines()
         assert next(lines).startswith("retry:")  # the hello: the stream is open
         act()
-        walk_in = httpx.post(f"{base}/api/v1/assessments", json=WALK_IN, headers=admin)
+        walk_in = httpx.post(
+            f"{base}/api/v1/assessments", json=WALK_IN, headers=admin, timeout=HTTP_TIMEOUT_S
+        )
         assert walk_in.status_code == 201, walk_in.text  # an event for every open stream
         heard = []
         for line in lines:  # to the end of the stream, or the event it should not send
@@ -43,5 +45,7 @@ def test_a_disabled_accounts_open_stream_ends_before_the_next_event(
     with live_server(app) as base, httpx.Client(base_url=base, timeout=30) as nurse:
         assert nurse.post("/login", data={"username": "nurse", "password": PASSWORD}).status_code == 303
         assert SESSION_COOKIE in nurse.cookies
-        disable = lambda: httpx.post(f"{base}/api/v1/users/nurse/disable", headers=admin).raise_for_status()  # noqa: E731
+        disable = lambda: httpx.post(  # noqa: E731
+            f"{base}/api/v1/users/nurse/disable", headers=admin, timeout=HTTP_TIMEOUT_S
+        ).raise_for_status()
         stream_hears_no_event_after(nurse, base, admin, disable)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.service.conftest import PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -22,7 +22,12 @@ def app(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> FastAPI:
 
 
 def login_cookie(base: str, **headers: str) -> str:
-    response = httpx.post(f"{base}/login", data={"username": "nurse", "password": PASSWORD}, headers=headers)
+    response = httpx.post(
+        f"{base}/login",
+        data={"username": "nurse", "password": PASSWORD},
+        headers=headers,
+        timeout=HTTP_TIMEOUT_S,
+    )
     assert response.status_code == 303, response.text
     return response.headers["set-cookie"].lower()
 
@@ -44,7 +49,10 @@ def test_what_a_form_stored_is_said_in_a_secure_cookie_behind_the_https_proxy(
     through the proxy a login's cookie was Secure and this one not (the same rule now)."""
     proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.7"}
     nurse_token = seeded[1][Role.nurse]
-    with live_server(app) as base, httpx.Client(base_url=base, headers=proxy) as nurse:
+    with (
+        live_server(app) as base,
+        httpx.Client(base_url=base, headers=proxy, timeout=HTTP_TIMEOUT_S) as nurse,
+    ):
         walk_in = nurse.post(
             "/api/v1/assessments", json=WALK_IN, headers={"Authorization": f"Bearer {nurse_token}"}
         )

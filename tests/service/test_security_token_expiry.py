@@ -17,7 +17,7 @@ import pytest
 
 from referral import audit, audit_rows
 from referral.errors import ConfigError
-from tests.service.conftest import Staff, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, Staff, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.security import token_digest
@@ -31,7 +31,7 @@ def test_a_token_expires_and_the_listing_shows_it_without_the_secret(
     app = create_app(make_settings(tmp_path, token_max_age_days=30))
     admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
     accounts = app.state.runtime.accounts
-    with live_server(app) as base, httpx.Client(base_url=base) as client:
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client:
         short = client.post(
             "/api/v1/tokens",
             json={"username": "integrator", "label": "lab bridge", "expires_in_days": 2},
@@ -137,11 +137,14 @@ def test_an_administrator_revokes_a_listed_token_without_holding_it(
     admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
     bridge = {"Authorization": f"Bearer {tokens[Role.integrator]}"}
     token_id = token_digest(tokens[Role.integrator])[:12]
-    with live_server(app) as base, httpx.Client(base_url=base, headers=admin) as client:
-        assert httpx.get(f"{base}/api/v1/devices", headers=bridge).status_code == 200
+    with (
+        live_server(app) as base,
+        httpx.Client(base_url=base, headers=admin, timeout=HTTP_TIMEOUT_S) as client,
+    ):
+        assert httpx.get(f"{base}/api/v1/devices", headers=bridge, timeout=HTTP_TIMEOUT_S).status_code == 200
         revoked = client.post("/api/v1/tokens/revoke", json={"id": token_id})
         assert revoked.status_code == 200 and revoked.json() == {"revoked": True}
-        assert httpx.get(f"{base}/api/v1/devices", headers=bridge).status_code == 401
+        assert httpx.get(f"{base}/api/v1/devices", headers=bridge, timeout=HTTP_TIMEOUT_S).status_code == 401
         row = next(r for r in client.get("/api/v1/tokens").json()["data"] if r["id"] == token_id)
         assert row["state"] == "revoked" and row["revoked_at"] is not None
         again = client.post("/api/v1/tokens/revoke", json={"id": token_id})

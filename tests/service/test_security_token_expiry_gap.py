@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from tests.service.test_security_events_after_logout import stream_hears_no_event_after
 from triage.service import create_app
 from triage.service.auth import Role
@@ -43,7 +43,10 @@ def _service(
 def test_a_token_is_refused_from_its_expiry_to_the_millisecond(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
-    with _service(tmp_path, seeded) as (app, base, admin), httpx.Client(base_url=base) as client:
+    with (
+        _service(tmp_path, seeded) as (app, base, admin),
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
+    ):
         accounts = app.state.runtime.accounts
         made = client.post(
             "/api/v1/tokens",
@@ -84,7 +87,7 @@ def test_a_revoked_tokens_open_stream_ends_before_the_next_event(
     with _service(tmp_path, seeded) as (app, base, admin):
         screen = app.state.runtime.accounts.issue_token("nurse", "ward screen", actor="admin")
         revoke = lambda: httpx.post(  # noqa: E731
-            f"{base}/api/v1/tokens/revoke", json={"token": screen}, headers=admin
+            f"{base}/api/v1/tokens/revoke", json={"token": screen}, headers=admin, timeout=HTTP_TIMEOUT_S
         ).raise_for_status()
         with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {screen}"}) as nurse:
             stream_hears_no_event_after(nurse, base, admin, revoke)

@@ -36,7 +36,7 @@ from referral.errors import StorageError
 from referral.records import PatientIn
 from referral.schema import connect
 from tests.ports import port_said
-from tests.service.conftest import WALK_IN, Staff
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, Staff
 from tests.service.test_workers import TRIAGE
 from triage.service.accounts import Accounts
 from triage.service.api.deps import committer
@@ -139,7 +139,7 @@ def serving(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{running.base}/readyz").status_code == 200:
+                if httpx.get(f"{running.base}/readyz", timeout=HTTP_TIMEOUT_S).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -18,6 +18,7 @@ from referral.migrations import MIGRATIONS
 from tests.ports import port_said
 from tests.referral.test_audit_rows_upgrade import _log_0017
 from tests.referral.test_upgrade_backup import _backups, _content
+from tests.service.conftest import HTTP_TIMEOUT_S
 from tests.service.test_full_disk_readiness import _fill, small_disk
 from tests.service.test_storage_failures import TRIAGE
 
@@ -29,7 +30,7 @@ def _readyz_until(base: str, wanted: int, deadline_s: float = 60) -> dict[str, o
     while True:
         assert time.monotonic() - started < deadline_s, f"/readyz never answered {wanted}"
         try:
-            answer = httpx.get(f"{base}/readyz")
+            answer = httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT_S)
             if answer.status_code == wanted and answer.json().get("reason") != "starting":
                 return dict(answer.json())
         except httpx.TransportError:
