@@ -467,14 +467,14 @@ class Gateway:
                 lost_parts_hint(decoded.lost_parts, endpoint.protocol),
             )
         log.info(
-            "device %s: message %d stored: %d new results, %d replaced, %d duplicates, %d quarantined "
-            "parts (%d of them problems of a result, e.g. an unmapped code)%s",
+            "device %s: message %d stored: %s, %d replaced, %s, %s (%d of them problems of a result,"
+            " e.g. an unmapped code)%s",
             endpoint.device_id,
             recorded.message_id,
-            len(new),
+            counted(len(new), "new results"),
             len(recorded.new_results) - len(new),
-            recorded.duplicate_count,
-            len(decoded.quarantine),
+            counted(recorded.duplicate_count, "duplicates"),
+            counted(len(decoded.quarantine), "quarantined parts"),
             decoded.with_result,
             f"; {no_result_sentence(decoded.no_result)}" if decoded.no_result else "",
         )
