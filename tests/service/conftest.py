@@ -33,6 +33,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 #: service was only slow. A request that never gets its answer still fails, after this long.
 HTTP_TIMEOUT_S = 60.0
 
+#: How long a browser test waits for what the server does - a live refresh over server-sent events,
+#: a form's answer (argon2 on a password form), the demo's next patient - as a Playwright
+#: ``expect``'s timeout (``wait_until`` takes it in seconds): Playwright's own 5 s was a busy
+#: machine's normal. What only the browser does (a focus given at load) keeps Playwright's 5 s.
+SERVER_WAIT_MS = 30_000
+
 
 @dataclass
 class Staff:

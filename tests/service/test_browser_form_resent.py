@@ -22,9 +22,9 @@ import pytest
 
 from referral import associations
 from referral.inbox import NewDeviceMessage, record_message
-from tests.service.test_browser import assert_fits, pytestmark, wait_until
+from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in, patient_pages
-from tests.service.test_browser_form_sending import held_back
+from tests.service.test_browser_form_sending import held_back, wait_held
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
 
@@ -40,7 +40,7 @@ def _press_twice(page: Any, address: str, button: Any, language: str) -> None:
     held = held_back(page, address)
     with page.expect_request(address):
         button.click(no_wait_after=True)
-    wait_until(lambda: page.wait_for_timeout(50) or held, 10)  # the route's handler has it
+    wait_held(page, held)
     assert len(held) == 1
     answer = held[0].fetch(max_redirects=0)  # stored now; its answer is not given to the page,
     assert answer.status == 303, answer.text()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service.test_browser import pytestmark
+from tests.service.test_browser import pytestmark, wait_until
 from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
 from triage.service.auth import Role
 
@@ -46,6 +46,12 @@ def held_back(page: Any, url: str) -> list[Any]:
     page.route(url, _holding(held))
     page.evaluate(RECORDER)
     return held
+
+
+def wait_held(page: Any, held: list[Any]) -> None:
+    """Until :func:`held_back`'s handler holds the request sent (Playwright runs a route's handler
+    only while the test is in one of its calls: a short wait of its own between looks)."""
+    wait_until(lambda: page.wait_for_timeout(50) or held, 10)
 
 
 def test_a_form_waiting_for_its_answer_shows_its_button_unavailable_and_sends_once(

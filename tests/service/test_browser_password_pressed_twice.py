@@ -12,7 +12,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.service.conftest import PASSWORD
+from tests.service.conftest import PASSWORD, SERVER_WAIT_MS
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import SESSION_COOKIE, Role
@@ -43,7 +43,7 @@ def test_a_password_change_pressed_again_after_the_first_changed_it_is_said_done
     )
     page.click("form[action='/account/password'] button[type=submit]")  # the second press
     page.wait_for_url(re.compile(r".*/account/password(\?changed=true)?$"))
-    expect(page.locator("#password-changed")).to_be_visible()
+    expect(page.locator("#password-changed")).to_be_visible(timeout=SERVER_WAIT_MS)  # its answer
     assert not page.locator(".field-error").count(), page.locator(".field-error").all_inner_texts()
     assert accounts.authenticate("nurse", NEW) is not None
     assert _changes(desk) == ["user.password_change"], "changed once, nothing refused"
@@ -51,5 +51,7 @@ def test_a_password_change_pressed_again_after_the_first_changed_it_is_said_done
     page.fill("input[name=current_password]", "not-the-password-now")
     page.fill("input[name=new_password]", "yet-another-passphrase")
     page.click("form[action='/account/password'] button[type=submit]")
-    expect(page.locator("#password-current-error")).to_contain_text("The current password is wrong")
+    expect(page.locator("#password-current-error")).to_contain_text(
+        "The current password is wrong", timeout=SERVER_WAIT_MS
+    )
     page.close()

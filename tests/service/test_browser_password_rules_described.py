@@ -12,7 +12,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.service.conftest import PASSWORD
+from tests.service.conftest import PASSWORD, SERVER_WAIT_MS
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -33,7 +33,7 @@ def test_the_new_password_field_says_its_rules_to_a_screen_reader(browser: objec
         field.fill("password123")  # one of the common passwords
         page.click("form[action='/account/password'] button[type=submit]")
         refused = page.get_by_label(said("password.new"), exact=True)
-        expect(refused).to_have_attribute("aria-invalid", "true")
+        expect(refused).to_have_attribute("aria-invalid", "true", timeout=SERVER_WAIT_MS)  # its answer
         expect(refused).to_have_accessible_description(
             re.compile(
                 "^" + re.escape(said("password.intro")) + ".*" + re.escape(said("error.password_common"))

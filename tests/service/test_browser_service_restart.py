@@ -29,7 +29,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, SERVER_WAIT_MS, copy_seeded, make_settings
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, log_in
 from triage.service import create_app
@@ -141,8 +141,9 @@ def test_the_queue_says_its_updates_stopped_and_catches_up_when_the_service_is_b
         with _serving(app := create_app(settings), first) as url:
             page: Any = log_in(browser, Desk(url, app, tokens), Role.nurse, width, language)
             live = page.get_by_role("status").filter(has_text=words("queue.live"))
-            expect(live).to_have_count(1)
-        expect(page.get_by_role("status").filter(has_text=words("queue.offline"))).to_have_count(1)
+            expect(live).to_have_count(1, timeout=SERVER_WAIT_MS)  # the stream's hello
+        offline = page.get_by_role("status").filter(has_text=words("queue.offline"))
+        expect(offline).to_have_count(1, timeout=SERVER_WAIT_MS)  # the stream ended with the service
         # a walk-in registered while this service is down (through another process on the same log)
         mrn = f"MEANWHILE-{language}"
         with TestClient(create_app(settings)) as other:
@@ -150,6 +151,6 @@ def test_the_queue_says_its_updates_stopped_and_catches_up_when_the_service_is_b
             body = {"patient": {"mrn": mrn}, "observations": CALM}
             assert other.post("/api/v1/assessments", json=body, headers=headers).status_code == 201
         with _serving(create_app(settings), _listening(port)):  # the same port, the same log
-            expect(live).to_have_count(1, timeout=20_000)  # reconnected (the stream retries every 2 s)
-            expect(page.locator("#queue")).to_contain_text(mrn)
+            expect(live).to_have_count(1, timeout=SERVER_WAIT_MS)  # reconnected (retried every 2 s)
+            expect(page.locator("#queue")).to_contain_text(mrn, timeout=SERVER_WAIT_MS)  # read again
         page.close()

@@ -12,10 +12,12 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 
 # the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
 # and browser (one of each for this module) and helpers
-from tests.service.test_browser import Demo, assert_fits, browser, demo, laid_out_box, pytestmark
+from tests.service.conftest import SERVER_WAIT_MS
+from tests.service.test_browser import Demo, assert_fits, browser, demo, laid_out_box, pytestmark, wait_until
 
 __all__ = ["browser", "demo", "pytestmark"]
 
@@ -87,13 +89,32 @@ def test_a_long_patient_name_wraps_and_keeps_the_queue_in_view(browser: object, 
             page.click("form[action='/language'] button")  # type: ignore[attr-defined]
 
 
+@dataclass
+class Posts:
+    """The POSTs a :func:`slow_proxy` forwarded to the service and the service's answers to them
+    (counted as they come, before the proxy holds them back)."""
+
+    forwarded: int = 0
+    answered: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, answer: bool) -> None:
+        with self.lock:
+            if answer:
+                self.answered += 1
+            else:
+                self.forwarded += 1
+
+
 @contextmanager
-def slow_proxy(target_port: int, delay_s: float) -> Iterator[int]:
+def slow_proxy(target_port: int, delay_s: float) -> Iterator[tuple[int, Posts]]:
     """A loopback proxy to the demo that forwards every request at once but holds the answer to a
-    POST back for ``delay_s`` (a slow or busy service as the browser sees it); yields its port."""
+    POST back for ``delay_s`` (a slow or busy service as the browser sees it); yields its port and
+    what it counts of the POSTs."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()
+    posts = Posts()
 
     def pump(source: socket.socket, sink: socket.socket, posted: threading.Event, inbound: bool) -> None:
         try:
@@ -101,12 +122,16 @@ def slow_proxy(target_port: int, delay_s: float) -> Iterator[int]:
                 data = source.recv(65536)
                 if not data:
                     break
-                if inbound and data.startswith(b"POST "):
+                post = inbound and data.startswith(b"POST ")
+                if post:
                     posted.set()
                 elif not inbound and posted.is_set():
+                    posts.count(answer=True)  # the service has answered it, its work done
                     time.sleep(delay_s)
                     posted.clear()
                 sink.sendall(data)
+                if post:
+                    posts.count(answer=False)
         except OSError:
             pass
         finally:
@@ -128,7 +153,7 @@ def slow_proxy(target_port: int, delay_s: float) -> Iterator[int]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield int(listener.getsockname()[1])
+        yield int(listener.getsockname()[1]), posts
     finally:
         stop.set()
         thread.join(timeout=5)
@@ -137,7 +162,7 @@ def slow_proxy(target_port: int, delay_s: float) -> Iterator[int]:
 
 def test_a_form_pressed_twice_on_a_slow_service_is_recorded_once(browser: object, demo: Demo) -> None:
     demo_port = int(demo.url.rsplit(":", 1)[1])
-    with slow_proxy(demo_port, delay_s=2.0) as port:
+    with slow_proxy(demo_port, delay_s=2.0) as (port, posts):
         base = f"http://127.0.0.1:{port}"
         page = log_in(browser, base, demo, "nurse", 768)
         patient = walk_in(page, "SHIFT-SLOW-1", "Slow Network")
@@ -150,13 +175,16 @@ def test_a_form_pressed_twice_on_a_slow_service_is_recorded_once(browser: object
         box = button.bounding_box()
         assert box is not None
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        before = posts.forwarded
         page.mouse.click(x, y)  # type: ignore[attr-defined]
-        time.sleep(0.4)  # the answer is held back: the nurse presses again, and again with Enter
+        # at the service, its answer held back: the nurse presses again, and again with Enter
+        wait_until(lambda: posts.forwarded > before, SERVER_WAIT_MS / 1000)
         page.mouse.click(x, y)  # type: ignore[attr-defined]
         page.keyboard.press("Enter")  # type: ignore[attr-defined]
         page.wait_for_url(patient)  # type: ignore[attr-defined]
         page.locator("tr[data-observation] td[data-code=glucose_random]").first.wait_for()  # type: ignore[attr-defined]
-        time.sleep(2.5)  # any second request would have been answered by now
+        # every press that reached the service answered by it: stored, or refused, by then
+        wait_until(lambda: posts.answered == posts.forwarded, SERVER_WAIT_MS / 1000)
     db = sqlite3.connect(demo.data_dir / "demo-clinic.db")
     try:
         stored = db.execute(

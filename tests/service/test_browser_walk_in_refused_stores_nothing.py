@@ -14,7 +14,7 @@ from __future__ import annotations
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
 from tests.service.test_browser_form_resent import NO_ANSWER_MS, _on_clock
-from tests.service.test_browser_form_sending import held_back
+from tests.service.test_browser_form_sending import held_back, wait_held
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
 
@@ -35,7 +35,7 @@ def test_a_walk_in_refused_as_sent_twice_with_other_contents_registers_no_patien
         held = held_back(page, "**/walk-ins")
         with page.expect_request("**/walk-ins"):
             page.locator("#walk-in button[type=submit]").click(no_wait_after=True)
-        page.wait_for_timeout(200)
+        wait_held(page, held)
         assert len(held) == 1
         assert held[0].fetch(max_redirects=0).status == 303  # stored: the first patient's visit
         held[0].fulfill(status=204)  # its answer never reaches the page
