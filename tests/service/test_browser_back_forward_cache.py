@@ -178,3 +178,48 @@ def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
     assert len(keys) == 2 and keys[0] == keys[1], keys
     assert desk.count(OPENED, "BACK-DOWN") == 1
     page.close()
+
+
+@pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
+def test_the_queue_brought_back_with_a_walk_in_typed_and_not_sent_keeps_the_typing(
+    cached_browser: Any, desk: Desk, width: int, language: str
+) -> None:
+    """The nurse types a patient's record number and name into the walk-in form, then opens the
+    referrals list before sending it. Back brings the queue back as it was left - read again, the
+    page would have come with an empty form, what she typed thrown away - and the form, sent then,
+    registers that patient once."""
+    page = _queue(cached_browser, desk, width, language)
+    mrn, name = f"BACK-TYPED-{language}", "Synthetic Typed"
+    page.locator("#walk-in summary").click()
+    page.locator("#walk-in input[name=mrn]").fill(mrn)
+    page.locator("#walk-in input[name=name]").fill(name)
+    with page.expect_navigation():
+        page.locator("header a[href='/referrals']").click()
+    assert _back(page, "/queue") == "kept", "typed and not sent: not read again"
+    typed = [page.locator(f"#walk-in input[name={field}]").input_value() for field in ("mrn", "name")]
+    assert typed == [mrn, name], "what was typed is there"
+    assert desk.count(OPENED, mrn) == 0, "nothing was sent"
+    with page.expect_navigation():
+        page.locator("#walk-in button[type=submit]").click()
+    assert page.inner_text("#done").strip("✓ \n") == catalogue(language)("done.walk_in")
+    assert desk.count(OPENED, mrn) == 1
+    assert_fits(page, f"the walk-in typed before Back ({language}, {width} px)")
+    page.close()
+
+
+def test_a_patient_page_brought_back_with_a_reading_chosen_keeps_the_choice(
+    cached_browser: Any, desk: Desk
+) -> None:
+    """A choice counts as typing: the reading chosen in the reading form (served with none
+    chosen), no value typed yet, and the queue opened; Back brings the page back as it was left,
+    the choice still made - not read again, where the form would come back unchosen."""
+    made = desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "BACK-CHOSEN"}, "observations": CALM})
+    page = _signed_in(cached_browser, desk, Role.nurse, 768, "en")
+    page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
+    page.evaluate("window.__kept = true")
+    page.locator("#reading-form select[name=code]").select_option("glucose_random")
+    with page.expect_navigation():
+        page.locator("header a[href='/queue']").click()
+    assert _back(page, f"/encounters/{made['encounter_id']}") == "kept", "a choice made: not read again"
+    assert page.locator("#reading-form select[name=code]").input_value() == "glucose_random"
+    page.close()
