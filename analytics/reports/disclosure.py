@@ -50,9 +50,12 @@ class Relation:
         return self.totals + self.parts
 
 
-def primary(values: Mapping[Cell, int], keep: Collection[Cell] = ()) -> set[Cell]:
-    """The cells primary suppression blanks: counts from 1 to ``SMALL_CELL - 1``."""
-    return {c for c, v in values.items() if 0 < v < SMALL_CELL and c not in keep}
+def primary(
+    values: Mapping[Cell, int], keep: Collection[Cell] = (), small_cell: int = SMALL_CELL
+) -> set[Cell]:
+    """The cells primary suppression blanks: counts from 1 to ``small_cell - 1`` (none for
+    :data:`~analytics.reports.schema.EXACT_COUNTS`)."""
+    return {c for c, v in values.items() if 0 < v < small_cell and c not in keep}
 
 
 def complementary(
@@ -295,10 +298,10 @@ def _network_relations(
             )
 
 
-def hidden_cells(raw: Mapping[str, pd.DataFrame]) -> set[Cell]:
+def hidden_cells(raw: Mapping[str, pd.DataFrame], small_cell: int = SMALL_CELL) -> set[Cell]:
     """Primary plus complementary blanks of the report's count tables."""
     values, relations, keep = report_relations(raw)
-    return complementary(values, primary(values, keep), relations, keep)
+    return complementary(values, primary(values, keep, small_cell), relations, keep)
 
 
 def column_mask(

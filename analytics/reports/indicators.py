@@ -11,6 +11,7 @@ import calendar
 import pandas as pd
 
 from analytics.reports.disclosure import Cell, column_mask, hidden_cells
+from analytics.reports.schema import SMALL_CELL
 from analytics.reports.suppress import add_rates, suppress
 
 REGION_RATES = {
@@ -22,18 +23,20 @@ REGION_RATES = {
 }
 
 
-def published(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The count tables as published: small counts blank, then their complements
-    (:mod:`analytics.reports.disclosure`), with every rate built from a blank count."""
-    hidden = hidden_cells(raw)
+def published(raw: dict[str, pd.DataFrame], small_cell: int = SMALL_CELL) -> dict[str, pd.DataFrame]:
+    """The count tables as published: counts from 1 to ``small_cell - 1`` blank, then their
+    complements (:mod:`analytics.reports.disclosure`), with every rate built from a blank count;
+    :data:`~analytics.reports.schema.EXACT_COUNTS` blanks nothing (``--exact-counts``)."""
+    hidden = hidden_cells(raw, small_cell)
+    n = small_cell
     tables: dict[str, pd.DataFrame] = {}
-    tables["region_month"] = region_month(raw["region_month"], hidden)
-    tables["tier_month"] = tier_month(raw["tier_month"], hidden)
+    tables["region_month"] = region_month(raw["region_month"], hidden, n)
+    tables["tier_month"] = tier_month(raw["tier_month"], hidden, n)
     tables["network_edges"], tables["hospital_centrality"] = network(
-        raw["network"], raw["facilities"], hidden
+        raw["network"], raw["facilities"], hidden, n
     )
-    tables["tier_load"] = tier_load(raw["clinic_month"], raw["hospital_month"], raw["facilities"], hidden)
-    tables["clinic_month"] = clinic_month(raw["clinic_month"].drop(columns=["first_digital_day"]), hidden)
+    tables["tier_load"] = tier_load(raw["clinic_month"], raw["hospital_month"], raw["facilities"], hidden, n)
+    tables["clinic_month"] = clinic_month(raw["clinic_month"].drop(columns=["first_digital_day"]), hidden, n)
     return tables
 
 
@@ -45,36 +48,47 @@ def _masks(
     return {c: column_mask(hidden, table, c, frame.index, frame.index) for c in columns}
 
 
-def region_month(counts: pd.DataFrame, hidden: set[Cell] | None = None) -> pd.DataFrame:
+def region_month(
+    counts: pd.DataFrame, hidden: set[Cell] | None = None, small_cell: int = SMALL_CELL
+) -> pd.DataFrame:
     """Per region and month: encounters, local share, referral rate, urgency, timeliness, feedback."""
     out = add_rates(counts, REGION_RATES)
     counts_cols = [c for c in counts.columns if c not in ("region_code", "month", "urgent_median_hours")]
-    out = suppress(out, counts_cols, REGION_RATES, _masks(hidden, "region_month", counts, counts_cols))
+    out = suppress(
+        out, counts_cols, REGION_RATES, _masks(hidden, "region_month", counts, counts_cols), small_cell
+    )
     # The median of the urgent arrival times goes with their count (not counted as a blank count).
     out["urgent_median_hours"] = out["urgent_median_hours"].mask(out["urgent_arrived"].isna())
     return out
 
 
-def tier_month(counts: pd.DataFrame, hidden: set[Cell] | None = None) -> pd.DataFrame:
+def tier_month(
+    counts: pd.DataFrame, hidden: set[Cell] | None = None, small_cell: int = SMALL_CELL
+) -> pd.DataFrame:
     """Encounters by the tier where care happened (primary = kept local), with each tier's share."""
     totals = counts.groupby(["region_code", "month"])["encounters"].transform("sum")
     out = counts.assign(region_month_total=totals)
     out = add_rates(out, {"share": ("encounters", "region_month_total")})
     cols = ["encounters", "region_month_total"]
-    return suppress(
-        out, cols, {"share": ("encounters", "region_month_total")}, _masks(hidden, "tier_month", out, cols)
-    )
+    rates = {"share": ("encounters", "region_month_total")}
+    return suppress(out, cols, rates, _masks(hidden, "tier_month", out, cols), small_cell)
 
 
-def clinic_month(counts: pd.DataFrame, hidden: set[Cell] | None = None) -> pd.DataFrame:
+def clinic_month(
+    counts: pd.DataFrame, hidden: set[Cell] | None = None, small_cell: int = SMALL_CELL
+) -> pd.DataFrame:
     """Per clinic and month: encounters, kept local, digitally triaged, and the local share."""
     rates = {"local_share": ("local_care", "encounters")}
     cols = ["encounters", "local_care", "digital"]
-    return suppress(add_rates(counts, rates), cols, rates, _masks(hidden, "clinic_month", counts, cols))
+    hide = _masks(hidden, "clinic_month", counts, cols)
+    return suppress(add_rates(counts, rates), cols, rates, hide, small_cell)
 
 
 def network(
-    edges: pd.DataFrame, facilities: pd.DataFrame, hidden: set[Cell] | None = None
+    edges: pd.DataFrame,
+    facilities: pd.DataFrame,
+    hidden: set[Cell] | None = None,
+    small_cell: int = SMALL_CELL,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Edges (clinic -> hospital) and receiving hospitals with standardized in-degree centrality.
 
@@ -96,15 +110,15 @@ def network(
     )
     hospitals["in_degree"] = hospitals["in_degree"].astype("Int64")
     hospitals["referrals"] = hospitals["referrals"].astype("Int64")
-    edge_out = suppress(edges, ["referrals"], hide=_masks(hidden, "network_edges", edges, ["referrals"]))
+    edge_hide = _masks(hidden, "network_edges", edges, ["referrals"])
+    edge_out = suppress(edges, ["referrals"], hide=edge_hide, small_cell=small_cell)
     hide = {}
     if hidden:
         hide["referrals"] = column_mask(
             hidden, "hospital_centrality", "referrals", hospitals["facility_id"].astype(str), hospitals.index
         )
-    return edge_out.reset_index(drop=True), suppress(hospitals, ["referrals"], hide=hide).reset_index(
-        drop=True
-    )
+    hospitals_out = suppress(hospitals, ["referrals"], hide=hide, small_cell=small_cell)
+    return edge_out.reset_index(drop=True), hospitals_out.reset_index(drop=True)
 
 
 #: Why the primary row of ``tier_load`` has no ``patients_per_100_beds`` (blank in the CSV and
@@ -124,6 +138,7 @@ def tier_load(
     hospital_month: pd.DataFrame,
     facilities: pd.DataFrame,
     hidden: set[Cell] | None = None,
+    small_cell: int = SMALL_CELL,
 ) -> pd.DataFrame:
     """Load by tier against capacity, per month.
 
@@ -185,7 +200,7 @@ def tier_load(
     if hidden:  # only the primary row of a month is part of a published relation
         month_blank = column_mask(hidden, "tier_load", "patients", out["month"].astype(str), out.index)
         hide["patients"] = month_blank & (out["tier"] == "primary")
-    published = suppress(out, ["patients"], hide=hide)
+    published = suppress(out, ["patients"], hide=hide, small_cell=small_cell)
     for col in ("patients_per_day", "load_vs_capacity", "patients_per_100_beds"):
         published[col] = published[col].mask(published["patients"].isna())
     return published

@@ -103,6 +103,26 @@ def most_central(summary: dict[str, Any]) -> str:
     return f"{top['facility_id']} (standardized in-degree {top['standardized_in_degree']:.3f})"
 
 
+def small_cells(summary: dict[str, Any]) -> str:
+    """What the small-cell suppression blanked, in the same words atop the report page and in
+    ``triage report imbalance``'s output (the page had said "Counts from 1 to 4 are suppressed
+    everywhere", the CLI nothing, and neither how many cells nor that larger counts are blanked
+    with them), or that it was off (``--exact-counts``)."""
+    if summary.get("exact_counts"):
+        return (
+            "not suppressed (--exact-counts): every count is shown as it is, those from 1 to 4"
+            " included - for internal use only, not for release"
+        )
+    blank = summary.get("suppressed_cells")
+    if blank == 0:
+        return "none suppressed: no count from 1 to 4, nor any cell that would give one back"
+    how_many = "cells" if blank is None else counted(blank, "cells")
+    return (
+        f"{how_many} suppressed (blank): every count from 1 to 4, the cells that would give one back"
+        " by subtraction, and the rates built from them; --exact-counts shows them, for internal use only"
+    )
+
+
 def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, value) rows of the report's summary, in reading order."""
     data = {True: "SYNTHETIC", False: "real (every manifest says so)", None: "provenance unknown"}

@@ -32,37 +32,60 @@ from analytics.reports.figures import (
     tiers_figure,
 )
 from analytics.reports.indicators import PER_BED_PRIMARY
-from analytics.reports.key_figures import NONE_TO_MEASURE, key_figures
+from analytics.reports.key_figures import NONE_TO_MEASURE, key_figures, small_cells
 from analytics.reports.policy_figure import policy_figure
 from analytics.reports.report import Report
 from analytics.reports.simulate import policy_caption, risk_column_note
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA - generated for testing and teaching, not real clinics or patients"
 PROVENANCE_BANNER = "PROVENANCE UNKNOWN - no manifest, so nothing says whether this is real or SYNTHETIC data"
+#: What every output of a run with ``--exact-counts`` says: its small cells are not suppressed.
+EXACT_COUNTS_BANNER = "EXACT COUNTS - small cells (counts from 1 to 4) are not suppressed: for internal use only, not for release"
 
 
-def data_banners(synthetic: bool | None, provenance_unknown: Sequence[str]) -> list[str]:
-    """What a report must say about its data wherever it appears: SYNTHETIC if any input is, and
-    which inputs came without a manifest (a bare table: real or SYNTHETIC cannot be told)."""
+def data_banners(
+    synthetic: bool | None, provenance_unknown: Sequence[str], exact_counts: bool = False
+) -> list[str]:
+    """What a report must say about its data wherever it appears: SYNTHETIC if any input is,
+    which inputs came without a manifest (a bare table: real or SYNTHETIC cannot be told), and
+    that its counts are exact (``--exact-counts``: nothing suppressed)."""
     banners = [SYNTHETIC_BANNER] if synthetic else []
     if provenance_unknown:
         banners.append(f"{PROVENANCE_BANNER}: {', '.join(provenance_unknown)}")
+    if exact_counts:
+        banners.append(EXACT_COUNTS_BANNER)
     return banners
 
 
-def write_tables(tables: dict[str, pd.DataFrame], folder: Path, synthetic: bool | None) -> list[Path]:
+def write_tables(
+    tables: dict[str, pd.DataFrame], folder: Path, synthetic: bool | None, exact_counts: bool = False
+) -> list[Path]:
     """Every table as CSV and Parquet, each row carrying the report's ``synthetic`` flag in a last
     column (true: some input is SYNTHETIC; empty: provenance unknown), so a table copied out of the
-    report still says what its numbers are; ``sources`` has a flag per input already."""
+    report still says what its numbers are; ``sources`` has a flag per input already. A table of
+    counts (with ``suppressed_cells``) says beside that column whether its counts are exact
+    (``exact_counts``: true with ``--exact-counts``, nothing suppressed: internal use only)."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, table in tables.items():
-        frame = table if "synthetic" in table.columns else table.assign(synthetic=synthetic)
+        frame = table
+        if "suppressed_cells" in frame.columns:
+            at = list(frame.columns).index("suppressed_cells") + 1
+            frame = frame.copy()
+            frame.insert(at, "exact_counts", exact_counts)
+        frame = frame if "synthetic" in frame.columns else frame.assign(synthetic=synthetic)
         csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
         write_csv(frame, csv_path)
         frame.to_parquet(parquet_path, index=False)
         written += [csv_path, parquet_path]
     return written
+
+
+def _stamped(fig: Figure, stamp: str) -> Figure:
+    """``fig`` with ``stamp`` (:data:`EXACT_COUNTS_BANNER`, or nothing) in red under what it draws,
+    above the source line :func:`_png` adds: a plot is often passed on alone."""
+    add_footer_line(fig, stamp, color="#b00020", fontsize=8)
+    return fig
 
 
 def _png(fig: Figure, source: str) -> bytes:
@@ -75,12 +98,14 @@ def _png(fig: Figure, source: str) -> bytes:
     return buffer.getvalue()
 
 
-def plot_local_share(region_month: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
-    return _png(local_share_figure(region_month, synthetic), source)
+def plot_local_share(
+    region_month: pd.DataFrame, synthetic: bool | None, *, source: str, stamp: str = ""
+) -> bytes:
+    return _png(_stamped(local_share_figure(region_month, synthetic), stamp), source)
 
 
-def plot_tiers(tier_month: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
-    return _png(tiers_figure(tier_month, synthetic), source)
+def plot_tiers(tier_month: pd.DataFrame, synthetic: bool | None, *, source: str, stamp: str = "") -> bytes:
+    return _png(_stamped(tiers_figure(tier_month, synthetic), stamp), source)
 
 
 def plot_network(
@@ -90,12 +115,13 @@ def plot_network(
     synthetic: bool | None,
     *,
     source: str,
+    stamp: str = "",
 ) -> bytes:
-    return _png(network_figure(edges, hospitals, facilities, synthetic), source)
+    return _png(_stamped(network_figure(edges, hospitals, facilities, synthetic), stamp), source)
 
 
-def plot_load(load: pd.DataFrame, synthetic: bool | None, *, source: str) -> bytes:
-    return _png(load_figure(load, synthetic), source)
+def plot_load(load: pd.DataFrame, synthetic: bool | None, *, source: str, stamp: str = "") -> bytes:
+    return _png(_stamped(load_figure(load, synthetic), stamp), source)
 
 
 def plot_h3(
@@ -105,19 +131,20 @@ def plot_h3(
     *,
     source: str,
     planted: float | None = None,
+    stamp: str = "",
 ) -> bytes:
-    return _png(h3_figure(per_clinic, summary, synthetic, planted), source)
+    return _png(_stamped(h3_figure(per_clinic, summary, synthetic, planted), stamp), source)
 
 
 def plot_policy(
-    curve: pd.DataFrame, synthetic: bool | None, *, source: str, risk_column: str | None
+    curve: pd.DataFrame, synthetic: bool | None, *, source: str, risk_column: str | None, stamp: str = ""
 ) -> bytes:
     """The policy trade-off, saying under its axes (above the source) what the risk column its
     ``risk >= r`` curves replay is: a teaching-data model's probability (none: NEWS2 alone)."""
     fig = policy_figure(curve, synthetic)
     if risk_column is not None:
         add_footer_line(fig, risk_column_note(risk_column), color="#222222")
-    return _png(fig, source)
+    return _png(_stamped(fig, stamp), source)
 
 
 def _img(data: bytes, alt: str) -> str:
@@ -334,27 +361,33 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
     """Write ``report.html``, ``summary.json``, ``tables/*.csv|parquet`` and ``plots/*.png``."""
     out.mkdir(parents=True, exist_ok=True)
     t = report.tables
-    write_tables(t, out / "tables", report.synthetic)
+    write_tables(t, out / "tables", report.synthetic, report.exact_counts)
     facilities = t["hospital_centrality"]
     synthetic, source = report.synthetic, report.source
+    stamp = EXACT_COUNTS_BANNER if report.exact_counts else ""
     plots: dict[str, bytes] = {
-        "local_share": plot_local_share(t["region_month"], synthetic, source=source),
-        "tiers": plot_tiers(t["tier_month"], synthetic, source=source),
-        "load": plot_load(t["tier_load"], synthetic, source=source),
+        "local_share": plot_local_share(t["region_month"], synthetic, source=source, stamp=stamp),
+        "tiers": plot_tiers(t["tier_month"], synthetic, source=source, stamp=stamp),
+        "load": plot_load(t["tier_load"], synthetic, source=source, stamp=stamp),
         "h3": plot_h3(
             t["h3_its_by_clinic"],
             t["h3_summary"],
             synthetic,
             source=source,
             planted=(report.summary.get("h3_planted") or {}).get("effect"),
+            stamp=stamp,
         ),
         "policy": plot_policy(
-            t["policy_curve"], synthetic, source=source, risk_column=report.summary["risk_column"]
+            t["policy_curve"],
+            synthetic,
+            source=source,
+            risk_column=report.summary["risk_column"],
+            stamp=stamp,
         ),
     }
     if len(t["network_edges"]):
         plots["network"] = plot_network(
-            t["network_edges"], facilities, report.facilities, synthetic, source=source
+            t["network_edges"], facilities, report.facilities, synthetic, source=source, stamp=stamp
         )
     (out / "plots").mkdir(exist_ok=True)
     for name, data in plots.items():
@@ -362,7 +395,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
     (out / "summary.json").write_text(jsonout.dumps(report.summary) + "\n", encoding="utf-8")
     banner = "".join(
         f'<p class="banner">{html.escape(b)}</p>'
-        for b in data_banners(report.synthetic, report.provenance_unknown)
+        for b in data_banners(report.synthetic, report.provenance_unknown, report.exact_counts)
     )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
     sections = [
@@ -411,8 +444,8 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
     page = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Tier imbalance report</title>"
         f"<style>{CSS}</style></head><body>{banner}<h1>Tier imbalance and digital-triage impact</h1>"
-        f"<p>{html.escape(report.source)}. Engine: {html.escape(report.engine)}. Counts from 1 to 4 are"
-        " suppressed everywhere.</p>"
+        f"<p>{html.escape(report.source)}. Engine: {html.escape(report.engine)}. Small cells:"
+        f" {html.escape(small_cells(report.summary))}.</p>"
         f"<ul>{notes}</ul>{body}{banner}</body></html>"
     )
     (out / "report.html").write_text(page, encoding="utf-8")

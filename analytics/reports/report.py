@@ -18,7 +18,7 @@ from analytics.reports.engines import DuckDBEngine, Engine, SparkEngine, export_
 from analytics.reports.errors import ReportInputError
 from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
-from analytics.reports.schema import FORMAT_VERSION
+from analytics.reports.schema import EXACT_COUNTS, FORMAT_VERSION, SMALL_CELL
 from analytics.reports.simulate import Thresholds, labelled, published, replay, risk_column_note
 from analytics.reports.sources import Rejection, Source
 from referral.errors import json_text
@@ -51,6 +51,20 @@ class Report:
     """Which pooled clinics and receiving hospitals the facility directory lacks, if any."""
     source: str = ""
     """Where the numbers come from (:func:`source_line`), under every plot and atop the page."""
+    exact_counts: bool = False
+    """Run with ``--exact-counts``: nothing is suppressed (internal use only; every output says so)."""
+
+
+def small_cell_limit(exact_counts: bool) -> int:
+    """The small-cell limit of the published tables: counts under it (from 1) are blanked, none
+    with ``--exact-counts``."""
+    return EXACT_COUNTS if exact_counts else SMALL_CELL
+
+
+def suppressed_total(tables: dict[str, pd.DataFrame]) -> int:
+    """The cells blanked in the published tables (counts and the rates built from them), as each
+    table's ``suppressed_cells`` column counts them per row."""
+    return sum(int(t["suppressed_cells"].sum()) for t in tables.values() if "suppressed_cells" in t)
 
 
 def open_engine(name: str, pooled: Pool, work: Path, progress: Progress) -> Engine:
@@ -113,7 +127,9 @@ def build(
     grid: list[Thresholds] | None = None,
     memory_limit: str = "3GB",
     progress: Progress | None = None,
+    exact_counts: bool = False,
 ) -> Report:
+    """``exact_counts``: publish every count as it is (``--exact-counts``, internal use only)."""
     say = progress or (lambda _m: None)
     pooled = pool(inputs, work, facilities_file=facilities_file, memory_limit=memory_limit, progress=say)
     runner = open_engine(engine, pooled, work, say)
@@ -124,7 +140,7 @@ def build(
     risk_column = _risk_column(pooled, risk_model)
     say(f"query replay_histogram on {runner.name}")
     histogram = runner.run(replay_histogram(risk_column))
-    return assemble(raw, histogram, pooled, runner.name, risk_column, grid, say)
+    return assemble(raw, histogram, pooled, runner.name, risk_column, grid, say, exact_counts)
 
 
 def _risk_column(pooled: Pool, risk_model: str | None) -> str | None:
@@ -149,14 +165,17 @@ def assemble(
     risk_column: str | None,
     grid: list[Thresholds] | None,
     say: Progress,
+    exact_counts: bool = False,
 ) -> Report:
-    """Turn the engine's count tables into the published (suppressed) tables and key figures."""
+    """Turn the engine's count tables into the published (suppressed) tables and key figures;
+    ``exact_counts``: nothing suppressed."""
     from analytics.reports.simulate import default_grid
 
     facilities = raw["facilities"]
     tables: dict[str, pd.DataFrame] = {}
     say("computing indicators")
-    counts = indicators.published(raw)
+    limit = small_cell_limit(exact_counts)
+    counts = indicators.published(raw, limit)
     for name in ("region_month", "tier_month", "network_edges", "hospital_centrality", "tier_load"):
         tables[name] = counts[name]
     say("estimating the H3 effect (interrupted time series, difference-in-differences)")
@@ -183,7 +202,7 @@ def assemble(
     tables["clinic_month"] = counts["clinic_month"]
     say("replaying alternative policy thresholds")
     curve = replay(histogram, grid or default_grid())
-    tables["policy_curve"] = labelled(published(curve), risk_column)
+    tables["policy_curve"] = labelled(published(curve, limit), risk_column)
     tables["rejections"] = rejections_table(pooled)
     tables["sources"] = sources_table(pooled)
     totals = raw["region_month"][
@@ -219,6 +238,9 @@ def assemble(
         "risk_column_label": None if risk_column is None else RISK_MODELS_LABEL,
         "h3_its": None if its is None else its.row("its"),
         "h3_did": None if did is None else did.row("did"),
+        # what the small-cell suppression blanked, or that it was off (--exact-counts)
+        "exact_counts": exact_counts,
+        "suppressed_cells": suppressed_total(tables),
     }
     summary["h3_planted"] = planted_effect(pooled.sources)
     top = tables["hospital_centrality"].head(1)
@@ -248,7 +270,16 @@ def assemble(
     if pooled.synthetic:
         notes.insert(0, "SYNTHETIC data: at least one input export is marked synthetic (teaching/test data).")
     return Report(
-        tables, summary, engine, pooled.synthetic, notes, facilities, unknown, gap, source_line(pooled)
+        tables,
+        summary,
+        engine,
+        pooled.synthetic,
+        notes,
+        facilities,
+        unknown,
+        gap,
+        source_line(pooled),
+        exact_counts,
     )
 
 
@@ -346,6 +377,8 @@ class PolicyReplay:
     provenance_unknown: list[str] = field(default_factory=list)
     source: str = ""
     """Where the numbers come from (:func:`source_line`), under the plot."""
+    exact_counts: bool = False
+    """Run with ``--exact-counts``: nothing is suppressed (internal use only)."""
 
 
 def simulate_policy(
@@ -357,8 +390,10 @@ def simulate_policy(
     grid: list[Thresholds] | None = None,
     memory_limit: str = "3GB",
     progress: Progress | None = None,
+    exact_counts: bool = False,
 ) -> PolicyReplay:
-    """Pool the inputs and replay the stored assessments under each threshold pair."""
+    """Pool the inputs and replay the stored assessments under each threshold pair;
+    ``exact_counts``: nothing suppressed."""
     from analytics.reports.simulate import default_grid
 
     say = progress or (lambda _m: None)
@@ -368,11 +403,12 @@ def simulate_policy(
     say(f"query replay_histogram on {runner.name}")
     curve = replay(runner.run(replay_histogram(risk_column)), grid or default_grid())
     return PolicyReplay(
-        labelled(published(curve), risk_column),
+        labelled(published(curve, small_cell_limit(exact_counts)), risk_column),
         pooled.synthetic,
         rejections_table(pooled),
         risk_column,
         pooled.rows_pooled,
         provenance_unknown(pooled.sources),
         source_line(pooled),
+        exact_counts,
     )

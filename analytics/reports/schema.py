@@ -12,6 +12,9 @@ from referral.value_sets import DISPOSITIONS, REFERRAL_STATUSES, SEXES, URGENCIE
 FORMAT_VERSION = "clinic-triage-analytics/1"
 SMALL_CELL = 5
 """Counts from 1 to SMALL_CELL - 1 are suppressed in every published table."""
+EXACT_COUNTS = 1
+"""The small-cell limit of a report run with ``--exact-counts`` (internal use): no count is from 1
+to 0, so nothing is blanked, and with no blank there is no complement either."""
 
 ENCOUNTER_TYPES: dict[str, str] = {
     "format_version": "VARCHAR",

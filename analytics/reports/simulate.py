@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from analytics.reports.errors import ReportInputError
+from analytics.reports.schema import SMALL_CELL
 from referral.errors import json_text
 from referral.value_sets import RISK_MODELS_LABEL
 
@@ -149,8 +150,9 @@ referred share times the published encounters gave back a blanked ``referred``; 
 minus the published observed share did too)."""
 
 
-def published(curve: pd.DataFrame) -> pd.DataFrame:
-    """The curve as the report publishes it: counts from 1 to 4 blank, with every rate built on one.
+def published(curve: pd.DataFrame, small_cell: int = SMALL_CELL) -> pd.DataFrame:
+    """The curve as the report publishes it: counts from 1 to 4 blank, with every rate built on one
+    (``small_cell``: :data:`~analytics.reports.schema.EXACT_COUNTS` blanks nothing).
 
     ``encounters`` and ``confirmed`` are pool totals, the key figures ``summary.json`` publishes
     unsuppressed (:data:`analytics.reports.disclosure.POOL_TOTALS`): never blanked - a pool of 3
@@ -161,7 +163,7 @@ def published(curve: pd.DataFrame) -> pd.DataFrame:
     blanked with the other (and the sensitivity)."""
     from analytics.reports.suppress import suppress  # with pandas: not needed to parse --thresholds
 
-    out = suppress(curve, ["referred", "confirmed_referred", "missed"], CURVE_RATES)
+    out = suppress(curve, ["referred", "confirmed_referred", "missed"], CURVE_RATES, small_cell=small_cell)
     either = out["missed"].isna() | out["confirmed_referred"].isna()
     for col in ("missed", "confirmed_referred", "sensitivity"):
         out["suppressed_cells"] += (either & out[col].notna()).astype("int64")

@@ -23,9 +23,10 @@ def add_rates(frame: pd.DataFrame, rates: Mapping[str, tuple[str, str]]) -> pd.D
     return out
 
 
-def small(series: pd.Series) -> pd.Series:
+def small(series: pd.Series, small_cell: int = SMALL_CELL) -> pd.Series:
+    """Counts from 1 to ``small_cell - 1`` (:data:`~analytics.reports.schema.EXACT_COUNTS`: none)."""
     values = series.astype("Float64")
-    return ((values > 0) & (values < SMALL_CELL)).fillna(False).astype(bool)
+    return ((values > 0) & (values < small_cell)).fillna(False).astype(bool)
 
 
 def suppress(
@@ -33,6 +34,7 @@ def suppress(
     counts: Iterable[str],
     rates: Mapping[str, tuple[str, str]] | None = None,
     hide: Mapping[str, pd.Series] | None = None,
+    small_cell: int = SMALL_CELL,
 ) -> pd.DataFrame:
     """Blank small counts and every rate built from one; adds ``suppressed_cells`` per row.
 
@@ -40,7 +42,7 @@ def suppress(
     :mod:`analytics.reports.disclosure`), aligned on the frame's index; rates follow them too."""
     out = frame.copy()
     counts = list(counts)
-    masks = {col: small(out[col]) for col in counts}
+    masks = {col: small(out[col], small_cell) for col in counts}
     for col, extra in (hide or {}).items():
         masks[col] = masks[col] | extra.reindex(out.index, fill_value=False).astype(bool)
     hidden = pd.Series(0, index=out.index, dtype="int64")

@@ -126,6 +126,16 @@ def _blank(value: Any) -> bool:
     return value is None or bool(pd.isna(value))
 
 
+#: ``--exact-counts`` of `imbalance` and `simulate`: small-cell suppression off, for internal use.
+ExactCountsOption = Annotated[
+    bool,
+    typer.Option(
+        "--exact-counts",
+        help="Show every count as it is, those from 1 to 4 included (no small-cell suppression):"
+        " for internal use only, not for release; every output says so.",
+    ),
+]
+
 #: ``--strict`` of `imbalance` and `simulate`: the same words, the same exit code.
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Exit with code 2 if any input or row was rejected.")
@@ -170,11 +180,16 @@ def imbalance(
     ] = None,
     risk_model: RiskOption = None,
     memory_limit: MemoryOption = "3GB",
+    exact_counts: ExactCountsOption = False,
     strict: StrictOption = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet)."""
+    """Pool exports, then write the tier-imbalance and H3 impact report (HTML + CSV + Parquet).
+
+    Counts from 1 to 4 are suppressed (blank), and so are the cells that would give one back by
+    subtraction; the output says how many. --exact-counts shows them, for internal use only.
+    """
     _check_inputs(inputs, facilities)
     _check_out(out)
     say = _progress(quiet or as_json)
@@ -186,6 +201,7 @@ def imbalance(
         h3_estimate,
         most_central,
         shares_line,
+        small_cells,
     )
     from analytics.reports.render import data_banners, write_report
     from analytics.reports.report import build
@@ -200,6 +216,7 @@ def imbalance(
             risk_model=risk_model,
             memory_limit=memory_limit,
             progress=say,
+            exact_counts=exact_counts,
         )
         say(f"writing {out}")
         written = write_report(report, out)
@@ -210,7 +227,7 @@ def imbalance(
     if as_json:
         write(jsonout.dumps(s | {"report": written["html"], "rejections": rejected}))
     else:
-        for banner in data_banners(report.synthetic, report.provenance_unknown):
+        for banner in data_banners(report.synthetic, report.provenance_unknown, report.exact_counts):
             write(banner)
         write(
             f"pooled {counted(s['rows_pooled'], 'encounters')} from {counted(s['clinics'], 'clinics')} in"
@@ -221,6 +238,7 @@ def imbalance(
         for key, label in H3_LABELS.items():
             write(f"{label}: {h3_estimate(key, s.get(key), s.get('h3_planted'))}")
         write(f"most central receiving hospital: {most_central(s)}")  # the page's key figure
+        write(f"small cells: {small_cells(s)}")  # the page's words; the CLI had said nothing of them
         _echo_rejections(rejected)
         write(f"report: {written['html']}")
     if strict and len(rejected):
@@ -257,6 +275,7 @@ def simulate(
     engine: EngineOption = EngineName.duckdb,
     risk_model: RiskOption = None,
     memory_limit: MemoryOption = "3GB",
+    exact_counts: ExactCountsOption = False,
     strict: StrictOption = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -278,7 +297,7 @@ def simulate(
     say = _progress(quiet or as_json)
     say(LOADING)
     from analytics.reports import jsonout
-    from analytics.reports.render import plot_policy, write_tables
+    from analytics.reports.render import EXACT_COUNTS_BANNER, plot_policy, write_tables
     from analytics.reports.report import simulate_policy
     from referral.value_sets import RISK_MODELS_LABEL
 
@@ -291,15 +310,18 @@ def simulate(
             grid=grid,
             memory_limit=memory_limit,
             progress=say,
+            exact_counts=exact_counts,
         )
     # The layout of `imbalance` (same default --out): tables/ and plots/.
-    write_tables(
-        {"policy_curve": result.curve, "rejections": result.rejections}, out / "tables", result.synthetic
-    )
+    tables = {"policy_curve": result.curve, "rejections": result.rejections}
+    write_tables(tables, out / "tables", result.synthetic, exact_counts)
     (out / "plots").mkdir(parents=True, exist_ok=True)
     plot = out / "plots" / "policy.png"
+    stamp = EXACT_COUNTS_BANNER if exact_counts else ""
     plot.write_bytes(
-        plot_policy(result.curve, result.synthetic, source=result.source, risk_column=result.risk_column)
+        plot_policy(
+            result.curve, result.synthetic, source=result.source, risk_column=result.risk_column, stamp=stamp
+        )
     )
     if as_json:
         write(
@@ -312,6 +334,7 @@ def simulate(
                     # a script reading the curve gets the label its risk column has everywhere
                     "risk_column_label": RISK_MODELS_LABEL if result.risk_column else None,
                     "encounters": result.rows_pooled,
+                    "exact_counts": exact_counts,  # nothing suppressed: internal use only
                     "curve": result.curve,
                     "tables": out / "tables",
                     "plot": plot,
@@ -332,7 +355,7 @@ def _print_curve(result: Any, out: Path, plot: Path) -> None:
     from referral.plurals import counted
 
     curve = result.curve
-    for banner in data_banners(result.synthetic, result.provenance_unknown):
+    for banner in data_banners(result.synthetic, result.provenance_unknown, result.exact_counts):
         write(banner)
     pooled = counted(result.rows_pooled, "encounters").replace(" ", " pooled ", 1)
     write(f"{pooled}; risk column {result.risk_column or 'none'}")
