@@ -71,20 +71,23 @@ MemoryOption = Annotated[
 #: What `imbalance` writes in --out, as its --help lists it (a test holds the two equal, as
 #: `triage study rebuild --help`'s list): the help named none of it.
 IMBALANCE_OUTPUTS = (
-    ("report.html", "the report: key figures, tables and plots"),
-    ("summary.json", "the key figures, unrounded (as --json prints them)"),
-    ("tables/region_month.{csv,parquet}", "local share and referrals by region and month"),
-    ("tables/tier_month.{csv,parquet}", "encounters by tier of care and month"),
-    ("tables/clinic_month.{csv,parquet}", "encounters and local care by clinic and month"),
+    ("report.html", "key figures, tables and plots"),
+    ("summary.json", "key figures unrounded (--json's)"),
+    ("tables/region_month.{csv,parquet}", "local share by region and month"),
+    ("tables/tier_month.{csv,parquet}", "encounters by tier and month"),
+    ("tables/clinic_month.{csv,parquet}", "encounters by clinic and month"),
     ("tables/tier_load.{csv,parquet}", "load by tier against capacity"),
     ("tables/network_edges.{csv,parquet}", "referrals from clinic to hospital"),
-    ("tables/hospital_centrality.{csv,parquet}", "receiving hospitals' standardized in-degree"),
-    ("tables/h3_summary.{csv,parquet}", "H3: time series and difference-in-differences"),
+    ("tables/hospital_centrality.{csv,parquet}", "hospitals' standardized in-degree"),
+    ("tables/h3_summary.{csv,parquet}", "H3: time series and DiD"),
     ("tables/h3_its_by_clinic.{csv,parquet}", "H3: each clinic's time series"),
-    ("tables/policy_curve.{csv,parquet}", "the default policy grid (as simulate)"),
+    ("tables/policy_curve.{csv,parquet}", "default policy grid (as simulate)"),
     ("tables/rejections.{csv,parquet}", "every rejection, with its file"),
     ("tables/sources.{csv,parquet}", "every input and its provenance"),
-    ("plots/{local_share,tiers,load,network,h3,policy}.png", "the page's plots"),
+    # two lines: one name padded the others to 53 characters, and on an 80-column terminal each
+    # description wrapped onto a line of its own
+    ("plots/{local_share,tiers,load}.png", "the page's plots over months"),
+    ("plots/{network,h3,policy}.png", "the page's other plots"),
 )
 
 

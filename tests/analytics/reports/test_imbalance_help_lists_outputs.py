@@ -9,6 +9,8 @@ import io
 import re
 from pathlib import Path
 
+import pytest
+
 from triage.cli import main
 
 
@@ -40,3 +42,17 @@ def test_the_help_lists_every_file_a_run_writes(imbalance_run: tuple[int, Path, 
     said = {path for name in names for path in _expanded(name)}
     written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert said == written
+
+
+def test_the_list_of_files_does_not_wrap_on_an_80_column_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list's names were padded to the longest (plots/{local_share,...}.png, 53 characters), so on
+    an 80-column terminal each description wrapped onto a line of its own, under the next name's
+    place ('tables/tier_load.{csv,parquet}   load by tier against' / 'capacity')."""
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["report", "imbalance", "--help"]) == 0
+    listed = capsys.readouterr().out.split("Writes in --out:", 1)[1].split("Examples:", 1)[0]
+    lines = [line.strip() for line in listed.splitlines() if line.strip()]
+    assert lines and all(re.match(r"(tables|plots)/|\w+\.(html|json) ", line) for line in lines), lines
+    assert all(len(line.split("  ", 1)) == 2 for line in lines), lines  # a name, then what it is
