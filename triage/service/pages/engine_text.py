@@ -322,7 +322,21 @@ class EngineText:
                 "{higher}", self.entry(f"rule.{higher}")
             )
         text = template.format_map(DetailFields(self, values))
-        return text + self._measured(str(reason.get("detail") or ""))
+        english = str(reason.get("detail") or "")
+        return text + self._not_validated(english) + self._measured(english)
+
+    def _not_validated(self, detail: str) -> str:
+        """The limitation a reason's English ``detail`` carries from its score, computed for a patient
+        it is not validated in (``triage.phrases.NOT_VALIDATED``: NEWS2 after birth, an eGFR in
+        pregnancy), as a clause in the page's language (``score_detail.<key>``, as the score's own
+        detail ends with it); empty when it carries none. The templates say the score and the
+        action: without it a mother's "NEWS2 1: treat locally" read as the reassurance it is not."""
+        limits = [limit for kept in phrases.NOT_VALIDATED.values() for limit in kept]
+        return "".join(
+            self.entry("list.clauses") + self.entry(f"score_detail.{limit.key}")
+            for limit in limits
+            if "; " + limit.template in detail
+        )
 
     def _measured(self, detail: str) -> str:
         """When the readings behind a reason were taken, as the engine's detail ends with them
