@@ -30,7 +30,10 @@ RECORD_TYPES = frozenset("HPORCMSQL")
 #: 12, 13) may stand in text, and DEL (127) never; the link layer's own (STX, ETX, ETB, LF...) end
 #: a frame and never reach a record. A byte below 0x80 is that character in every encoding a
 #: profile may name (ASCII-compatible: latin-1, cp1252, utf-8, gb18030...), so bytes are searched.
-_CONTROL = re.compile(rb"[\x00-\x06\x08\x0a\x0e-\x1f\x7f]")
+#: Byte 255 is not allowed either (5.1: the ISO 8859-1 character 255, ÿ, which
+#: latin-1 and cp1252 decode; utf-8 and gb18030 never use the byte, so their decoding refuses it).
+_CONTROL = re.compile(rb"[\x00-\x06\x08\x0a\x0e-\x1f\x7f\xff]")
+_BYTE_255 = 0xFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,10 +262,16 @@ def parse_message(
         control = _CONTROL.search(data)
         if control is not None:
             # a latin-1 profile decodes every byte: a NUL or ESC in a value was taken as text
+            byte = data[control.start()]
+            rule = (
+                "no byte 255 (ÿ in latin-1) in a record"
+                if byte == _BYTE_255
+                else "no control character in a record but BEL, HT, VT, FF and CR"
+            )
             raise AstmRecordError(
-                f"byte {base_offset + off + control.start()}: byte 0x{data[control.start()]:02X} is not valid"
-                " in ASTM text: E1394 allows no control character in a record but BEL, HT, VT, FF and"
-                " CR, so the message is not used (check what the device sends in that field)",
+                f"byte {base_offset + off + control.start()}: byte 0x{byte:02X} is not valid in ASTM"
+                f" text: E1394 allows {rule}, so the message is not used (check what the device sends"
+                " in that field)",
                 place=_record_place(data, control.start(), delims),
             )
         if delims is None:

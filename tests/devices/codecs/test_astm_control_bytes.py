@@ -52,3 +52,29 @@ def test_the_allowed_control_characters_decode_as_before(byte: int) -> None:
     raw = _message(b"5.0", name=b"SYNTHETIC^PAT" + bytes([byte]) + b"IENT")
     results, problems = astm_records.decode_message(PROFILE, raw)
     assert [r.value for r in results] == ["5.0"] and problems == []
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+def test_byte_255_in_a_value_quarantines_the_message_naming_it(encoding: str) -> None:
+    """E1394 5.1 allows byte 255 nowhere in a record, as it does DEL; latin-1 and cp1252 decode it
+    (ÿ), so ``5.\\xff3`` was stored as a result's value."""
+    profile = PROFILE.model_copy(update={"encoding": encoding})
+    raw = _message(b"5.\xff3")
+    results, problems = astm_records.decode_message(profile, raw, base_offset=20)
+    assert results == []
+    (problem,) = problems
+    at = raw.index(b"\xff")
+    assert (problem.reason, problem.byte_offset) == ("undecodable_bytes", 20 + at)
+    assert problem.detail == (
+        f"byte {20 + at} (R.4 of R record 1): byte 0xFF is not valid in ASTM text: E1394 allows no"
+        " byte 255 (ÿ in latin-1) in a record, so the message is not used (check what the device"
+        " sends in that field)"
+    )
+
+
+def test_the_other_latin_1_letters_decode_as_before() -> None:
+    """Bytes 128-254 are the extended characters E1394 leaves to the vendor: 0xFE (þ), the one
+    before 255, and é in a name still decode."""
+    raw = _message(b"5.0", name=b"SYNTH\xe9TIC^PATIENT\xfe")
+    results, problems = astm_records.decode_message(PROFILE, raw)
+    assert [r.value for r in results] == ["5.0"] and problems == []

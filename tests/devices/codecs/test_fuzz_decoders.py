@@ -321,9 +321,10 @@ def test_a_session_cut_anywhere_never_delivers_a_message_it_did_not_finish(
 ASTM_NAMED = {"F": "field", "S": "component", "R": "repeat", "E": "escape", "H": "", "N": ""}
 HL7_NAMED = {"F": "field", "S": "component", "T": "subcomponent", "R": "repeat", "E": "escape", ".br": "\n"}
 PUNCT = "|\\^&~!#$%*+/:;=?@[]{}`"
-#: printable Latin-1 text for field data (no CR/LF: they end records and segments)
+#: printable Latin-1 text for field data (no CR/LF: they end records and segments; no DEL, and no
+#: 255, which E1394 5.1 allows nowhere in an ASTM record - astm_records refuses the message)
 TEXT = st.text(
-    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=20
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFE, exclude_characters="\x7f"), max_size=20
 )
 
 
