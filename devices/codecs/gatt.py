@@ -12,7 +12,7 @@ The flags byte decides which fields follow - reading fixed offsets is the classi
 ``DIA``, ``MAP`` and ``PR`` (units ``mm[Hg]`` or ``kPa`` as sent; triage converts kPa to mmHg).
 The user id is the monitor's own user slot (1, 2... ; 0xFF unknown user), not a clinic patient id:
 it is kept as a comment and never used as the patient link (a patient is linked through a device
-association). A reading's sample id is its own bytes' digest (:data:`MEASUREMENT_PREFIX`): the
+association). A reading's sample id is its own bytes' digest (:func:`measurement_id`): the
 monitor sends no sample or sequence number, and device time alone does not tell two measurements
 of one minute, or of its two users, apart.
 """
@@ -30,9 +30,18 @@ from devices.profile import DeviceProfile
 from devices.results import DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
 
-#: Sample id of a 2A35 reading: this prefix and the first 16 hex digits of the SHA-256 of its value
-#: bytes (:func:`devices.results.message_id`), the same in whatever record or capture carries it.
-MEASUREMENT_PREFIX = "2a35 "
+BP_UUID = "2a35"
+
+
+def measurement_id(uuid: str, data: bytes) -> str:
+    """The sample id of a reading from a device that sends no sample or sequence number (blood
+    pressure, thermometer, oximeter spot-check, weight): its characteristic, a space and the first
+    16 hex digits of the SHA-256 of its value bytes (:func:`devices.results.message_id`), the same
+    in whatever record or capture carries it (``2a35 3f0c...``). The exactly-once key (device,
+    sample id, test, device time) then takes a re-read of the same measurement for a duplicate,
+    while another measurement of the same device time (a clock in minutes, another user) is
+    another result, not a resend to drop."""
+    return f"{uuid} {message_id(data)[:16]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +113,7 @@ def bp_results(
     m = decode_bp_measurement(data)
     when = m.timestamp.replace(tzinfo=profile.zone) if m.timestamp else None
     mid = message_id(data)
-    # The measurement's identity for the exactly-once key (device, sample id, test, device time):
-    # its own bytes, so a re-read is a duplicate while another measurement of the same device
-    # time (a clock in minutes, the monitor's other user) is not taken for a resend and dropped.
-    sample = f"{MEASUREMENT_PREFIX}{mid[:16]}"
+    sample = measurement_id(BP_UUID, data)
     results: list[DeviceResult] = []
     problems: list[Quarantine] = []
     readings = [("SYS", m.systolic, m.unit), ("DIA", m.diastolic, m.unit), ("MAP", m.mean_arterial, m.unit)]

@@ -41,7 +41,7 @@ from devices.results import DeviceResult, Quarantine, message_id
 from devices.tolerance import ToleranceCounter
 from referral.plurals import counted
 
-BP_UUID = "2a35"
+BP_UUID = gatt.BP_UUID
 #: Characteristics whose values are records (a glucose context travels with its measurement).
 RECORD_UUIDS = frozenset(
     {
@@ -181,18 +181,20 @@ def _single_value_results(
         return gatt.bp_results(profile, value.data, counter=counter, record=raw)
     if value.uuid == gatt_vitals.TEMPERATURE_UUID:
         return gatt_vitals.temperature_results(
-            profile, gatt_vitals.decode_temperature(value.data), raw, counter
+            profile, gatt_vitals.decode_temperature(value.data), raw, counter, value.data
         )
     if value.uuid == gatt_vitals.PLX_SPOT_CHECK_UUID:
         return gatt_vitals.spot_check_results(
-            profile, gatt_vitals.decode_spot_check(value.data), raw, counter
+            profile, gatt_vitals.decode_spot_check(value.data), raw, counter, value.data
         )
     if value.uuid == gatt_vitals.PLX_CONTINUOUS_UUID:
         return gatt_vitals.continuous_results(
             profile, gatt_vitals.decode_continuous(value.data), raw, counter
         )
     if value.uuid == gatt_weight.WEIGHT_UUID:
-        return gatt_weight.weight_results(profile, gatt_weight.decode_weight(value.data), raw, counter)
+        return gatt_weight.weight_results(
+            profile, gatt_weight.decode_weight(value.data), raw, counter, value.data
+        )
     raise CodecError(
         f"characteristic {value.uuid} is not one this gateway decodes "
         "(2a18 [+ 2a34], 2a35, 2a1c, 2a5e, 2a5f, 2a9d)"

@@ -40,6 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from devices.codecs.gatt import measurement_id
 from devices.codecs.ieee11073 import (
     FlaggedFields,
     Number,
@@ -247,15 +248,18 @@ def vital_result(
     unit: str,
     when: datetime | None,
     *,
+    sample: str | None,
     flags: tuple[str, ...] = (),
     trusted: bool = True,
     qc: bool = False,
     comments: tuple[str, ...] = (),
 ) -> tuple[DeviceResult, Quarantine | None]:
+    """One reading's result; ``sample`` is its measurement's identity (:func:`measurement_id`), or
+    None for a reading whose receipt time is its identity (no device time)."""
     f = Fields(
         protocol="ble",
         message_id=message_id(raw),
-        sample_id=None,
+        sample_id=sample,
         patient_id=None,
         vendor_code=code,
         raw_value=decimal_text(value) if value is not None else "",
@@ -272,19 +276,36 @@ def vital_result(
 
 
 def temperature_results(
-    profile: DeviceProfile, t: Temperature, raw: bytes, counter: ToleranceCounter
+    profile: DeviceProfile, t: Temperature, raw: bytes, counter: ToleranceCounter, data: bytes
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
+    """``TEMP``, its sample id the measurement's (``data``, the 2A1C value)."""
     site = () if t.site is None else (f"site {TEMPERATURE_TYPES.get(t.site, f'type {t.site}')}",)
-    result, problem = vital_result(profile, raw, counter, "TEMP", t.value, t.unit, t.timestamp, comments=site)
+    sample = measurement_id(TEMPERATURE_UUID, data)
+    result, problem = vital_result(
+        profile, raw, counter, "TEMP", t.value, t.unit, t.timestamp, sample=sample, comments=site
+    )
     return [result], [problem] if problem is not None else []
 
 
 def spot_check_results(
-    profile: DeviceProfile, s: SpotCheck, raw: bytes, counter: ToleranceCounter
+    profile: DeviceProfile, s: SpotCheck, raw: bytes, counter: ToleranceCounter, data: bytes
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
+    """``SPO2`` and ``PR``, their sample id the measurement's (``data``, the 2A5E value) but for
+    the "data from storage" bit: the same spot-check sent live and again from the oximeter's
+    memory is one measurement (a duplicate, as before there was a sample id), never a second,
+    held copy linked to whoever is associated when the memory arrives."""
     extra = ("device_clock_not_set",) if s.clock_not_set else ()
     statuses = s.measurement_status + s.sensor_status
-    return _oximeter_results(profile, raw, counter, s.spo2, s.pulse, s.timestamp, statuses, extra, ())
+    sample = measurement_id(PLX_SPOT_CHECK_UUID, _without_storage_bit(data))
+    return _oximeter_results(profile, raw, counter, s.spo2, s.pulse, s.timestamp, statuses, extra, (), sample)
+
+
+def _without_storage_bit(data: bytes) -> bytes:
+    """A 2A5E value with its measurement status's bit 9 (data from measurement storage) cleared."""
+    if not data[0] & 0x02:
+        return data
+    high = (12 if data[0] & 0x01 else 5) + 1  # the status's second byte holds bits 8-15
+    return data[:high] + bytes([data[high] & ~0x02]) + data[high + 1 :]
 
 
 def continuous_results(
@@ -296,7 +317,10 @@ def continuous_results(
             shown = ["-" if n is None else decimal_text(n) for n in pair]
             averages.append(f"{name} SpO2 {shown[0]} %, pulse {shown[1]} /min")
     statuses = c.measurement_status + c.sensor_status
-    return _oximeter_results(profile, raw, counter, c.spo2, c.pulse, None, statuses, (), tuple(averages))
+    # no device time: the receipt time tells readings apart, and no sample id is needed
+    return _oximeter_results(
+        profile, raw, counter, c.spo2, c.pulse, None, statuses, (), tuple(averages), None
+    )
 
 
 def _oximeter_results(
@@ -309,6 +333,7 @@ def _oximeter_results(
     statuses: tuple[str, ...],
     extra_flags: tuple[str, ...],
     comments: tuple[str, ...],
+    sample: str | None,
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """SpO2 and pulse rate of one oximeter reading: QC for demonstration or test data, held
     (``preliminary``, with the statuses that hold it in a comment) for an untrustworthy one."""
@@ -327,6 +352,7 @@ def _oximeter_results(
             value,
             unit,
             when,
+            sample=sample,
             flags=flags,
             trusted=not holding,
             qc=qc,

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from devices.codecs.gatt import measurement_id
 from devices.codecs.gatt_vitals import vital_result
 from devices.codecs.ieee11073 import FlaggedFields, Number, read_date_time, read_uint
 from devices.profile import DeviceProfile
@@ -91,10 +92,12 @@ def decode_weight(data: bytes) -> WeightMeasurement:
 
 
 def weight_results(
-    profile: DeviceProfile, m: WeightMeasurement, raw: bytes, counter: ToleranceCounter
+    profile: DeviceProfile, m: WeightMeasurement, raw: bytes, counter: ToleranceCounter, data: bytes
 ) -> tuple[list[DeviceResult], list[Quarantine]]:
     """A decoded weight measurement -> ``WT`` (always; no value when unsuccessful), and ``BMI``
-    and ``HT`` when the scale sent them."""
+    and ``HT`` when the scale sent them; their sample id is the measurement's (``data``, the 2A9D
+    value: :func:`devices.codecs.gatt.measurement_id`), so the scale's two users weighed in one
+    minute are two weighings."""
     comments: tuple[str, ...] = ()
     if m.user is not None:
         comments = ("scale user unknown" if m.user == UNKNOWN_USER else f"scale user {m.user}",)
@@ -105,9 +108,12 @@ def weight_results(
     if m.height is not None:
         readings.append(("BMI", m.bmi, "kg/m2", comments + unsuccessful))
         readings.append(("HT", m.height, m.height_unit, comments))
+    sample = measurement_id(WEIGHT_UUID, data)
     results, problems = [], []
     for code, value, unit, notes in readings:
-        result, problem = vital_result(profile, raw, counter, code, value, unit, m.timestamp, comments=notes)
+        result, problem = vital_result(
+            profile, raw, counter, code, value, unit, m.timestamp, sample=sample, comments=notes
+        )
         results.append(result)
         if problem is not None:
             problems.append(problem)

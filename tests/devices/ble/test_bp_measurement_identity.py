@@ -24,7 +24,6 @@ from tests.devices.ble.test_ble_link import subscribed_fake
 from tests.devices.gateway.harness import running_gateway, wait_until
 
 PROFILE = load_profile("ble-bp_monitor")
-BP = "00002a35-0000-1000-8000-00805f9b34fb"
 
 
 def indication(
@@ -38,27 +37,35 @@ def indication(
     return data + struct.pack("<H", sfloat_bits(pulse, 0)) + bytes([user])
 
 
-def _played(tmp_path: Path, *values: bytes) -> tuple[list[tuple[str, str]], str]:
+def played(tmp_path: Path, profile: str, uuid: str, *values: bytes) -> tuple[list[tuple[str, str]], str]:
+    """``values`` indicated on ``uuid`` by a fake device with the bundled ``profile`` through the
+    real gateway into a new SQLite file: the (vendor code, value) rows stored, in order, and the
+    gateway's counts ('4 new, 4 duplicates')."""
     db = tmp_path / "clinic.db"
 
     async def scenario() -> str:
-        endpoint = endpoint_from_profile(PROFILE, clock=MonotonicClock(), transport=TcpListenSpec(port=0))
+        endpoint = endpoint_from_profile(
+            load_profile(profile), clock=MonotonicClock(), transport=TcpListenSpec(port=0)
+        )
         async with running_gateway([endpoint], db) as gateway:
-            monitor, session = await subscribed_fake(gateway, endpoint.device_id, "2a35")
+            device, session = await subscribed_fake(gateway, endpoint.device_id, uuid)
             for value in values:
-                monitor.notify(BP, value)
+                device.notify(f"0000{uuid}-0000-1000-8000-00805f9b34fb", value)
             await wait_until(lambda: gateway.status()[0].messages == len(values))
-            monitor.drop()
+            device.drop()
             await asyncio.wait_for(session, 5)
             status = gateway.status()[0]
             return f"{status.results} new, {status.duplicates} duplicates"
 
     counts = asyncio.run(scenario())
     with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT vendor_code, value FROM device_results WHERE vendor_code IN ('SYS', 'DIA') ORDER BY id"
-        ).fetchall()
+        rows = conn.execute("SELECT vendor_code, value FROM device_results ORDER BY id").fetchall()
     return rows, counts
+
+
+def _played(tmp_path: Path, *values: bytes) -> tuple[list[tuple[str, str]], str]:
+    rows, counts = played(tmp_path, "ble-bp_monitor", "2a35", *values)
+    return [row for row in rows if row[0] in ("SYS", "DIA")], counts
 
 
 def test_two_measurements_of_the_same_minute_are_two_results(tmp_path: Path) -> None:
