@@ -336,4 +336,8 @@ def ctrl_c_aborts_the_start() -> None:
 
 
 def _abort_the_start(_signum: int, _frame: object) -> None:
+    # ending now: Ctrl-C pressed again (or kill -INT sent again) while it ends is ignored - it
+    # broke the "aborted" line into a traceback, or came once Python had given SIGINT back its
+    # default action and killed the command (no exit 130)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise typer.Abort()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -100,3 +101,83 @@ def test_ctrl_c_while_starting_with_sigint_ignored_stops_the_command(argv: list[
     assert process.returncode == 130, out + err
     assert err.strip().splitlines()[-1] == "aborted", err
     assert "Traceback" not in err
+
+
+#: write(2)'s number in /proc/PID/syscall, by machine
+_WRITE_SYSCALL = {"x86_64": "1", "aarch64": "64"}
+
+
+def _full_pipe() -> tuple[int, int]:
+    """A pipe whose buffer is full: a write to its write end blocks until its reader reads."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(write_end, b"\n")
+    os.set_blocking(write_end, True)
+    return read_end, write_end
+
+
+def _writing_stderr(process: subprocess.Popen[str]) -> bool:
+    """``process`` is held in a write(2) to its standard error (fd 2)."""
+    fields = Path(f"/proc/{process.pid}/syscall").read_text(encoding="ascii").split()
+    return fields[:2] == [_WRITE_SYSCALL[platform.machine()], "0x2"]
+
+
+def _read_to_the_end(fd: int) -> str:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8").strip("\n")
+
+
+@pytest.mark.skipif(
+    platform.machine() not in _WRITE_SYSCALL or not Path("/proc/self/syscall").exists(),
+    reason="tells the command is writing 'aborted' from /proc/PID/syscall (Linux, x86_64 or aarch64)",
+)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["listen", "--profile", "{fifo}", "--tcp-listen", "127.0.0.1:0", "--db", "{db}"],
+        ["simulate", "--trace", "{fifo}", "--tcp-listen", "127.0.0.1:0"],
+    ],
+    ids=["listen", "simulate"],
+)
+def test_ctrl_c_again_while_it_aborts_still_ends_it_in_one_line(argv: list[str], tmp_path: Path) -> None:
+    """Ctrl-C pressed twice (or a script's ``kill -INT`` sent again) at the start: the second came
+    while the command was ending - in its "aborted" line, or after Python had given SIGINT back
+    its default action - and ended it in a traceback (exit 1), or killed by SIGINT (a script's
+    ``$?`` 130, but Python's returncode -2: the test above, resending each second, saw it about
+    1 run in 6 under load). Deterministic: the command's standard error is a full pipe, so it is
+    held writing "aborted" until the test reads, and the second Ctrl-C is sent there."""
+    fifo = tmp_path / "input.toml"
+    os.mkfifo(fifo)
+    args = [a.format(fifo=fifo, db=tmp_path / "clinic.db") for a in argv]
+    read_end, write_end = _full_pipe()
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(os.close, read_end)
+        with contextlib.closing(os.fdopen(write_end, "wb")):
+            process = subprocess.Popen(
+                [str(Path(sys.executable).with_name("triage")), "devices", *args],
+                stdout=subprocess.DEVNULL,
+                stderr=write_end,
+                env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
+                cwd=tmp_path,
+                preexec_fn=_as_a_scripts_background_job,
+            )
+        cleanup.callback(_ended, process)
+        cleanup.callback(os.close, _writer_when_read(fifo, process))
+        deadline = time.monotonic() + 60
+        while not _writing_stderr(process):  # the first Ctrl-C, again each second if it was lost
+            assert process.poll() is None and time.monotonic() < deadline, "not held writing 'aborted'"
+            process.send_signal(signal.SIGINT)
+            for _ in range(100):
+                if _writing_stderr(process):
+                    break
+                time.sleep(0.01)
+        process.send_signal(signal.SIGINT)  # the second, while it writes "aborted"
+        err = _read_to_the_end(read_end)
+        process.wait(timeout=60)
+    assert "Traceback" not in err, err
+    assert process.returncode == 130, err
+    assert err.splitlines()[-1] == "aborted", err
