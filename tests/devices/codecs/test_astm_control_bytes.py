@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from devices.codecs import astm_records
+from devices.profile import DeviceProfile
 from devices.simulated_results import astm_records as records_of
 from devices.simulated_results import sample_from_values, simulator_profile
 
@@ -24,16 +25,23 @@ def _message(value: bytes, name: bytes = b"SYNTHETIC^PATIENT") -> bytes:
     return b"".join(r + b"\r" for r in records)
 
 
-@pytest.mark.parametrize("byte", [0x00, 0x01, 0x06, 0x08, 0x10, 0x11, 0x14, 0x1B, 0x1F, 0x7F])
-def test_a_control_character_in_a_value_quarantines_the_message_naming_it(byte: int) -> None:
+def _refused(byte: int, profile: DeviceProfile = PROFILE) -> tuple[str, int]:
+    """``5.<byte>3`` as a result's value, 20 bytes into a stream: the message's one quarantine
+    item (checked to be undecodable_bytes at the byte, nothing else decoded): its detail, its byte."""
     raw = _message(b"5." + bytes([byte]) + b"3")
-    results, problems = astm_records.decode_message(PROFILE, raw, base_offset=20)
+    results, problems = astm_records.decode_message(profile, raw, base_offset=20)
     assert results == []
     (problem,) = problems
-    at = raw.index(bytes([byte]))
-    assert (problem.reason, problem.byte_offset) == ("undecodable_bytes", 20 + at)
-    assert problem.detail == (
-        f"byte {20 + at} (R.4 of R record 1): byte 0x{byte:02X} is not valid in ASTM text: E1394 allows no"
+    at = 20 + raw.index(bytes([byte]))
+    assert (problem.reason, problem.byte_offset) == ("undecodable_bytes", at)
+    return problem.detail, at
+
+
+@pytest.mark.parametrize("byte", [0x00, 0x01, 0x06, 0x08, 0x10, 0x11, 0x14, 0x1B, 0x1F, 0x7F])
+def test_a_control_character_in_a_value_quarantines_the_message_naming_it(byte: int) -> None:
+    detail, at = _refused(byte)
+    assert detail == (
+        f"byte {at} (R.4 of R record 1): byte 0x{byte:02X} is not valid in ASTM text: E1394 allows no"
         " control character in a record but BEL, HT, VT, FF and CR, so the message is not used (check"
         " what the device sends in that field)"
     )
@@ -58,15 +66,9 @@ def test_the_allowed_control_characters_decode_as_before(byte: int) -> None:
 def test_byte_255_in_a_value_quarantines_the_message_naming_it(encoding: str) -> None:
     """E1394 5.1 allows byte 255 nowhere in a record, as it does DEL; latin-1 and cp1252 decode it
     (ÿ), so ``5.\\xff3`` was stored as a result's value."""
-    profile = PROFILE.model_copy(update={"encoding": encoding})
-    raw = _message(b"5.\xff3")
-    results, problems = astm_records.decode_message(profile, raw, base_offset=20)
-    assert results == []
-    (problem,) = problems
-    at = raw.index(b"\xff")
-    assert (problem.reason, problem.byte_offset) == ("undecodable_bytes", 20 + at)
-    assert problem.detail == (
-        f"byte {20 + at} (R.4 of R record 1): byte 0xFF is not valid in ASTM text: E1394 allows no"
+    detail, at = _refused(0xFF, PROFILE.model_copy(update={"encoding": encoding}))
+    assert detail == (
+        f"byte {at} (R.4 of R record 1): byte 0xFF is not valid in ASTM text: E1394 allows no"
         " byte 255 (ÿ in latin-1) in a record, so the message is not used (check what the device"
         " sends in that field)"
     )
