@@ -7,7 +7,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from referral import associations, review
 from referral.associations import Association
@@ -26,6 +26,7 @@ from triage.service.auth import (
 )
 from triage.service.i18n import catalogue
 from triage.service.pages.clock import clock
+from triage.service.pages.rendering import stored
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
@@ -136,7 +137,7 @@ def attach(
     attaching.attach(
         rt, rt.databases.get(), device_id.strip(), encounter_id, actor=who.username, replace=bool(replace)
     )
-    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+    return stored(request, f"/encounters/{encounter_id}", "attached")
 
 
 @router.post("/devices/{device_id}/detach")
@@ -157,4 +158,4 @@ def detach(
         last = associations.history(db, device_id, limit=1)
         if not last or (last[0].ended_by, last[0].end_reason) != (who.username, text):
             raise
-    return RedirectResponse(_back(back, "/devices"), status_code=303)
+    return stored(request, _back(back, "/devices"), "detached")

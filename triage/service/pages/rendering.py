@@ -259,6 +259,8 @@ DONE = frozenset(
         "referral_completed",
         "patient_corrected",
         "closed",
+        "attached",
+        "detached",
     }
 )
 

@@ -1,0 +1,58 @@
+"""Attaching a device on the patient page and detaching it (there, or on the devices page) now say
+what they did at the top of the page they lead to, as the other forms do, and that sentence takes
+the focus. They said nothing: the page came back with the focus at its top, and a nurse at the
+keyboard, or hearing the page through a screen reader, had to look through the devices table to
+learn whether the oximeter now sends its readings to this patient. A real Chromium on a real
+uvicorn server over a real SQLite file, a real device gateway (the demo's devices on
+pseudo-terminals); keyboard only, Chinese at 768 px and English at 1024 px."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.service.test_browser import pytestmark
+from tests.service.test_browser_desk import CALM, Desk, browser, log_in
+from tests.service.test_browser_focus_kept_on_refresh import SERVER_MS, gateway_desk
+from triage.service.auth import Role
+from triage.service.i18n import catalogue
+
+__all__ = ["browser", "gateway_desk", "pytestmark"]
+
+FOCUSED = "document.activeElement.id"
+
+
+def _said(page: Any, text: str) -> None:
+    done = page.locator("#done")
+    expect(done).to_contain_text(text, timeout=SERVER_MS)
+    expect(done).to_have_attribute("role", "status")
+    assert page.evaluate(FOCUSED) == "done", "the sentence takes the focus"
+
+
+def test_attaching_and_detaching_a_device_say_so_and_take_the_focus(
+    browser: object, gateway_desk: Desk
+) -> None:
+    desk = gateway_desk
+    for language, width in (("zh", 768), ("en", 1024)):
+        said = catalogue(language)
+        made = desk.api(
+            Role.nurse, "/assessments", {"patient": {"mrn": f"ATT-{language}"}, "observations": CALM}
+        )
+        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
+        device = page.locator("#attach-form select[name=device_id]")
+        device.focus()
+        device.select_option("demo-oximeter")  # the keyboard's arrows in the list
+        page.keyboard.press("Tab")  # the box "if attached to another patient, move it here"
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        _said(page, said("done.attached"))
+        page.goto(f"{desk.url}/devices")
+        page.locator("#detach-demo-oximeter").focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        _said(page, said("done.detached"))
+        expect(page.locator("tr[data-device='demo-oximeter'] td.attached .empty")).to_be_visible()
+        page.close()
