@@ -87,10 +87,16 @@ def dismiss(runtime: Runtime, db: Database, result_id: int, *, actor: str, reaso
 
 def open_encounters(db: Database, day: date) -> list[dict[str, Any]]:
     """The ``day``'s encounters (the clinic's today) not closed, newest first, with the patient's
-    record number, for the assign form (a closed encounter takes no readings)."""
+    name, record number, sex and age at the visit, for the assign form (a closed encounter takes
+    no readings): a choice naming the visit and record number only let a nurse give a result to
+    the wrong patient."""
     rows = db.conn.execute(
-        "SELECT e.id, p.mrn, e.started_at FROM encounters e JOIN patients p ON p.id = e.patient_id"
+        "SELECT e.id, p.mrn, p.name, p.sex, e.age_years, e.started_at"
+        " FROM encounters e JOIN patients p ON p.id = e.patient_id"
         " WHERE e.day = ? AND e.closed_at IS NULL ORDER BY e.id DESC LIMIT 500",
         [day.isoformat()],
     )
-    return [{"id": int(i), "mrn": str(mrn), "started_at": str(at)} for i, mrn, at in rows]
+    return [
+        {"id": int(i), "mrn": str(mrn), "name": name, "sex": sex, "age_years": age, "started_at": str(at)}
+        for i, mrn, name, sex, age, at in rows
+    ]
