@@ -34,6 +34,7 @@ from referral import audit
 from referral.audit_rows import RowsReport, verify_rows
 from referral.errors import ClinicError, ConflictError, IntegrityError, StorageError, UserInputError
 from referral.plurals import counted
+from referral.readable import folder_problem
 from referral.schema import create_private
 from referral.storage import free_bytes, storage_error
 
@@ -85,6 +86,15 @@ def backup(db: Database, out: Path, like: Path | None = None, steps: Steps | Non
             " an earlier backup - give another file, or move that one away first; nothing was written"
         )
     said = ("backup", f"no backup was written (nothing is left at {out}) and the referral log is unchanged")
+    # a read-only disk, or a folder this user may not write: met, not given wrong (exit 1, as a full
+    # disk's); it was the OSError of the copy's first file, said as a wrong --out (exit 2)
+    blocked = folder_problem(out.parent) if out.parent.is_dir() else None
+    if blocked is not None:
+        raise StorageError(
+            f"backup: cannot write {out}: {blocked}; {said[1]}",
+            says="error.storage.read_only",
+            params={"file": str(out)},
+        )
     before_rename = None if like is None else lambda: _same_owner_and_mode(partial_of(out), like)
     if steps is not None:
         steps.stage("copying the log")

@@ -34,6 +34,25 @@ def _log_and_backup(log: Path, backup: Path) -> None:
         assert done.returncode == 0, done.stderr
 
 
+def run_on_a_read_only_folder(
+    folder: Path, command: list[str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """``command`` run with ``folder`` read-only: as root (where chmod stops no write) bind-mounted
+    read-only in a private mount namespace, skipped where that is not allowed; else ``chmod 555``."""
+    root = os.geteuid() == 0
+    if root:
+        command = read_only_mount(folder, command)
+    else:
+        folder.chmod(0o555)
+    try:
+        said = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True, text=True)
+    finally:
+        folder.chmod(0o755)
+    if root and "Read-only file system" not in said.stderr and "read-only" not in said.stderr:
+        pytest.skip(f"a read-only bind mount is not allowed here (unshare -m: {said.stderr.strip()[-200:]})")
+    return said
+
+
 @pytest.mark.parametrize("replace_damaged", [False, True], ids=["as it is", "--replace-damaged"])
 def test_a_restore_onto_a_read_only_disk_says_so_and_changes_nothing(
     tmp_path: Path, replace_damaged: bool
@@ -45,16 +64,7 @@ def test_a_restore_onto_a_read_only_disk_says_so_and_changes_nothing(
     restore = [TRIAGE, "referrals", "restore", "--from", "b.db", "--db", str(shelf / "clinic.db")]
     restore += ["--replace-damaged"] if replace_damaged else []
     root = os.geteuid() == 0
-    if root:
-        restore = read_only_mount(shelf, restore)
-    else:
-        shelf.chmod(0o555)
-    try:
-        said = subprocess.run(restore, cwd=tmp_path, env=environment(), capture_output=True, text=True)
-    finally:
-        shelf.chmod(0o755)
-    if root and "Read-only file system" not in said.stderr and "read-only" not in said.stderr:
-        pytest.skip(f"a read-only bind mount is not allowed here (unshare -m: {said.stderr.strip()[-200:]})")
+    said = run_on_a_read_only_folder(shelf, restore, tmp_path)
     why = (
         f"the filesystem holding it, mounted at {shelf}, is read-only: remount it read-write, or move the"
         " log (database.path) to a disk that can be written"
