@@ -26,6 +26,16 @@ import pytest
 
 from tests.devices.gateway.devices_cli import settings_file
 
+#: each command held at the start reading its profile (listen) or capture (simulate) from a FIFO
+COMMANDS = pytest.mark.parametrize(
+    "argv",
+    [
+        ["listen", "--profile", "{fifo}", "--tcp-listen", "127.0.0.1:0", "--db", "{db}"],
+        ["simulate", "--trace", "{fifo}", "--tcp-listen", "127.0.0.1:0"],
+    ],
+    ids=["listen", "simulate"],
+)
+
 
 def _writer_when_read(fifo: Path, process: subprocess.Popen[str], timeout_s: float = 60) -> int:
     """The FIFO's write end, opened once ``process`` has opened its read end (the open for
@@ -73,14 +83,7 @@ def _ended(process: subprocess.Popen[str]) -> None:
         process.communicate()
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["listen", "--profile", "{fifo}", "--tcp-listen", "127.0.0.1:0", "--db", "{db}"],
-        ["simulate", "--trace", "{fifo}", "--tcp-listen", "127.0.0.1:0"],
-    ],
-    ids=["listen", "simulate"],
-)
+@COMMANDS
 def test_ctrl_c_while_starting_with_sigint_ignored_stops_the_command(argv: list[str], tmp_path: Path) -> None:
     fifo = tmp_path / "input.toml"
     os.mkfifo(fifo)
@@ -135,14 +138,7 @@ def _read_to_the_end(fd: int) -> str:
     platform.machine() not in _WRITE_SYSCALL or not Path("/proc/self/syscall").exists(),
     reason="tells the command is writing 'aborted' from /proc/PID/syscall (Linux, x86_64 or aarch64)",
 )
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["listen", "--profile", "{fifo}", "--tcp-listen", "127.0.0.1:0", "--db", "{db}"],
-        ["simulate", "--trace", "{fifo}", "--tcp-listen", "127.0.0.1:0"],
-    ],
-    ids=["listen", "simulate"],
-)
+@COMMANDS
 def test_ctrl_c_again_while_it_aborts_still_ends_it_in_one_line(argv: list[str], tmp_path: Path) -> None:
     """Ctrl-C pressed twice (or a script's ``kill -INT`` sent again) at the start: the second came
     while the command was ending - in its "aborted" line, or after Python had given SIGINT back
