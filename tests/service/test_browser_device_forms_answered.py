@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, log_in
 from tests.service.test_browser_focus_kept_on_refresh import SERVER_MS, gateway_desk
+from tests.service.test_held_results import lab_message, lab_result
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
 
@@ -55,4 +56,48 @@ def test_attaching_and_detaching_a_device_say_so_and_take_the_focus(
             page.keyboard.press("Enter")
         _said(page, said("done.detached"))
         expect(page.locator("tr[data-device='demo-oximeter'] td.attached .empty")).to_be_visible()
+        page.close()
+
+
+def _reviewed(page: Any, result_id: int, reason: str, done: str) -> None:
+    """Types the reason in the focused field, then Tab to the form's button and Enter: the page
+    says ``done``, the sentence has the focus, and the result is no longer listed."""
+    page.keyboard.type(reason)
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _said(page, done)
+    expect(page.locator(f"tr[data-result='{result_id}']")).to_have_count(0)
+
+
+def test_assigning_and_dismissing_a_held_result_say_so_and_take_the_focus(
+    browser: object, gateway_desk: Desk
+) -> None:
+    """A held result's Assign and Dismiss on the devices page: the page came back at its top with
+    no word, the result simply gone from the list. Now each says what it did and takes the focus."""
+    desk = gateway_desk
+    for language, width in (("zh", 768), ("en", 1024)):
+        said = catalogue(language)
+        made = desk.api(
+            Role.nurse,
+            "/assessments",
+            {"patient": {"mrn": f"HELD-{language}", "name": f"Held {language}"}, "observations": CALM},
+        )
+        kept, dropped = lab_message(
+            desk,
+            lab_result("GLU", code="glucose_random", sample=f"KEPT-{language}"),
+            lab_result("GLU", code="glucose_random", sample=f"DROPPED-{language}"),
+        )
+        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        page.goto(f"{desk.url}/devices")
+        assign = page.locator(f"tr[data-result='{kept}'] .assign-form")
+        chosen = assign.locator("select[name=encounter_id]")
+        chosen.focus()
+        chosen.select_option(str(made["encounter_id"]))  # the keyboard's arrows in the list
+        page.keyboard.press("Tab")
+        _reviewed(page, kept, "her sample, label torn", said("done.held_assigned"))
+        page.locator(f"tr[data-result='{dropped}'] .dismiss-form input[name=reason]").focus()
+        _reviewed(page, dropped, "test strip", said("done.held_dismissed"))
+        reviewed = "SELECT count(*) FROM device_result_reviews WHERE result_id = ? AND state = ?"
+        assert desk.count(reviewed, kept, "assigned") == desk.count(reviewed, dropped, "dismissed") == 1
         page.close()

@@ -12,9 +12,10 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from devices.link_drivers import endpoint_from_profile
@@ -93,7 +94,13 @@ def lab_result(
     )
 
 
-def lab_message(staff: Staff, *results: NewDeviceResult) -> list[int]:
+class Service(Protocol):
+    """A service a test runs: in process (:class:`Staff`) or behind uvicorn (a browser test's desk)."""
+
+    app: FastAPI
+
+
+def lab_message(staff: Service, *results: NewDeviceResult) -> list[int]:
     """An ASTM analyzer's message as the gateway stores it (analyzer not run by this service)."""
     db = staff.app.state.runtime.databases.get()
     message = NewDeviceMessage(device_id=ANALYZER, session_id="s1", protocol="astm", raw=b"H|\\^&|||LAB")
@@ -272,7 +279,7 @@ def test_devices_page_held_section_with_csrf_in_both_languages(staff: Staff) -> 
         data={"csrf_token": csrf, "encounter_id": str(encounter_id), "reason": "label torn"},
         follow_redirects=False,
     )
-    assert done.status_code == 303 and done.headers["location"] == "/devices#held"
+    assert done.status_code == 303 and done.headers["location"] == "/devices"
     db = staff.app.state.runtime.databases.get()
     assert db.execute(
         "SELECT encounter_id FROM observations WHERE device_message_id = ?", [f"inbox:{glucose}"]
@@ -471,7 +478,7 @@ def test_a_held_result_assigned_or_dismissed_again_after_no_answer_is_not_refuse
     ):
         for _press in range(2):
             sent = staff.client.post(url, data=form, follow_redirects=False)
-            assert sent.status_code == 303 and sent.headers["location"] == "/devices#held", sent.text
+            assert sent.status_code == 303 and sent.headers["location"] == "/devices", sent.text
         other = staff.client.post(url, data={**form, "reason": "another"}, follow_redirects=False)
         assert other.status_code == 409, url
     db = staff.app.state.runtime.databases.get()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from devices.mapping import unit_setting
 from devices.results import DELETE, NO_RESULT_STATUS, QUESTIONABLE, UNIT_CONFLICT
@@ -20,10 +20,14 @@ from triage.service import held
 from triage.service.api.deps import MAX_ID, RecordId, clinic, runtime_of
 from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
 from triage.service.pages.clock import clock
+from triage.service.pages.rendering import stored
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(allow(*CLINICAL_WRITE))]
-BACK = "/devices#held"
+#: where Assign and Dismiss lead: the devices page, whose top says what was done and takes the
+#: focus (``stored``) - not ``/devices#held``: a browser gives no autofocus to a page opened at a
+#: fragment, so the sentence was shown and the focus left at the page's top, unsaid
+BACK = "/devices"
 PAGE_ROWS = 200
 HELD_DAYS = 30  # results received in the last 30 days; the API's ?days= reaches further back
 
@@ -196,7 +200,7 @@ def assign(
     except ConflictError as exc:
         if not _done_by(db, exc, result_id, ("assigned", int(chosen), who.username, reason.strip())):
             raise
-    return RedirectResponse(BACK, status_code=303)
+    return stored(request, BACK, "held_assigned")
 
 
 def _done_by(db: Any, exc: ConflictError, result_id: int, done: tuple[object, ...]) -> bool:
@@ -223,4 +227,4 @@ def dismiss(
     except ConflictError as exc:
         if not _done_by(db, exc, result_id, ("dismissed", None, who.username, reason.strip())):
             raise
-    return RedirectResponse(BACK, status_code=303)
+    return stored(request, BACK, "held_dismissed")

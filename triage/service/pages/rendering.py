@@ -261,6 +261,8 @@ DONE = frozenset(
         "closed",
         "attached",
         "detached",
+        "held_assigned",
+        "held_dismissed",
     }
 )
 
