@@ -12,9 +12,10 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.service.conftest import SERVER_WAIT_MS
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, log_in
-from tests.service.test_browser_focus_kept_on_refresh import SERVER_MS, gateway_desk
+from tests.service.test_browser_focus_kept_on_refresh import gateway_desk
 from tests.service.test_held_results import lab_message, lab_result
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
@@ -26,7 +27,7 @@ FOCUSED = "document.activeElement.id"
 
 def _said(page: Any, text: str) -> None:
     done = page.locator("#done")
-    expect(done).to_contain_text(text, timeout=SERVER_MS)
+    expect(done).to_contain_text(text, timeout=SERVER_WAIT_MS)
     expect(done).to_have_attribute("role", "status")
     assert page.evaluate(FOCUSED) == "done", "the sentence takes the focus"
 

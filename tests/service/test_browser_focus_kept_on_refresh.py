@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import SERVER_WAIT_MS, copy_seeded, live_server, make_settings
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
 from triage.service import create_app
@@ -28,9 +28,6 @@ from triage.service.auth import Role
 from triage.service.demo import DemoDevices
 
 __all__ = ["browser", "desk", "pytestmark"]
-
-#: what the server does (a live refresh, a form's answer) on a busy machine
-SERVER_MS = 30_000
 
 FOCUSED = "document.activeElement.id || document.activeElement.tagName"
 # marks the element of that id, so that a refresh that replaced it can be told from none
@@ -40,8 +37,8 @@ REPLACED = "id => { const e = document.getElementById(id); return !!e && e.__bef
 
 def _replaced(page: Any, element_id: str) -> None:
     """Waits until a refresh has replaced the element ``element_id`` (marked before)."""
-    expect(page.locator(f"[id='{element_id}']")).to_be_attached(timeout=SERVER_MS)
-    deadline = SERVER_MS
+    expect(page.locator(f"[id='{element_id}']")).to_be_attached(timeout=SERVER_WAIT_MS)
+    deadline = SERVER_WAIT_MS
     while not page.evaluate(REPLACED, element_id):
         assert deadline > 0, f"no refresh replaced #{element_id}"
         page.wait_for_timeout(200)
@@ -63,7 +60,9 @@ def test_the_queue_keeps_the_focus_on_the_patient_a_live_refresh_read_again(
         other = desk.api(
             Role.nurse, "/assessments", {"patient": {"mrn": f"NEXT-{language}"}, "observations": CALM}
         )
-        expect(page.locator(f"tr[data-encounter='{other['encounter_id']}']")).to_be_visible(timeout=SERVER_MS)
+        expect(page.locator(f"tr[data-encounter='{other['encounter_id']}']")).to_be_visible(
+            timeout=SERVER_WAIT_MS
+        )
         _replaced(page, link)
         assert page.evaluate(FOCUSED) == link, f"the focus left the patient's link ({language}, {width} px)"
         page.keyboard.press("Enter")  # still where it was: Enter opens that patient
@@ -108,7 +107,7 @@ def test_the_devices_page_keeps_the_focus_on_a_detach_button_through_its_refresh
         with page.expect_navigation():
             page.keyboard.press("Enter")
         expect(page.locator("tr[data-device='demo-oximeter'] td.attached .empty")).to_be_visible(
-            timeout=SERVER_MS
+            timeout=SERVER_WAIT_MS
         )
         page.close()
 
@@ -126,9 +125,9 @@ def test_a_detach_button_gone_meanwhile_leaves_the_focus_on_the_devices_table(
         f"{desk.url}/api/v1/devices/demo-oximeter/association",
         params={"reason": "patient left the bed"},
         headers={"Authorization": f"Bearer {desk.tokens[Role.nurse]}"},
-        timeout=SERVER_MS / 1000,
+        timeout=SERVER_WAIT_MS / 1000,
     )
     assert response.status_code == 200, response.text
-    expect(page.locator("#detach-demo-oximeter")).to_have_count(0, timeout=SERVER_MS)
+    expect(page.locator("#detach-demo-oximeter")).to_have_count(0, timeout=SERVER_WAIT_MS)
     assert page.evaluate(FOCUSED) == "devices-table", "the focus fell to the page, not the devices table"
     page.close()
