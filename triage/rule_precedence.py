@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from triage.evidence import Evidence, Finding
-from triage.scores.news2 import RESPONSES
+from triage.scores.news2 import AFTER_BIRTH, RESPONSES
 
 _EMERGENCY = (
     "hypertensive_emergency",
@@ -120,7 +120,9 @@ def _news2_finding(ev: Evidence, detail: str) -> str:
     if s is not None and s.band in RESPONSES:
         monitoring, response = RESPONSES[str(s.band)]
         detail = detail.replace(f": {response}; monitoring {monitoring}", "", 1)
-    return detail.split(_RED_SCORE_ACTION, 1)[0]
+    found, _, action = detail.partition(_RED_SCORE_ACTION)
+    # the red score's action goes, not the limitation after it (NEWS2 after birth is not validated)
+    return found + AFTER_BIRTH if AFTER_BIRTH in action else found
 
 
 def _score_finding(ev: Evidence, detail: str) -> str:

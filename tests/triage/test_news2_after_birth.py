@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from tests.triage.conftest import NOW, normal_vitals, ob
+from triage import phrases
 from triage.assess import assess
+from triage.assessment import Disposition
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.policy import Policy, load_policy, policy_from_mapping
@@ -28,6 +30,7 @@ from triage.scores.news2 import news2
 from triage.service.pages.engine_text import EngineText
 
 CAVEAT = "; after birth (within 6 weeks) NEWS2 is not validated either"
+CAVEAT_REST = phrases.NEWS2_AFTER_BIRTH.template.removeprefix(CAVEAT[2:])
 POLICIES = {
     "built-in": load_policy(),
     "clinic": policy_from_mapping({"rules": {"news2_low_elevated": {"level": "routine_referral"}}}),
@@ -129,3 +132,29 @@ def test_triage_assess_table_says_it_beside_the_band(
     assert main(["assess", str(path), "--no-models", "--table"]) == 0
     (line,) = [row for row in capsys.readouterr().out.splitlines() if row.lstrip().startswith("news2")]
     assert f"({CAVEAT[2:]}" in line, line
+
+
+@pytest.mark.parametrize(
+    ("changed", "deferred_to"),
+    [
+        ({"heart_rate": 131.0}, None),  # a red score of 3: the red-score reason's own action
+        # 3 + 2 + 2 = 7 with a red respiration rate: supporting evidence for news2_emergency
+        ({"resp_rate": 25.0, "heart_rate": 111.0, "temperature": 39.5}, "news2_emergency"),
+    ],
+)
+def test_the_red_score_reason_says_it_too_and_refers_as_before(
+    changed: dict[str, float], deferred_to: str | None
+) -> None:
+    """The red-score reason names its parameter, not the score's detail, so it said nothing of the
+    limitation the score and every other NEWS2 reason carry after birth; its level is unchanged."""
+    reasons = {}
+    for postpartum in (True, False):
+        patient = PatientContext(age=29, sex="female", pregnant=False, postpartum=postpartum)
+        decided = assess(patient, _vitals(**changed), POLICIES["built-in"], now=NOW)
+        (reasons[postpartum],) = [r for r in decided.reasons if r.rule == "news2_red_parameter"]
+    assert (CAVEAT in reasons[True].detail) and CAVEAT not in reasons[False].detail, reasons[True].detail
+    assert reasons[True].level is reasons[False].level is Disposition.urgent_referral
+    assert reasons[True].values.get("deferred_to") == reasons[False].values.get("deferred_to") == deferred_to
+    # said once, before when the readings were taken, and the rest as without it
+    assert reasons[True].detail.count(CAVEAT) == 1
+    assert reasons[True].detail.replace(CAVEAT + CAVEAT_REST, "") == reasons[False].detail

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
 from triage.rules.rule import HTN_EMERGENCY_REF, NEWS2_REF, E, L, Rule, U
+from triage.scores.news2 import AFTER_BIRTH
 
 
 def _news2_total(ev: Evidence, low: float, high: float | None) -> Finding | None:
@@ -55,15 +56,20 @@ def _news2_incomplete(ev: Evidence) -> Finding | None:
 
 
 def _news2_red(ev: Evidence) -> Finding | None:
+    """A parameter scoring 3 (RCP 2017 Chart 3: a red score, urgent review); after birth the reason
+    ends, as the score and the other NEWS2 reasons do, saying NEWS2 is not validated there - the
+    referral itself stays: a red flag is never lowered."""
     s = ev.scores.get("news2")
     if s is None or "red_score" not in s.flags:
         return None
     params = {k: v for k, v in s.components.items() if v == 3 and k != "spo2_scale"}
     shown = ", ".join(f"{k} {ev.shown(k)}".strip() for k in params)
+    # the score's detail is not part of this reason: its limitation after birth is said here
+    limit = AFTER_BIRTH if "not_validated_after_birth" in s.flags else ""
     return Finding(
         {**params, "news2": s.value},
         f"NEWS2 red score (3 points in one parameter: {shown}): urgent review by a clinician competent in"
-        " acute illness; observations at least 1-hourly",
+        f" acute illness; observations at least 1-hourly{limit}",
     )
 
 

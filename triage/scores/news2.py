@@ -41,7 +41,8 @@ _DETAIL = phrases.NEWS2.printf({"total": "%s%s", "scale": "%s", "response": "%s"
 _UNDETERMINED = phrases.NEWS2_UNDETERMINED.printf(
     {"total": ">=%d", "scale": "%s", "scored": "%d", "items": "%d", "most": "%d"}
 )
-_AFTER_BIRTH = "; " + phrases.NEWS2_AFTER_BIRTH.template
+AFTER_BIRTH = "; " + phrases.NEWS2_AFTER_BIRTH.template
+"""The clause the detail ends with after birth (``postpartum``); the red score's reason ends with it too."""
 REFERENCE = "Royal College of Physicians. National Early Warning Score (NEWS) 2. London: RCP, 2017"
 ADULT_AGE = 16
 PARAMETERS = ("resp_rate", "spo2", "supplemental_o2", "sbp", "heart_rate", "consciousness", "temperature")
@@ -236,7 +237,7 @@ def news2(
     if missing:
         detail += incomplete(missing)
     if postpartum:
-        detail += _AFTER_BIRTH
+        detail += AFTER_BIRTH
         flags.append("not_validated_after_birth")
     out: dict[str, int | str | None] = dict(components)
     out["spo2_scale"] = 2 if scale2 else 1
