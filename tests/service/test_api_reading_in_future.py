@@ -81,7 +81,7 @@ def test_a_reading_a_day_ahead_is_refused_naming_the_field_value_and_allowance(
     assert not taken.json()["assessment"]["ignored_observations"], taken.json()["assessment"]
     assert "spo2_critical" in taken.json()["red_flags"], taken.json()
     assert added.status_code == 422, added.text
-    assert added.json()["fields"] == ["observations[0].observed_at"], added.json()
+    assert added.json()["fields"] == ["body[0].observed_at"], added.json()
     assert " is 3 hours after the service's clock (" in added.json()["error"], added.json()
     assert sorted(r["code"] for r in readings) == ["heart_rate", "spo2"], readings  # none added
 

@@ -47,4 +47,4 @@ def test_a_reading_whose_unit_is_ambiguous_is_refused_naming_its_unit(served: Se
         headers=nurse,
     )
     conforms(sync.document, added)
-    assert added.status_code == 422 and added.json()["fields"] == ["observations[0].unit"], added.text
+    assert added.status_code == 422 and added.json()["fields"] == ["body[0].unit"], added.text

@@ -299,7 +299,7 @@ def test_a_reading_time_in_year_1_or_9999_is_422_and_the_patient_page_still_open
             f"/api/v1/encounters/{encounter}/observations", json=reading, headers=clinician
         )
         assert response.status_code == 422, (at, response.text)
-        assert response.json()["error"].startswith("observations[0]: spo2: observed_at "), response.json()
+        assert response.json()["error"].startswith("body[0]: spo2: observed_at "), response.json()
         assert "is out of range (year" in response.json()["error"]
     assert stored(staff, "observations", "assessments", "audit") == before
     staff.login(Role.clinician)

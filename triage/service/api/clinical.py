@@ -357,7 +357,8 @@ def add_observations(
     the request sent again - a bridge's retry after a timeout - is answered the ids stored the
     first time and stores nothing, also once the visit is closed; the key with other readings or
     for another encounter is a 409 ``idempotency_conflict``."""
-    observations = validate_observations(body, clinic.engine.future_tolerance)
+    # the body is the array itself: a refused reading is body[i], as the schema's refusals say
+    observations = validate_observations(body, clinic.engine.future_tolerance, where="body")
     store.get_encounter(db, encounter_id)
     keyed = None if key is None else (key, store.digest([entry.model_dump(mode="json") for entry in body]))
     ids = clinic.add_observations(

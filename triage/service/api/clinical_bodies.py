@@ -182,7 +182,8 @@ class ObservationEntry(_Body):
         examples=["%"],
         description="UCUM or a common spelling (mmHg, mg/dl, kPa ...); without one the code's own unit"
         " (mm[Hg], mmol/L, %), except where the value is plausible in another unit the code takes too"
-        " (a glucose of 30: mmol/L or mg/dL?): that reading is a 422 naming `observations[i].unit`",
+        " (a glucose of 30: mmol/L or mg/dL?): that reading is a 422 naming `observations[i].unit`"
+        " (`body[i].unit` in readings added to a visit, whose body is the list)",
     )
     observed_at: Annotated[AwareDatetime | None, IsoTime] = Field(
         None,
