@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models.calibration_plot import LEGEND, plot_axis, plot_row, plot_top, wilson_ci95
 from models.card import FIRM_OUTCOMES, ModelCard, SubgroupMetric
-from triage.patient import KNOWN_ASCVD_MEANS
+from referral.value_sets import KNOWN_ASCVD_MEANS
 
 #: What each UCUM code of the inputs table means to a reader (the card keeps the codes: they are
 #: the feature contract the loader checks against the vocabulary); PLAIN_UNITS read as written.

@@ -45,3 +45,20 @@ STATUS_CHANGE_UNIT_CONFLICT = "status_change_unit_conflict"
 RISK_MODELS_LABEL = (
     "teaching data - not for clinical use - not validated on a Chinese primary-care population"
 )
+#: Established (clinical) atherosclerotic cardiovascular disease, the patient record's
+#: ``known_ascvd`` (``triage.patient``), in words. Written here, in the bottom layer every package
+#: may import, so that the patient record, the engine's reasons and the model cards' CARD.md
+#: (``models.card_markdown``: the models' cards sit below the engine) say the same words.
+KNOWN_ASCVD_MEANS = (
+    "a prior myocardial infarction or acute coronary syndrome, stable or unstable angina, coronary or"
+    " other arterial revascularisation, stroke or TIA, or peripheral artery disease (aortic aneurysm"
+    " included), of atherosclerotic origin"
+)
+"""Clinical ASCVD as the 2018 AHA/ACC cholesterol guideline defines it (Grundy SM et al. Circulation
+2019;139:e1082-e1143): such a patient is in secondary prevention, at very high risk
+without any estimate (ESC 2021 prevention guideline, Visseren FLJ et al. Eur Heart J 2021;42:3227,
+documented ASCVD is very high risk; 中国心血管病风险评估和管理指南 2019 assesses the 10-year risk
+for primary prevention, in people without CVD). The 10-year equations (China-PAR, the Pooled Cohort
+Equations: "for adults without clinical ASCVD", Goff DC Jr et al. 2013) and the models trained on
+people without prior CHD or stroke (cvd10, stroke10) are not applied: a calculated risk would
+understate hers and falsely reassure."""

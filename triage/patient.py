@@ -42,6 +42,9 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+# what established ASCVD means (known_ascvd): said in the bottom layer, where the model cards'
+# CARD.md (models.card_markdown, below the engine) take it from too
+from referral.value_sets import KNOWN_ASCVD_MEANS as KNOWN_ASCVD_MEANS
 from triage.errors import UserInputError, shown_input, validation_message
 from triage.json_input import STRICT_MESSAGES, IsoDate, IsoTime, json_kind
 
@@ -55,19 +58,7 @@ pain (acute coronary syndrome, aortic dissection), breathlessness (acute pulmona
 neurological deficit (stroke), confusion (encephalopathy), visual loss or disturbance (retinopathy),
 and a headache, which counts in pregnancy (severe pre-eclampsia: from 20 weeks) and in the 6 weeks
 after birth (postpartum pre-eclampsia) only."""
-KNOWN_ASCVD_MEANS = (
-    "a prior myocardial infarction or acute coronary syndrome, stable or unstable angina, coronary or"
-    " other arterial revascularisation, stroke or TIA, or peripheral artery disease (aortic aneurysm"
-    " included), of atherosclerotic origin"
-)
-"""Clinical ASCVD as the 2018 AHA/ACC cholesterol guideline defines it (Grundy SM et al. Circulation
-2019;139:e1082-e1143): such a patient is in secondary prevention, at very high risk
-without any estimate (ESC 2021 prevention guideline, Visseren FLJ et al. Eur Heart J 2021;42:3227,
-documented ASCVD is very high risk; 中国心血管病风险评估和管理指南 2019 assesses the 10-year risk
-for primary prevention, in people without CVD). The 10-year equations (China-PAR, the Pooled Cohort
-Equations: "for adults without clinical ASCVD", Goff DC Jr et al. 2013) and the models trained on
-people without prior CHD or stroke (cvd10, stroke10) are not applied: a calculated risk would
-understate hers and falsely reassure."""
+
 MIN_GESTATION_WEEKS, MAX_GESTATION_WEEKS = 1, 45
 PRE_ECLAMPSIA_FROM_WEEKS = 20
 BMI_PLAUSIBLE = (8.0, 90.0)

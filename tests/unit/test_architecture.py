@@ -33,3 +33,18 @@ def test_devices_never_imports_triage() -> None:
         )
     ]
     assert offenders == []
+
+
+def test_model_cards_never_import_triage() -> None:
+    """The engine serves the models' cards (triage.riskmodels_cards reads models.card), so they sit
+    below it; models.card_markdown imported triage.patient for one sentence, a cycle no contract
+    saw (the layers contract did not name models). Only models.training, the offline tool that
+    writes the cards with the engine's units and policy, is above triage (pyproject.toml)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {line.strip()}"
+        for path in (ROOT / "models").rglob("*.py")
+        if "training" not in path.relative_to(ROOT / "models").parts
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith(("import triage", "from triage"))
+    ]
+    assert offenders == []
