@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import threading
@@ -166,29 +167,67 @@ WALK_IN = {
 }
 
 
+#: How long :func:`live_server` waits for uvicorn to start and ``/readyz`` to answer 200.
+READY_WAIT_S = 20.0
+
+
+class _Said(logging.Handler):
+    """The log lines (warnings and errors) a server in this process wrote while it was started."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname} {record.name}: {record.getMessage()}")
+
+
 @contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
+def live_server(app: FastAPI, ready_wait_s: float = READY_WAIT_S) -> Iterator[str]:
     """``app`` on a real uvicorn server, ready; yields its base URL. The server binds loopback port
     0 itself and the port is read from its socket: no other process can take the port between
-    choosing it and binding it."""
+    choosing it and binding it. A server whose ``/readyz`` does not answer 200 within
+    ``ready_wait_s`` fails the test there, saying what ``/readyz`` last answered and what the
+    server logged while it started (it went on, and the test failed later at a page's 503)."""
+    said = _Said()
+    logging.getLogger().addHandler(said)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start (its error is above)"
-    port = int(server.servers[0].sockets[0].getsockname()[1])
-    base = f"http://127.0.0.1:{port}"
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT_S).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
+    try:
+        thread.start()
+        deadline = time.monotonic() + ready_wait_s
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not server.started:
+            server.should_exit = True
+            pytest.fail(f"uvicorn did not start (its own lines are above); the server logged: {_lines(said)}")
+        port = int(server.servers[0].sockets[0].getsockname()[1])
+        base = f"http://127.0.0.1:{port}"
+        answered = "nothing (no answer yet)"
+        while True:
+            try:
+                ready = httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT_S)
+                if ready.status_code == 200:
+                    break
+                answered = f"{ready.status_code} {ready.text[:2000]}"
+            except httpx.TransportError as exc:
+                answered = f"no answer ({type(exc).__name__}: {exc})"
+            if time.monotonic() >= deadline:
+                server.should_exit = True
+                thread.join(10)
+                pytest.fail(
+                    f"the service at {base} was not ready within {ready_wait_s:g} s: /readyz last"
+                    f" answered {answered}; the server logged: {_lines(said)}"
+                )
+            time.sleep(0.1)
+    finally:
+        logging.getLogger().removeHandler(said)
     try:
         yield base
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def _lines(said: _Said) -> str:
+    return " | ".join(said.lines[-20:]) or "nothing at warning level or above"

@@ -17,7 +17,6 @@ from triage.service import create_app
 from triage.service.auth import Role
 
 FORGED = ("fr", "EN", "zh-CN", "<script>", "")
-TIMEOUT_S = 60.0
 
 
 @pytest.mark.parametrize("clinic", ["en", "zh"])
