@@ -21,6 +21,9 @@ through to the field's own type (``bool | None`` takes it, ``bool`` refuses it).
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -123,6 +126,105 @@ def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise RepeatedKeyError(key)
         seen[key] = value
     return seen
+
+
+NOT_JSON_CONSTANTS = ("NaN", "Infinity", "-Infinity")
+"""What Python's JSON reader takes as numbers and JSON has not (RFC 8259 6)."""
+
+
+class UnreadNumber:
+    """A number of a JSON text kept as written, where no float holds it (``1e400``, an integer of
+    400 digits) or JSON has no such number (``NaN``, ``Infinity``): read as Python's infinity or
+    NaN, it was refused in Python's words (``got Infinity``, ``value inf``) for a client that sent
+    ``1e400``, or passed a range check it cannot be compared with. :func:`loads` says where it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def problem(self) -> str:
+        if self.text in NOT_JSON_CONSTANTS:
+            return (
+                f"{self.text} is not a JSON number: JSON has no NaN, Infinity or -Infinity (RFC 8259);"
+                " send a number, or null where the value is not known"
+            )
+        shown = self.text if len(self.text) <= 40 else f"{self.text[:39]}... ({len(self.text)} characters)"
+        return (
+            f"the number {shown} is too large to read: beyond 1.8e308, the largest a JSON number is"
+            " read as here; check the value sent"
+        )
+
+
+class UnreadNumberError(ValueError):
+    """A JSON text holds an :class:`UnreadNumber`, at ``where`` (``observations[0].value``)."""
+
+    def __init__(self, where: str, number: UnreadNumber) -> None:
+        super().__init__(where)
+        self.where = where
+        self.number = number
+
+    def message(self) -> str:
+        return f"{self.where}: {self.number.problem()}"
+
+
+def first_at(
+    value: Any, hit: Callable[[Any], bool], path: str = "", skip: frozenset[str] = frozenset()
+) -> str | None:
+    """Where the first item (or object key) of decoded JSON ``value`` that ``hit`` is true of is, as
+    the API's errors name a field (``observations[0].unit``, ``body[2].code`` in a list body; an
+    object's path for one of its keys); ``None`` if there is none. Text under a key in ``skip`` is
+    not looked at (a field whose own check says more)."""
+    if hit(value):
+        return path or "body"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if hit(key):
+                return path or "body"
+            if key in skip and isinstance(item, str):
+                continue
+            found = first_at(item, hit, f"{path}.{key}" if path else str(key), skip)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = first_at(item, hit, f"{path or 'body'}[{index}]", skip)
+            if found is not None:
+                return found
+    return None
+
+
+def loads(text: str) -> Any:
+    """``text`` decoded as JSON, strictly: a key repeated in one object is a :class:`RepeatedKeyError`,
+    a number no float holds or JSON has not (:class:`UnreadNumber`) an :class:`UnreadNumberError`
+    naming where the first is. Integers a float holds stay integers; more than 4300 digits is
+    Python's ``ValueError``, as before."""
+    unread: list[UnreadNumber] = []
+
+    def mark(number: str) -> UnreadNumber:
+        unread.append(UnreadNumber(number))
+        return unread[-1]
+
+    def real(number: str) -> float | UnreadNumber:
+        value = float(number)  # (a decimal's only non-finite float is an overflow)
+        return value if math.isfinite(value) else mark(number)
+
+    def integer(number: str) -> int | UnreadNumber:
+        value = int(number)
+        if len(number) > 300:  # (1.8e308 has 309 digits: shorter integers are floats)
+            try:
+                float(value)
+            except OverflowError:
+                return mark(number)
+        return value
+
+    decoded = json.loads(
+        text, object_pairs_hook=unique_keys, parse_float=real, parse_int=integer, parse_constant=mark
+    )
+    if unread:
+        first = unread[0]
+        raise UnreadNumberError(first_at(decoded, lambda item: item is first) or "body", first)
+    return decoded
 
 
 _JSON_KINDS = {

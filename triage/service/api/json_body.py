@@ -7,6 +7,11 @@ Text holding a NUL character (``"\u0000"``) is a 422 naming the field, too: SQLi
 stops at a NUL, so a reason beginning with one failed the log's ``CHECK (length(trim(reason)) > 0)``
 as a 500, and one in the middle cut the text for every reader of the log.
 
+A number no float holds (``1e400``, a 400-digit integer) and the ``NaN`` and ``Infinity`` that
+Python's reader takes but JSON has not are a 422 naming the field and the number as sent
+(:func:`triage.json_input.loads`): they were refused in Python's words (``got Infinity``, ``value
+inf``), or, a reading's 400-digit value, as two fields the API does not have (``value.float``).
+
 A query parameter the route does not take (``?offset=50`` on a list without one, ``?limt=5``) is
 a 422 naming it and the ones the path takes, as an unknown field of a body is: it was ignored
 without a word, so a client paging with ``offset`` got the first page again. One given twice
@@ -42,7 +47,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from referral.records import NUL_REFUSED
-from triage.json_input import RepeatedKeyError, unique_keys
+from triage.json_input import RepeatedKeyError, UnreadNumberError, first_at, loads
 from triage.service.api import charset, etag, idempotency, media_type
 from triage.service.auth import RoleCheck
 
@@ -52,9 +57,11 @@ class _UniqueKeysRequest(Request):
         if not hasattr(self, "_json"):
             text = charset.text_of(await self.body(), self.headers.get("content-type"))
             try:
-                self._json = json.loads(text, object_pairs_hook=unique_keys)
+                self._json = loads(text)
             except RepeatedKeyError as exc:  # (FastAPI passes an HTTPException on to the handlers)
                 raise HTTPException(422, f"body: {exc.message()}") from None
+            except UnreadNumberError as exc:
+                raise HTTPException(422, exc.message()) from None
             if "\\u0000" in text:  # (the only way JSON writes a NUL; no walk for other bodies)
                 where = nul_at(self._json)
                 if where is not None:
@@ -62,33 +69,15 @@ class _UniqueKeysRequest(Request):
         return self._json
 
 
-OWN_CHECK = {"mrn"}
+OWN_CHECK = frozenset({"mrn"})
 """Fields whose validator refuses a NUL itself, saying more (``referral.records.check_record_number``
 names the character and where it is in the record number)."""
 
 
-def nul_at(value: Any, path: str = "") -> str | None:
+def nul_at(value: Any) -> str | None:
     """Where the first text holding U+0000 is in decoded JSON ``value``, as the API's errors name a
-    field (``observations[0].unit``, ``body[2].code`` in a list body; an object's path for a key
-    holding it); ``None`` if no text holds one."""
-    if isinstance(value, str):
-        return (path or "body") if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            here = f"{path}.{key}" if path else str(key)
-            if "\x00" in key:
-                return path or "body"
-            if key in OWN_CHECK and isinstance(item, str):
-                continue
-            found = nul_at(item, here)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = nul_at(item, f"{path or 'body'}[{index}]")
-            if found is not None:
-                return found
-    return None
+    field (:func:`triage.json_input.first_at`); ``None`` if no text holds one."""
+    return first_at(value, lambda item: isinstance(item, str) and "\x00" in item, skip=OWN_CHECK)
 
 
 def role_checks(dependant: Dependant) -> tuple[RoleCheck, ...]:
