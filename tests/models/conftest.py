@@ -34,3 +34,20 @@ def rewrite_manifest(folder: Path) -> None:
     from models.manifest import COVERED, MANIFEST, render
 
     (folder / MANIFEST).write_bytes(render({f: (folder / f).read_bytes() for f in COVERED}))
+
+
+def listed_versions(text: str) -> dict[tuple[str, str], str]:
+    """`triage models list`'s text by version: (name, version) -> its status line (``* ckd 1.1.0
+    active``, ``*`` for the active version) and the lines under it, joined with their words single-
+    spaced, as a reader reads them wrapped at 80 columns."""
+    blocks: dict[tuple[str, str], list[str]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(("* ", "  ")) and not line.startswith("    ") and len(line.split()) in (3, 4):
+            *_, name, version, _status = line.split()
+            current = blocks.setdefault((name, version), [])
+        elif not line.startswith("    "):
+            current = []  # the heading and the closing lines
+            continue
+        current.append(line)
+    return {key: " ".join(" ".join(lines).split()) for key, lines in blocks.items()}

@@ -9,6 +9,7 @@ import json
 import pytest
 
 import models
+from tests.models.conftest import listed_versions
 from triage.cli import main
 from triage.riskmodels_cards import read_card
 
@@ -22,12 +23,11 @@ def test_list_says_a_perfectly_separated_slope_is_no_estimate(capsys: pytest.Cap
     card = read_card(models.MODELS_DIR / "ckd" / "1.1.0", "ckd", "1.1.0")
     assert card.metrics.auroc == 1 and NOTE in card.calibration, "the card this test reads"
     assert main(["models", "list"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    (ckd,) = [line for line in lines if line.startswith("* ckd ")]
+    listed = listed_versions(capsys.readouterr().out)
+    ckd = listed["ckd", "1.1.0"]
     assert "slope 14.26 (not an estimate: held-out outcomes separated completely)" in ckd, ckd
     # an estimated slope is printed as before
-    (cvd10,) = [line for line in lines if line.startswith("* cvd10 ")]
-    assert "slope 1.14  intercept" in cvd10, cvd10
+    assert "slope 1.14 intercept" in listed["cvd10", "1.0.0"], listed["cvd10", "1.0.0"]
     assert main(["models", "list", "--json"]) == 0
     rows = {(r["name"], r["version"]): r for r in json.loads(capsys.readouterr().out)}
     assert rows["ckd", "1.1.0"]["calibration_slope_note"] == NOTE
@@ -50,11 +50,13 @@ def test_list_says_a_perfectly_separated_auroc_interval_is_no_measure_of_uncerta
     card = read_card(models.MODELS_DIR / "ckd" / "1.1.0", "ckd", "1.1.0")
     assert card.metrics.auroc_ci95 == (1.0, 1.0), "the card this test reads"
     assert main(["models", "list"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    (ckd,) = [line for line in lines if line.startswith("* ckd ")]
-    assert "AUROC 1.000 (1.000-1.000: no measure of uncertainty)  Brier" in ckd, ckd
-    (retired,) = [line for line in lines if line.startswith("  ckd ")]
-    assert "AUROC 0.996 (0.988-1.000)  Brier" in retired, retired  # an interval that measures something
+    listed = listed_versions(capsys.readouterr().out)
+    ckd = listed["ckd", "1.1.0"]
+    assert ckd.startswith("* ckd 1.1.0 active"), ckd
+    assert "AUROC 1.000 (1.000-1.000: no measure of uncertainty) Brier" in ckd, ckd
+    retired = listed["ckd", "1.0.0"]
+    assert retired.startswith("ckd 1.0.0 retired"), retired
+    assert "AUROC 0.996 (0.988-1.000) Brier" in retired, retired  # an interval that measures something
     assert main(["models", "list", "--json"]) == 0
     rows = {(r["name"], r["version"]): r for r in json.loads(capsys.readouterr().out)}
     assert rows["ckd", "1.1.0"]["auroc_ci95"] == [1.0, 1.0]

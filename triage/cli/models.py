@@ -13,7 +13,7 @@ import models
 from models.card import TEACHING_LABEL, ModelCard, Registry, RegistryEntry
 from models.card_markdown import render_card
 from referral.plurals import counted
-from triage.cli.output import echo, print_json, write
+from triage.cli.output import echo, packed, print_json, write
 from triage.cli.paths import output_folder
 from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError, json_text
 
@@ -107,9 +107,11 @@ def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 
 def _list_text(root: Path, rows: list[dict[str, Any]]) -> None:
-    write(f"Risk models in {root}  ({TEACHING_LABEL})")
+    """The list as 80-column text: a version's name, version and status on a line of their own,
+    then its title, its held-out figures and its held-out rows, bands and inputs, each wrapped under
+    it (ckd 1.1.0's figures were one line of 184 columns, wrapped by the terminal mid-word)."""
+    lines = [f"Risk models in {root}", *packed([f"({TEACHING_LABEL})"], more="")]  # the path whole
     for r in rows:
-        marker = "*" if r["active"] else " "
         low, high = r["auroc_ci95"]
         bands = ", ".join(
             f"{band} >= {p:.0%}" for band, p in sorted(r["thresholds"].items(), key=lambda t: t[1])
@@ -120,10 +122,6 @@ def _list_text(root: Path, rows: list[dict[str, Any]]) -> None:
         slope = f"{r['calibration_slope']:.2f}"
         if r["calibration_slope_note"] is not None:
             slope += " (not an estimate: held-out outcomes separated completely)"
-        write(
-            f"{marker} {r['name']:<9} {r['version']:<7} {r['status']:<9} AUROC {r['auroc']:.3f} ({interval})  "
-            f"Brier {r['brier']:.4f}  slope {slope}  intercept {r['calibration_intercept']:.2f}"
-        )
         out = r["held_out_outside_population"]
         held_out = (
             f"{r['held_out_n']} rows ({r['held_out_events']} events)"
@@ -131,14 +129,36 @@ def _list_text(root: Path, rows: list[dict[str, Any]]) -> None:
             else f"{r['held_out_n']} rows in the population ({r['held_out_events']} events; {out['n']} rows "
             f"outside it left out: {out['why']})"
         )
-        write(
-            f"    held out: {held_out}; bands: {bands}; {len(r['features'])} inputs; trained on {r['training_data']}"
+        lines.append(f"{'*' if r['active'] else ' '} {r['name']:<9} {r['version']:<7} {r['status']}")
+        lines += packed([r["title"]], indent="    ")
+        lines += packed(
+            [
+                f"AUROC {r['auroc']:.3f} ({interval})",
+                f"Brier {r['brier']:.4f}",
+                f"slope {slope}",
+                f"intercept {r['calibration_intercept']:.2f}",
+            ],
+            indent="    ",
         )
-        write(f"    {r['title']}")
-    write(
-        "* = active version.  `triage models show NAME` prints the full card; `triage models evaluate NAME` "
-        "re-runs its held-out evaluation."
+        lines += packed(
+            [
+                f"held out: {held_out}",
+                f"bands: {bands}",
+                f"{len(r['features'])} inputs",
+                f"trained on {r['training_data']}",
+            ],
+            sep="; ",
+            indent="    ",
+        )
+    lines += packed(
+        [
+            "* = active version.",
+            "`triage models show NAME` prints the full card;",
+            "`triage models evaluate NAME` re-runs its held-out evaluation.",
+        ],
+        more="",
     )
+    write("\n".join(lines))
 
 
 @app.command("show")

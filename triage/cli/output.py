@@ -22,7 +22,8 @@ import codecs
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -112,6 +113,43 @@ def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     write(line(list(columns)))
     for row in cells:
         write(line(row))
+
+
+#: How wide the CLI's own text lines are: a terminal's 80 columns.
+LINE_WIDTH = 80
+
+
+def packed(fields: Sequence[str], sep: str = "  ", indent: str = "", more: str | None = None) -> list[str]:
+    """``fields`` joined by ``sep`` into lines of at most :data:`LINE_WIDTH` columns, the first
+    indented by ``indent``, the others by ``more`` (default: two more): a field that does not fit on
+    the current line starts the next one whole, and is broken between its words only when it is
+    longer than a line (a word longer than a line, such as a long path, is kept whole). A line that
+    ends before a field ends with ``sep`` without its spaces (``;``)."""
+    more = indent + "  " if more is None else more
+    lines: list[str] = []
+    current = ""
+    for number, field in enumerate(fields, 1):
+        lead = more if lines else indent
+        room = LINE_WIDTH - (0 if number == len(fields) else len(sep.rstrip()))  # its ';' after it
+        if current and len(lead + current + sep + field) <= room:
+            current += sep + field
+            continue
+        if current:
+            lines.append(lead + current + sep.rstrip())
+            lead = more
+        pieces = textwrap.wrap(
+            field,
+            room,
+            initial_indent=lead,
+            subsequent_indent=more,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [lead]
+        lines.extend(pieces[:-1])
+        current = pieces[-1][len(lead if len(pieces) == 1 else more) :]
+    if current or not lines:
+        lines.append((more if lines else indent) + current)
+    return lines
 
 
 def examples(*commands: str) -> str:
