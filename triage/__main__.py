@@ -4,20 +4,22 @@ Importing :mod:`triage.cli` (typer, the referral log's errors) and then the comm
 good part of a second.
 A Ctrl-C in that time came before :func:`triage.cli.main` could catch it, so it printed a
 KeyboardInterrupt traceback and ended by SIGINT; here it ends as a Ctrl-C in a command does: one
-line, "aborted", and exit 130 (128 + SIGINT). Only the standard library is imported before."""
+line, "aborted", and exit 130 (128 + SIGINT) - a second Ctrl-C while it ends is ignored
+(:mod:`triage.ctrl_c`). Only the standard library is imported before."""
 
 from __future__ import annotations
 
-import signal
 import sys
 
-CTRL_C_EXIT = 128 + signal.SIGINT
+from triage.ctrl_c import CTRL_C_EXIT, abort_at_start, ignore_more
 
 
 def main() -> int:
+    abort_at_start()
     try:
         from triage.cli import main as cli_main
     except KeyboardInterrupt:
+        ignore_more()
         sys.stderr.write("aborted\n")
         sys.stderr.flush()
         return CTRL_C_EXIT

@@ -21,12 +21,12 @@ import typer
 import referral  # noqa: F401  - first: sqlite-utils without pandas (see referral/__init__.py)
 from referral.errors import ConfigError
 from referral.storage import read_problem, storage_error
-from triage.__main__ import CTRL_C_EXIT  # the standard library only: not serve's (the service)
 from triage.cli import lazy
 from triage.cli.context import AppContext
 from triage.cli.help_examples import EXAMPLES, add_examples
 from triage.cli.output import echo, examples, guard_streams, write
 from triage.command_name import runnable, runnable_hints
+from triage.ctrl_c import CTRL_C_EXIT, aborted  # the standard library only: not serve's (the service)
 from triage.errors import ClinicError, json_text
 
 
@@ -256,6 +256,10 @@ def _run(argv: list[str] | None) -> int:
             echo(f"error: {_usage_message(exc, argv if argv is not None else sys.argv[1:])}", err=True)
             return int(getattr(exc, "exit_code", 2))
         raise
+    if result == CTRL_C_EXIT and aborted():
+        # typer ends a Ctrl-C in a command (a capture read, the command line still read) with exit
+        # 130 and no word, returned here: said as every other Ctrl-C that aborts a command
+        write("aborted", err=True)
     return result if isinstance(result, int) else 0
 
 

@@ -31,6 +31,7 @@ from triage.cli.devices_result_lines import (
 from triage.cli.link_flags import flag_profile, transport_from_flags
 from triage.cli.output import echo, shown, write
 from triage.cli.paths import in_existing_folder
+from triage.ctrl_c import STARTING, ignore_more
 from triage.errors import UserInputError
 
 if TYPE_CHECKING:
@@ -305,6 +306,7 @@ def register_listen(app: typer.Typer) -> None:
         try:
             asyncio.run(main())
         except KeyboardInterrupt:
+            ignore_more()  # a Ctrl-C again while it stops: not a traceback, nor killed by SIGINT
             _err("stopped (Ctrl-C)")
             raise SystemExit(STOPPED_BY_CTRL_C) from None  # after the counts (finally)
         finally:
@@ -322,7 +324,7 @@ def ctrl_c_stops() -> None:
     shell ignores it in background jobs), Ctrl-C or ``kill -INT`` did nothing at all; Python's
     own handler back, as ``triage serve`` does, so it stops the command wherever it started
     (called once the command has started: :func:`ctrl_c_aborts_the_start` before)."""
-    if signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, _abort_the_start):
+    if signal.getsignal(signal.SIGINT) in (*STARTING, _abort_the_start):
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 

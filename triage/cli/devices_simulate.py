@@ -38,6 +38,7 @@ from referral.plurals import counted
 from triage.cli.devices_link import STOPPED_BY_CTRL_C, ctrl_c_aborts_the_start, ctrl_c_stops
 from triage.cli.link_flags import check_serial_flags
 from triage.cli.output import echo, write
+from triage.ctrl_c import ignore_more
 from triage.errors import UserInputError, json_text
 
 
@@ -189,6 +190,7 @@ def register(app: typer.Typer) -> None:
                 )
             )
         except KeyboardInterrupt:
+            ignore_more()  # a Ctrl-C again while it stops: not a traceback, nor killed by SIGINT
             # click's "Aborted!" said nothing of what was sent; the progress lines above did
             echo("stopped (Ctrl-C); the lines above say which messages were sent", err=True)
             raise SystemExit(STOPPED_BY_CTRL_C) from None

@@ -13,6 +13,7 @@ import typer
 from referral.plurals import counted
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import write
+from triage.ctrl_c import STARTING
 from triage.errors import ClinicError, ConfigError, UserInputError, json_text
 from triage.log_levels import LOG_LEVELS  # uvicorn's: another name failed in the server, a KeyError traceback
 
@@ -32,7 +33,7 @@ def ctrl_c_stops() -> None:
     or ``triage demo &``): uvicorn stopped on Ctrl-C all the same, then re-raised the ignored
     SIGINT and the service exited 0 as if it had ended by itself; the demo's asyncio loop left
     SIGINT ignored and Ctrl-C did not stop it. Ctrl-C is exit 130 wherever it started."""
-    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    if signal.getsignal(signal.SIGINT) in STARTING:  # ignored, or the start's (triage.ctrl_c)
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.devices.gateway.devices_cli import settings_file
+from tests.devices.gateway.devices_cli import TRACES, settings_file
 
 #: each command held at the start reading its profile (listen) or capture (simulate) from a FIFO
 COMMANDS = pytest.mark.parametrize(
@@ -177,3 +177,151 @@ def test_ctrl_c_again_while_it_aborts_still_ends_it_in_one_line(argv: list[str],
     assert "Traceback" not in err, err
     assert process.returncode == 130, err
     assert err.splitlines()[-1] == "aborted", err
+
+
+def _second_ctrl_c_while_writing(process: subprocess.Popen[bytes], first_sent: bool = False) -> None:
+    """Ctrl-C (again each second if it was lost, unless ``first_sent``) until ``process`` is held
+    writing to its full standard error, then the second one, sent there."""
+    deadline = time.monotonic() + 60
+    while not _writing_stderr(process):
+        assert process.poll() is None and time.monotonic() < deadline, "not held writing to stderr"
+        if not first_sent:
+            process.send_signal(signal.SIGINT)
+        first_sent = False
+        for _ in range(100):
+            if _writing_stderr(process):
+                break
+            time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+
+
+@pytest.mark.skipif(
+    platform.machine() not in _WRITE_SYSCALL or not Path("/proc/self/syscall").exists(),
+    reason="tells the command is writing 'aborted' from /proc/PID/syscall (Linux, x86_64 or aarch64)",
+)
+def test_ctrl_c_twice_before_a_command_takes_ctrl_c_over_ends_it_in_one_line(tmp_path: Path) -> None:
+    """From the start of the process until a command gives Ctrl-C its own meaning (`listen` and
+    `simulate` at their first line, then their stop), Python's handler raised KeyboardInterrupt at
+    each Ctrl-C: a second one while the first's "aborted" was written - Ctrl-C pressed twice
+    while the CLI is imported and the command line read (under load, a second or more), or a
+    script's kill -INT sent again - ended in a traceback (exit 1), or, once Python exiting had
+    given SIGINT back its default action, killed the command (returncode -2, no 130). Seen as a
+    command that keeps that handler throughout: `devices replay` reading its capture from a FIFO
+    (Ctrl-C not ignored, as in a terminal); standard error a full pipe, so the command is held
+    writing "aborted" and the second Ctrl-C is sent there. Deterministic, no sleep."""
+    fifo = tmp_path / "capture.astm"
+    os.mkfifo(fifo)
+    read_end, write_end = _full_pipe()
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(os.close, read_end)
+        with contextlib.closing(os.fdopen(write_end, "wb")):
+            process = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("triage")),
+                    "devices",
+                    "replay",
+                    str(fifo),
+                    "--profile",
+                    "sysmex-xn550",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=write_end,
+                env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
+                cwd=tmp_path,
+                preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, set()),
+            )
+        cleanup.callback(_ended, process)
+        cleanup.callback(os.close, _writer_when_read(fifo, process))
+        _second_ctrl_c_while_writing(process)
+        err = _read_to_the_end(read_end)
+        process.wait(timeout=60)
+    assert "Traceback" not in err, err
+    assert process.returncode == 130, err
+    assert err.splitlines()[-1] == "aborted", err
+
+
+def _until_line(fd: int, wanted: str, timeout_s: float = 60) -> str:
+    """What ``fd`` gives up to and with the line that holds ``wanted``."""
+    got = b""
+    deadline = time.monotonic() + timeout_s
+    while wanted.encode() not in got:
+        assert time.monotonic() < deadline, f"no {wanted!r} within {timeout_s:g} s: {got!r}"
+        chunk = os.read(fd, 65536)
+        assert chunk, f"ended before {wanted!r}: {got!r}"
+        got += chunk
+    return got.decode("utf-8")
+
+
+def _filled(write_end: int) -> None:
+    """The pipe of ``write_end`` filled up: the next write to it blocks until its reader reads
+    (blocking again after: the flag is the pipe's, shared with the command's standard error)."""
+    os.set_blocking(write_end, False)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(write_end, b"\n")
+    os.set_blocking(write_end, True)
+
+
+@pytest.mark.skipif(
+    platform.machine() not in _WRITE_SYSCALL or not Path("/proc/self/syscall").exists(),
+    reason="tells the command is writing to stderr from /proc/PID/syscall (Linux, x86_64 or aarch64)",
+)
+@pytest.mark.parametrize("command", ["listen", "simulate"])
+def test_ctrl_c_again_while_it_stops_still_ends_it_in_one_line(command: str, tmp_path: Path) -> None:
+    """Started, `listen` and `simulate` stop on Ctrl-C ("stopped (Ctrl-C)", exit 130); asyncio gave
+    SIGINT back Python's handler when its loop ended, and Python its default action at exit, so a
+    second Ctrl-C as the command ended killed it by SIGINT (a parent saw returncode -2, not 130:
+    7 of 30 runs pressing Ctrl-C twice within 30 ms during the start, under load). Now SIGINT is
+    ignored once it stops. Standard error is a pipe the test fills once the command has started,
+    so the command is held writing "stopped (Ctrl-C)": SIGINT is ignored there (/proc), and the
+    second Ctrl-C sent there changes nothing. Deterministic, no sleep."""
+    argv = {
+        "listen": ["--profile", "sysmex-xn550", "--db", str(tmp_path / "clinic.db")],
+        "simulate": ["--trace", str(TRACES / "sysmex-xn550.astm")],
+    }[command]
+    read_end, write_end = os.pipe()
+    out_read, out_write = os.pipe()
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(os.close, read_end)
+        cleanup.callback(os.close, out_read)
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("triage")),
+                "devices",
+                command,
+                *argv,
+                "--tcp-listen",
+                "127.0.0.1:0",
+            ],
+            stdout=out_write,
+            stderr=write_end,
+            env={**os.environ, "TRIAGE_CONFIG": str(settings_file(tmp_path))},
+            cwd=tmp_path,
+            preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, set()),
+        )
+        os.close(out_write)
+        cleanup.callback(_ended, process)
+        if command == "listen":
+            said = _until_line(read_end, "press Ctrl-C to stop")
+        else:
+            said = ""
+            _until_line(out_read, "listening on")
+        _filled(write_end)  # the test's own copy of the write end: the command's stderr is full
+        os.close(write_end)
+        process.send_signal(signal.SIGINT)
+        _second_ctrl_c_while_writing(process, first_sent=True)
+        ignored = _sigint_ignored(process)  # in its stop: a Ctrl-C now can neither break nor kill it
+        err = said + _read_to_the_end(read_end)
+        process.wait(timeout=60)
+    assert ignored, err
+    assert "Traceback" not in err, err
+    assert process.returncode == 130, err
+    assert "stopped (Ctrl-C)" in err, err
+
+
+def _sigint_ignored(process: subprocess.Popen[bytes]) -> bool:
+    """SIGINT is in ``process``'s ignored signals (/proc/PID/status SigIgn, a hex mask of bit
+    signal - 1)."""
+    status = Path(f"/proc/{process.pid}/status").read_text(encoding="ascii")
+    (mask,) = [line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")]
+    return bool(int(mask, 16) >> (signal.SIGINT - 1) & 1)
