@@ -267,6 +267,56 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
     )
 
 
+# the recorded acute symptoms that are severe features of pre-eclampsia beside a pressure of 140
+# and/or 90 mmHg, each as the reason names it: ACOG Practice Bulletin 222 (2020), Box 3 - new-onset
+# headache, visual disturbances, pulmonary oedema (breathlessness); ISSHP 2018 - neurological
+# complications: altered mental status (confusion), stroke (a new deficit), severe headache,
+# blindness or persistent visual scotomata. Chest pain is none of them (it still counts toward a
+# hypertensive emergency from 180/110).
+_SEVERE_FEATURES = {
+    "headache": "headache",
+    "visual_loss": "visual disturbance",
+    "dyspnoea": "breathlessness (pulmonary oedema?)",
+    "confusion": "confusion",
+    "neurological_deficit": "a new neurological deficit",
+}
+
+
+def pre_eclampsia_severe_features(ev: Evidence) -> Finding | None:
+    """A pressure of 140 and/or 90 mmHg or more with a symptom of severe pre-eclampsia (a headache,
+    visual disturbance, breathlessness, confusion or a new neurological deficit a clinician recorded)
+    in pregnancy from 20 weeks - or with the weeks not recorded (conservative, said) - or in the 6
+    weeks after birth: pre-eclampsia with severe features is suspected (ACOG Practice Bulletin 222,
+    Box 3; ISSHP 2018), which is admitted (NICE NG133 1.5.2; ACOG PB 222: inpatient management) -
+    an emergency transfer to an obstetric unit, not a same-day appointment. ACOG counts a headache
+    when medication does not relieve it and no other diagnosis accounts for it, which the clinic
+    cannot settle at the desk: the obstetric unit does, and the reason says so."""
+    patient = ev.patient
+    if not patient.acute_symptoms or not (patient.pre_eclampsia_possible or patient.postpartum):
+        return None
+    found = [s for s in patient.acute_symptoms if s in _SEVERE_FEATURES]
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    if not found or not ((sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90)):
+        return None
+    values: Values = {"sbp": sbp, "dbp": dbp, "acute_symptoms": ", ".join(found)}
+    if patient.postpartum:
+        values["postpartum"] = True
+        where = "after birth (postpartum, within 6 weeks)"
+    else:
+        values.update(pregnant=True, gestation_weeks=patient.gestation_weeks)
+        where = f"in pregnancy{_gestation(patient)}"
+    headache = (
+        "; the headache counts unless that assessment finds another cause" if "headache" in found else ""
+    )
+    return Finding(
+        values,
+        f"blood pressure {pressures(ev)} mmHg {where} (>=140 and/or >=90) with"
+        f" {', '.join(_SEVERE_FEATURES[s] for s in found)}: pre-eclampsia with severe features suspected,"
+        " at risk of eclampsia: emergency transfer to an obstetric unit now for assessment and admission"
+        f"{headache}",
+    )
+
+
 # AAP 2017 (Flynn JT et al. Pediatrics 2017;140:e20171904) Tables 4 and 5, ages 1-12: the highest
 # 95th percentile of any sex, age and height is 128/79 mmHg (boys, 12 years, 95th height percentile),
 # so above 180 and/or 120 a child is always more than 30 mmHg above it (Table 11, footnote d). The

@@ -30,6 +30,7 @@ _EMERGENCY = (
     "bp_adolescent_severe",
     "pregnancy_severe_hypertension",
     "postpartum_severe_hypertension",
+    "pre_eclampsia_severe_features",
 )
 _URGENT = ("hypertensive_crisis", "bp_hearts_urgent", "pregnancy_hypertension", "postpartum_hypertension")
 _HYPERGLYCAEMIA = ("glucose_hhs_range", "glucose_critical_high", "ketones_with_hyperglycaemia")

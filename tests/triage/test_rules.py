@@ -108,6 +108,13 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("sbp", 150, None), ("dbp", 110, None)],
         [("sbp", 159, None), ("dbp", 109, None)],
     ),
+    # a severe feature of pre-eclampsia (ACOG PB 222) from 140 and/or 90 mmHg, from 20 weeks (or with
+    # the weeks not recorded, as here: the property tests draw no weeks)
+    "pre_eclampsia_severe_features": (
+        {"pregnant": True, "sex": "female", "acute_symptoms": ["headache"]},
+        [("sbp", 140, None), ("dbp", 80, None)],
+        [("sbp", 139, None), ("dbp", 89, None)],
+    ),
     "pregnancy_severe_hypertension": (
         {"pregnant": True, "sex": "female"},
         [("sbp", 160, None), ("dbp", 90, None)],
@@ -336,6 +343,7 @@ ACTIONS = {
     "pregnancy_hypertension": "same-day obstetric assessment",
     "postpartum_hypertension": "same-day obstetric assessment for postpartum pre-eclampsia",
     "postpartum_severe_hypertension": "an obstetric emergency - confirm within 15 minutes; emergency transfer",
+    "pre_eclampsia_severe_features": "emergency transfer to an obstetric unit now for assessment and admission",
     "pregnancy_hyperglycaemia": "refer to antenatal care to confirm and manage it (non-emergency)",
     # it said to treat and re-check but not to refer, although the rule asks for an urgent referral
     # (WHO HEARTS-D Annex 3: urgent same-day referral for hypoglycaemia)
@@ -370,6 +378,9 @@ SHOWN = {
     "pregnancy_hypertension": "blood pressure 120/90 mmHg",
     "postpartum_hypertension": "blood pressure 140/80 mmHg after birth (postpartum, within 6 weeks)",
     "postpartum_severe_hypertension": "blood pressure 150/110 mmHg after birth (postpartum, within 6 weeks)",
+    "pre_eclampsia_severe_features": "blood pressure 140/80 mmHg in pregnancy (weeks of pregnancy not recorded:"
+    " counted as from 20 weeks, when pre-eclampsia is possible) (>=140 and/or >=90) with headache: pre-eclampsia"
+    " with severe features suspected",
     "pregnancy_hyperglycaemia": "fasting glucose 5.1 mmol/L in pregnancy at 26 weeks",
     "proteinuria_with_hypertension": "urine protein 1+",
     "total_cholesterol_above_8": "total cholesterol 8.1 mmol/L",

@@ -11,6 +11,7 @@ from triage.evidence import Evidence, Finding
 from triage.rule_checks import (
     adolescent_severe_hypertension,
     hypertensive_emergency,
+    pre_eclampsia_severe_features,
     pregnancy_severe_hypertension,
     pressures,
 )
@@ -178,6 +179,19 @@ BLOOD_PRESSURE: tuple[Rule, ...] = (
         "BP >=160 and/or >=110 mmHg in pregnancy (severe hypertension)",
         "ACOG Committee Opinion 767, Obstet Gynecol 2019;133:e174; NICE NG133 (2019, 2023)",
         pregnancy_severe_hypertension,
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "pre_eclampsia_severe_features",
+        E,
+        "BP >=140 and/or >=90 mmHg in pregnancy from 20 weeks or within 6 weeks after birth with a symptom"
+        " of severe pre-eclampsia (headache, visual disturbance, breathlessness, confusion or a new"
+        " neurological deficit; recorded by staff)",
+        "ACOG Practice Bulletin 222, Obstet Gynecol 2020;135:e237 (Box 3: preeclampsia with severe features);"
+        " Brown MA et al. ISSHP 2018, Hypertension 2018;72:24 (neurological complications);"
+        " NICE NG133 (2019, 2023) 1.5.2 (admission) and symptoms of pre-eclampsia",
+        pre_eclampsia_severe_features,
         red_flag=True,
         minimum=U,
     ),
