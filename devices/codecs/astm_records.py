@@ -9,6 +9,7 @@ header's message control ID is H.3 and a result's value is R.4.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -30,10 +31,23 @@ RECORD_TYPES = frozenset("HPORCMSQL")
 #: 12, 13) may stand in text, and DEL (127) never; the link layer's own (STX, ETX, ETB, LF...) end
 #: a frame and never reach a record. A byte below 0x80 is that character in every encoding a
 #: profile may name (ASCII-compatible: latin-1, cp1252, utf-8, gb18030...), so bytes are searched.
-#: Byte 255 is not allowed either (5.1: the ISO 8859-1 character 255, ÿ, which
-#: latin-1 and cp1252 decode; utf-8 and gb18030 never use the byte, so their decoding refuses it).
-_CONTROL = re.compile(rb"[\x00-\x06\x08\x0a\x0e-\x1f\x7f\xff]")
+_CONTROL = re.compile(rb"[\x00-\x06\x08\x0a\x0e-\x1f\x7f]")
+#: 5.1 also excludes the ISO 8859-1 character 255 (ÿ): refused where the profile's encoding reads
+#: byte 255 as that character (latin-1, cp1252, iso8859-15). Where it reads another letter (я in
+#: cp1251, Ъ in koi8-r: the vendor's character set, which E1394 leaves to the vendors), the byte is
+#: text - a Cyrillic name was refused whole; utf-8 and gb18030 never use it (their decoding refuses it).
+_CONTROL_OR_255 = re.compile(rb"[\x00-\x06\x08\x0a\x0e-\x1f\x7f\xff]")
 _BYTE_255 = 0xFF
+
+
+@functools.cache
+def _not_text(encoding: str) -> re.Pattern[bytes]:
+    """The bytes E1394 allows in no record, as ``encoding`` reads them."""
+    try:
+        iso_255 = bytes([_BYTE_255]).decode(encoding) == "\xff"
+    except (ValueError, LookupError):  # no character alone here: the decoding refuses it
+        iso_255 = False
+    return _CONTROL_OR_255 if iso_255 else _CONTROL
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,12 +273,12 @@ def parse_message(
                 f"{profile.encoding} (set the profile's encoding)",
                 place=_record_place(data, exc.start, delims),
             ) from None
-        control = _CONTROL.search(data)
+        control = _not_text(profile.encoding).search(data)
         if control is not None:
             # a latin-1 profile decodes every byte: a NUL or ESC in a value was taken as text
             byte = data[control.start()]
             rule = (
-                "no byte 255 (ÿ in latin-1) in a record"
+                f"no byte 255 (ÿ in {profile.encoding}) in a record"
                 if byte == _BYTE_255
                 else "no control character in a record but BEL, HT, VT, FF and CR"
             )

@@ -69,9 +69,49 @@ def test_byte_255_in_a_value_quarantines_the_message_naming_it(encoding: str) ->
     detail, at = _refused(0xFF, PROFILE.model_copy(update={"encoding": encoding}))
     assert detail == (
         f"byte {at} (R.4 of R record 1): byte 0xFF is not valid in ASTM text: E1394 allows no"
-        " byte 255 (ÿ in latin-1) in a record, so the message is not used (check what the device"
+        f" byte 255 (ÿ in {encoding}) in a record, so the message is not used (check what the device"
         " sends in that field)"
     )
+
+
+#: each encoding with byte 255 in a patient's name (P.6, ``SYNTHETIC^<name>``): the name as read,
+#: or None where the message is refused naming the byte - ÿ, the ISO 8859-1 character 255 E1394
+#: excludes (latin-1, cp1252, iso8859-15), or a byte the encoding does not read alone (utf-8, gb18030)
+NAME_WITH_BYTE_255 = {
+    "cp1251": ("ИЛЬИНА^Илья".encode("cp1251"), "ИЛЬИНА^Илья", "я"),
+    "koi8-r": ("ПОДЪЯЧЕВ^ИГОРЬ".encode("koi8-r"), "ПОДЪЯЧЕВ^ИГОРЬ", "Ъ"),
+    "iso8859-5": ("Наџа".encode("iso8859-5"), "Наџа", "џ"),
+    "latin-1": (b"Ha\xffes", None, "ÿ in latin-1"),
+    "cp1252": (b"Ha\xffes", None, "ÿ in cp1252"),
+    "iso8859-15": (b"Ha\xffes", None, "ÿ in iso8859-15"),
+    "utf-8": (b"Ha\xffes", None, "not valid utf-8"),
+    "gb18030": (b"Ha\xffes", None, "not valid gb18030"),
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(NAME_WITH_BYTE_255))
+def test_byte_255_is_refused_only_where_the_encoding_reads_it_as_the_character_e1394_excludes(
+    encoding: str,
+) -> None:
+    """Byte 255 is я in cp1251, Ъ in koi8-r, џ in iso8859-5: a letter of the vendor's character set
+    (E1394 leaves extended characters to the vendors), so a Cyrillic name with it is read, where
+    every such message was quarantined whole as 'byte 255 (ÿ in latin-1)'; E1394 5.1 excludes
+    the ISO 8859-1 character 255 (ÿ), refused where the encoding reads the byte as it."""
+    name, read, said = NAME_WITH_BYTE_255[encoding]
+    assert 0xFF in name
+    profile = PROFILE.model_copy(update={"encoding": encoding})
+    raw = _message(b"5.0", name=b"SYNTHETIC^" + name)
+    results, problems = astm_records.decode_message(profile, raw)
+    if read is None:
+        (problem,) = problems
+        assert results == [] and problem.reason == "undecodable_bytes"
+        assert problem.byte_offset == raw.index(b"\xff") and said in problem.detail, problem.detail
+        assert "(P.6 of P record 1)" in problem.detail, problem.detail
+    else:
+        assert [r.value for r in results] == ["5.0"] and problems == []
+        message = astm_records.parse_message(raw, profile)
+        (patient,) = [r for r in message.records if r.type == "P"]
+        assert patient.raw(6) == f"SYNTHETIC^{read}" and said in read
 
 
 def test_the_other_latin_1_letters_decode_as_before() -> None:
