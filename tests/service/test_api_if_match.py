@@ -61,16 +61,22 @@ def test_a_put_whose_if_match_is_out_of_date_is_412_and_writes_nothing(
         assert "412" in operation["responses"]
 
 
+def a_referral_and_its_patient(c: httpx.Client) -> tuple[str, str]:
+    """A walk-in's referral and its patient, made by ``c`` (a clinician): their paths."""
+    made = c.post("/api/v1/assessments", json=WALK_IN)
+    body = {"assessment_id": made.json()["id"], "to_facility": "county-hospital", "urgency": "urgent"}
+    referral = c.post("/api/v1/referrals", json=body | {"reason": "r"}).json()["id"]
+    patient = c.get("/api/v1/patients").json()["data"][0]["id"]
+    return f"/api/v1/referrals/{referral}", f"/api/v1/patients/{patient}"
+
+
 def test_a_status_or_a_correction_sent_from_an_out_of_date_copy_is_412(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
     # a referral read, then reviewed by someone else: "sent" from the stale copy is refused, as is a
     # patient's correction made from a copy another correction has changed
     with live_api(tmp_path, seeded, Role.clinician) as (c, document):
-        made = c.post("/api/v1/assessments", json=WALK_IN)
-        body = {"assessment_id": made.json()["id"], "to_facility": "county-hospital", "urgency": "urgent"}
-        referral = c.post("/api/v1/referrals", json=body | {"reason": "r"}).json()["id"]
-        path = f"/api/v1/referrals/{referral}"
+        path, patient = a_referral_and_its_patient(c)
         read = c.get(path).headers["ETag"]
         cancelled = c.post(f"{path}/status", json={"status": "cancelled", "note": "wrong ward"})
         assert cancelled.status_code == 200
@@ -80,7 +86,6 @@ def test_a_status_or_a_correction_sent_from_an_out_of_date_copy_is_412(
         assert stale.json()["error"].startswith(f"header.If-Match: {read} is not the record's ETag now")
         assert c.get(path).json()["status"] == "cancelled"
 
-        patient = f"/api/v1/patients/{c.get('/api/v1/patients').json()['data'][0]['id']}"
         read = c.get(patient).headers["ETag"]
         first = c.post(
             f"{patient}/corrections",

@@ -11,11 +11,15 @@ the log to answer; what a poll saves is the transfer and the client's parsing. A
 An update (``PUT /api/v1/facilities/{id}``, a referral's status or basis review, a patient's
 correction) takes the tag the record was read with as ``If-Match`` (:func:`require`, :func:`guarded`): a client whose copy is out of date is a 412 ``precondition_failed``,
 nothing written, instead of replacing another client's edit without a word (the lost update).
+A value that is no entity tag - the tag with its double quotes taken off, as many clients store it,
+or an empty header - is a 422 naming the header (:func:`entity_tags`): it was that 412, "it changed
+since it was read; read it again", which the client obeyed, sending the same bare tag, for ever.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -24,7 +28,7 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 
 from referral.transactions import write
-from triage.errors import ClinicError
+from triage.errors import ClinicError, UserInputError
 from triage.service.api.errors import ErrorOut
 
 T = TypeVar("T")
@@ -97,6 +101,30 @@ def declare(operation: dict[str, Any]) -> None:
     operation["parameters"] = [*operation.get("parameters", []), IF_NONE_MATCH]
 
 
+#: An entity tag (RFC 9110 8.8.3): ``"..."`` or ``W/"..."``, the quotes part of it.
+_ENTITY_TAG = re.compile(r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"')
+_TAG_SAID = (
+    "an entity tag is in double quotes, as the ETag header of a GET gave it (the quotes are part of"
+    ' it: "0d76aa98..."), or * for any; send it so, or leave the header out'
+)
+
+
+def entity_tags(value: str, header: str) -> list[str]:
+    """The entity tags an ``If-Match`` or ``If-None-Match`` lists (``["*"]`` for ``*``); a 422
+    naming ``header`` when it lists none or holds anything else (RFC 9110 13.1.1, 13.1.2)."""
+    if not value.strip():
+        raise UserInputError(f"header.{header}: is empty; {_TAG_SAID}")
+    named = [candidate.strip() for candidate in value.split(",") if candidate.strip()]
+    if not named:
+        raise UserInputError(f"header.{header}: names no entity tag; {_TAG_SAID}")
+    if named == ["*"]:
+        return named
+    for candidate in named:
+        if not _ENTITY_TAG.fullmatch(candidate):
+            raise UserInputError(f"header.{header}: {candidate} is not an entity tag; {_TAG_SAID}")
+    return named
+
+
 class PreconditionFailedError(ClinicError):
     """An update's ``If-Match`` does not name the record's representation now (RFC 9110 13.1.1)."""
 
@@ -110,7 +138,8 @@ IfMatch = Annotated[
         description="The `ETag` of the record as the client read it (a `GET`): the update is made only"
         " while the record is still that one, else 412 `precondition_failed` naming the tag now and"
         " nothing is written (`*`: any, while the record exists). Strong comparison: a weak `W/` tag"
-        " never matches",
+        " never matches. A value that is no entity tag (the tag without its double quotes, an empty"
+        " header) is a 422 naming the header",
     ),
 ]
 
@@ -120,7 +149,8 @@ IfNoneMatchOnWrite = Annotated[
         alias="If-None-Match",
         description="`*`: add the record only when there is none (a second client adding the same"
         " one is answered 412 `precondition_failed`, nothing replaced); or ETags: not while the"
-        " record is one of them (RFC 9110 13.1.2)",
+        " record is one of them (RFC 9110 13.1.2). A value that is no entity tag is a 422 naming the"
+        " header",
     ),
 ]
 
@@ -134,7 +164,10 @@ PRECONDITION_FAILED = {
 def require_absent(if_none_match: str | None, current: BaseModel | None, read_at: str) -> None:
     """Refuse a write (412) whose ``If-None-Match`` matches ``current``: ``*`` while it exists, or
     its tag listed (RFC 9110 13.1.2: weak comparison); ``read_at`` is where the record is read."""
-    if if_none_match is None or current is None:
+    if if_none_match is None:
+        return
+    entity_tags(if_none_match, "If-None-Match")
+    if current is None:
         return
     now = of(current)
     if not matches(if_none_match, now):
@@ -183,8 +216,8 @@ def require(if_match: str | None, current: BaseModel | None, read_at: str) -> No
     client reads the record again."""
     if if_match is None:
         return
+    named = entity_tags(if_match, "If-Match")
     now = None if current is None else of(current)
-    named = [candidate.strip() for candidate in if_match.split(",")]
     if now is not None and ("*" in named or now in named):
         return
     if now is None:
