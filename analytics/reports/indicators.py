@@ -202,5 +202,34 @@ def tier_load(
         hide["patients"] = month_blank & (out["tier"] == "primary")
     published = suppress(out, ["patients"], hide=hide, small_cell=small_cell)
     for col in ("patients_per_day", "load_vs_capacity", "patients_per_100_beds"):
-        published[col] = published[col].mask(published["patients"].isna())
+        # a ratio of a blank count is blank, and counted as region_month counts a rate's blank
+        # (the primary row's per-bed figure, n/a by design, and a ratio without a capacity or
+        # beds to divide by are no withheld cells)
+        blanked = published["patients"].isna() & published[col].notna()
+        published[col] = published[col].mask(blanked)
+        published["suppressed_cells"] += blanked.astype("int64")
     return published
+
+
+def h3_by_clinic(per_clinic: pd.DataFrame, clinic_month: pd.DataFrame) -> pd.DataFrame:
+    """``h3_its_by_clinic`` as published: a clinic's ``share_before`` (kept local / encounters over
+    its months before the start) is blank when one of those months' counts is blank in
+    ``clinic_month`` (``clinic_month`` as published, :func:`clinic_month`): with the other months
+    published, ``share_before`` x their encounters gave a blank count back. Adds
+    ``suppressed_cells``. The estimates are no counts and no sums of counts; they stay."""
+    out = per_clinic.copy()
+    flags: list[bool] = [False] * len(out)
+    if "share_before" in out and "start_month" in out:
+        counts = clinic_month[["encounters", "local_care"]]
+        months = clinic_month[["clinic_id", "month"]].assign(blank=counts.isna().any(axis=1))
+        for i, (clinic, start, share) in enumerate(
+            zip(out["clinic_id"], out["start_month"], out["share_before"], strict=True)
+        ):
+            if isinstance(start, str) and pd.notna(share):
+                before = months[(months["clinic_id"] == clinic) & (months["month"] < start)]
+                flags[i] = bool(before["blank"].any())
+    blank = pd.Series(flags, index=out.index, dtype=bool)
+    if "share_before" in out:
+        out["share_before"] = out["share_before"].astype("float64").mask(blank)
+    out["suppressed_cells"] = blank.astype("int64")
+    return out

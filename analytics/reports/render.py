@@ -57,6 +57,24 @@ def data_banners(
     return banners
 
 
+def suppression_note(exact_counts: bool) -> str:
+    """What a table of counts' ``suppressed_cells`` column (on the page and in its files) and its
+    files' ``exact_counts`` column are: its caption on the page, which showed the one and the files
+    the other (false on every row) without a word of either."""
+    if exact_counts:
+        return (
+            "suppressed_cells: 0 on every row: this run (--exact-counts) suppressed nothing, so counts"
+            " from 1 to 4 are shown as they are; the table's CSV and Parquet files say so in"
+            " exact_counts (true): for internal use only, not for release."
+        )
+    return (
+        "suppressed_cells: how many of the row's cells the small-cell suppression blanked:"
+        " counts from 1 to 4, the cells that would give one back by subtraction, and"
+        " the rates built from them. The table's CSV and Parquet files add exact_counts beside it:"
+        " false, as here; true only in a run with --exact-counts, which suppresses nothing."
+    )
+
+
 def write_tables(
     tables: dict[str, pd.DataFrame], folder: Path, synthetic: bool | None, exact_counts: bool = False
 ) -> list[Path]:
@@ -284,12 +302,15 @@ def _not_estimated(per_clinic: pd.DataFrame) -> pd.Series:
     return status.where(status != "estimated")
 
 
-def _policy_table(curve: pd.DataFrame, risk_column: str | None) -> str:
+def _policy_table(curve: pd.DataFrame, risk_column: str | None, counts_note: str) -> str:
     """The policy curve on the page, captioned with what its ``risk >= r`` is over (a teaching-data
-    model's probability); the two columns that say it on every row of the files are the caption."""
+    model's probability); the two columns that say it on every row of the files are the caption,
+    followed by ``counts_note`` (:func:`suppression_note`)."""
     shown = curve.drop(columns=["risk_column", "risk_column_label"], errors="ignore")
     return _table(
-        shown, not_applicable=_nothing_to_measure("policy_curve", shown), caption=policy_caption(risk_column)
+        shown,
+        not_applicable=_nothing_to_measure("policy_curve", shown),
+        caption=f"{policy_caption(risk_column)} {counts_note}",
     )
 
 
@@ -365,6 +386,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
     facilities = t["hospital_centrality"]
     synthetic, source = report.synthetic, report.source
     stamp = EXACT_COUNTS_BANNER if report.exact_counts else ""
+    counts_note = suppression_note(report.exact_counts)
     plots: dict[str, bytes] = {
         "local_share": plot_local_share(t["region_month"], synthetic, source=source, stamp=stamp),
         "tiers": plot_tiers(t["tier_month"], synthetic, source=source, stamp=stamp),
@@ -408,10 +430,15 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
             "By region and month",
             _img(plots["local_share"], "local share")
             + _table(
-                t["region_month"], not_applicable=_nothing_to_measure("region_month", t["region_month"])
+                t["region_month"],
+                not_applicable=_nothing_to_measure("region_month", t["region_month"]),
+                caption=counts_note,
             ),
         ),
-        ("Encounters by tier", _img(plots["tiers"], "tiers") + _table(t["tier_month"])),
+        (
+            "Encounters by tier",
+            _img(plots["tiers"], "tiers") + _table(t["tier_month"], caption=counts_note),
+        ),
         (
             "Referral network",
             (
@@ -420,23 +447,32 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
                 else "<p>No referrals with a destination.</p>"
             )
             + _table(
-                t["hospital_centrality"], not_applicable=_hospitals_not_in_directory(t["hospital_centrality"])
+                t["hospital_centrality"],
+                not_applicable=_hospitals_not_in_directory(t["hospital_centrality"]),
+                caption=counts_note,
             ),
         ),
         (
             "Load by tier against capacity",
             _img(plots["load"], "load")
-            + _table(t["tier_load"], not_applicable=_load_not_applicable(t["tier_load"])),
+            + _table(
+                t["tier_load"], not_applicable=_load_not_applicable(t["tier_load"]), caption=counts_note
+            ),
         ),
         (
             "H3: digital triage and local resolution",
             _img(plots["h3"], "H3")
             + _h3_summary_table(t["h3_summary"])
-            + _table(t["h3_its_by_clinic"], empty_because=_not_estimated(t["h3_its_by_clinic"])),
+            + _table(
+                t["h3_its_by_clinic"],
+                empty_because=_not_estimated(t["h3_its_by_clinic"]),
+                caption=counts_note,
+            ),
         ),
         (
             "Counterfactual policy thresholds",
-            _img(plots["policy"], "policy") + _policy_table(t["policy_curve"], report.summary["risk_column"]),
+            _img(plots["policy"], "policy")
+            + _policy_table(t["policy_curve"], report.summary["risk_column"], counts_note),
         ),
         ("Sources", _table(t["sources"])),
     ]

@@ -184,7 +184,7 @@ def assemble(
     per_clinic = impact.its_per_clinic(raw["clinic_month"], starts)
     its = impact.pooled_its(per_clinic)
     did = impact.stacked_did(raw["clinic_month"], starts)
-    tables["h3_its_by_clinic"] = per_clinic
+    tables["h3_its_by_clinic"] = indicators.h3_by_clinic(per_clinic, counts["clinic_month"])
     tables["h3_summary"] = pd.DataFrame(
         [
             e.row(m)

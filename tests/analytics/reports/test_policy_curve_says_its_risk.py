@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from analytics.reports.render import suppression_note
 from referral.value_sets import RISK_MODELS_LABEL
 from tests.analytics.reports.conftest import bare_table, page_section, without_risk_columns
 from triage.cli import main
@@ -41,7 +42,7 @@ def test_the_imbalance_reports_policy_tables_say_their_risk_column_and_label(
     _files_say_the_risk(imbalance_run[1] / "tables", "risk_cvd10")
     section = page_section(imbalance_run, "Counterfactual policy thresholds</h2>")
     captions = [html.unescape(c) for c in re.findall(r"<caption>(.*?)</caption>", section)]
-    assert captions == [CAPTION]
+    assert captions == [f"{CAPTION} {suppression_note(exact_counts=False)}"]  # then what suppressed_cells is
     headers = re.findall(r"<th>([^<]*(?:<wbr>[^<]*)*)</th>", section)
     assert not any("risk_column" in h.replace("<wbr>", "") for h in headers)  # said once, above
 
