@@ -115,3 +115,31 @@ def test_json_booleans_numbers_and_a_censored_value_text_are_still_read(
     assert code == 0, err
     assessment = json.loads(out)
     assert assessment["disposition"] in ("emergency_transfer", "urgent_referral"), "glucose >33.3 counts"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"patient": {"age": 1e400}}', "patient.age: the number 1e400 is too large to read"),
+        ('{"patient": {"age": 60, "bmi": NaN}}', "patient.bmi: NaN is not a JSON number"),
+        (
+            '{"observations": [{"code": "spo2", "value": -Infinity, "unit": "%"}]}',
+            "observations[0].value: -Infinity is not a JSON number",
+        ),
+        # more digits than Python reads in one integer: a traceback before, as the API's 400 says it
+        ('{"patient": {"age": 1' + "0" * 5000 + "}}", "a number in the JSON has more than 4300 digits"),
+    ],
+)
+def test_a_number_no_float_holds_or_json_has_not_exits_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    """As the API (docs/service.md): it was read as Python's infinity or NaN and refused in its
+    words (``patient.age: Input should be less than or equal to 130 (got Infinity)``), or an
+    observation's NaN passed for a time missing (``observations[0].observed_at: required``)."""
+    path = tmp_path / "case.json"
+    path.write_text(text, encoding="utf-8")
+    code = main(["assess", str(path), "--no-models"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {path}: {message}"), err
+    assert err.count("\n") == 1 and "Infinity)" not in err

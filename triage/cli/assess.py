@@ -12,7 +12,7 @@ import typer
 
 from triage.cli.output import echo, examples, write
 from triage.errors import ClinicError, ConfigError, UserInputError
-from triage.json_input import RepeatedKeyError, unique_keys
+from triage.json_input import RepeatedKeyError, UnreadNumberError, loads
 from triage.phrases import (
     FEW_OUTCOMES,
     IMPUTED,
@@ -76,12 +76,17 @@ def _read(path: str) -> tuple[Any, Path | None, str]:
     if not text.strip():  # was "invalid JSON at line 1, column 1: Expecting value"
         raise UserInputError(f"{where}: empty; expected a JSON object (an input file as in examples/)")
     try:
-        return json.loads(text, object_pairs_hook=unique_keys), base, where
-    except RepeatedKeyError as exc:
+        return loads(text), base, where
+    except (RepeatedKeyError, UnreadNumberError) as exc:
         raise UserInputError(f"{where}: {exc.message()}") from None
     except json.JSONDecodeError as exc:
         raise UserInputError(
             f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except ValueError:  # Python reads at most 4300 digits of an integer (a traceback before)
+        raise UserInputError(
+            f"{where}: a number in the JSON has more than {sys.get_int_max_str_digits()} digits;"
+            " no value of an assessment input is that long"
         ) from None
     except RecursionError:  # thousands of nested [ or {: no assessment input is like that
         raise UserInputError(f"{where}: JSON nested too deeply to be an assessment input") from None
