@@ -104,6 +104,16 @@ def _imbalance_shown(imbalance: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def _drawn_with(manifest: dict[str, Any], frame_key: str) -> dict[str, Any] | None:
+    """The coefficients a SYNTHETIC study's frame was drawn with (study.json's
+    ``true_coefficients``, which the embedded dataset's generator writes), or None."""
+    if manifest.get("synthetic") is not True:
+        return None
+    truth = manifest.get("true_coefficients")
+    frame = truth.get(frame_key) if isinstance(truth, dict) else None
+    return frame if isinstance(frame, dict) else None
+
+
 def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
     """The page's copy of the comparison: the paper's numbers as printed (its coefficients as the
     CSV's paper_printed, the numeric paper_coef left to the CSV; its standard errors as paper_se
@@ -116,7 +126,10 @@ def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
         ("rebuilt_coef", ".4g"),
         ("rebuilt_se", ".4g"),
         ("difference_se", "+.1f"),  # a distance in standard errors: one decimal
+        ("drawn_with", ".4g"),
     ):
+        if column not in comparison:  # drawn_with: only a comparison that knows it (coefficient_comparison)
+            continue
         # the rebuild's numbers, each in its form
         shown[column] = [
             "" if value is None or pd.isna(value) else format(float(value), form)
@@ -125,6 +138,10 @@ def _comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
     shown["rebuilt_p"] = [p_text(p) for p in comparison["rebuilt_p"]]
     for column in ("same_sign", "same_significance", "paper_in_rebuilt_ci95", "reproduced"):
         shown[column] = [{True: "yes", False: "NO"}.get(v, "unknown") for v in comparison[column]]
+    if "drawn_in_rebuilt_ci95" in comparison:  # empty where the data do not say what they were drawn with
+        shown["drawn_in_rebuilt_ci95"] = [
+            {True: "yes", False: "NO"}.get(v, "") for v in comparison["drawn_in_rebuilt_ci95"]
+        ]
     return shown
 
 
@@ -326,7 +343,10 @@ def rebuild(
     summary = ""
     if {"national", "zhejiang"} <= set(keys):
         comparison = pd.concat(
-            [coefficient_comparison(fits["national"]), coefficient_comparison(fits["zhejiang"])],
+            [
+                coefficient_comparison(fits[key], _drawn_with(study.manifest, key))
+                for key in ("national", "zhejiang")
+            ],
             ignore_index=True,
         )
         tables["comparison"] = comparison
