@@ -247,7 +247,15 @@ def _reviewable(db: Database, result_id: int, doing: str) -> StoredDeviceResult:
             f"cannot {doing} device result {result_id}: it was already {done.state}{where}"
             f" by {done.reviewed_by} at {done.reviewed_at[:19]}",
             says="error.held_reviewed",
-            params={"user": done.reviewed_by, "reviewed_at": done.reviewed_at},
+            # what was done, for a client whose retry meets its own first request (API context)
+            params={
+                "user": done.reviewed_by,
+                "reviewed_at": done.reviewed_at,
+                "state": done.state,
+                "encounter_id": done.encounter_id,
+                "observation_id": done.observation_id,
+                "reason": done.reason,
+            },
         )
     if held := corrections.open_held(db, result_id):
         raise ConflictError(
