@@ -7,7 +7,7 @@ message into inbox records. Neither does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,10 @@ class DeviceEndpoint:
     #: only when it differs from the one it acknowledged): builds the driver from the clinic database.
     make_resumed_driver: Callable[[Database], LinkDriver] | None = None
     decode: Callable[[bytes, str], Decoded]  # (raw message, received_at ISO time) -> records
+    #: A stored message's results as decoded today, with no side effect (no tolerance counted): how
+    #: the inbox recognises a result an older gateway stored without today's sample id
+    #: (``referral.inbox.record_message``).
+    decode_again: Callable[[bytes, str], Sequence[NewDeviceResult]] | None = None
     wire_log_dir: Path | None = None
     reopen_initial_s: float = 0.5
     reopen_max_s: float = 30.0

@@ -434,7 +434,9 @@ class Gateway:
             parsed=decoded.parsed,
             received_at=message.received_at,
         )
-        recorded = record_message(self._db, message, decoded.results, decoded.quarantine)
+        recorded = record_message(
+            self._db, message, decoded.results, decoded.quarantine, decode_again=endpoint.decode_again
+        )
         # a row updated in place by a better version keeps the versions it replaced (referral.inbox)
         new = [stored for stored in recorded.new_results if not stored.details.get("replaced")]
         fresh = {stored.id for stored in new}

@@ -25,6 +25,7 @@ Tolerance switches that fire are reported as ``Tolerated`` events (counter diffe
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -60,11 +61,13 @@ from devices.session import (
 from devices.tolerance import ToleranceCounter
 from devices.transports.link import BleSpec, LinkError, SerialSpec, TcpConnectSpec, TcpListenSpec
 from referral.errors import json_text
-from referral.inbox import NewQuarantineItem, last_sample_number, latest_messages
+from referral.inbox import NewDeviceResult, NewQuarantineItem, last_sample_number, latest_messages
 from referral.meter_operator_lists import MeterOperatorLists
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+log = logging.getLogger(__name__)
 
 
 class _ToleranceDiff:
@@ -334,6 +337,22 @@ def make_decoder(profile: DeviceProfile, counter: ToleranceCounter) -> Callable[
     return decoder
 
 
+def make_redecoder(profile: DeviceProfile) -> Callable[[bytes, str], list[NewDeviceResult]]:
+    """A stored message's results as the profile's codec decodes them today (``decode_again``):
+    the inbox asks it of a result an older gateway stored without today's sample id. Nothing is
+    counted (no tolerance switch fires again); a decoder failure is no result, logged."""
+
+    def again(raw: bytes, received_at: str) -> list[NewDeviceResult]:
+        try:
+            results, _ = decode_message(profile, raw)
+        except Exception:  # a decoder bug must not stop the message now received being stored
+            log.exception("device %s: a stored message could not be decoded again", profile.device_id)
+            return []
+        return [to_inbox_result(r, received_at) for r in results]
+
+    return again
+
+
 # ------------------------------------------------------------------ endpoints
 
 LOOPBACK_PEERS = frozenset({"127.0.0.1", "::1"})
@@ -485,6 +504,7 @@ def endpoint_from_profile(
         transport=transport or transport_from_profile(profile),
         make_driver=make_driver_factory(profile, clock.now, counter, delivery),
         decode=make_decoder(profile, ToleranceCounter()),  # its switches come with each message
+        decode_again=make_redecoder(profile),
         make_resumed_driver=resumed,
         wire_log_dir=wire_log_dir,
     )

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -136,16 +136,26 @@ def _stored(row: dict[str, Any]) -> StoredDeviceResult:
 stored_from_row = _stored
 
 
+#: A stored message's raw bytes and receipt time -> its results as the device's decoder gives them
+#: today (``devices.link_drivers.make_redecoder``): what :func:`record_message` asks of a result
+#: stored before the device's results had the sample ids they have now.
+DecodeAgain = Callable[[bytes, str], Sequence[NewDeviceResult]]
+
+
 def record_message(
     db: Database,
     message: NewDeviceMessage,
     results: Sequence[NewDeviceResult] = (),
     quarantine: Sequence[NewQuarantineItem] = (),
+    *,
+    decode_again: DecodeAgain | None = None,
 ) -> RecordedMessage:
     """Store a device message, its results and its quarantined parts in one durable transaction.
 
     Results whose idempotency key is already stored (or repeated inside this message) are
     counted as duplicates and not stored again. Returns only the newly stored results.
+    With ``decode_again``, a result stored by an older gateway without the sample id its device's
+    results have now is recognised too (:func:`_stored_without_sample_id`).
     Raises ``ConflictError`` if a result names a different device than its message.
     """
     for result in results:
@@ -162,6 +172,8 @@ def record_message(
         stamped, association = link_unidentified(db, message.device_id, message.received_at, results)
         for result in stamped:
             row = _result_row(result, message_id, message.received_at)
+            if decode_again is not None and _stored_without_sample_id(db, result, decode_again):
+                row["sample_id"] = ""  # the key it is stored under: a duplicate, or its later version
             cursor = db.execute(
                 "INSERT INTO device_results ("
                 + ", ".join(row)
@@ -191,6 +203,35 @@ def record_message(
             [len(new_rows), duplicates, message_id],
         )
     return RecordedMessage(message_id, tuple(_stored(row) for row in new_rows), duplicates)
+
+
+def _stored_without_sample_id(db: Database, result: NewDeviceResult, decode_again: DecodeAgain) -> bool:
+    """``result`` is stored already, under an empty sample id: a gateway older than its device's
+    sample ids (a BLE measurement's own bytes, ``PT <patient id>``) stored it so, and the device
+    sends it again (its memory after a reconnect). The stored row of the same device, test and
+    device time is this result when its message, decoded as today, gives exactly one result of
+    that test and time with the stored value (and patient, when the device sent one), and that one
+    has this result's key - so another measurement of the same device time, which the old key
+    took for a resend and dropped, is not taken for the stored one."""
+    if not result.sample_id:
+        return False
+    stored = db.execute(
+        "SELECT r.value, r.patient_id, m.raw, m.received_at FROM device_results r"
+        " JOIN device_messages m ON m.id = r.message_id"
+        " WHERE r.device_id = ? AND r.sample_id = '' AND r.vendor_code = ? AND r.result_time = ?",
+        [result.device_id, result.vendor_code, result.result_time],
+    ).fetchone()
+    if stored is None:
+        return False
+    value, patient_id, raw, received_at = stored
+    same = [
+        again
+        for again in decode_again(bytes(raw), received_at)
+        if (again.vendor_code, again.result_time, again.value)
+        == (result.vendor_code, result.result_time, value)
+        and again.patient_id in (None, patient_id)
+    ]
+    return len(same) == 1 and same[0].key == result.key
 
 
 def record_quarantine(

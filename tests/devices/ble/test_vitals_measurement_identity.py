@@ -87,13 +87,12 @@ def test_a_spot_check_sent_again_from_the_oximeter_s_memory_is_a_duplicate(tmp_p
     assert counts == "2 new, 2 duplicates"
 
 
-def test_a_reading_stored_before_the_upgrade_and_read_again_after_is_stored_once_more(tmp_path: Path) -> None:
-    """What docs/device-gateway.md says of an upgrade: a thermometer reading stored before its
-    sample id was its bytes' (sample id empty) and sent again after it is not recognised as the
-    same measurement, and is stored a second time, beside the first."""
-    profile = load_profile("ble-thermometer")
-    value = temperature(0x02, float32(3712, -2))
-    record = value_line("2a1c", value)
+def _stored_by_an_older_gateway(tmp_path: Path, profile_name: str, uuid: str, value: bytes) -> None:
+    """``value`` stored as a gateway older than these sample ids stored it: the same message (the
+    GATT line), its results with an empty sample id, received on 2026-11-20 a minute after it
+    was taken (its device time 09:15 +08:00)."""
+    profile = load_profile(profile_name)
+    record = value_line(uuid, value)
     results, _ = gatt_records.decode_message(profile, record)
     before = "2026-11-20T01:16:00+00:00"
     old = [replace(to_inbox_result(r, before), sample_id="") for r in results]
@@ -103,14 +102,41 @@ def test_a_reading_stored_before_the_upgrade_and_read_again_after_is_stored_once
     )
     record_message(db, message, old)
     db.close()
-    rows, counts = played(tmp_path, "ble-thermometer", "2a1c", value)
-    assert rows == [("TEMP", "37.12"), ("TEMP", "37.12")]
-    assert counts == "1 new, 0 duplicates"
+
+
+@pytest.mark.parametrize("device", sorted(DEVICES))
+def test_a_reading_stored_before_the_upgrade_and_read_again_after_is_a_duplicate(
+    tmp_path: Path, device: str
+) -> None:
+    """What an upgrade met: a reading stored before its sample id was its bytes' (sample id
+    empty) and sent again after it (the device's memory after a reconnect) was not recognised as
+    the same measurement, and was stored a second time beside the first - linked to whoever was
+    associated when it arrived. Its stored message, decoded as today, gives it the same key: a
+    duplicate. The second measurement of that minute, which the old key took for a resend of the
+    first and dropped, is stored now, once: it is not the stored one."""
+    profile_name, uuid, first, second, values = DEVICES[device]
+    _stored_by_an_older_gateway(tmp_path, profile_name, uuid, first)
+    rows, counts = played(tmp_path, profile_name, uuid, first, second, first)
+    assert rows == values  # the first as stored before, the second new
+    half = len(values) // 2
+    assert counts == f"{half} new, {2 * half} duplicates"
     with sqlite3.connect(tmp_path / "clinic.db") as conn:
         keys = conn.execute(
             "SELECT sample_id, result_time, status, flags FROM device_results ORDER BY id"
         ).fetchall()
-    assert keys[0][:2] == ("", "2026-11-20T09:15:00+08:00")
-    assert keys[1][0].startswith("2a1c ") and keys[1][1] == keys[0][1]
-    # read again more than the profile's [clock] max_age (a day) after it was taken: held
-    assert keys[1][2:] == ("preliminary", "device_time_old")
+    assert {key[0] for key in keys[:half]} == {""}
+    assert all(key[0].startswith(f"{uuid} ") and key[1] == keys[0][1] for key in keys[half:])
+    # read more than the profile's [clock] max_age (a day) after it was taken: held
+    assert {key[2:] for key in keys[half:]} == {("preliminary", "device_time_old")}
+
+
+def test_a_spot_check_stored_live_before_the_upgrade_and_sent_from_memory_after_is_a_duplicate(
+    tmp_path: Path,
+) -> None:
+    """The oximeter's memory sends the spot-check with its 'from storage' bit: other bytes than
+    the live one stored before the upgrade, the same measurement (its identity leaves the bit out)."""
+    live = spot_check(0x03, status=0x0080)
+    _stored_by_an_older_gateway(tmp_path, "ble-pulse_oximeter", "2a5e", live)
+    rows, counts = played(tmp_path, "ble-pulse_oximeter", "2a5e", spot_check(0x03, status=0x0080 | 0x0200))
+    assert rows == [("SPO2", "97"), ("PR", "72")]
+    assert counts == "0 new, 2 duplicates"
