@@ -132,6 +132,12 @@ def _written_as_alias(stripped: str, alias: str, ucum: str) -> bool:
     """Whether ``stripped`` is the alias, its UCUM code or a spelling of it, as written or in the
     letter case UCUM reads alike (the litre's l, all capitals unless they read as mega or peta:
     ``referral.device_results.case_alike``, the gateway's rule too)."""
+    if (
+        "\u00b5" not in stripped
+        and "\u03bc" not in stripped
+        and stripped in (alias, ucum, *_WRITTEN.get(alias, ()))
+    ):
+        return True  # written as one of its spellings (the usual case): case_alike of a text and itself
     # the micro sign has no capital: "µMOL/L" is "UMOL/L"
     written = {stripped.replace("\u00b5", u).replace("\u03bc", u) for u in ("u", "U")}
     return any(case_alike(w, spelt) for w in written for spelt in (alias, ucum, *_WRITTEN.get(alias, ())))
