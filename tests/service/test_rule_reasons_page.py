@@ -90,7 +90,9 @@ def _firing(rule: str) -> list[dict[str, Any]]:
     return payloads
 
 
-RECORD_ONLY = {"established_ascvd"}  # known_ascvd: secondary prevention, whatever was measured
+# known_ascvd: secondary prevention, whatever was measured; the acute symptoms a clinician recorded
+# (the pressure they name is context, not what they read: triage.rules.symptoms)
+RECORD_ONLY = {"established_ascvd", "acute_symptom_emergency", "acute_symptom_urgent"}
 
 
 @pytest.mark.parametrize("rule", [r.name for r in RULES])

@@ -57,7 +57,12 @@ def test_a_severe_pressure_with_an_acute_symptom_is_an_emergency(
         assert r.values["acute_symptoms"] == symptom
         assert "emergency transfer" in r.detail and f"{'?' if sbp is None else sbp}/" in r.detail
     else:
-        assert a.disposition is not Disposition.emergency_transfer
+        # below the severe pressure the symptom is its own finding (triage.rules.symptoms): chest pain,
+        # a neurological deficit or confusion an emergency transfer at any pressure, breathlessness or
+        # visual loss a same-day assessment - never a hypertensive emergency
+        (r,) = [r for r in a.reasons if r.rule.startswith("acute_symptom_")]
+        assert r.values["acute_symptoms"] == symptom and "hypertensive emergency" not in r.detail
+        assert a.disposition is r.level
 
 
 def test_no_symptom_or_none_recorded_is_not_an_emergency() -> None:

@@ -52,7 +52,10 @@ def test_the_emergency_pressure_is_the_aap_stage_2_at_13_to_17(
 ) -> None:
     a = _assess(sbp, dbp, age, ("chest_pain",))
     assert bool(_emergency(a)) is emergency
-    assert (a.disposition.value == "emergency_transfer") is emergency
+    # below that pressure chest pain now is an emergency transfer of its own (triage.rules.symptoms)
+    fired = {r.rule for r in a.reasons}
+    assert ("acute_symptom_emergency" in fired) is not emergency
+    assert a.disposition.value == "emergency_transfer"
 
 
 def test_an_adolescents_stage_2_without_symptoms_asked_lists_them_missing() -> None:

@@ -81,8 +81,11 @@ def test_it_fires_from_140_or_90_mmhg_not_below(
 def test_each_severe_feature_counts_and_chest_pain_does_not(policy: Policy, symptom: str) -> None:
     decided = _assess(policy, {**PREGNANT_32, "acute_symptoms": [symptom]}, 150, 95)
     counts = symptom in SEVERE_FEATURES
-    assert (RULE in {r.rule for r in decided.reasons}) is counts
-    assert decided.disposition is (E if counts else U)
+    rules = {r.rule for r in decided.reasons}
+    assert (RULE in rules) is counts
+    # chest pain is an emergency of its own at any pressure (triage.rules.symptoms), not this rule's
+    assert ("acute_symptom_emergency" in rules) is not counts
+    assert decided.disposition is E
 
 
 @pytest.mark.parametrize(
@@ -116,8 +119,12 @@ def test_in_pregnancy_from_20_weeks_or_with_the_weeks_not_recorded(
 def test_outside_pregnancy_and_the_weeks_after_birth_nothing_changes(
     policy: Policy, patient: dict[str, object]
 ) -> None:
-    decided = _assess(policy, {**patient, "acute_symptoms": list(SEVERE_FEATURES)}, 150, 95)
+    decided = _assess(policy, {**patient, "acute_symptoms": ["headache"]}, 150, 95)
     assert RULE not in {r.rule for r in decided.reasons} and decided.disposition is L
+    # the other symptoms are read on their own there (triage.rules.symptoms), not as pre-eclampsia
+    decided = _assess(policy, {**patient, "acute_symptoms": list(SEVERE_FEATURES)}, 150, 95)
+    rules = {r.rule for r in decided.reasons}
+    assert RULE not in rules and {"acute_symptom_emergency", "acute_symptom_urgent"} <= rules
 
 
 @pytest.mark.parametrize("patient", [PREGNANT_32, AFTER_BIRTH], ids=["32 weeks", "after birth"])

@@ -64,6 +64,18 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("sbp", 180, None), ("dbp", 90, None)],
         [("sbp", 179, None), ("dbp", 109, None)],
     ),
+    # an acute symptom below the pressure that makes it a hypertensive emergency (from 180/110 that
+    # rule reads it, and this one does not fire)
+    "acute_symptom_emergency": (
+        {"acute_symptoms": ["chest_pain"]},
+        [("sbp", 179, None), ("dbp", 109, None)],
+        [("sbp", 180, None), ("dbp", 90, None)],
+    ),
+    "acute_symptom_urgent": (
+        {"acute_symptoms": ["dyspnoea"]},
+        [("sbp", 179, None), ("dbp", 109, None)],
+        [("sbp", 180, None), ("dbp", 90, None)],
+    ),
     # 13-17: above 180 (or 120) with no symptoms is sent to an emergency department (AAP 2017)
     "bp_adolescent_severe": (
         {"age": 15},

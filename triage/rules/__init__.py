@@ -6,8 +6,8 @@ off or set below its default level (``triage.policy.red_flag_floor``: a policy m
 never lower it). Rules see only usable observations (final or corrected,
 not QC, fresh); censored values enter as described in ``triage.observation``.
 
-The rules are kept by clinical topic (``vital_signs``, ``blood_pressure``, ``glycaemia``,
-``infection``, ``kidney``, ``risk_factors``); ``RULES`` is all of them in that order.
+The rules are kept by clinical topic (``vital_signs``, ``blood_pressure``, ``symptoms``,
+``glycaemia``, ``infection``, ``kidney``, ``risk_factors``); ``RULES`` is all of them in that order.
 """
 
 from __future__ import annotations
@@ -25,9 +25,18 @@ from triage.rules.point_scores import ITEM_READINGS as ITEM_READINGS
 from triage.rules.point_scores import scored_by as scored_by
 from triage.rules.risk_factors import RISK_FACTORS
 from triage.rules.rule import Rule as Rule
+from triage.rules.symptoms import SYMPTOMS
 from triage.rules.vital_signs import VITAL_SIGNS
 
-RULES: tuple[Rule, ...] = (*VITAL_SIGNS, *BLOOD_PRESSURE, *GLYCAEMIA, *INFECTION, *KIDNEY, *RISK_FACTORS)
+RULES: tuple[Rule, ...] = (
+    *VITAL_SIGNS,
+    *BLOOD_PRESSURE,
+    *SYMPTOMS,
+    *GLYCAEMIA,
+    *INFECTION,
+    *KIDNEY,
+    *RISK_FACTORS,
+)
 
 RULES = with_deference(RULES)  # a lower BP rule names the one whose action applies
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

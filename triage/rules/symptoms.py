@@ -1,0 +1,103 @@
+"""The acute symptoms a clinician recorded now (``patient.acute_symptoms``) that no pressure rule
+reads: chest pain, a new neurological deficit or confusion (an emergency whatever the pressure) and
+breathlessness or visual loss (a same-day assessment).
+
+``hypertensive_emergency`` reads them from 180 and/or 110 mmHg (13-17: 140 and/or 90) and
+``pre_eclampsia_severe_features`` from 140 and/or 90 in pregnancy from 20 weeks and after birth;
+below those pressures, or with no pressure measured, a recorded chest pain was read by nothing - a
+55-year-old with chest pain now and normal vital signs was local care, re-check in 30 days, the
+symptom named nowhere. A headache outside pregnancy and the weeks after birth is no sign here either
+(it is not organ damage alone)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from triage.evidence import Evidence, Finding
+from triage.rule_checks import hypertensive_emergency, pre_eclampsia_severe_features, pressures
+from triage.rules.rule import HTN_EMERGENCY_REF, E, Rule, U
+
+# each symptom: its name and what it means here, as the reason says them
+EMERGENCY_SYMPTOMS = {
+    # NICE CG95 (2010, 2016) 1.2.1: chest pain now with an ACS suspected - refer as an emergency
+    "chest_pain": (
+        "chest pain",
+        "acute coronary syndrome or aortic dissection suspected until an ECG and a clinician exclude them",
+    ),
+    # NICE NG128 (2019) 1.1: sudden neurological symptoms - stroke or TIA until proved otherwise
+    "neurological_deficit": ("a new neurological deficit", "stroke suspected (time-critical)"),
+    # as a new confusion on ACVPU (altered_consciousness, an emergency transfer)
+    "confusion": ("confusion", "new confusion is not alert on ACVPU - check capillary glucose"),
+}
+URGENT_SYMPTOMS = {
+    "dyspnoea": ("breathlessness", "measure the NEWS2 observations now (respiration rate, SpO2, pulse)"),
+    "visual_loss": ("visual loss", "sudden visual loss needs a same-day eye assessment"),
+}
+
+
+# the rules that read the recorded symptoms beside a raised pressure (rule name: its check)
+_READ_BY = {
+    "hypertensive_emergency": hypertensive_emergency,
+    "pre_eclampsia_severe_features": pre_eclampsia_severe_features,
+}
+
+
+def _counted(ev: Evidence) -> frozenset[str]:
+    """The recorded symptoms a pressure rule already reads at this pressure (its reason names them)."""
+    counted: set[str] = set()
+    for name, check in _READ_BY.items():
+        found = None if ev.fired.get(name) is False else check(ev)  # not checked again when it did not fire
+        if found is not None:
+            counted.update(str(found.values["acute_symptoms"]).split(", "))
+    return frozenset(counted)
+
+
+def _uncounted(kinds: dict[str, tuple[str, str]], action: str) -> Callable[[Evidence], Finding | None]:
+    def check(ev: Evidence) -> Finding | None:
+        recorded = ev.patient.acute_symptoms
+        if not recorded or not any(s in kinds for s in recorded):  # the common path: nothing recorded
+            return None
+        counted = _counted(ev)
+        found = [s for s in recorded if s in kinds and s not in counted]
+        if not found:
+            return None
+        # one symptom: what it means; several: each by name, then what it means
+        said = (
+            kinds[found[0]][1]
+            if len(found) == 1
+            else "; ".join(f"{kinds[s][0]}: {kinds[s][1]}" for s in found)
+        )
+        bp = (
+            "no blood pressure measured" if pressures(ev) == "?/?" else f"blood pressure {pressures(ev)} mmHg"
+        )
+        return Finding(
+            # the symptoms only: the pressure, below the range a pressure rule reads them in, is said as context
+            {"acute_symptoms": ", ".join(found)},
+            f"{', '.join(kinds[s][0] for s in found)} recorded now ({bp}): {said}: {action}",
+        )
+
+    return check
+
+
+SYMPTOMS: tuple[Rule, ...] = (
+    Rule(
+        "acute_symptom_emergency",
+        E,
+        "Chest pain, a new neurological deficit or confusion recorded now (at any pressure)",
+        "NICE CG95 (2010, 2016) 1.2.1 (chest pain now, ACS suspected: emergency referral);"
+        " NICE NG128 (2019) 1.1 (suspected stroke); " + HTN_EMERGENCY_REF + " (1)",
+        _uncounted(EMERGENCY_SYMPTOMS, "emergency transfer now"),
+        red_flag=True,
+        minimum=U,
+    ),
+    Rule(
+        "acute_symptom_urgent",
+        U,
+        "Breathlessness or visual loss recorded now (at any pressure): same-day assessment",
+        "NICE CG95 (2010, 2016); RCP NEWS2 2017; Royal College of Ophthalmologists (sudden visual loss:"
+        " same-day assessment)",
+        _uncounted(URGENT_SYMPTOMS, "same-day clinical assessment (refer urgently)"),
+        red_flag=True,
+        minimum=U,
+    ),
+)
