@@ -19,6 +19,10 @@ from referral.errors import json_text
 _HEAD = re.compile(
     r"^\s*(?P<date>\d{2}/\d{2}/\d{2})\s+(?P<time>\d{2}:\d{2})\s+ID#\s*(?P<sid>\S+)\s+\[(?P<spec>[^\]]*)\]"
 )
+#: what a packet holds, and the question a refusal of one asks (a capture of another device, or
+#: another profile's, replayed with this one)
+_FORM = "'YY/MM/DD HH:MM ID# <id> [<specimen>] <analyte> <value> <unit> ...'"
+_WHICH = " (is it the SPOTCHEM EL's output, and its profile the device's?)"
 _TRIPLE = re.compile(
     r"\s*(?P<name>[A-Za-z][A-Za-z0-9+-]*)\s+(?P<value>[<>]?-?\d+(?:\.\d+)?|-{2,})\s+(?P<unit>\S+)"
 )
@@ -35,9 +39,14 @@ def decode_message(
     dev = profile.device_id
     packet = raw.rstrip(b"\r\n")
     if len(packet) < 2 or packet[0] != 0x02 or packet[-1] != 0x03:
-        return [], [
-            Quarantine("unparseable_message", raw, base_offset, dev, "not an STX ... ETX SPOTCHEM packet")
-        ]
+        start = len(packet) < 2 or packet[0] != 0x02
+        at, byte = (0, packet[:1]) if start else (len(packet) - 1, packet[-1:])
+        found = f"0x{byte[0]:02X}" if byte else "nothing"
+        detail = (
+            f"the packet {'starts' if start else 'ends'} with {found}, not {'STX (0x02)' if start else 'ETX (0x03)'}:"
+            f" a SPOTCHEM EL packet is STX {_FORM} ETX{_WHICH}"
+        )
+        return [], [Quarantine("unparseable_message", raw, base_offset + at, dev, detail)]
     try:
         text = packet[1:-1].decode(profile.encoding)
     except UnicodeDecodeError as exc:
@@ -45,14 +54,19 @@ def decode_message(
         return [], [Quarantine("undecodable_bytes", raw, base_offset, dev, detail)]
     head = _HEAD.match(text)
     if head is None:
-        detail = "header 'YY/MM/DD HH:MM ID# <id> [<specimen>]' not found"
-        return [], [Quarantine("unparseable_message", raw, base_offset, dev, detail)]
+        detail = (
+            f"the packet begins {json_text(text[:40].strip())}, not the header 'YY/MM/DD HH:MM ID# <id>"
+            f" [<specimen>]' of a SPOTCHEM EL packet ({_FORM}){_WHICH}"
+        )
+        return [], [Quarantine("unparseable_message", raw, base_offset + 1, dev, detail)]
     try:
         when = datetime.strptime(f"{head['date']} {head['time']}", "%y/%m/%d %H:%M").replace(
             tzinfo=profile.zone
         )
     except ValueError:
-        return [], [Quarantine("bad_timestamp", raw, base_offset, dev, f"{head['date']} {head['time']}")]
+        stamp = json_text(f"{head['date']} {head['time']}")
+        detail = f"the header's date and time {stamp} is no date (YY/MM/DD HH:MM): check the analyzer's clock"
+        return [], [Quarantine("bad_timestamp", raw, base_offset + 1 + head.start("date"), dev, detail)]
     pos = head.end()
     triples = []
     while pos < len(text) and text[pos:].strip():
