@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import logging
 import os
@@ -317,6 +318,9 @@ def _write_copy(
         try:
             target = sqlite3.connect(str(partial))
         except sqlite3.DatabaseError as exc:  # was a bare SQLite error, named after the log
+            created = _creation_error(partial)
+            if created is not None and created.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise created from None  # a disk out of inodes: the system's reason, said by the caller
             raise UserInputError(
                 f"{partial}: cannot create the file (SQLite: {exc}); check that its folder exists and"
                 " that this user can write there - nothing was written"
@@ -346,6 +350,18 @@ def _write_copy(
         if writing is not None:
             os.close(writing)
     return result
+
+
+def _creation_error(partial: Path) -> OSError | None:
+    """Why ``partial`` cannot be created, in the system's words, where SQLite says only "unable to
+    open database file": ``No space left on device`` for a disk with no inode left (its folder
+    otherwise writable), which was said as a folder that may not exist (exit 2, a wrong --out);
+    ``None`` when it can be."""
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    except OSError as exc:
+        return exc
+    return None
 
 
 def _writing(partial: Path) -> int:

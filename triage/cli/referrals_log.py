@@ -8,6 +8,7 @@ opens or reads the log, not here: `triage --help` and the commands that never op
 
 from __future__ import annotations
 
+import errno
 import getpass
 import shlex
 from enum import StrEnum
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from referral.errors import AuditChainError, AuditMismatchError, UserInputError
+from referral.errors import AuditChainError, AuditMismatchError, StorageError, UserInputError
 from referral.plurals import counted
 from referral.tables import sha256_file
 from triage.cli.check_progress import CheckProgress
@@ -34,7 +35,7 @@ from triage.cli.referrals_open import (
 )
 from triage.cli.referrals_open import open_log as open_log  # re-exported: callers import it from here
 from triage.command_name import runnable
-from triage.errors import os_reason
+from triage.errors import ClinicError, ConfigError, os_reason
 
 if TYPE_CHECKING:
     from referral import audit, audit_rows
@@ -358,6 +359,7 @@ def backup_command(
     from referral import backup  # the log's modules: when a command opens it
 
     leftovers: list[Path] = []
+    given = out is not None
     if out is None:
         out = _in_backup_dir(ctx, _path(ctx, db)[0])
         leftovers = backup.unfinished_backups(_path(ctx, db)[0], out.parent)
@@ -373,7 +375,7 @@ def backup_command(
         with CheckProgress() as progress:  # on a terminal: what it is doing (a year's log takes a while)
             report = backup.backup(database, out, like=_path(ctx, db)[0], steps=progress)
     except OSError as exc:  # nothing is left under the name: the copy is written as <name>.partial
-        raise UserInputError(f"--out {out}: cannot write the backup ({os_reason(exc)})") from None
+        raise _not_written(ctx, out, given, exc) from None
     if as_json:
         print_json(report.as_dict() | {"unfinished_left": [str(p) for p in leftovers]})
     else:  # a backup killed mid-copy (or cut off by a power failure) left them for good
@@ -389,6 +391,37 @@ def backup_command(
             f"{out}: backup of {counted(report.referrals, 'referrals')}, {report.bytes:,} bytes; integrity ok,"
             f" audit chain intact ({counted(chain.entries, 'entries')}), {_rows_text(report.rows) if report.rows else ''}"
         )
+
+
+#: What a disk did, not what was given (exit 1): out of space or inodes, over its quota, read-only.
+_DISK_MET = {errno.ENOSPC: "free space on that disk", errno.EDQUOT: "free space on that disk"} | {
+    errno.EROFS: "remount it read-write"
+}
+
+
+def _not_written(ctx: typer.Context, out: Path, given: bool, exc: OSError) -> ClinicError:
+    """The backup's file could not be written, named by where its path came from: --out, or the
+    settings' database.backup_dir with the settings file or variable that set it (it said "--out" for
+    both, where no --out was given); a full or read-only disk is met (exit 1), else given wrong (2)."""
+    from triage.settings import setting_problem
+
+    reason = os_reason(exc)
+    if given:
+        said = f"--out {out}: cannot write the backup ({reason})"
+    else:
+        config = cast(AppContext, ctx.obj).config_path
+        said = setting_problem(
+            ("database", "backup_dir"), f"cannot write the backup {out} there ({reason})", config
+        )
+    todo = _DISK_MET.get(exc.errno or 0)
+    if todo is None:
+        return UserInputError(said) if given else ConfigError(said)
+    return StorageError(
+        f"{said}; no backup was written (nothing is left at {out}) and the referral log is unchanged - {todo},"
+        " or write the backup to another disk",
+        says="error.storage.full" if exc.errno != errno.EROFS else "error.storage.read_only",
+        params={"file": str(out)},
+    )
 
 
 def _in_backup_dir(ctx: typer.Context, log: Path) -> Path:
