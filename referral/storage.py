@@ -45,7 +45,12 @@ def _mount_point(path: Path) -> Path:
     )
 
 
-def access_problem(path: Path | str) -> str | None:
+#: What to do about a backup's copy that cannot be written: not the log's advice (move the log,
+#: give the log to this user, run as the log's user), which said nothing true of a backup.
+BACKUP_ELSEWHERE = "write the backup to a folder on a disk that can be written (--out, database.backup_dir)"
+
+
+def access_problem(path: Path | str, subject: str = "referral log") -> str | None:
     """Why this user cannot use the log at ``path``, when the filesystem or file permissions are
     why: a read-only filesystem (its mount point), or the file, its ``-wal`` or ``-shm`` it may not
     read and write, or the folder it may not write (SQLite creates the ``-wal`` and ``-shm``
@@ -53,8 +58,10 @@ def access_problem(path: Path | str) -> str | None:
 
     The usual cause is a command run as another user than the service (root, an administrator's
     own account), or a log copied in by hand: SQLite itself says only "unable to open database
-    file" or "attempt to write a readonly database"."""
+    file" or "attempt to write a readonly database". ``subject`` ``"backup"``: ``path`` is a backup's
+    copy being written, and what to do is said of the backup, not the log."""
     target = Path(path)
+    backup = subject == "backup"
     _, my_name = _user(os.getuid())
     for blocked in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), target.parent):
         try:
@@ -63,9 +70,12 @@ def access_problem(path: Path | str) -> str | None:
         except OSError:
             continue
         if read_only:
+            elsewhere = (
+                BACKUP_ELSEWHERE if backup else "move the log (database.path) to a disk that can be written"
+            )
             return (
                 f"the filesystem holding it, mounted at {_mount_point(blocked)}, is read-only: remount"
-                " it read-write, or move the log (database.path) to a disk that can be written"
+                f" it read-write, or {elsewhere}"
             )
         folder = blocked == target.parent
         if os.access(blocked, os.W_OK | os.X_OK if folder else os.R_OK | os.W_OK):
@@ -78,7 +88,9 @@ def access_problem(path: Path | str) -> str | None:
             what,
             f"chmod u+rw{'x' if folder else ''} {blocked}",
             lambda sudo: (
-                f"run this as the log's user, the service's (sudo -u {sudo} ...), or give the"
+                f"run this as its owner (sudo -u {sudo} ...), or {BACKUP_ELSEWHERE}"
+                if backup
+                else f"run this as the log's user, the service's (sudo -u {sudo} ...), or give the"
                 f" log to this user (chown {my_name} the folder, {target.name}, {target.name}-wal and"
                 f" {target.name}-shm)"
             ),
@@ -90,16 +102,21 @@ def access_problem(path: Path | str) -> str | None:
 STORED_NOTHING = "nothing of this request was stored"
 
 
-def _advice(name: str, path: str, outcome: str) -> tuple[str, str] | None:
-    """The kind of problem (its ``error.storage.<kind>`` message on the staff pages) and the advice."""
+def _advice(name: str, path: str, outcome: str, subject: str) -> tuple[str, str] | None:
+    """The kind of problem (its ``error.storage.<kind>`` message on the staff pages) and the advice
+    (for ``subject`` ``"backup"``: of the backup's copy, not the log)."""
     if name == "SQLITE_FULL":
         return "full", (
             f"the disk holding {path} is full; {outcome} - free space on that filesystem and retry"
         )
-    blocked = access_problem(path) if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) else None
+    readonly = name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN"))
+    blocked = access_problem(path, subject) if readonly else None
     if blocked is not None:
         kind = "read_only" if name.startswith("SQLITE_READONLY") else "cannot_open"
         return kind, f"cannot use {path}: {blocked}"
+    if readonly and subject == "backup":  # the log's advice (make it writable, its -wal) is not the backup's
+        kind = "read_only" if name.startswith("SQLITE_READONLY") else "cannot_open"
+        return kind, f"cannot write {path}; {outcome} - {BACKUP_ELSEWHERE}"
     if name.startswith("SQLITE_READONLY"):
         return "read_only", (
             f"{path} is read-only (the file, its folder or the filesystem); {outcome}"
@@ -144,7 +161,7 @@ def storage_error(
             says="error.storage.cannot_open",
             params={"file": str(path)},
         )
-    found = _advice(name, str(path), outcome)
+    found = _advice(name, str(path), outcome, subject)
     if found is None:
         return None
     kind, advice = found
