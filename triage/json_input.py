@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -156,16 +157,36 @@ class UnreadNumber:
         )
 
 
-class UnreadNumberError(ValueError):
-    """A JSON text holds an :class:`UnreadNumber`, at ``where`` (``observations[0].value``)."""
+class JsonValueError(ValueError):
+    """A value of a JSON text no reader should take, at ``where`` (``observations[0].value``)."""
 
-    def __init__(self, where: str, number: UnreadNumber) -> None:
+    def __init__(self, where: str, problem: str) -> None:
         super().__init__(where)
         self.where = where
-        self.number = number
+        self.problem = problem
 
     def message(self) -> str:
-        return f"{self.where}: {self.number.problem()}"
+        return f"{self.where}: {self.problem}"
+
+
+class UnreadNumberError(JsonValueError):
+    """A JSON text holds an :class:`UnreadNumber`."""
+
+    def __init__(self, where: str, number: UnreadNumber) -> None:
+        super().__init__(where, number.problem())
+        self.number = number
+
+
+#: Half of a UTF-16 pair, alone: JSON can write one (``"\\ud800"``), no text holds it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(item: Any, found: list[str]) -> bool:
+    """Whether ``item`` is text holding a lone surrogate, kept in ``found``."""
+    match = _LONE_SURROGATE.search(item) if isinstance(item, str) else None
+    if match is not None:
+        found.append(match.group())
+    return match is not None
 
 
 def first_at(
@@ -197,8 +218,9 @@ def first_at(
 def loads(text: str) -> Any:
     """``text`` decoded as JSON, strictly: a key repeated in one object is a :class:`RepeatedKeyError`,
     a number no float holds or JSON has not (:class:`UnreadNumber`) an :class:`UnreadNumberError`
-    naming where the first is. Integers a float holds stay integers; more than 4300 digits is
-    Python's ``ValueError``, as before."""
+    naming where the first is, text holding a lone UTF-16 surrogate (``"\\ud800"``, which pydantic
+    refused as "unable to parse raw data as a unicode string") a :class:`JsonValueError`. Integers a
+    float holds stay integers; more than 4300 digits is Python's ``ValueError``, as before."""
     unread: list[UnreadNumber] = []
 
     def mark(number: str) -> UnreadNumber:
@@ -224,6 +246,15 @@ def loads(text: str) -> Any:
     if unread:
         first = unread[0]
         raise UnreadNumberError(first_at(decoded, lambda item: item is first) or "body", first)
+    if "\\u" in text:  # (only an escape writes a lone surrogate: UTF-8 cannot)
+        lone: list[str] = []
+        where = first_at(decoded, lambda item: _lone_surrogate(item, lone))
+        if where is not None:
+            raise JsonValueError(
+                where,
+                f"has a lone UTF-16 surrogate escape (\\u{ord(lone[0]):04x}), half of a pair, which is no"
+                " character; send the text as UTF-8, or a character above U+FFFF as its whole pair",
+            )
     return decoded
 
 

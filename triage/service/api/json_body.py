@@ -11,6 +11,8 @@ A number no float holds (``1e400``, a 400-digit integer) and the ``NaN`` and ``I
 Python's reader takes but JSON has not are a 422 naming the field and the number as sent
 (:func:`triage.json_input.loads`): they were refused in Python's words (``got Infinity``, ``value
 inf``), or, a reading's 400-digit value, as two fields the API does not have (``value.float``).
+Text holding a lone UTF-16 surrogate escape (``"\\ud800"``) is a 422 naming the field and saying so
+(it was pydantic's "unable to parse raw data as a unicode string").
 
 A query parameter the route does not take (``?offset=50`` on a list without one, ``?limt=5``) is
 a 422 naming it and the ones the path takes, as an unknown field of a body is: it was ignored
@@ -47,7 +49,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from referral.records import NUL_REFUSED
-from triage.json_input import RepeatedKeyError, UnreadNumberError, first_at, loads
+from triage.json_input import JsonValueError, RepeatedKeyError, first_at, loads
 from triage.service.api import charset, etag, idempotency, media_type
 from triage.service.auth import RoleCheck
 
@@ -60,7 +62,7 @@ class _UniqueKeysRequest(Request):
                 self._json = loads(text)
             except RepeatedKeyError as exc:  # (FastAPI passes an HTTPException on to the handlers)
                 raise HTTPException(422, f"body: {exc.message()}") from None
-            except UnreadNumberError as exc:
+            except JsonValueError as exc:
                 raise HTTPException(422, exc.message()) from None
             if "\\u0000" in text:  # (the only way JSON writes a NUL; no walk for other bodies)
                 where = nul_at(self._json)
