@@ -378,7 +378,7 @@ def _print_curve(result: Any, out: Path, plot: Path) -> None:
         else:
             sens = "suppressed" if _blank(row["confirmed"]) or row["confirmed"] else "-"
         # blank: under 5, or blanked with a confirmed_referred under 5 (it is their difference)
-        missed = "suppressed" if _blank(row["missed"]) else str(row["missed"])
+        missed = "suppressed" if _blank(row["missed"]) else f"{int(row['missed']):,}"
         said_suppressed |= "suppressed" in (referred, shift, sens, missed)
         write(f"{row['policy']:<28} {referred:>10} {shift:>13} {sens:>12} {missed:>17}")
     # the plot's axis says "an upper bound"; the table had said neither that nor missed's unit
