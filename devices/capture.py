@@ -150,6 +150,15 @@ def read_capture(
         receiver.receive_data(b"\x04")
         events += iter(receiver.next_event, None)
         tainted: str | None = None
+        # no frame of the capture accepted, and its first not frame 1, with which every transfer
+        # starts (LIS01-A2 6.3.2.1): another device's capture (a SPOTCHEM's STX ... ETX, whose
+        # date's first digit reads as a frame number), so each refusal asks that
+        first_frame = next((e for e in events if isinstance(e, FrameAccepted | FrameRejected)), None)
+        no_frame = (
+            isinstance(first_frame, FrameRejected)
+            and first_frame.number not in (None, 1)
+            and not any(isinstance(e, FrameAccepted) for e in events)
+        )
         for index, event in enumerate(events):
             if isinstance(event, FrameRejected):
                 where = max(event.offset - 1, 0)
@@ -166,6 +175,8 @@ def read_capture(
                         reason = "the capture ends inside this frame (no ETX/ETB): the file is cut short"
                 if event.number is not None and not reason.startswith("frame number"):
                     reason = f"frame {event.number}: {reason}"
+                if no_frame and "is the capture ASTM" not in reason:
+                    reason += "; no frame of the capture is a valid ASTM frame: is the capture ASTM (check --protocol and --profile)?"
                 resend = _resend_of(event, events[index + 1 :])
                 if resend is not None:  # the device sent it again after the NAK, as on the live link
                     reason += (
