@@ -98,20 +98,23 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     page = unspanned(staff.client.get(f"/encounters/{made['encounter_id']}").text)
     # the scores table: names and bands in Chinese, published names kept, KDIGO stages as codes
-    assert '<tr data-score="news2"><td>NEWS2 早期预警评分</td><td class="value">' in page
     assert (
-        '<tr data-score="blood_pressure"><td>血压分级</td><td class="value"></td><td>3级高血压范围</td></tr>'
+        '<tr data-score="news2" role="row"><td role="cell">NEWS2 早期预警评分</td><td class="value" role="cell">'
         in page
     )
-    kidney = _between(page, '<tr data-score="kidney">', "</tr>")
+    assert (
+        '<tr data-score="blood_pressure" role="row"><td role="cell">血压分级</td><td class="value" role="cell"></td><td role="cell">3级高血压范围</td></tr>'
+        in page
+    )
+    kidney = _between(page, '<tr data-score="kidney" role="row">', "</tr>")
     # a long value's unit is its own element (under the number on a phone)
-    assert '<td class="value compound">43 <span class="unit">mL/min/1.73 m²</span></td>' in kidney
+    assert '<td class="value compound" role="cell">43 <span class="unit">mL/min/1.73 m²</span></td>' in kidney
     assert "G3b（中到重度下降）；A2（白蛋白尿中度增加）" in kidney
     table = _between(page, "<h2>评分</h2>", "</table>")
     shown = re.sub(r' title="[^"]*"', "", table)  # the record, on hover
     assert "中国糖尿病风险评分（CDRS）" in shown and not re.search(r">[a-z_]+<|points|grade", shown)
     details = re.findall(
-        r'<tr class="score-detail" data-detail-of="(\w+)"><td colspan="3"><small title="([^"]*)">([^<]*)<',
+        r'<tr class="score-detail" data-detail-of="(\w+)" role="row"><td colspan="3" role="cell"><small title="([^"]*)">([^<]*)<',
         table,
     )
     assert {name for name, _, _ in details} == set(made["assessment"]["scores"]), (
@@ -139,9 +142,9 @@ def test_the_chinese_patient_page_shows_scores_ignored_readings_and_the_rest_in_
         and '<span class="measure">97 %</span>（质控）' in page
         and "(QC)" not in page
     )
-    assert _between(table, '<tr data-score="findrisc">', "</tr>").endswith("<td>无法判定（缺少项目）</td>"), (
-        "not determined, in Chinese, said once (test_page_score_incomplete.py)"
-    )
+    assert _between(table, '<tr data-score="findrisc" role="row">', "</tr>").endswith(
+        '<td role="cell">无法判定（缺少项目）</td>'
+    ), "not determined, in Chinese, said once (test_page_score_incomplete.py)"
     assert re.search(r'<option value="routine"( selected)?>常规转诊</option>', page) and "（二级）" in page
     referred = staff.client.post(
         f"/assessments/{made['id']}/refer",
@@ -179,22 +182,26 @@ def test_the_patient_page_says_why_china_par_does_not_apply_in_both_languages(st
     csrf = staff.login(Role.clinician)
     url = f"/encounters/{made.json()['encounter_id']}"
     english = _between(
-        staff.client.get(url).text, '<tr class="score-detail" data-detail-of="china_par">', "</tr>"
+        staff.client.get(url).text, '<tr class="score-detail" data-detail-of="china_par" role="row">', "</tr>"
     )
-    assert english == f'<td colspan="3"><small>{record}</small></td>', "the English is the record: no hover"
+    assert english == f'<td colspan="3" role="cell"><small>{record}</small></td>', (
+        "the English is the record: no hover"
+    )
     staff.client.post("/language", data={"csrf_token": csrf, "language": "zh"})
     page = staff.client.get(url).text
     assert (
-        '<tr data-score="china_par"><td>China-PAR 10 年动脉粥样硬化性心血管病风险</td><td class="value">-</td><td>不适用'
+        '<tr data-score="china_par" role="row"><td role="cell">China-PAR 10 年动脉粥样硬化性心血管病风险</td><td class="value" role="cell">-</td><td role="cell">不适用'
         in page
     )
-    chinese = unspanned(_between(page, '<tr class="score-detail" data-detail-of="china_par">', "</tr>"))
+    chinese = unspanned(
+        _between(page, '<tr class="score-detail" data-detail-of="china_par" role="row">', "</tr>")
+    )
     reference = made.json()["assessment"]["scores"]["china_par"]["reference"]
     assert chinese == (
-        f'<td colspan="3"><small title="评分代码 china_par；依据：{reference}">'
+        f'<td colspan="3" role="cell"><small title="评分代码 china_par；依据：{reference}">'
         "年龄 30 岁，超出该评分推导人群的年龄范围（35-74 岁）</small></td>"
     ), "on hover the score's code and reference in Chinese, not the English sentence"
-    pce = unspanned(_between(page, '<tr class="score-detail" data-detail-of="pce">', "</tr>"))
+    pce = unspanned(_between(page, '<tr class="score-detail" data-detail-of="pce" role="row">', "</tr>"))
     assert "年龄 30 岁，超出方程的适用范围（40-79 岁）" in pce
 
 
@@ -264,4 +271,7 @@ def test_the_chinese_page_of_a_child_shows_no_english(staff: Staff) -> None:
     assert "未经 NEWS2 评分" in decision and "not scored" not in decision
     table = re.sub(r' title="[^"]*"', "", _between(page, "<h2>评分</h2>", "</table>"))
     assert "not applicable" not in table and "not_applicable" not in table and "derivation" not in table
-    assert '<tr data-score="news2"><td>NEWS2 早期预警评分</td><td class="value">-</td><td>不适用' in table
+    assert (
+        '<tr data-score="news2" role="row"><td role="cell">NEWS2 早期预警评分</td><td class="value" role="cell">-</td><td role="cell">不适用'
+        in table
+    )

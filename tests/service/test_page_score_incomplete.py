@@ -23,7 +23,7 @@ def test_a_score_not_determined_says_it_once(staff: Staff, language: str) -> Non
     page = staff.client.get(f"/encounters/{made['encounter_id']}").text
     text = catalogue(language)
     undetermined, mark = text("score.cdrs.incomplete"), text("patient.incomplete")
-    rows = dict(re.findall(r'<tr data-score="(\w+)">(.*?)</tr>', page, re.S))
+    rows = dict(re.findall(r'<tr data-score="(\w+)" role="row">(.*?)</tr>', page, re.S))
     said = [name for name, row in rows.items() if undetermined in row]
     assert "cdrs" in said, rows.keys()
     for name in said:

@@ -297,7 +297,7 @@ def test_risk_models_are_named_with_their_code_and_version_beside_and_bounds_rea
     assert '<tr data-model="cvd10"><td>10 年心血管病风险 <small class="model-code"' in chinese
     assert "慢性肾脏病的可能性未评分：" in chinese
     news2 = chinese.split('data-score="news2"')[1].split("</tr>")[0]
-    assert '<td class="value">≥' in news2 and " 分</td>" in news2, news2
+    assert '<td class="value" role="cell">≥' in news2 and " 分</td>" in news2, news2
     assert "NEWS2 ≥" in chinese.split('data-detail-of="news2"')[1].split("</tr>")[0]
     for html in (english, chinese):
         shown = _without_hovers(html)
