@@ -85,18 +85,33 @@ def dismiss(runtime: Runtime, db: Database, result_id: int, *, actor: str, reaso
     return done
 
 
+#: How many of the day's open encounters the devices page's Assign lists hold (the newest): each
+#: held result's form repeats the list; the page says so when the day has more
+#: (``open_encounter_count``)
+ASSIGN_LIST_MAX = 500
+
+
 def open_encounters(db: Database, day: date) -> list[dict[str, Any]]:
     """The ``day``'s encounters (the clinic's today) not closed, newest first, with the patient's
     name, record number, sex and age at the visit, for the assign form (a closed encounter takes
     no readings): a choice naming the visit and record number only let a nurse give a result to
-    the wrong patient."""
+    the wrong patient. At most :data:`ASSIGN_LIST_MAX`."""
     rows = db.conn.execute(
         "SELECT e.id, p.mrn, p.name, p.sex, e.age_years, e.started_at"
         " FROM encounters e JOIN patients p ON p.id = e.patient_id"
-        " WHERE e.day = ? AND e.closed_at IS NULL ORDER BY e.id DESC LIMIT 500",
-        [day.isoformat()],
+        " WHERE e.day = ? AND e.closed_at IS NULL ORDER BY e.id DESC LIMIT ?",
+        [day.isoformat(), ASSIGN_LIST_MAX],
     )
     return [
         {"id": int(i), "mrn": str(mrn), "name": name, "sex": sex, "age_years": age, "started_at": str(at)}
         for i, mrn, name, sex, age, at in rows
     ]
+
+
+def open_encounter_count(db: Database, day: date) -> int:
+    """How many of the ``day``'s encounters are open: more than :func:`open_encounters` lists is
+    said on the page, with how to reach a patient who is not listed."""
+    (count,) = db.conn.execute(
+        "SELECT count(*) FROM encounters WHERE day = ? AND closed_at IS NULL", [day.isoformat()]
+    ).fetchone()
+    return int(count)

@@ -50,6 +50,8 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
         "can_review": can_review,
         "held_show_patient": who.role in CLINICAL_READ,
         "open_encounters": held.open_encounters(db, rt.clock.today()) if can_review else [],
+        # the day's open visits: more than the Assign lists hold is said (held.encounters_more)
+        "open_total": held.open_encounter_count(db, rt.clock.today()) if can_review else 0,
     }
 
 
