@@ -89,16 +89,18 @@ def test_verify_fails_on_a_tampered_copy(
 def test_a_models_directory_that_is_a_file_is_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """models.directory naming a file was a NotADirectoryError traceback."""
+    """models.directory naming a file was a NotADirectoryError traceback; it is a settings mistake
+    named where it was set, exit 2, as `triage serve` says it (test_cli_directory_setting.py)."""
     not_a_folder = tmp_path / "models.tar"
     not_a_folder.write_bytes(b"")
     monkeypatch.setenv("TRIAGE_MODELS__DIRECTORY", str(not_a_folder))
     for argv in (["models", "list"], ["models", "verify"]):
         code, _, err = run(capsys, *argv)
-        assert code == 1
+        assert code == 2
         assert err == (
-            f"error: model registry {not_a_folder / 'registry.json'}: {not_a_folder} must be the models "
-            "folder holding a registry.json file\n"
+            f'error: environment variable TRIAGE_MODELS__DIRECTORY="{not_a_folder}": {not_a_folder} has no'
+            " registry.json: not a folder of risk models (docs/models.md); leave models.directory out for the"
+            " shipped models\n"
         )
 
 

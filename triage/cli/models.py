@@ -15,7 +15,14 @@ from models.card_markdown import render_card
 from referral.plurals import counted
 from triage.cli.output import echo, packed, print_json, write
 from triage.cli.paths import output_folder
-from triage.errors import ClinicError, DependencyMissingError, ModelContractError, NotFoundError, json_text
+from triage.errors import (
+    ClinicError,
+    ConfigError,
+    DependencyMissingError,
+    ModelContractError,
+    NotFoundError,
+    json_text,
+)
 
 if TYPE_CHECKING:
     from models.training.artefacts import FileCheck
@@ -33,8 +40,25 @@ JSON_OPTION = typer.Option(
 
 
 def _directory(ctx: typer.Context) -> Path:
+    """The models' folder: the settings' models.directory, else the shipped one. A models.directory
+    with no registry.json is a settings mistake named where it was set (exit 2), as `triage serve`
+    names it: every `triage models` command said "model registry PATH does not exist", exit 1,
+    without a word of the setting, the file or the variable that gave the folder."""
+    from triage.settings import setting_problem
+
     configured: Path | None = ctx.obj.settings.models.directory
-    return configured if configured is not None else models.MODELS_DIR
+    if configured is None:
+        return models.MODELS_DIR
+    if not (configured / "registry.json").is_file():
+        raise ConfigError(
+            setting_problem(
+                ("models", "directory"),
+                f"{configured} has no registry.json: not a folder of risk models (docs/models.md); leave"
+                " models.directory out for the shipped models",
+                ctx.obj.config_path,
+            )
+        )
+    return configured
 
 
 def _summary(card: ModelCard, status: str, active: bool) -> dict[str, Any]:
