@@ -96,7 +96,8 @@ def unasked(
     """What the pressure makes a question that was not answered (:func:`_pregnancy_unasked`: a
     pregnancy or a recent birth, for a woman of reproductive age at 140 and/or 90 mmHg or more);
     and ``"acute_symptoms"`` when the pressure is 180 and/or 110 mmHg or more (13-17: 140 and/or
-    90, ``is_emergency_pressure``) and nobody recorded whether there are acute symptoms, or "none"
+    90, ``is_emergency_pressure``; in pregnancy from 20 weeks or with the weeks not recorded, and
+    in the 6 weeks after birth, 140 and/or 90: :func:`pre_eclampsia_pressure`) and nobody recorded whether there are acute symptoms, or "none"
     (``[]``) was recorded before that pressure was measured (:func:`none_before`) - the answer was
     about the patient then (``hypertensive_emergency`` cannot tell an emergency from an urgency
     without them); else ``()``. A symptom recorded is not asked again: it counts until a clinician
@@ -107,10 +108,22 @@ def unasked(
     asked = _pregnancy_unasked(patient, systolic, diastolic)
     if patient.acute_symptoms:
         return asked
-    severe = is_emergency_pressure(systolic, diastolic, patient.age)
+    severe = is_emergency_pressure(systolic, diastolic, patient.age) or pre_eclampsia_pressure(
+        patient, systolic, diastolic
+    )
     if severe and (patient.acute_symptoms is None or none_before(patient, latest) is not None):
         return ("acute_symptoms", *asked)
     return asked
+
+
+def pre_eclampsia_pressure(patient: PatientContext, sbp: float | None, dbp: float | None) -> bool:
+    """140 and/or 90 mmHg or more in pregnancy from 20 weeks (or with the weeks not recorded) or in
+    the 6 weeks after birth: with a headache, visual loss, breathlessness, confusion or a new
+    neurological deficit it is pre-eclampsia with severe features (``pre_eclampsia_severe_features``,
+    an emergency transfer), so the symptoms are asked, not taken as none."""
+    if not (patient.pre_eclampsia_possible or patient.postpartum):
+        return False
+    return (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90)
 
 
 # the 10-year equations, made for primary prevention only (as the models of a first event,

@@ -12,6 +12,9 @@ urgent referral), the headache named nowhere. A level raise only: nothing else c
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.triage.conftest import NOW, ob
@@ -137,3 +140,50 @@ def test_a_severe_feature_only_ever_raises_the_disposition(
     decided = _assess(policy, {**patient, "acute_symptoms": ["headache"]}, sbp, dbp)
     assert levels.index(decided.disposition) <= levels.index(without.disposition)
     assert {r.rule for r in without.reasons} <= {r.rule for r in decided.reasons}
+
+
+@pytest.mark.parametrize(
+    ("patient", "sbp", "dbp", "asked"),
+    [
+        (PREGNANT_32, 150, 95, True),
+        (PREGNANT_32, 139, 89, False),
+        ({**PREGNANT_32, "gestation_weeks": None}, 140, 80, True),
+        ({**PREGNANT_32, "gestation_weeks": 19}, 150, 95, False),  # chronic hypertension: not asked here
+        (AFTER_BIRTH, 120, 90, True),
+        ({**AFTER_BIRTH, "postpartum": False}, 150, 95, False),
+    ],
+)
+def test_the_symptoms_are_asked_from_140_or_90_where_they_make_an_emergency(
+    policy: Policy, patient: dict[str, object], sbp: float, dbp: float, asked: bool
+) -> None:
+    """Not recorded (``null``), the symptoms were asked from 180/110 only, so at 150/95 and 32 weeks
+    the answer that makes an emergency transfer of a same-day appointment was never asked for."""
+    decided = _assess(policy, {**patient, "acute_symptoms": None}, sbp, dbp)
+    assert ("acute_symptoms" in decided.missing_inputs) is asked
+    answered = _assess(policy, {**patient, "acute_symptoms": []}, sbp, dbp)
+    assert "acute_symptoms" not in answered.missing_inputs
+
+
+def test_triage_assess_table_asks_for_them_saying_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from triage.cli import main
+
+    at = "2026-11-25T07:50:00Z"
+    path = tmp_path / "case.json"
+    document = {
+        "patient": {"age": 31, "sex": "female", "pregnant": True, "gestation_weeks": 32},
+        "observations": [{"code": c, "value": v, "observed_at": at} for c, v in (("sbp", 150), ("dbp", 95))],
+        "assessed_at": "2026-11-25T08:00:00Z",
+    }
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["assess", str(path), "--no-models", "--table"]) == 0
+    (line,) = [
+        row for row in capsys.readouterr().out.splitlines() if row.startswith("ask now:     acute symptoms")
+    ]
+    assert (
+        " - in pregnancy from 20 weeks or after birth, with this pressure headache, visual_loss, dyspnoea,"
+        " confusion or neurological_deficit is pre-eclampsia with severe features, and chest_pain an emergency"
+        " at any pressure: each an emergency transfer; record them ([] for none) and assess again"
+    ) in line, line
+    assert "hypertensive emergency" not in line

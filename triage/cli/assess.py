@@ -208,9 +208,22 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
         named = ", ".join(
             "headache (in pregnancy or after birth)" if s == "headache" else s for s in ACUTE_SYMPTOMS
         )
+        fired = {r.rule for r in a.reasons}
+        bp = a.scores.get("blood_pressure")
+        if fired & {"pregnancy_hypertension", "postpartum_hypertension"} and (
+            bp is None or bp.band != "grade_3"
+        ):
+            # below 180/110 in pregnancy from 20 weeks or after birth (readings.pre_eclampsia_pressure)
+            why = (
+                "in pregnancy from 20 weeks or after birth, with this pressure headache, visual_loss, dyspnoea,"
+                " confusion or neurological_deficit is pre-eclampsia with severe features, and chest_pain an"
+                " emergency at any pressure: each an emergency transfer"
+            )
+        else:
+            why = "with this pressure any one is a hypertensive emergency"
         lines.append(
-            f"ask now:     acute symptoms (patient.acute_symptoms: {named}) - with this pressure any one is a"
-            " hypertensive emergency; record them ([] for none) and assess again"
+            f"ask now:     acute symptoms (patient.acute_symptoms: {named}) - {why}; record them ([] for none)"
+            " and assess again"
         )
     if asked := [f for f in ("pregnant", "postpartum") if f in a.missing_inputs]:  # readings.unasked
         lines.append(
