@@ -5,8 +5,9 @@ coordinates, population, urbanisation, schooling and dialect regions; see
 ``analytics/data/SOURCES.md``). SYNTHETIC: facility counts by tier (PCF, HTH), GDP per capita,
 air quality (ENV), internet penetration (INT) and every mobility flow. Synthetic facility counts
 are calibrated to the real 2021 national totals in ``analytics/data/national_health_2021.csv``;
-ties are drawn from the study's Model 3 with true coefficients set near the paper's estimates
-(``TRUE_COEFFICIENTS``), so a fit of the generated network must recover them.
+ties are drawn from the study's Model 3 with true coefficients (``TRUE_COEFFICIENTS``: the paper's
+printed values where it gives them, 0 where it finds no effect, documented choices elsewhere), so a
+fit of the generated network must recover them.
 
 The generator writes a study data folder in the bring-your-own-data format
 (``docs/study-data-format.md``), so the rebuild reads embedded and real data the same way.

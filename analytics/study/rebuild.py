@@ -356,10 +356,11 @@ def rebuild(
         caveat = ""
         if study.synthetic and embedded:
             caveat = (
-                "<p class='note'>The embedded flows are SYNTHETIC and were generated with coefficients set near "
-                "the paper's estimates, so agreement here shows the pipeline recovers what the generator put in; "
-                "it is not independent evidence. Run the rebuild on real data with --data to test the "
-                "hypotheses.</p>"
+                "<p class='note'>The embedded flows are SYNTHETIC: they were drawn with study.json's "
+                "true_coefficients (the comparison's drawn_with column) - the paper's printed values where it "
+                "gives them, 0 where the paper finds no effect, documented choices elsewhere - so agreement here "
+                "shows the pipeline recovers what the generator put in; it is not independent evidence. Run the "
+                "rebuild on real data with --data to test the hypotheses.</p>"
             )
         elif study.synthetic:
             caveat = (
