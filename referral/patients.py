@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from referral import audit, store
 from referral.clock import MACHINE, Clock
 from referral.errors import UserInputError, json_text
-from referral.records import PatientIn, check_birth_date, required_text
+from referral.records import PatientIn, check_birth_date, name_problem, required_text
 from referral.transactions import write
 
 
@@ -187,6 +187,11 @@ def correct(
     def work(db: Database) -> dict[str, Any]:
         existing = store.get_patient(db, patient_id)
         changed = {key: value for key, value in wanted.items() if existing[key] != value}
+        # a name as registration refuses it (the pages' form came here unchecked); the stored one
+        # sent back unchanged, by a form correcting the sex, is no change and not judged again
+        found = name_problem(changed["name"]) if "name" in changed else None
+        if found is not None:
+            raise UserInputError(f"{where}: name: {found[0]}", says=found[1], params=found[2])
         if not changed:
             raise UserInputError(
                 f"{where}: the name, sex and birth date given are the ones stored; nothing to correct",

@@ -74,16 +74,37 @@ RecordNumberInput = BeforeValidator(_record_number_input)
 (``patient.mrn``), before any pattern (a line break otherwise failed the pattern, unexplained)."""
 
 
-def name_problem(value: str | None) -> tuple[str, dict[str, object]] | None:
-    """What is wrong with ``value`` as a patient's name: a control character (tab, line feed, ESC...)
-    broke the CLI's and the exports' lines or drove a terminal, as in a record number. Said by
-    position and code point, never the name (patient data)."""
+#: The explicit bidirectional formatting characters (Unicode UAX #9, 2.1-2.2): the embeddings and
+#: overrides (U+202A-U+202E: LRE, RLE, PDF, LRO, RLO) and the isolates (U+2066-U+2069: LRI, RLI, FSI,
+#: PDI). One in a name reordered what a page shows after it - a right-to-left override turned the
+#: record number and the visit beside the name backwards (a patient-identification risk). A name in
+#: Arabic or Hebrew script needs none of them, and the marks U+200E and U+200F (one character each,
+#: no state) stay accepted.
+BIDI_CONTROLS = frozenset(chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
+def name_problem(value: str | None) -> tuple[str, str, dict[str, object]] | None:
+    """What is wrong with ``value`` as a name (a patient's, a facility's): a control character (tab,
+    line feed, ESC...) broke the CLI's and the exports' lines or drove a terminal, as in a record
+    number; a bidirectional control (:data:`BIDI_CONTROLS`) reordered the text shown after it. Said
+    by position and code point, never the name (patient data): the message, the catalogue key the
+    pages say it with, and its parameters."""
     for position, char in enumerate(value or "", 1):
         if unicodedata.category(char) == "Cc":
             code_point = f"U+{ord(char):04X}"
             return (
                 f"has a control character ({code_point}) at character {position}; type the name on one"
                 " line, without tabs or other control characters",
+                "error.name_control",
+                {"code_point": code_point, "position": position},
+            )
+        if char in BIDI_CONTROLS:
+            code_point = f"U+{ord(char):04X}"
+            return (
+                f"has a bidirectional control character ({code_point}, {unicodedata.name(char).lower()})"
+                f" at character {position}, which reorders the text the pages show after the name;"
+                " type the name without it (a name in Arabic or Hebrew script needs none)",
+                "error.name_bidi",
                 {"code_point": code_point, "position": position},
             )
     return None
@@ -246,10 +267,10 @@ class PatientIn(_Input):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None) -> str | None:
-        """A name is one line of text (:func:`name_problem`)."""
+        """A name is one line of text with no bidirectional control (:func:`name_problem`)."""
         found = name_problem(value)
         if found is not None:
-            raise UserInputError(f"name: {found[0]}", says="error.name_control", params=found[1])
+            raise UserInputError(f"name: {found[0]}", says=found[1], params=found[2])
         return value
 
 
@@ -394,6 +415,9 @@ class FacilityIn(_Input):
     def _named(cls, value: str) -> str:
         if not value.strip():  # spaces pass min_length and the table's CHECK (length(name) > 0)
             raise ValueError("is empty (only spaces); give the facility's name")
+        found = name_problem(value)  # shown beside a referral, as a patient's name is
+        if found is not None:
+            raise ValueError(found[0].replace("type the name", "type the facility's name"))
         return value
 
     tier: Tier

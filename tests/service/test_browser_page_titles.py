@@ -50,7 +50,7 @@ def test_every_page_is_titled_by_what_it_shows_and_a_patient_s_page_by_the_patie
         page.goto(f"{desk.url}/encounters/{wang['encounter_id']}")
         second.goto(f"{desk.url}/encounters/{other['encounter_id']}")
         patient = said("patient.title")
-        assert page.title() == f"Wang Fang · TAB-{language}-1 · {patient} · {app}", page.title()
+        assert page.title() == f"\u2068Wang Fang\u2069 · TAB-{language}-1 · {patient} · {app}", page.title()
         assert second.title() == f"TAB-{language}-2 · {patient} · {app}", second.title()
         second.close()
         # the login page after signing out, in the clinic's language (for the next person)

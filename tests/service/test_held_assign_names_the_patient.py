@@ -45,13 +45,15 @@ def test_each_visit_to_assign_a_held_result_to_names_its_patient(staff: Staff) -
     staff.login(Role.nurse)
     page = staff.client.get("/devices").text
     assert "<b>Fang</b>" not in page and "Wang &lt;b&gt;Fang&lt;/b&gt; &amp; O&#39;Neil" in page
-    choices = _choices(page, result_id)
+    choices = _choices(page, result_id)  # each name isolated, U+2068 ... U+2069 (test_api_name_bidi)
     assert set(choices) == {str(wang), str(li), str(nameless)}
     assert re.fullmatch(
-        rf"{re.escape(named)} · HELD-1 · Female · 67 years · Encounter #{wang} · \d\d:\d\d",
+        rf"\u2068{re.escape(named)}\u2069 · HELD-1 · Female · 67 years · Encounter #{wang} · \d\d:\d\d",
         choices[str(wang)],
     ), choices
-    assert re.fullmatch(rf"李明 · HELD-2 · Male · 8 years · Encounter #{li} · \d\d:\d\d", choices[str(li)])
+    assert re.fullmatch(
+        rf"\u2068李明\u2069 · HELD-2 · Male · 8 years · Encounter #{li} · \d\d:\d\d", choices[str(li)]
+    )
     # nothing recorded but the record number: nothing made up, no empty separators
     assert re.fullmatch(rf"HELD-3 · Encounter #{nameless} · \d\d:\d\d", choices[str(nameless)])
 
@@ -61,6 +63,6 @@ def test_each_visit_to_assign_a_held_result_to_names_its_patient(staff: Staff) -
     assert switched.status_code == 303
     zh = _choices(staff.client.get("/devices").text, result_id)
     assert re.fullmatch(
-        rf"{re.escape(named)} · HELD-1 · 女 · 67 岁 · 就诊 #{wang} · \d\d:\d\d", zh[str(wang)]
+        rf"\u2068{re.escape(named)}\u2069 · HELD-1 · 女 · 67 岁 · 就诊 #{wang} · \d\d:\d\d", zh[str(wang)]
     )
-    assert re.fullmatch(rf"李明 · HELD-2 · 男 · 8 岁 · 就诊 #{li} · \d\d:\d\d", zh[str(li)])
+    assert re.fullmatch(rf"\u2068李明\u2069 · HELD-2 · 男 · 8 岁 · 就诊 #{li} · \d\d:\d\d", zh[str(li)])

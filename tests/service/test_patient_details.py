@@ -119,10 +119,10 @@ def test_the_patient_page_corrects_with_a_reason_and_shows_the_history(staff: St
     )
     assert done.status_code == 303 and done.headers["location"] == page
     shown = html.unescape(staff.client.get(page).text)
-    assert "<h1>Patient: 张三" in shown
+    assert "<h1>Patient: <bdi>张三</bdi>" in shown  # a name isolated (test_api_name_bidi)
     history = re.search(r'<ul id="patient-corrections">(.*?)</ul>', shown, re.S)
     assert history is not None, shown[-2000:]
-    assert f"{ident('nurse')}: name 张山 → 张三 (reason: 同音字登记错误)" in history[1]
+    assert f"{ident('nurse')}: name <bdi>张山</bdi> → <bdi>张三</bdi> (reason: 同音字登记错误)" in history[1]
     assert "Patient details corrected" in shown
 
 

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from referral import encounter_context as visit_history
 from referral import store
 from referral.patients import PatientMismatchError
-from referral.records import PatientIn
+from referral.records import PatientIn, name_problem
 from referral.store import AgeMismatchError
 from referral.transactions import write
 from triage.errors import ClinicError, UnitError, UnknownCodeError, UserInputError
@@ -68,7 +68,7 @@ def walk_in(
         errors["age_years"] = field_error(who.language, exc, runtime_of(request).clock)
     for field, refusal in (
         ("mrn", _walk_in_mrn(mrn)),
-        ("name", _too_long("name", name, 200)),
+        ("name", _too_long("name", name, 200) or _name_refused(name)),
         ("sex", None if sex in _SEXES else UserInputError(f"sex: {sex!r} is not one of {', '.join(_SEXES)}")),
     ):
         if refusal is not None:
@@ -115,6 +115,13 @@ def _walk_in_mrn(mrn: str) -> UserInputError | None:
     if not mrn.strip():
         return UserInputError("mrn: the record number was empty (only spaces)", says="error.walk_in_mrn")
     return _too_long("mrn", mrn, 64)
+
+
+def _name_refused(typed: str) -> UserInputError | None:
+    """A control or bidirectional control character in the name, said beside the name's field
+    (:func:`referral.records.name_problem`, where registration refuses it)."""
+    found = name_problem(typed.strip())
+    return None if found is None else UserInputError(f"name: {found[0]}", says=found[1], params=found[2])
 
 
 def _too_long(field: str, typed: str, limit: int) -> UserInputError | None:

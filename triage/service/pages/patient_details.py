@@ -78,7 +78,8 @@ def correct(
             if exc.says == "error.patient_correction_same" and again:
                 # pressed again after "no answer" (app.js), the first press recorded: said as done
                 return stored(request, f"/encounters/{encounter_id}", "patient_corrected")
-            errors["form"] = field_error(who.language, exc, clinic)
+            shown_at = "name" if exc.says in ("error.name_control", "error.name_bidi") else "form"
+            errors[shown_at] = field_error(who.language, exc, clinic)  # a name's character: by its field
     if errors:
         sent = forms.FormState(typed, errors)
         return show_encounter(request, who, encounter_id, 422, {"patient": sent})

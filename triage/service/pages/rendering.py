@@ -111,6 +111,25 @@ def ident(value: object, kind: str = "") -> Markup:
 TEMPLATES.env.filters["ident"] = ident
 
 
+def person(value: object) -> Markup:
+    """A person's name in running text, isolated in a ``<bdi>``: its direction - an Arabic or
+    Hebrew name, or a bidirectional control stored before they were refused
+    (:data:`referral.records.BIDI_CONTROLS`) - never reorders the text after it, the record number
+    and the visit beside the name (a right-to-left override turned them backwards)."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
+def person_text(value: object) -> str:
+    """:func:`person` where no tag can be - a page's title, a list's ``<option>``: the name between
+    FIRST STRONG ISOLATE (U+2068) and POP DIRECTIONAL ISOLATE (U+2069), which ends every embedding
+    or override the name opened (Unicode UAX #9, rule X6a)."""
+    return f"\u2068{value}\u2069"
+
+
+TEMPLATES.env.filters["person"] = person
+TEMPLATES.env.filters["person_text"] = person_text
+
+
 # units the catalogues' sentences write after a number themselves (not a reading's unit): an age, a
 # time, a cut-off in another unit ("≥65 岁", "4-6 小时", "15 minutes", "600 mg/dL")
 _WRITTEN = ("mg/dL", "mg/g", "mg/mmol", "mmol/mol", "kg", "cm")
