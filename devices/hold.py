@@ -30,6 +30,7 @@ from devices.results import (
     STATUS_TO_FINAL,
     UNIT_CONFLICT,
     DeviceResult,
+    incomplete_why,
     to_inbox_result,
 )
 from referral.device_results import NewDeviceResult, StoredDeviceResult
@@ -161,8 +162,7 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
         found.append(
             (
                 "not_final",
-                "its message did not end complete (ASTM L record termination code T, E or R - the"
-                " sender or the receiver aborted, or an error -, no L record, or a transfer cut off),"
+                f"its message did not end complete: {incomplete_why((stored.flags or '').split(','))},"
                 " so the result is stored preliminary whatever status the device gave it: check it on"
                 " the device; sent again in a complete message, it replaces this one",
             )

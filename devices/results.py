@@ -27,6 +27,17 @@ ResultStatus = Literal["final", "preliminary", "corrected", "cannot_be_done", "w
 #: Flag added to results of a message whose L record says it was cut short (T, E, R codes) or
 #: that has no L record; such results are downgraded to ``preliminary``.
 INCOMPLETE = "incomplete_message"
+#: Flag beside ``INCOMPLETE`` naming the L record's termination code (L.3) that made the message
+#: incomplete: ``astm_termination_T``. Without it (no L record) the message ended without one.
+TERMINATION_FLAG = "astm_termination_"
+#: What the L.3 termination codes that make a message incomplete mean (E1394 / LIS2-A2 L.3: N
+#: normal, T sender aborted, R receiver requested abort, E unknown system error; Q, I and F answer a
+#: request, and end a message complete).
+TERMINATION_SAYS: dict[str, str] = {
+    "T": "the sender aborted the message",
+    "R": "the receiver requested that the message be aborted",
+    "E": "an unknown system error ended the message",
+}
 #: Flag of an ASTM result with status W, "warning: validity is questionable" (E1394/LIS2-A2 R.9;
 #: the Pentra XLR sends it for a differential its alarms make suspect): stored ``preliminary``, so
 #: held for a person, and replaced when the device sends the result again as final (F, V).
@@ -62,6 +73,17 @@ CLOCK_OLD = "device_time_old"
 #: (``devices.mapping._accept_unit``) and the mapping's ``mapping_unit`` and ``scale`` it names, as
 #: pairs; the unit sent and the setting come from the units the result keeps.
 FixSays = tuple[tuple[str, str], ...]
+
+
+def incomplete_why(flags: Sequence[str]) -> str:
+    """Why a result of an incomplete message (``INCOMPLETE``) is not final, from its flags: "the
+    sender aborted the message (L record termination code T)", or that the message had no L record."""
+    code = next((f.removeprefix(TERMINATION_FLAG) for f in flags if f.startswith(TERMINATION_FLAG)), None)
+    if code is None:
+        return "the message ended without its L record (terminator): a transfer cut off, or a device that sends none"
+    return (
+        f"{TERMINATION_SAYS.get(code, 'the message did not end complete')} (L record termination code {code})"
+    )
 
 
 def message_id(raw: bytes) -> str:

@@ -39,12 +39,14 @@ from devices.profile import DeviceProfile
 from devices.results import (
     DELETE,
     IGNORED,
+    INCOMPLETE,
     NO_VALUE,
     STATUS_TO_FINAL,
     UNIT_CONFLICT,
     DeviceResult,
     NoResultLine,
     Quarantine,
+    incomplete_why,
     key_sample_id,
     result_time,
 )
@@ -277,9 +279,14 @@ def replay_capture(
                 if result.status not in FINAL_STATUSES:  # stored and held by the gateway, as here
                     # for every reason, as the gateway holds it (devices.hold.holds)
                     unlinked = "" if result.patient_id else "; no patient id"
+                    why = (
+                        f"not final: {incomplete_why(result.flags)}"
+                        if INCOMPLETE in result.flags
+                        else f"result status {result.status} is not final"
+                    )
                     raise IntakeRefused(
                         "not_final",
-                        f"{_where(result)}: result status {result.status} is not final{unlinked}",
+                        f"{_where(result)}: {why}{unlinked}",
                         also=() if result.patient_id else ("no_patient",),
                     )
                 accepted.append((result, observation))

@@ -18,7 +18,14 @@ from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
-from devices.results import INCOMPLETE, QUESTIONABLE, DeviceResult, Quarantine, message_id
+from devices.results import (
+    INCOMPLETE,
+    QUESTIONABLE,
+    TERMINATION_FLAG,
+    DeviceResult,
+    Quarantine,
+    message_id,
+)
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
@@ -444,6 +451,8 @@ def decode_message(
                 flags += (QUESTIONABLE,)
             if not complete:
                 flags += (INCOMPLETE,)
+                if msg.terminator is not None:  # the code that says why (T, R, E)
+                    flags += (TERMINATION_FLAG + msg.terminator,)
                 if status == "final":
                     status = "preliminary"
             when = ts(rec.raw(13)) or ts(rec.raw(12)) or order_time or header_time

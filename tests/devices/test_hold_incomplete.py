@@ -31,16 +31,27 @@ def _capture(last: str) -> bytes:
     return "".join(r + "\r" for r in records).encode()
 
 
-@pytest.mark.parametrize("last", ["L|1|E", "L|1|T", "L|1|R", ""])
-def test_a_final_result_of_an_incomplete_message_is_held_saying_why(last: str) -> None:
+@pytest.mark.parametrize(
+    ("last", "why"),
+    [
+        ("L|1|E", "an unknown system error ended the message (L record termination code E)"),
+        ("L|1|T", "the sender aborted the message (L record termination code T)"),
+        ("L|1|R", "the receiver requested that the message be aborted (L record termination code R)"),
+        (
+            "",
+            "the message ended without its L record (terminator): a transfer cut off, or a device that sends none",
+        ),
+    ],
+)
+def test_a_final_result_of_an_incomplete_message_is_held_saying_why(last: str, why: str) -> None:
+    # the hold said "termination code T, E or R" whatever the L record said: it names the code now
     (result,), _ = decode_message(load_profile("roche-cobas_c311"), _capture(last))
     assert result.status == "preliminary"  # sent F
     reasons = dict(holds(to_inbox_result(result, RECEIVED)))
-    assert reasons["not_final"].startswith(
-        "its message did not end complete (ASTM L record termination code T, E or R - the sender or"
-        " the receiver aborted, or an error -, no L record, or a transfer cut off), so the result is"
-        " stored preliminary whatever status the device gave it: check it on the device; sent again in"
-        " a complete message, it replaces this one"
+    assert reasons["not_final"] == (
+        f"its message did not end complete: {why}, so the result is stored preliminary whatever"
+        " status the device gave it: check it on the device; sent again in a complete message, it"
+        " replaces this one"
     ), reasons
 
 

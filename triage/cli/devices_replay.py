@@ -14,7 +14,7 @@ from typing import Literal
 import typer
 
 from devices.profile import generic_profile
-from devices.results import NO_RESULT_STATUS, DeviceResult, no_result_sentence
+from devices.results import INCOMPLETE, NO_RESULT_STATUS, DeviceResult, incomplete_why, no_result_sentence
 from referral.plurals import counted
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import echo, print_json, write
@@ -69,6 +69,27 @@ def _held_reading(result: DeviceResult, obs: Observation) -> str:
         f"{where}: held (no_patient): {obs.code} {value}, time {time}, "
         f"sample {result.sample_id or '(none)'}, test {json_text(result.vendor_code)}"
     )
+
+
+def incomplete_lines(report: ReplayReport) -> list[str]:
+    """One line per message whose L record (its termination code T, R or E), or the lack of one,
+    made its results not final - the reason of their ``not_final`` that the summary only counts:
+    "byte 120: not final: the sender aborted the message (L record termination code T): ..."."""
+    by_message: dict[str, list[DeviceResult]] = {}
+    for result, refusal in report.held_back:
+        if "not_final" in refusal.reasons and INCOMPLETE in result.flags:
+            by_message.setdefault(result.message_id, []).append(result)
+    lines = []
+    for results in by_message.values():
+        first = results[0]
+        where = f"byte {first.byte_offset}" if first.byte_offset is not None else "end of file"
+        lines.append(
+            f"{where}: not final: {incomplete_why(first.flags)}: {counted(len(results), 'results')} of"
+            " the message held (not_final), not observations: the gateway stores them preliminary,"
+            " whatever status the device gave them, and holds them; sent again in a complete message,"
+            " they replace these"
+        )
+    return lines
 
 
 def _document(file: Path, report: ReplayReport) -> dict[str, object]:
@@ -282,6 +303,8 @@ def register(app: typer.Typer) -> None:
             f"tolerance switches fired: {switches}",
             err=True,
         )
+        for why in incomplete_lines(report):
+            write(f"{file}: {why}", err=True)
         if report.untimed and when is None:
             write(f"{file}: {untimed_hint(report.untimed)}", err=True)
         if report.unlinked:
