@@ -26,8 +26,9 @@ from referral.backup import (
     partial_of,
 )
 from referral.errors import ConflictError, IntegrityError, StorageError, UserInputError
+from referral.plurals import counted
 from referral.schema import refuse_newer_schema
-from referral.storage import access_problem
+from referral.storage import access_problem, free_bytes
 from referral.transactions import write
 from referral.upgrade_record import RESTORE_ACTION
 
@@ -89,7 +90,7 @@ def restore(
         raise UserInputError(f"--from {source}: no backup file there")
     if target.exists() and source.resolve() == target.resolve():
         raise UserInputError(f"--from {source} is the referral log itself; give a backup file")
-    refuse_unwritable(target)  # before the backup's check: minutes for a year's log
+    refuse_unwritable(target, source.stat().st_size)  # before the backup's check: minutes for a year's log
     try:
         backup_db = _read_only(source)
     except sqlite3.DatabaseError as exc:
@@ -148,10 +149,11 @@ def _a_folder(source: Path) -> str:
     return f"--from {source} is a folder; give the backup file in it: {named} (the newest first); nothing was changed"
 
 
-def refuse_unwritable(target: Path) -> None:
+def refuse_unwritable(target: Path, needs: int) -> None:
     """Refuse (:class:`StorageError`, nothing changed) a restore into a folder this user cannot
-    write or on a read-only filesystem, saying so: the copy is written beside the log and renamed
-    over it. SQLite could not open the log there either (no ``-shm``), so a read-only disk was said
+    write, on a read-only filesystem, or on a disk with less room than the backup's ``needs``
+    bytes or no inode left, saying so: the copy is written beside the log and renamed over it.
+    SQLite could not open the log there either (no ``-shm``), so a read-only or full disk was said
     "SQLite cannot read it as a referral log ... or a damaged log: give --replace-damaged" of a
     sound log, and with --replace-damaged the copy's first step ended in a traceback."""
     if not target.parent.is_dir():  # a new box's folder, made by the copy (or its error said)
@@ -163,6 +165,40 @@ def refuse_unwritable(target: Path) -> None:
             says="error.storage.read_only",
             params={"file": str(target)},
         )
+    problem = _no_room(target.parent, needs)
+    if problem is not None:
+        raise StorageError(
+            f"--db {target}: cannot restore there: the disk holding it {problem} - free space on that"
+            " disk, then restore again; nothing was changed",
+            says="error.storage.full",
+            params={"file": str(target)},
+        )
+
+
+#: The files a restore makes beside the log at most at once: its copy, then the restored log's -wal and
+#: -shm (the copy's rollback journal is gone by then; the log moved aside keeps its own).
+RESTORE_MAKES = 3
+
+
+def _no_room(folder: Path, needs: int) -> str | None:
+    """How the filesystem holding ``folder`` has no room for a copy of ``needs`` bytes, as
+    ``statvfs`` says (root may use the blocks and inodes reserved for it); ``None`` when it has, or
+    cannot say (a filesystem that counts no inodes, btrfs, says 0 of 0)."""
+    try:
+        fs = os.statvfs(folder)
+    except OSError:
+        return None
+    files = fs.f_ffree if os.geteuid() == 0 else fs.f_favail
+    if fs.f_files and files < RESTORE_MAKES:
+        room = f"only {counted(files, 'more files')}" if files else "no more files"
+        return (
+            f"has room for {room} (inodes), the restore makes {RESTORE_MAKES} (its copy, then the"
+            " restored log's -wal and -shm)"
+        )
+    free = free_bytes(folder)
+    if free < needs:
+        return f"has {free:,} bytes free, the restored log needs {needs:,}"
+    return None
 
 
 def refuse_not_a_log(target: Path) -> None:

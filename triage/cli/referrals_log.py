@@ -413,14 +413,27 @@ def _not_written(ctx: typer.Context, out: Path, given: bool, exc: OSError) -> Cl
         said = setting_problem(
             ("database", "backup_dir"), f"cannot write the backup {out} there ({reason})", config
         )
+    met = _met_at_the_disk(
+        f"{said}; no backup was written (nothing is left at {out}) and the referral log is unchanged",
+        exc,
+        out,
+        ", or write the backup to another disk",
+    )
+    if met is None:
+        return UserInputError(said) if given else ConfigError(said)
+    return met
+
+
+def _met_at_the_disk(said: str, exc: OSError, file: Path, then: str) -> StorageError | None:
+    """``said`` with what to do (and ``then``) when ``exc`` is a disk's (:data:`_DISK_MET`: exit 1);
+    ``None`` when it is not - a path given wrong."""
     todo = _DISK_MET.get(exc.errno or 0)
     if todo is None:
-        return UserInputError(said) if given else ConfigError(said)
+        return None
     return StorageError(
-        f"{said}; no backup was written (nothing is left at {out}) and the referral log is unchanged - {todo},"
-        " or write the backup to another disk",
+        f"{said} - {todo}{then}",
         says="error.storage.full" if exc.errno != errno.EROFS else "error.storage.read_only",
-        params={"file": str(out)},
+        params={"file": str(file)},
     )
 
 
@@ -485,9 +498,10 @@ def restore_command(
     try:
         report = restore.restore(source, path, replace_newer=replace_newer, replace_damaged=replace_damaged)
     except OSError as exc:  # its folder cannot be made or written: the copy removed, the log put back
-        raise UserInputError(
-            f"--db {path}: cannot write the restored log there ({os_reason(exc)}); nothing was changed"
-        ) from None
+        said = f"--db {path}: cannot write the restored log there ({os_reason(exc)}); nothing was changed"
+        # a disk out of space or inodes, or read-only: met, not given wrong (exit 1, as backup's); a
+        # file in the way of its folder: given wrong (exit 2)
+        raise _met_at_the_disk(said, exc, path, ", then restore again") or UserInputError(said) from None
     # A backup from an older version: --from is the log as it was, so no second copy beside it.
     restored = _connect(ctx, path, timeout, migrate=False)
     applied = upgrade(restored, back_up=False, actor=cli_actor())[0]
