@@ -37,7 +37,7 @@ from referral.errors import ClinicError, ConflictError, IntegrityError, StorageE
 from referral.plurals import counted
 from referral.readable import folder_problem
 from referral.schema import create_private
-from referral.storage import free_bytes, storage_error
+from referral.storage import UPGRADE_BACKUP, free_bytes, storage_error
 
 T = TypeVar("T")
 _log = logging.getLogger("referral.backup")
@@ -75,10 +75,13 @@ class Steps(Protocol):
     def table(self, name: str) -> None: ...
 
 
-def backup(db: Database, out: Path, like: Path | None = None, steps: Steps | None = None) -> BackupReport:
+def backup(
+    db: Database, out: Path, like: Path | None = None, steps: Steps | None = None, subject: str = "backup"
+) -> BackupReport:
     """Copy the open log ``db`` to ``out`` (replacing a file there only once the copy is proven,
     and only an earlier backup: :func:`not_a_log`); ``like``: a file whose owner, group and mode the
-    copy takes (the log, for the copy an upgrade takes beside it); ``steps``: told each step."""
+    copy takes (the log, for the copy an upgrade takes beside it); ``steps``: told each step;
+    ``subject``: what its errors name it, and what they advise (:data:`referral.storage.ELSEWHERE`)."""
     _refuse_the_log_s_own_files(db, out)
     problem = None if not out.is_file() else not_a_log(out)
     if problem is not None:  # a mistyped --out naming another file was replaced by the copy, unkept
@@ -86,13 +89,13 @@ def backup(db: Database, out: Path, like: Path | None = None, steps: Steps | Non
             f"--out {out} is there and is no backup of a referral log ({problem}); a backup replaces only"
             " an earlier backup - give another file, or move that one away first; nothing was written"
         )
-    said = ("backup", f"no backup was written (nothing is left at {out}) and the referral log is unchanged")
+    said = (subject, f"no backup was written (nothing is left at {out}) and the referral log is unchanged")
     # a read-only disk, or a folder this user may not write: met, not given wrong (exit 1, as a full
     # disk's); it was the OSError of the copy's first file, said as a wrong --out (exit 2)
     blocked = folder_problem(out.parent) if out.parent.is_dir() else None
     if blocked is not None:
         raise StorageError(
-            f"backup: cannot write {out}: {blocked}; {said[1]}",
+            f"{subject}: cannot write {out}: {blocked}; {said[1]}",
             says="error.storage.read_only",
             params={"file": str(out)},
         )
@@ -196,7 +199,8 @@ def before_upgrade(
                 says="error.storage.full",
                 params={"file": str(out)},
             )
-        report = backup(Database(source), out, like=path)  # the log's owner and mode: `sudo ... migrate` too
+        # the log's owner and mode: `sudo ... migrate` too; told what an upgrade's backup can do (no --out)
+        report = backup(Database(source), out, like=path, subject=UPGRADE_BACKUP)
     except UpgradeRefused:
         raise
     except (ClinicError, OSError, sqlite3.Error) as exc:

@@ -48,6 +48,16 @@ def _mount_point(path: Path) -> Path:
 #: What to do about a backup's copy that cannot be written: not the log's advice (move the log,
 #: give the log to this user, run as the log's user), which said nothing true of a backup.
 BACKUP_ELSEWHERE = "write the backup to a folder on a disk that can be written (--out, database.backup_dir)"
+#: The backup an upgrade takes first (:func:`referral.backup.before_upgrade`), as its messages name it:
+#: ``migrate``, ``serve`` and the other commands that upgrade take no ``--out`` - it is written in
+#: ``database.backup_dir``, or beside the log without it.
+UPGRADE_BACKUP = "backup before the upgrade"
+#: What to do about each backup's copy that cannot be written, by ``subject``.
+ELSEWHERE = {
+    "backup": BACKUP_ELSEWHERE,
+    UPGRADE_BACKUP: "set database.backup_dir in the settings to a folder on a disk that can be written, with"
+    " room for a copy of the log, where the upgrade writes its backup",
+}
 
 
 def access_problem(path: Path | str, subject: str = "referral log") -> str | None:
@@ -61,7 +71,7 @@ def access_problem(path: Path | str, subject: str = "referral log") -> str | Non
     file" or "attempt to write a readonly database". ``subject`` ``"backup"``: ``path`` is a backup's
     copy being written, and what to do is said of the backup, not the log."""
     target = Path(path)
-    backup = subject == "backup"
+    elsewhere = ELSEWHERE.get(subject)
     _, my_name = _user(os.getuid())
     for blocked in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), target.parent):
         try:
@@ -70,12 +80,9 @@ def access_problem(path: Path | str, subject: str = "referral log") -> str | Non
         except OSError:
             continue
         if read_only:
-            elsewhere = (
-                BACKUP_ELSEWHERE if backup else "move the log (database.path) to a disk that can be written"
-            )
             return (
                 f"the filesystem holding it, mounted at {_mount_point(blocked)}, is read-only: remount"
-                f" it read-write, or {elsewhere}"
+                f" it read-write, or {elsewhere or 'move the log (database.path) to a disk that can be written'}"
             )
         folder = blocked == target.parent
         if os.access(blocked, os.W_OK | os.X_OK if folder else os.R_OK | os.W_OK):
@@ -88,8 +95,8 @@ def access_problem(path: Path | str, subject: str = "referral log") -> str | Non
             what,
             f"chmod u+rw{'x' if folder else ''} {blocked}",
             lambda sudo: (
-                f"run this as its owner (sudo -u {sudo} ...), or {BACKUP_ELSEWHERE}"
-                if backup
+                f"run this as its owner (sudo -u {sudo} ...), or {elsewhere}"
+                if elsewhere
                 else f"run this as the log's user, the service's (sudo -u {sudo} ...), or give the"
                 f" log to this user (chown {my_name} the folder, {target.name}, {target.name}-wal and"
                 f" {target.name}-shm)"
@@ -114,9 +121,9 @@ def _advice(name: str, path: str, outcome: str, subject: str) -> tuple[str, str]
     if blocked is not None:
         kind = "read_only" if name.startswith("SQLITE_READONLY") else "cannot_open"
         return kind, f"cannot use {path}: {blocked}"
-    if readonly and subject == "backup":  # the log's advice (make it writable, its -wal) is not the backup's
+    if readonly and subject in ELSEWHERE:  # the log's advice (make it writable, its -wal) is not a backup's
         kind = "read_only" if name.startswith("SQLITE_READONLY") else "cannot_open"
-        return kind, f"cannot write {path}; {outcome} - {BACKUP_ELSEWHERE}"
+        return kind, f"cannot write {path}; {outcome} - {ELSEWHERE[subject]}"
     if name.startswith("SQLITE_READONLY"):
         return "read_only", (
             f"{path} is read-only (the file, its folder or the filesystem); {outcome}"

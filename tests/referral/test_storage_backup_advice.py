@@ -33,7 +33,7 @@ try:
     conn.commit()
 except sqlite3.Error as exc:
     outcome = f"no backup was written (nothing is left at {path[:-8]}) and the referral log is unchanged"
-    backup = storage_error(exc, path, subject="backup", outcome=outcome)
+    backup = storage_error(exc, path, subject=sys.argv[2], outcome=outcome)
     log = storage_error(exc, path)
     print(json.dumps([str(backup), str(log)]))
 else:
@@ -41,7 +41,9 @@ else:
 """
 
 
-def test_a_backup_copy_on_a_read_only_folder_is_told_what_to_do_with_the_backup(tmp_path: Path) -> None:
+def _written_on_a_read_only_folder(tmp_path: Path, subject: str) -> tuple[Path, str, str]:
+    """A backup's copy in a folder made read-only, written to: what it is told as ``subject`` and as
+    the log."""
     usb = tmp_path / "usb"
     usb.mkdir()
     copy = usb / "b.db.partial"
@@ -49,7 +51,7 @@ def test_a_backup_copy_on_a_read_only_folder_is_told_what_to_do_with_the_backup(
     made.execute("CREATE TABLE t (x)")
     made.commit()
     made.close()
-    command = [sys.executable, "-c", WRITE, str(copy)]
+    command = [sys.executable, "-c", WRITE, str(copy), subject]
     root = os.geteuid() == 0
     if root:
         command = read_only_mount(usb, command)
@@ -67,6 +69,12 @@ def test_a_backup_copy_on_a_read_only_folder_is_told_what_to_do_with_the_backup(
     said = json.loads(done.stdout)
     assert said is not None, "the write went through"
     backup, log = said
+    return copy, backup, log
+
+
+def test_a_backup_copy_on_a_read_only_folder_is_told_what_to_do_with_the_backup(tmp_path: Path) -> None:
+    copy, backup, log = _written_on_a_read_only_folder(tmp_path, "backup")
+    usb, root = copy.parent, os.geteuid() == 0
     assert backup.startswith(f"backup: cannot use {copy}: "), backup
     if root:
         assert f"mounted at {usb}, is read-only: remount it read-write, or {BACKUP_ELSEWHERE}" in backup, (
@@ -78,3 +86,16 @@ def test_a_backup_copy_on_a_read_only_folder_is_told_what_to_do_with_the_backup(
     # the log itself is still told what to do with the log
     assert log.startswith(f"referral log: cannot use {copy}: "), log
     assert "move the log (database.path)" in log if root else "give the log to this user" in log, log
+
+
+def test_the_backup_an_upgrade_takes_is_not_told_of_an_out_it_cannot_be_given(tmp_path: Path) -> None:
+    """The backup `migrate` (or `serve`, any command that upgrades) takes first was told "write the
+    backup to a folder on a disk that can be written (--out, database.backup_dir)": no such command
+    takes --out. It is told the setting that says where that backup is written, and the room it needs."""
+    copy, said, _ = _written_on_a_read_only_folder(tmp_path, "backup before the upgrade")  # UPGRADE_BACKUP
+    assert said.startswith(f"backup before the upgrade: cannot use {copy}: "), said
+    assert "--out" not in said, said
+    assert (
+        "set database.backup_dir in the settings to a folder on a disk that can be written, with room for a"
+        " copy of the log, where the upgrade writes its backup" in said
+    ), said
