@@ -74,7 +74,7 @@ def test_two_patients_of_the_same_name_are_told_apart_in_the_referrals_list(staf
     cells = re.findall(r'<td class="patient" role="cell">(.*?)</td>', page)
     assert len(cells) == 2, cells
     for cell, mrn in zip(cells, ("ZW-0002", "ZW-0001"), strict=True):  # newest first
-        assert ">张伟</a>" in cell and f">{mrn}</span>" in cell, cell
+        assert "><bdi>张伟</bdi></a>" in cell and f">{mrn}</span>" in cell, cell
     staff.login(Role.analyst)
     hidden = staff.client.get("/referrals").text
     assert "ZW-000" not in hidden and "张伟" not in hidden

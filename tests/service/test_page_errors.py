@@ -240,7 +240,10 @@ def test_the_page_shows_the_open_referral_and_creates_another_only_when_confirme
     csrf = _chinese(staff, Role.clinician)
     page = staff.client.get(f"/encounters/{made['encounter_id']}").text
     form = page.split('id="refer-form"')[1].split("</form>")[0]
-    assert f"该就诊已有未结束的转诊 #{proposed}（已建议，待确认，紧急转运，转往 County Hospital）" in form
+    assert (
+        f"该就诊已有未结束的转诊 #{proposed}（已建议，待确认，紧急转运，转往 \u2068County Hospital\u2069）"
+        in form
+    )
     assert 'name="alongside_open" value="1" required' in form
     fields = {"csrf_token": csrf, "to_facility": "county-hospital", "urgency": "urgent", "reason": "BP"}
     refused = staff.client.post(f"/assessments/{made['id']}/refer", data=fields, follow_redirects=False)

@@ -119,7 +119,10 @@ def test_referrals_name_the_facility_and_the_rules_that_proposed_them(staff: Sta
             assert re.search(r'<td class="reason"[^>]*>family asks for the county hospital</td>', html), (
                 "typed text as typed"
             )
-            assert f'County Hospital <small class="facility-id">{ident("county-hospital")}</small>' in html
+            assert (
+                f'<bdi>County Hospital</bdi> <small class="facility-id">{ident("county-hospital")}</small>'
+                in html
+            )
             assert re.search(rf'<td class="urgency"[^>]*>{urgency}</td>', html)
             assert "proposed by triage" not in html and "spo2_critical;" not in html
 

@@ -128,6 +128,11 @@ def person_text(value: object) -> str:
 
 TEMPLATES.env.filters["person"] = person
 TEMPLATES.env.filters["person_text"] = person_text
+# the same isolation for other stored or typed text shown beside a record number or in a sentence:
+# a facility's name (refused with a bidirectional control since 4bbd10b3, but an older log may hold
+# one) and the text a nurse searched for
+TEMPLATES.env.filters["isolated"] = person
+TEMPLATES.env.filters["isolated_text"] = person_text
 
 
 # units the catalogues' sentences write after a number themselves (not a reading's unit): an age, a
