@@ -9,12 +9,19 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict
 
 import typer
 
 from devices.profile import generic_profile
-from devices.results import INCOMPLETE, NO_RESULT_STATUS, DeviceResult, incomplete_why, no_result_sentence
+from devices.results import (
+    INCOMPLETE,
+    NO_RESULT_STATUS,
+    TERMINATION_FLAG,
+    DeviceResult,
+    incomplete_why,
+    no_result_sentence,
+)
 from referral.plurals import counted
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import echo, print_json, write
@@ -71,20 +78,52 @@ def _held_reading(result: DeviceResult, obs: Observation) -> str:
     )
 
 
-def incomplete_lines(report: ReplayReport) -> list[str]:
-    """One line per message whose L record (its termination code T, R or E), or the lack of one,
-    made its results not final - the reason of their ``not_final`` that the summary only counts:
-    "byte 120: not final: the sender aborted the message (L record termination code T): ..."."""
+class NotFinalMessage(TypedDict):
+    """A message whose results are not final for how it ended (``--json``'s ``not_final_messages``)."""
+
+    byte_offset: int | None
+    termination_code: str | None
+    why: str
+    results: int
+
+
+def incomplete_messages(report: ReplayReport) -> list[NotFinalMessage]:
+    """Each message whose L record (its termination code T, R or E), or the lack of one, made its
+    results not final - the reason of their ``not_final`` that the summary only counts -, with the
+    byte of its first such result: ``byte_offset``, ``termination_code`` (None: no L record),
+    ``why`` and ``results`` (how many of its results are held so); ``--json``'s
+    ``not_final_messages``, and the lines after the text summary."""
     by_message: dict[str, list[DeviceResult]] = {}
     for result, refusal in report.held_back:
         if "not_final" in refusal.reasons and INCOMPLETE in result.flags:
             by_message.setdefault(result.message_id, []).append(result)
+    return [
+        NotFinalMessage(
+            byte_offset=results[0].byte_offset,
+            termination_code=next(
+                (
+                    f.removeprefix(TERMINATION_FLAG)
+                    for f in results[0].flags
+                    if f.startswith(TERMINATION_FLAG)
+                ),
+                None,
+            ),
+            why=incomplete_why(results[0].flags),
+            results=len(results),
+        )
+        for results in by_message.values()
+    ]
+
+
+def incomplete_lines(report: ReplayReport) -> list[str]:
+    """One line per message of :func:`incomplete_messages`: "byte 120: not final: the sender
+    aborted the message (L record termination code T): ..."."""
     lines = []
-    for results in by_message.values():
-        first = results[0]
-        where = f"byte {first.byte_offset}" if first.byte_offset is not None else "end of file"
+    for message in incomplete_messages(report):
+        at = message["byte_offset"]
+        where = f"byte {at}" if at is not None else "end of file"
         lines.append(
-            f"{where}: not final: {incomplete_why(first.flags)}: {counted(len(results), 'results')} of"
+            f"{where}: not final: {message['why']}: {counted(message['results'], 'results')} of"
             " the message held (not_final), not observations: the gateway stores them preliminary,"
             " whatever status the device gave them, and holds them; sent again in a complete message,"
             " they replace these"
@@ -92,9 +131,19 @@ def incomplete_lines(report: ReplayReport) -> list[str]:
     return lines
 
 
-def _document(file: Path, report: ReplayReport) -> dict[str, object]:
+def _untimed(report: ReplayReport, received_at: datetime | None) -> dict[str, object] | None:
+    """``--json``'s ``untimed``: how many results are held for having no device time, and the hint
+    the text prints after its summary of what ``--received-at`` would do with them; None when
+    there are none, or ``--received-at`` gave their time."""
+    if not report.untimed or received_at is not None:
+        return None
+    return {"results": len(report.untimed), "hint": untimed_hint(report.untimed)}
+
+
+def _document(file: Path, report: ReplayReport, received_at: datetime | None) -> dict[str, object]:
     """What ``--json`` prints: the keys the golden files use for the observations and the
-    readings held for no patient id, the other buckets counted or listed with their bytes."""
+    readings held for no patient id, the other buckets counted or listed with their bytes, and
+    the reasons the text says after its summary (``not_final_messages``, ``untimed``)."""
     return {
         "file": str(file),
         "profile": report.profile.device_id,
@@ -107,6 +156,9 @@ def _document(file: Path, report: ReplayReport) -> dict[str, object]:
         "not_for_triage": dict(Counter(report.held_reasons())),  # every reason, as listen counts
         # every reason the live gateway holds each result for, listen's held counts but clock
         "held": dict(Counter(report.gateway_holds)),
+        # why the results of a message that did not end complete are not final (its L record)
+        "not_final_messages": incomplete_messages(report),
+        "untimed": _untimed(report, received_at),
         "quarantined": [
             {
                 "reason": q.reason,
@@ -177,7 +229,8 @@ def register(app: typer.Typer) -> None:
             "--json",
             help="Print machine-readable JSON: one document instead of a line per observation, "
             "with the observations, apart from them the readings held for no patient id "
-            "(observations_without_patient), and the counts.",
+            "(observations_without_patient), the counts, and why results are held "
+            "(not_final_messages, untimed).",
         ),
     ) -> None:
         """Parse a capture file with the gateway's codecs into canonical observations.
@@ -238,7 +291,7 @@ def register(app: typer.Typer) -> None:
             tol_log.removeHandler(handler)
             tol_log.propagate = True
         if as_json:
-            print_json(_document(file, report))
+            print_json(_document(file, report, when))
         for result, obs in [] if as_json else report.observations:
             write(json.dumps(observation_record(result, obs), ensure_ascii=False))
         # what the device sent (a detail, a sample id) is escaped as every stored or received text is
