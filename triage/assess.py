@@ -14,8 +14,11 @@ Pure given loaded models: no I/O, no global state; the clock enters only through
    level. Risk models (if given) give a level when their probability reaches the threshold
    (policy override, else the card), capped at ``models.max_level``.
 4. disposition = max(rule level, model level), so a model can raise but never lower a rule outcome.
-   With no usable observation at all, or when nothing escalated and no *decisive* reading (policy
-   ``decisive.codes``) was usable, the answer is ``insufficient_data``, never ``local_care``; so
+   The rules are evaluated with no usable observation too: those that read none (an acute symptom
+   staff recorded, ``triage.rules.symptoms``) route the patient as they would with readings, a red
+   flag never lowered to "measure again".
+   When nothing escalated and no observation at all, or no *decisive* reading (policy
+   ``decisive.codes``), was usable, the answer is ``insufficient_data``, never ``local_care``; so
    it is when nothing escalated but a blood-pressure pair was refused (its pressure is unknown),
    and when nothing escalated but a child's (under 16) or a pregnant woman's pulse, respiratory
    rate or temperature was measured: NEWS2 does not apply to them and no other rule reads those.
@@ -424,25 +427,26 @@ def assess(
     rule_levels: list[Disposition] = []
     rechecks: list[int] = []
     stamps: dict[datetime, str] = {}
-    if latest:
-        fired = ev.fired  # which rules fired, for the deference of the lower ones checked after them
-        for rule, level, recheck in runtime.active_rules:
-            finding = rule.check(ev)
-            if finding is None:
-                fired[rule.name] = False
-                continue
-            fired[rule.name] = True
-            red_flag = rule.red_flag
-            if red_flag:
-                red_names[len(order)] = rule.name
-            order.append((-LEVEL_RANK[level], not red_flag, False, len(order)))
-            rule_levels.append(level)
-            detail = finding.detail + measured(finding.values, latest, stamps)
-            reasons.append(reason(rule.name, level, "rule", red_flag, finding.values, detail, rule.reference))
-            if recheck is not None:
-                rechecks.append(recheck)
-            if finding.recheck_minutes is not None:
-                rechecks.append(finding.recheck_minutes)
+    # every rule, also with no usable reading: what staff recorded (an acute symptom) is read by
+    # rules that read no reading, and a red flag is never lowered to "measure again"
+    fired = ev.fired  # which rules fired, for the deference of the lower ones checked after them
+    for rule, level, recheck in runtime.active_rules:
+        finding = rule.check(ev)
+        if finding is None:
+            fired[rule.name] = False
+            continue
+        fired[rule.name] = True
+        red_flag = rule.red_flag
+        if red_flag:
+            red_names[len(order)] = rule.name
+        order.append((-LEVEL_RANK[level], not red_flag, False, len(order)))
+        rule_levels.append(level)
+        detail = finding.detail + measured(finding.values, latest, stamps)
+        reasons.append(reason(rule.name, level, "rule", red_flag, finding.values, detail, rule.reference))
+        if recheck is not None:
+            rechecks.append(recheck)
+        if finding.recheck_minutes is not None:
+            rechecks.append(finding.recheck_minutes)
 
     notes: list[str] = []
     model_results: list[ModelResult] = []
@@ -466,7 +470,8 @@ def assess(
     combined = _max_level([x for x in (rule_level, model_level) if x is not None])
     decisive = [c for c in policy.decisive.codes if c in latest]
     if not latest:
-        disposition = _INSUFFICIENT_DATA
+        # a rule that reads no reading (a recorded acute symptom) still routes; else measure first
+        disposition = _INSUFFICIENT_DATA if combined is None or combined is _LOCAL_CARE else combined
         notes.append(NO_USABLE.template)
     elif combined is None or combined is _LOCAL_CARE:
         if not decisive:

@@ -5,7 +5,8 @@
    of its measurement makes the pair implausible: then never below insufficient_data); nor does
    one more acute symptom recorded.
 3. QC or non-final results never feed a decision.
-4. With no usable observations the answer is insufficient_data, never local_care.
+4. With no usable observations the answer is never local_care: insufficient_data, or what a
+   red flag that reads no reading (an acute symptom staff recorded) says.
 5. Vital signs no applicable score reads (a child's or a pregnant woman's pulse, breathing,
    temperature: NEWS2 does not apply; a blood pressure under 13: not graded) never give local
    care, and NEWS2 is never a number for them.
@@ -412,7 +413,11 @@ def test_no_usable_observations_is_insufficient_data(
             obs += unusable(one, kind, RECENT)
     models = ConstantModels(0.99) if with_model else None
     a = assess(patient, obs, POLICY, models=models, now=NOW)
-    assert a.disposition is Disposition.insufficient_data
+    if a.red_flags:  # a recorded symptom's red flag routes without readings (it reads none)
+        assert set(a.red_flags) <= {"acute_symptom_emergency", "acute_symptom_urgent"}
+        assert a.disposition is a.rule_level and a.reasons[0].values.keys() == {"acute_symptoms"}
+    else:
+        assert a.disposition is Disposition.insufficient_data
     assert a.observations_used == [] and len(a.ignored_observations) == len(obs)
     assert models is None or models.seen == []
 
