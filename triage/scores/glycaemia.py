@@ -2,8 +2,12 @@
 
 Diagnostic ranges (ADA Standards of Care 2025 s2; WHO 1999/2006; 中国2型糖尿病防治指南 2020):
 
-- fasting plasma glucose: >=7.0 diabetes range; 5.6-6.9 IFG (ADA); 6.1-6.9 IFG (WHO/China);
-- HbA1c (NGSP): >=6.5 % diabetes range; 5.7-6.4 % prediabetes (ADA);
+- fasting plasma glucose: >=7.0 diabetes range; 6.1-6.9 IFG (WHO 1999; 中国2型糖尿病防治指南 2020),
+  the band ``prediabetes_range``: the clinics this serves follow China's guideline, which keeps WHO
+  1999, so 5.6-6.0 (100-109 mg/dL), IFG for ADA 2025 only, is the band ``normal`` (its component
+  still says ``ifg_ada``, the ADA category, and 6.1-6.9 ``ifg_who_china``);
+- HbA1c (NGSP): >=6.5 % diabetes range; 5.7-6.4 % prediabetes (ADA; CDS 2020 defines no
+  prediabetes range by HbA1c);
 - random plasma glucose: >=11.1 diabetes range *with classic symptoms or crisis*.
 
 Cut-offs are published as pairs (7.0 mmol/L = 126 mg/dL, 5.6 = 100, 6.1 = 110, 11.1 = 200,
@@ -36,7 +40,8 @@ _SUSPECTED = phrases.GLYCAEMIA_SUSPECTED.printf({"band": "%s"})
 _KNOWN = phrases.GLYCAEMIA_KNOWN.printf({"band": "%s"})
 
 REFERENCE = (
-    "ADA Standards of Care in Diabetes-2025 s2; WHO 2006; 中国2型糖尿病防治指南 2020; "
+    "IFG 6.1-6.9 mmol/L (110-125 mg/dL): WHO 1999, 中国2型糖尿病防治指南 2020 (ADA 2025 s2: 5.6, not"
+    " used); HbA1c 5.7-6.4 %: ADA Standards of Care in Diabetes-2025 s2; WHO 2006; "
     "WHO HEARTS-D (2020) Annex 3; Umpierrez GE et al. Diabetes Care 2024"
 )
 
@@ -164,9 +169,9 @@ def glycaemia(
     if glucose_fasting is not None:
         cat = fasting_category(glucose_fasting, glucose_fasting_mgdl)
         components["glucose_fasting"] = cat
-        if cat.startswith("ifg"):
+        if cat == "ifg_who_china":  # the band follows CDS 2020 (WHO 1999): 6.1-6.9; ifg_ada is normal
             found.add("prediabetes_range")
-        elif cat != "normal" and not cat.startswith("hypoglycaemia"):
+        elif cat not in ("normal", "ifg_ada") and not cat.startswith("hypoglycaemia"):
             found.add(cat)
     if glucose_random is not None:
         cat = random_category(glucose_random, glucose_random_mgdl)
