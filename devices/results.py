@@ -17,6 +17,10 @@ from datetime import datetime
 from typing import Literal
 
 from referral.device_results import NewDeviceResult
+from referral.incomplete_message import INCOMPLETE_FLAG
+from referral.incomplete_message import TERMINATION_FLAG as TERMINATION_FLAG
+from referral.incomplete_message import TERMINATION_SAYS as TERMINATION_SAYS
+from referral.incomplete_message import incomplete_why as incomplete_why
 from referral.value_sets import STATUS_CHANGE_FLAG, STATUS_CHANGE_UNIT_CONFLICT
 
 #: ``withdrawn``: HL7 OBX-11 ``W``, "post original as wrong, e.g. transmitted for wrong patient"
@@ -25,19 +29,10 @@ from referral.value_sets import STATUS_CHANGE_FLAG, STATUS_CHANGE_UNIT_CONFLICT
 ResultStatus = Literal["final", "preliminary", "corrected", "cannot_be_done", "withdrawn"]
 
 #: Flag added to results of a message whose L record says it was cut short (T, E, R codes) or
-#: that has no L record; such results are downgraded to ``preliminary``.
-INCOMPLETE = "incomplete_message"
-#: Flag beside ``INCOMPLETE`` naming the L record's termination code (L.3) that made the message
-#: incomplete: ``astm_termination_T``. Without it (no L record) the message ended without one.
-TERMINATION_FLAG = "astm_termination_"
-#: What the L.3 termination codes that make a message incomplete mean (E1394 / LIS2-A2 L.3: N
-#: normal, T sender aborted, R receiver requested abort, E unknown system error; Q, I and F answer a
-#: request, and end a message complete).
-TERMINATION_SAYS: dict[str, str] = {
-    "T": "the sender aborted the message",
-    "R": "the receiver requested that the message be aborted",
-    "E": "an unknown system error ended the message",
-}
+#: that has no L record; such results are downgraded to ``preliminary``. The flag, the one naming
+#: the L record's termination code beside it (``astm_termination_T``) and what each code means are
+#: ``referral.incomplete_message``': the held worklist (``referral.held_why``) says them too.
+INCOMPLETE = INCOMPLETE_FLAG
 #: Flag of an ASTM result with status W, "warning: validity is questionable" (E1394/LIS2-A2 R.9;
 #: the Pentra XLR sends it for a differential its alarms make suspect): stored ``preliminary``, so
 #: held for a person, and replaced when the device sends the result again as final (F, V).
@@ -73,17 +68,6 @@ CLOCK_OLD = "device_time_old"
 #: (``devices.mapping._accept_unit``) and the mapping's ``mapping_unit`` and ``scale`` it names, as
 #: pairs; the unit sent and the setting come from the units the result keeps.
 FixSays = tuple[tuple[str, str], ...]
-
-
-def incomplete_why(flags: Sequence[str]) -> str:
-    """Why a result of an incomplete message (``INCOMPLETE``) is not final, from its flags: "the
-    sender aborted the message (L record termination code T)", or that the message had no L record."""
-    code = next((f.removeprefix(TERMINATION_FLAG) for f in flags if f.startswith(TERMINATION_FLAG)), None)
-    if code is None:
-        return "the message ended without its L record (terminator): a transfer cut off, or a device that sends none"
-    return (
-        f"{TERMINATION_SAYS.get(code, 'the message did not end complete')} (L record termination code {code})"
-    )
 
 
 def message_id(raw: bytes) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 from referral.associations import expired_note
 from referral.errors import json_text
 from referral.inbox import FINAL_STATUSES, NotAcceptedCode, StoredDeviceResult
+from referral.incomplete_message import INCOMPLETE_FLAG, incomplete_why
 from referral.value_sets import STATUS_CHANGE_UNIT_CONFLICT, WITHDRAWN
 
 Why = Literal[
@@ -47,6 +48,9 @@ WITHDRAWN_TEXT = (
 DELETED_TEXT = 'deleted by the device: it sent "" for the value (delete the stored value); never used - dismiss it once seen'
 #: The flag of such a result (``devices.results.DELETE``; ``referral`` does not import ``devices``).
 DELETE_FLAG = "delete_value"
+#: The flag of an ASTM result the device marked "validity questionable" (R.9 ``W``;
+#: ``devices.results.QUESTIONABLE``): stored preliminary, so held.
+QUESTIONABLE_FLAG = "validity_questionable"
 #: The words of ``not_final`` for a value the device sent with an HL7 OBX-11 that carries no result
 #: (``devices.results.NO_RESULT_STATUS``: I, N, O) and for a result an HL7 U made final naming
 #: another unit than its value's (:data:`STATUS_CHANGE_UNIT_CONFLICT`), by the flag the gateway stored.
@@ -57,6 +61,8 @@ NOT_FINAL_SAID = {
     " - check it on the device, then dismiss it",
     "order_detail_only": "no result: the device sent a value with HL7 status O (order detail only) - check it"
     " on the device, then dismiss it",
+    QUESTIONABLE_FLAG: "validity questionable: the device marked the result so (ASTM status W) - check it on the"
+    " device; sent again as final, it replaces this one",
     STATUS_CHANGE_UNIT_CONFLICT: "not confirmed: the device made the result final (HL7 status U) naming another"
     " unit than its value's - check the result on the device; sent again as final with its value, it replaces"
     " this one",
@@ -141,7 +147,13 @@ class HeldResult:
         if why == "not_final" and self.result.status == WITHDRAWN:
             deleted = DELETE_FLAG in (self.result.flags or "").split(",")
             return DELETED_TEXT if deleted else WITHDRAWN_TEXT
-        said = [NOT_FINAL_SAID[f] for f in (self.result.flags or "").split(",") if f in NOT_FINAL_SAID]
+        flags = (self.result.flags or "").split(",")
+        if why == "not_final" and INCOMPLETE_FLAG in flags and QUESTIONABLE_FLAG not in flags:
+            return (
+                f"not final: its message did not end complete: {incomplete_why(flags)} - check the result"
+                " on the device; sent again in a complete message, it replaces this one"
+            )
+        said = [NOT_FINAL_SAID[f] for f in flags if f in NOT_FINAL_SAID]
         if why == "not_final" and said:
             return said[0]
         note = expired_note(details) if why == "no_patient_link" else None

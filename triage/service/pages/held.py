@@ -9,11 +9,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from devices.mapping import unit_setting
-from devices.results import DELETE, NO_RESULT_STATUS, QUESTIONABLE, UNIT_CONFLICT
+from devices.results import (
+    DELETE,
+    INCOMPLETE,
+    NO_RESULT_STATUS,
+    QUESTIONABLE,
+    TERMINATION_SAYS,
+    UNIT_CONFLICT,
+)
 from referral import corrections, review
 from referral.clock import Clock
 from referral.errors import ConflictError
 from referral.inbox import NotAcceptedCode
+from referral.incomplete_message import termination_code
 from referral.value_sets import WITHDRAWN
 from triage.errors import UserInputError
 from triage.service import held
@@ -69,6 +77,7 @@ def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
         row["not_accepted_says"] = "held.not_accepted_no_unit"  # a value a unit is not guessed for
     row["problem_says"] = _problem_says(item)
     row["why_says"] = _why_says(item)
+    row["termination_code"] = termination_code((item.result.flags or "").split(",")) or ""
     return row
 
 
@@ -87,6 +96,15 @@ def _why_says(item: review.HeldResult) -> dict[str, str]:
         return {"not_final": "held.why_questionable"}
     if UNIT_CONFLICT in (r.flags or "").split(","):  # an HL7 U naming another unit than the value's
         return {"not_final": "held.why_status_change_unit"}
+    if INCOMPLETE in (r.flags or "").split(","):  # the ASTM message's L record aborted it, or none came
+        code = termination_code((r.flags or "").split(","))
+        if code is None:
+            return {"not_final": "held.why_incomplete_no_l"}
+        return {
+            "not_final": f"held.why_incomplete_{code}"
+            if code in TERMINATION_SAYS
+            else "held.why_incomplete_other"
+        }
     said = [NO_RESULT_SAYS[f] for f in (r.flags or "").split(",") if f in NO_RESULT_SAYS]
     return {"not_final": said[0]} if said else {}
 
