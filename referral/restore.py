@@ -179,9 +179,17 @@ def refuse_unwritable(target: Path, needs: int) -> None:
 #: -shm (the copy's rollback journal is gone by then; the log moved aside keeps its own).
 RESTORE_MAKES = 3
 
+#: The room a restored log needs beside the backup's bytes once it is in place: its -shm (32 KiB)
+#: and a -wal for the restore's audit entry (a few 4 KiB pages; 44 KiB in all for a new log's),
+#: with room to spare. Only the backup's size was counted: on a disk with room for the copy alone
+#: the log was moved aside, the backup put in its place, and the restore's entry could not be
+#: written - 'nothing of this request was stored ... retry', of a log already replaced.
+OPEN_ROOM = 128 * 1024
+
 
 def _no_room(folder: Path, needs: int) -> str | None:
-    """How the filesystem holding ``folder`` has no room for a copy of ``needs`` bytes, as
+    """How the filesystem holding ``folder`` has no room for a copy of ``needs`` bytes and the
+    restored log's -wal and -shm (:data:`OPEN_ROOM`), as
     ``statvfs`` says (root may use the blocks and inodes reserved for it); ``None`` when it has, or
     cannot say (a filesystem that counts no inodes, btrfs, says 0 of 0)."""
     try:
@@ -196,8 +204,11 @@ def _no_room(folder: Path, needs: int) -> str | None:
             " restored log's -wal and -shm)"
         )
     free = free_bytes(folder)
-    if free < needs:
-        return f"has {free:,} bytes free, the restored log needs {needs:,}"
+    if free < needs + OPEN_ROOM:
+        return (
+            f"has {free:,} bytes free, the restored log needs {needs + OPEN_ROOM:,} (the backup's"
+            f" {needs:,}, and {OPEN_ROOM:,} for its -wal and -shm, where the restore is recorded)"
+        )
     return None
 
 
