@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from devices import text_encoding
 from devices.errors import ProfileError
 from referral.errors import json_text, shown_input, validation_message
 
@@ -408,6 +409,8 @@ class DeviceProfile(_Strict):
             raise ValueError(
                 f"unknown character encoding {json_text(value)} (use e.g. latin-1, cp1252, utf-8)"
             ) from None
+        if (problem := text_encoding.refusal(value)) is not None:  # STX, CR... are found as bytes
+            raise ValueError(problem)
         return value
 
     @field_validator("timezone")
