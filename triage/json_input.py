@@ -220,7 +220,8 @@ def loads(text: str) -> Any:
     a number no float holds or JSON has not (:class:`UnreadNumber`) an :class:`UnreadNumberError`
     naming where the first is, text holding a lone UTF-16 surrogate (``"\\ud800"``, which pydantic
     refused as "unable to parse raw data as a unicode string") a :class:`JsonValueError`. Integers a
-    float holds stay integers; more than 4300 digits is Python's ``ValueError``, as before."""
+    float holds stay integers; one of more digits than Python reads (4300) is no float either, so it
+    is named as such (it was Python's ``ValueError``, which named no field)."""
     unread: list[UnreadNumber] = []
 
     def mark(number: str) -> UnreadNumber:
@@ -232,13 +233,12 @@ def loads(text: str) -> Any:
         return value if math.isfinite(value) else mark(number)
 
     def integer(number: str) -> int | UnreadNumber:
-        value = int(number)
-        if len(number) > 300:  # (1.8e308 has 309 digits: shorter integers are floats)
-            try:
-                float(value)
-            except OverflowError:
-                return mark(number)
-        return value
+        # (1.8e308 has 309 digits: shorter integers are floats.) Read as a float first: int()
+        # refuses more than 4300 digits (sys.get_int_max_str_digits) with a ValueError that names
+        # no field - the API's 400 "a number in the JSON has more than 4300 digits"
+        if len(number) > 300 and not math.isfinite(float(number)):
+            return mark(number)
+        return int(number)
 
     decoded = json.loads(
         text, object_pairs_hook=unique_keys, parse_float=real, parse_int=integer, parse_constant=mark

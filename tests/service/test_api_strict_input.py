@@ -195,8 +195,8 @@ def test_an_empty_null_or_wrong_kind_of_body_and_an_endless_number_are_named(sta
     for url, raw, message in cases:
         assert refused(staff.client.post(url, content=raw, headers=nurse)) == message
     digits = b'{"mrn": "E-1", "age_years": ' + b"9" * 5000 + b"}"
-    error = refused(staff.client.post("/api/v1/encounters", content=digits, headers=nurse), 400)
-    assert error == "body: a number in the JSON has more than 4300 digits"
+    error = refused(staff.client.post("/api/v1/encounters", content=digits, headers=nurse))
+    assert error.startswith("age_years: the number 9999"), error  # (a 400 naming no field before)
     assert stored(staff) == before
 
 

@@ -83,11 +83,6 @@ def _read(path: str) -> tuple[Any, Path | None, str]:
         raise UserInputError(
             f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
-    except ValueError:  # Python reads at most 4300 digits of an integer (a traceback before)
-        raise UserInputError(
-            f"{where}: a number in the JSON has more than {sys.get_int_max_str_digits()} digits;"
-            " no value of an assessment input is that long"
-        ) from None
     except RecursionError:  # thousands of nested [ or {: no assessment input is like that
         raise UserInputError(f"{where}: JSON nested too deeply to be an assessment input") from None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
@@ -152,9 +151,6 @@ def describe_http_error(request: Request, exc: HTTPException) -> str:
         )
     if exc.status_code == 400 and isinstance(cause, RecursionError):
         return "body: the JSON is nested too deeply to read"
-    if exc.status_code == 400 and isinstance(cause, ValueError) and "digits" in str(cause):
-        # Python reads at most sys.get_int_max_str_digits() (4300) digits of one integer
-        return f"body: a number in the JSON has more than {sys.get_int_max_str_digits()} digits"
     if exc.status_code == 400 and cause is not None:
         return f"body: could not be read ({type(cause).__name__})"
     return str(exc.detail)
