@@ -235,7 +235,7 @@ def create_app(
         runtime.hub.bind(asyncio.get_running_loop())
         await start_clinic(runtime)
         announce = runtime.extras.get("announce")
-        if runtime.ready and callable(announce):
+        if runtime.readiness.ready and callable(announce):
             announce(runtime)  # ``triage serve`` says what it runs on (triage/cli/serve.py)
         try:
             yield

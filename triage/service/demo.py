@@ -322,7 +322,7 @@ def _clinic(runtime: Any) -> Any:
 
     clinic = runtime.extras.get("clinic")
     if not isinstance(clinic, Clinic):
-        raise DependencyMissingError(f"the triage engine is not loaded: {runtime.not_ready_reason}")
+        raise DependencyMissingError(f"the triage engine is not loaded: {runtime.readiness.reason}")
     return clinic
 
 

@@ -51,7 +51,7 @@ from triage.errors import ClinicError, ImplausibleValueError, UnitError
 from triage.observation import Observation
 from triage.service import corrections, proposals
 from triage.service.clinic import Clinic
-from triage.service.runtime import Runtime
+from triage.service.runtime import Readiness, Runtime
 from triage.units import require_unit_if_ambiguous
 
 log = logging.getLogger("triage.service.pipeline")
@@ -309,8 +309,7 @@ async def start_gateway(runtime: Runtime, clinic: Clinic, endpoints: Sequence[An
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            runtime.ready = False
-            runtime.not_ready_reason = f"device gateway stopped: {exc}"
+            runtime.readiness = Readiness(False, f"device gateway stopped: {exc}")
             log.error("device gateway stopped: %s", exc)
 
     task = asyncio.create_task(supervise(), name="device-gateway")

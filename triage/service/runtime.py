@@ -19,7 +19,7 @@ from triage.service.security import LoginRateLimiter
 from triage.settings import Settings
 
 
-@dataclass
+@dataclass(frozen=True)
 class LogRetry:
     """The referral log tried again in the background (``triage/service/wiring.py``): how many
     attempts to open it failed so far, and when the next is - ``next_attempt_at`` by the wall clock
@@ -55,6 +55,21 @@ class LogRetry:
         return datetime.fromtimestamp(self.next_attempt_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass(frozen=True)
+class Readiness:
+    """What ``/readyz`` says of this process, as one value: ready or not, why not, and the referral
+    log's background retry while there is one. The start-up (``triage/service/wiring.py``, on the
+    event loop) replaces the whole value at each step and ``/readyz`` (in a thread) reads it once, so
+    an answer never pairs a reason with a retry, or readiness with a reason, of two different steps -
+    kept apart, a read between two of the loop's writes answered the folder problem the log no longer
+    had, or "loading policy and risk models (retrying in the background ...)" once the retry had ended,
+    or "not ready" with no reason as the service became ready."""
+
+    ready: bool = False
+    reason: str = "starting"  # what is missing; "" when ready
+    retry: LogRetry | None = None  # set while the referral log is tried again in the background
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -68,9 +83,7 @@ class Runtime:
     # what session and API token expiry and last use are measured against: never goes back
     wall: ForwardClock = field(default_factory=ForwardClock)
     worker: int = 0  # 0: the primary process (runs the gateway); 1..N-1: ``serve --workers`` helpers
-    ready: bool = False
-    not_ready_reason: str = "starting"
+    readiness: Readiness = field(default_factory=Readiness)  # replaced whole, never changed in part
     stopping: bool = False  # asked to stop (Ctrl-C, SIGTERM, SIGHUP): requests still running may be cut short
-    log_retry: LogRetry | None = None  # set while the referral log is tried again in the background
     device_status: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
     extras: dict[str, Any] = field(default_factory=dict)

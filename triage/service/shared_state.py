@@ -37,7 +37,7 @@ from referral.storage import (
     wrote_since,
 )
 from triage.service.peers import Message
-from triage.service.runtime import Runtime
+from triage.service.runtime import Readiness, Runtime
 
 STATE_EVERY_S = 1.0
 PRIMARY_SILENT_S = 5.0
@@ -116,26 +116,27 @@ def install(runtime: Runtime) -> PeerState:
     return state
 
 
-def readiness(runtime: Runtime) -> tuple[bool, str]:
+def readiness(runtime: Runtime) -> Readiness:
     """This process's readiness, and on a worker the primary's too; not ready while the log's disk
     is full (after a write of any process found it so, until it has room again: every write would
     fail), nor while it fails (reads or writes of this process failed at the disk, and a test
-    write fails too)."""
-    if not runtime.ready:
-        return False, runtime.not_ready_reason
+    write fails too). The process's own is read once: its reason and retry are of one moment."""
+    own = runtime.readiness
+    if not own.ready:
+        return own
     full = full_disk(runtime.databases.path) or failing_disk(runtime.databases.path)
     if full is not None:
-        return False, full
+        return Readiness(False, full)
     state = runtime.extras.get("peer_state")
     if runtime.worker != 0 and isinstance(state, PeerState):
-        return state.primary_ready()
-    return True, ""
+        return Readiness(*state.primary_ready())
+    return own
 
 
 async def share_forever(runtime: Runtime) -> None:
     """Send this process's state to the others every second until cancelled."""
     tick = 0
-    while not runtime.ready and runtime.worker != 0:  # a worker speaks up the moment it is ready
+    while not runtime.readiness.ready and runtime.worker != 0:  # a worker speaks up the moment it is ready
         await asyncio.sleep(0.05)
     while True:
         with contextlib.suppress(Exception):  # a failed snapshot must never stop the sharing
@@ -144,14 +145,15 @@ async def share_forever(runtime: Runtime) -> None:
                 "disk_failing": failing(runtime.databases.path),
                 "disk_wrote_at": wrote_since(runtime.databases.path),
             }
+            own = runtime.readiness  # read once: its readiness and reason of one moment
             if runtime.worker != 0:
-                runtime.hub.share({"t": "worker", "worker": runtime.worker, "ready": runtime.ready, **disk})
+                runtime.hub.share({"t": "worker", "worker": runtime.worker, "ready": own.ready, **disk})
             else:
                 runtime.hub.share(
                     {
                         "t": "primary",
-                        "ready": runtime.ready,
-                        "reason": runtime.not_ready_reason,
+                        "ready": own.ready,
+                        "reason": own.reason,
                         "devices": _jsonable(runtime.device_status()),
                         **disk,
                     }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import sqlite3
@@ -26,7 +27,7 @@ from triage.service.auth_clock import remember_forever, remember_now
 from triage.service.clinic import Clinic, Engine
 from triage.service.commit import GroupCommitter
 from triage.service.database import LogUnavailable
-from triage.service.runtime import LogRetry, Runtime
+from triage.service.runtime import LogRetry, Readiness, Runtime
 from triage.service.shared_state import share_forever
 from triage.service.writer import WriterService
 
@@ -48,7 +49,7 @@ def load_engine(runtime: Runtime) -> Engine:
 
 
 async def start_clinic(runtime: Runtime) -> None:
-    runtime.ready = False
+    runtime.readiness = dataclasses.replace(runtime.readiness, ready=False)
     pool = runtime.extras.get("workers")
     if runtime.worker != 0 or getattr(pool, "count", 1) > 1:
         # ``serve --workers``: tell the other processes how this one is, every second.
@@ -56,11 +57,10 @@ async def start_clinic(runtime: Runtime) -> None:
     try:
         await asyncio.to_thread(runtime.databases.migrate)
     except LogUnavailable as exc:
-        runtime.not_ready_reason = f"{exc.code}: {exc}"
-        runtime.log_retry = LogRetry.after(1, LOG_RETRY_FIRST_S)
+        runtime.readiness = Readiness(False, f"{exc.code}: {exc}", LogRetry.after(1, LOG_RETRY_FIRST_S))
         log.error(
             "service not ready: %s (tried again in the background up to every %d s; said once per kind)",
-            runtime.not_ready_reason,
+            runtime.readiness.reason,
             LOG_RETRY_MAX_S,
         )
         retry = asyncio.get_running_loop().create_task(retry_opening_the_log(runtime))
@@ -73,15 +73,16 @@ async def start_clinic(runtime: Runtime) -> None:
 
 
 def not_ready(runtime: Runtime, exc: Exception) -> None:
-    runtime.not_ready_reason = f"{getattr(exc, 'code', 'os_error')}: {exc}"
-    log.error("service not ready: %s", runtime.not_ready_reason)
+    """Not ready for good (until a restart): the reason, and no retry."""
+    runtime.readiness = Readiness(False, f"{getattr(exc, 'code', 'os_error')}: {exc}")
+    log.error("service not ready: %s", runtime.readiness.reason)
 
 
 async def retry_opening_the_log(runtime: Runtime) -> None:
     """Try to open the referral log again, 1 s then twice as long each time up to 30 s, until it
     opens (then start the rest and announce readiness) or fails for a reason that will not pass."""
     delay = LOG_RETRY_FIRST_S
-    failing = runtime.not_ready_reason
+    failing = runtime.readiness.reason
     while True:
         await asyncio.sleep(delay)
         try:
@@ -89,32 +90,29 @@ async def retry_opening_the_log(runtime: Runtime) -> None:
         except LogUnavailable as exc:
             delay = min(delay * 2, LOG_RETRY_MAX_S)
             reason = f"{exc.code}: {exc}"
-            runtime.not_ready_reason = reason
-            failed = runtime.log_retry.failed_attempts + 1 if runtime.log_retry is not None else 1
-            runtime.log_retry = LogRetry.after(failed, delay)
+            retried = runtime.readiness.retry
+            failed = retried.failed_attempts + 1 if retried is not None else 1
+            runtime.readiness = Readiness(False, reason, LogRetry.after(failed, delay))
             if reason != failing:  # once per kind, not every attempt
                 log.error("service not ready: %s (tried again; said once per kind)", reason)
                 failing = reason
             continue
         except (ClinicError, OSError) as exc:
-            not_ready(runtime, exc)  # the reason first, then no retry: /readyz reads them the other way
-            runtime.log_retry = None
+            not_ready(runtime, exc)  # and no retry any more
             return
         break
     log_opened(runtime)
     log.warning("referral log %s opens now; starting", runtime.databases.path)
     await start_after_the_log(runtime)
     announce = runtime.extras.get("announce")
-    if runtime.ready and callable(announce):
+    if runtime.readiness.ready and callable(announce):
         announce(runtime)  # ``triage serve`` says what it runs on, as when ready at start
 
 
 def log_opened(runtime: Runtime) -> None:
-    """The background retry opened the log: /readyz says "starting" until the rest has started,
-    not the failure the log no longer has. The reason is said before the retry is cleared:
-    /readyz (in a thread) reads the retry first, so it never pairs "no retry" with that failure."""
-    runtime.not_ready_reason = "starting"
-    runtime.log_retry = None
+    """The background retry opened the log: /readyz says "starting", then what starts, until the rest
+    has started - not the failure the log no longer has, and no retry (one value: ``Readiness``)."""
+    runtime.readiness = Readiness(False, "starting")
 
 
 async def start_after_the_log(runtime: Runtime) -> None:
@@ -125,7 +123,7 @@ async def start_after_the_log(runtime: Runtime) -> None:
         # restart after the clock was set back: referral.forward_clock)
         with contextlib.suppress(sqlite3.Error):  # (a few indexed reads; a log it cannot read fails later)
             runtime.wall.hold_at_least(newest_time(runtime.databases.get()))
-        runtime.not_ready_reason = "loading policy and risk models"
+        runtime.readiness = Readiness(False, "loading policy and risk models")
         engine = await asyncio.to_thread(load_engine, runtime)
         clinic = Clinic(engine, runtime.hub, runtime.metrics, runtime.settings.clinic_id, runtime.clock)
         runtime.extras["clinic"] = clinic
@@ -136,7 +134,7 @@ async def start_after_the_log(runtime: Runtime) -> None:
         if (endpoints or runtime.settings.gateway.profiles) and runtime.settings.service.run_gateway:
             from triage.service.pipeline import start_gateway
 
-            runtime.not_ready_reason = "starting the device gateway"
+            runtime.readiness = Readiness(False, "starting the device gateway")
             await start_gateway(runtime, clinic, endpoints)
     except (ClinicError, OSError) as exc:
         not_ready(runtime, exc)
@@ -147,8 +145,7 @@ async def start_after_the_log(runtime: Runtime) -> None:
         # the worst latency a request saw. Frozen, a full collection only walks what came after.
         gc.collect()
         gc.freeze()
-    runtime.ready = True
-    runtime.not_ready_reason = ""
+    runtime.readiness = Readiness(True, "")
     if runtime.worker == 0:  # the primary forgets expired idempotency keys, now and every hour
         from triage.service.api.idempotency import purge_forever
 
@@ -165,7 +162,7 @@ async def start_after_the_log(runtime: Runtime) -> None:
 
 
 async def stop_clinic(runtime: Runtime) -> None:
-    runtime.ready = False
+    runtime.readiness = dataclasses.replace(runtime.readiness, ready=False)
     sharing = runtime.extras.pop("sharing_task", None)
     if isinstance(sharing, asyncio.Task):
         sharing.cancel()

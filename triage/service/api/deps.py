@@ -35,7 +35,7 @@ def clinic(request: Request) -> Clinic:
     found = runtime_of(request).extras.get("clinic")
     if not isinstance(found, Clinic):
         raise DependencyMissingError(
-            f"the triage engine is not loaded: {public_reason(runtime_of(request).not_ready_reason)}"
+            f"the triage engine is not loaded: {public_reason(runtime_of(request).readiness.reason)}"
         )
     return found
 
@@ -125,7 +125,7 @@ def committer(rt: Runtime) -> GroupCommitter:
     found = rt.extras.get("committer")
     if not isinstance(found, GroupCommitter):
         raise DependencyMissingError(
-            f"the database writer is not running: {public_reason(rt.not_ready_reason)}"
+            f"the database writer is not running: {public_reason(rt.readiness.reason)}"
         )
     return found
 

@@ -73,13 +73,10 @@ class ReadyOut(BaseModel):
     },
 )
 def readyz(request: Request, rt: RuntimeDep) -> Response:
-    # The retry before the reason: the background retry (on the event loop, while this runs in a
-    # thread) says the reason first and clears the retry after, so a retry read as gone has its new
-    # reason ("starting" once the log opens) - never the failure the log no longer has without it.
-    retrying = rt.log_retry
-    ready, reason = readiness(rt)
-    if reason == "starting":
-        retrying = None  # the log opened between the two reads: no retry is waited for any more
+    # One value read once (runtime.Readiness): the start-up, on the event loop while this runs in a
+    # thread, replaces it whole, so the reason and the retry said are of one moment.
+    now = readiness(rt)
+    ready, reason, retrying = now.ready, now.reason, now.retry
     if not ready and not sees_detail(request):
         reason = public_reason(reason)
     body: dict[str, Any] = {
