@@ -14,8 +14,8 @@ inferred.
 
 ``acute_symptoms`` is what a clinician asked and recorded now, from a closed vocabulary
 (``ACUTE_SYMPTOMS``): ``None`` not asked, ``[]`` asked and none present. With a blood pressure of
-180 and/or 110 mmHg or more, any one of them (a headache only in pregnancy from 20 weeks, or with
-the weeks not recorded, and in the 6 weeks after birth) is a hypertensive emergency (``triage.rules``, ``hypertensive_emergency``);
+180 and/or 110 mmHg or more, any one of them (a headache or epigastric pain only in pregnancy from
+20 weeks, or with the weeks not recorded, and in the 6 weeks after birth) is a hypertensive emergency (``triage.rules``, ``hypertensive_emergency``);
 with such a pressure and ``None`` the Assessment lists ``acute_symptoms`` under ``missing_inputs``.
 ``acute_symptoms_at`` is when the answer was recorded (``None``: with this assessment). A symptom
 recorded stays until a clinician records ``[]`` (conservative: target-organ damage suspected in this
@@ -50,14 +50,27 @@ from triage.json_input import STRICT_MESSAGES, IsoDate, IsoTime, json_kind
 
 FamilyHistoryDiabetes = Literal["none", "second_degree", "first_degree"]
 AcuteSymptom = Literal[
-    "chest_pain", "dyspnoea", "neurological_deficit", "confusion", "visual_loss", "headache"
+    "chest_pain",
+    "dyspnoea",
+    "neurological_deficit",
+    "confusion",
+    "visual_loss",
+    "headache",
+    "epigastric_pain",
 ]
 ACUTE_SYMPTOMS: tuple[str, ...] = get_args(AcuteSymptom)
 """Symptoms of acute target-organ damage a clinician records (ESC/ESH 2024; ISH 2020 s10.4): chest
 pain (acute coronary syndrome, aortic dissection), breathlessness (acute pulmonary oedema), a new
 neurological deficit (stroke), confusion (encephalopathy), visual loss or disturbance (retinopathy),
-and a headache, which counts in pregnancy (severe pre-eclampsia: from 20 weeks) and in the 6 weeks
-after birth (postpartum pre-eclampsia) only."""
+and a headache and right upper quadrant or epigastric pain, which count in pregnancy (severe
+pre-eclampsia: from 20 weeks) and in the 6 weeks after birth (postpartum pre-eclampsia) only:
+:data:`PRE_ECLAMPSIA_SYMPTOMS`."""
+PRE_ECLAMPSIA_SYMPTOMS = ("headache", "epigastric_pain")
+"""The symptoms that are signs here only as severe features of pre-eclampsia (ACOG Practice Bulletin
+222, 2020, Box 3: new-onset headache; persistent right upper quadrant or epigastric pain not
+accounted for by another diagnosis - with HELLP; NICE NG133 1.1.1: severe headache, severe pain just
+below the ribs): counted in pregnancy from 20 weeks (or with the weeks not recorded) and in the 6
+weeks after birth; outside them no sign alone (each has many causes)."""
 
 MIN_GESTATION_WEEKS, MAX_GESTATION_WEEKS = 1, 45
 PRE_ECLAMPSIA_FROM_WEEKS = 20
@@ -123,8 +136,8 @@ class PatientContext(BaseModel):
         None,
         description="Acute symptoms a clinician asked about and recorded now: any of "
         + ", ".join(ACUTE_SYMPTOMS)
-        + " (headache counts in pregnancy, from 20 weeks or with the weeks not recorded, and in the 6"
-        " weeks after birth only);"
+        + " (headache and epigastric_pain - right upper quadrant or epigastric - count in pregnancy,"
+        " from 20 weeks or with the weeks not recorded, and in the 6 weeks after birth only);"
         " [] asked, none; null not asked",
     )
     acute_symptoms_at: Annotated[AwareDatetime | None, IsoTime] = Field(
@@ -185,7 +198,7 @@ class PatientContext(BaseModel):
     @property
     def pre_eclampsia_possible(self) -> bool:
         """Pregnant from 20 completed weeks, or pregnant with the weeks not recorded (conservative):
-        when a sign of severe pre-eclampsia (a headache) counts."""
+        when a sign of severe pre-eclampsia (a headache, epigastric pain) counts."""
         if not self.pregnant:
             return False
         return self.gestation_weeks is None or self.gestation_weeks >= PRE_ECLAMPSIA_FROM_WEEKS

@@ -118,8 +118,8 @@ def unasked(
 
 def pre_eclampsia_pressure(patient: PatientContext, sbp: float | None, dbp: float | None) -> bool:
     """140 and/or 90 mmHg or more in pregnancy from 20 weeks (or with the weeks not recorded) or in
-    the 6 weeks after birth: with a headache, visual loss, breathlessness, confusion or a new
-    neurological deficit it is pre-eclampsia with severe features (``pre_eclampsia_severe_features``,
+    the 6 weeks after birth: with a headache, epigastric pain, visual loss, breathlessness, confusion
+    or a new neurological deficit it is pre-eclampsia with severe features (``pre_eclampsia_severe_features``,
     an emergency transfer), so the symptoms are asked, not taken as none."""
     if not (patient.pre_eclampsia_possible or patient.postpartum):
         return False

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
-from triage.patient import PRE_ECLAMPSIA_FROM_WEEKS, PatientContext
+from triage.patient import PRE_ECLAMPSIA_FROM_WEEKS, PRE_ECLAMPSIA_SYMPTOMS, PatientContext
 from triage.scores.blood_pressure import emergency_threshold, is_crisis, is_emergency_pressure
 from triage.scores.glycaemia import published_mgdl
 
@@ -202,6 +202,7 @@ _SYMPTOMS = {
     "confusion": "confusion",
     "visual_loss": "visual loss",
     "headache": "headache in pregnancy",
+    "epigastric_pain": "right upper quadrant or epigastric pain in pregnancy",
 }
 
 
@@ -226,23 +227,26 @@ def _gestation(patient: PatientContext) -> str:
     return f" at {patient.gestation_weeks} weeks"
 
 
-# a headache after birth as the reason names it: postpartum pre-eclampsia presents from 48 hours to 6
-# weeks after birth (Hauspurg and Jeyabalan 2022), a new headache a severe feature (ACOG PB 222)
-_AFTER_BIRTH = "headache after birth (postpartum, within 6 weeks: pre-eclampsia is possible)"
+# a headache or epigastric pain after birth as the reason names it: postpartum pre-eclampsia presents
+# from 48 hours to 6 weeks after birth (Hauspurg and Jeyabalan 2022), a new headache and persistent
+# right upper quadrant or epigastric pain severe features (ACOG PB 222, Box 3)
+_AFTER_BIRTH = " after birth (postpartum, within 6 weeks: pre-eclampsia is possible)"
+_AFTER_BIRTH_NAMED = {"headache": "headache", "epigastric_pain": "right upper quadrant or epigastric pain"}
 
 
 def hypertensive_emergency(ev: Evidence) -> Finding | None:
     """A pressure of 180 and/or 110 mmHg or more (13-17: the AAP 2017 stage 2, 140 and/or 90) with
-    an acute symptom a clinician recorded: acute target-organ damage is suspected. A headache counts
-    as a sign of severe pre-eclampsia only: in pregnancy from 20 weeks, or with the weeks not recorded
-    (``PatientContext.pre_eclampsia_possible``; the reason says which), and in the 6 weeks after
-    birth (``postpartum``: ``values["postpartum"]``). Under 13 the adult pressure, as the reason says."""
+    an acute symptom a clinician recorded: acute target-organ damage is suspected. A headache or
+    epigastric pain (``PRE_ECLAMPSIA_SYMPTOMS``) counts as a sign of severe pre-eclampsia only: in
+    pregnancy from 20 weeks, or with the weeks not recorded (``PatientContext.pre_eclampsia_possible``;
+    the reason says which), and in the 6 weeks after birth (``postpartum``: ``values["postpartum"]``).
+    Under 13 the adult pressure, as the reason says."""
     sbp, dbp = ev.num("sbp"), ev.num("dbp")
     patient = ev.patient
     if not patient.acute_symptoms or not is_emergency_pressure(sbp, dbp, patient.age):
         return None
-    headache = patient.pre_eclampsia_possible or bool(patient.postpartum)
-    found = [s for s in patient.acute_symptoms if s != "headache" or headache]
+    counted = patient.pre_eclampsia_possible or bool(patient.postpartum)
+    found = [s for s in patient.acute_symptoms if s not in PRE_ECLAMPSIA_SYMPTOMS or counted]
     if not found:
         return None
     threshold = emergency_threshold(patient.age)
@@ -253,12 +257,15 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
         "bp_threshold": threshold,
     }
     named = [_SYMPTOMS[s] for s in found]
-    if "headache" in found and patient.postpartum:
-        values["postpartum"] = True
-        named[found.index("headache")] = _AFTER_BIRTH
-    elif "headache" in found:
-        values["gestation_weeks"] = patient.gestation_weeks
-        named[found.index("headache")] += _gestation(patient)
+    for i, s in enumerate(found):
+        if s not in PRE_ECLAMPSIA_SYMPTOMS:
+            continue
+        if patient.postpartum:
+            values["postpartum"] = True
+            named[i] = _AFTER_BIRTH_NAMED[s] + _AFTER_BIRTH
+        else:
+            values["gestation_weeks"] = patient.gestation_weeks
+            named[i] += _gestation(patient)
     return Finding(
         values,
         f"blood pressure {pressures(ev)} mmHg ({_EMERGENCY_THRESHOLDS[threshold]}) with"
@@ -271,10 +278,12 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
 # and/or 90 mmHg, each as the reason names it: ACOG Practice Bulletin 222 (2020), Box 3 - new-onset
 # headache, visual disturbances, pulmonary oedema (breathlessness); ISSHP 2018 - neurological
 # complications: altered mental status (confusion), stroke (a new deficit), severe headache,
-# blindness or persistent visual scotomata. Chest pain is none of them (it still counts toward a
-# hypertensive emergency from 180/110).
+# blindness or persistent visual scotomata; ACOG Box 3 and NICE NG133 1.1.1 - persistent right upper
+# quadrant or epigastric pain ("severe pain just below the ribs"), with HELLP syndrome. Chest pain is
+# none of them (it still counts toward a hypertensive emergency from 180/110).
 _SEVERE_FEATURES = {
     "headache": "headache",
+    "epigastric_pain": "right upper quadrant or epigastric pain (HELLP syndrome?)",
     "visual_loss": "visual disturbance",
     "dyspnoea": "breathlessness (pulmonary oedema?)",
     "confusion": "confusion",
@@ -284,13 +293,14 @@ _SEVERE_FEATURES = {
 
 def pre_eclampsia_severe_features(ev: Evidence) -> Finding | None:
     """A pressure of 140 and/or 90 mmHg or more with a symptom of severe pre-eclampsia (a headache,
-    visual disturbance, breathlessness, confusion or a new neurological deficit a clinician recorded)
+    right upper quadrant or epigastric pain, visual disturbance, breathlessness, confusion or a new
+    neurological deficit a clinician recorded)
     in pregnancy from 20 weeks - or with the weeks not recorded (conservative, said) - or in the 6
     weeks after birth: pre-eclampsia with severe features is suspected (ACOG Practice Bulletin 222,
     Box 3; ISSHP 2018), which is admitted (NICE NG133 1.5.2; ACOG PB 222: inpatient management) -
     an emergency transfer to an obstetric unit, not a same-day appointment. ACOG counts a headache
-    when medication does not relieve it and no other diagnosis accounts for it, which the clinic
-    cannot settle at the desk: the obstetric unit does, and the reason says so."""
+    and epigastric pain when medication does not relieve them and no other diagnosis accounts for
+    them, which the clinic cannot settle at the desk: the obstetric unit does, and the reason says so."""
     patient = ev.patient
     if not patient.acute_symptoms or not (patient.pre_eclampsia_possible or patient.postpartum):
         return None
@@ -305,8 +315,16 @@ def pre_eclampsia_severe_features(ev: Evidence) -> Finding | None:
     else:
         values.update(pregnant=True, gestation_weeks=patient.gestation_weeks)
         where = f"in pregnancy{_gestation(patient)}"
+    # ACOG counts each only when no other diagnosis accounts for it: the obstetric unit settles that
+    named = [
+        {"headache": "the headache", "epigastric_pain": "the pain"}[s]
+        for s in found
+        if s in PRE_ECLAMPSIA_SYMPTOMS
+    ]
     headache = (
-        "; the headache counts unless that assessment finds another cause" if "headache" in found else ""
+        f"; {' and '.join(named)} {'count' if len(named) > 1 else 'counts'} unless that assessment finds another cause"
+        if named
+        else ""
     )
     return Finding(
         values,

@@ -47,11 +47,13 @@ def _group(html: str) -> str:
         (
             "en",
             "ask about chest pain, breathlessness, a new neurological deficit, confusion, visual loss,"
-            " headache in pregnancy or after birth, tick them and assess again.",
+            " headache in pregnancy or after birth, right upper quadrant or epigastric pain in pregnancy or"
+            " after birth, tick them and assess again.",
         ),
         (
             "zh",
-            "请询问有无胸痛、呼吸困难、新发神经功能缺损、意识模糊、视力丧失、妊娠期或产后头痛，勾选后重新评估。",
+            "请询问有无胸痛、呼吸困难、新发神经功能缺损、意识模糊、视力丧失、妊娠期或产后头痛、"
+            "妊娠期或产后上腹部或右上腹痛，勾选后重新评估。",
         ),
     ],
 )
@@ -88,7 +90,7 @@ def test_none_with_a_symptom_comes_back_beside_the_group_with_everything_kept(
     group = _group(back.text)
     assert says in group.split('id="acute-symptoms-error"')[1].split("</p>")[0]
     assert 'value="dyspnoea" checked' in group and 'value="none" checked' in group, "what was ticked is kept"
-    assert group.count('aria-invalid="true" aria-describedby="acute-symptoms-error"') == 7
+    assert group.count('aria-invalid="true" aria-describedby="acute-symptoms-error"') == 8
     assert group.count("autofocus") == 1 and 'value="chest_pain" aria-invalid="true"' in group
     smoker = back.text.split('name="current_smoker"')[1].split("</select>")[0]
     assert '<option value="yes" selected>' in smoker, "the history chosen beside it is kept too"

@@ -119,7 +119,8 @@ def test_the_table_asks_for_the_symptoms_when_the_json_lists_them_missing(
     assert code == 0, err
     line = (
         "ask now:     acute symptoms (patient.acute_symptoms: chest_pain, dyspnoea, neurological_deficit,"
-        " confusion, visual_loss, headache (in pregnancy or after birth)) - with this pressure any one is a"
+        " confusion, visual_loss, headache (in pregnancy or after birth), epigastric_pain (in pregnancy or"
+        " after birth)) - with this pressure any one is a"
         " hypertensive emergency; record them ([] for none) and assess again"
     )
     assert (line in out.splitlines()) is asked, out

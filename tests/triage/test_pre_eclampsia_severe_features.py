@@ -27,7 +27,14 @@ E, U, L = Disposition.emergency_transfer, Disposition.urgent_referral, Dispositi
 RULE = "pre_eclampsia_severe_features"
 PREGNANT_32 = {"age": 31, "sex": "female", "pregnant": True, "gestation_weeks": 32}
 AFTER_BIRTH = {"age": 31, "sex": "female", "pregnant": False, "postpartum": True}
-SEVERE_FEATURES = ("headache", "visual_loss", "dyspnoea", "confusion", "neurological_deficit")
+SEVERE_FEATURES = (
+    "headache",
+    "epigastric_pain",
+    "visual_loss",
+    "dyspnoea",
+    "confusion",
+    "neurological_deficit",
+)
 
 
 def _assess(policy: Policy, patient: dict[str, object], sbp: float, dbp: float) -> Assessment:
@@ -182,8 +189,8 @@ def test_triage_assess_table_asks_for_them_saying_why(
         row for row in capsys.readouterr().out.splitlines() if row.startswith("ask now:     acute symptoms")
     ]
     assert (
-        " - in pregnancy from 20 weeks or after birth, with this pressure headache, visual_loss, dyspnoea,"
-        " confusion or neurological_deficit is pre-eclampsia with severe features, and chest_pain an emergency"
+        " - in pregnancy from 20 weeks or after birth, with this pressure headache, epigastric_pain,"
+        " visual_loss, dyspnoea, confusion or neurological_deficit is pre-eclampsia with severe features, and chest_pain an emergency"
         " at any pressure: each an emergency transfer; record them ([] for none) and assess again"
     ) in line, line
     assert "hypertensive emergency" not in line

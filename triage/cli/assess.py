@@ -198,10 +198,10 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
     if a.red_flags:
         lines.append(f"red flags:   {', '.join(a.red_flags)}")
     if "acute_symptoms" in a.missing_inputs:  # the JSON's missing input, which the table did not show
-        from triage.patient import ACUTE_SYMPTOMS
+        from triage.patient import ACUTE_SYMPTOMS, PRE_ECLAMPSIA_SYMPTOMS
 
         named = ", ".join(
-            "headache (in pregnancy or after birth)" if s == "headache" else s for s in ACUTE_SYMPTOMS
+            f"{s} (in pregnancy or after birth)" if s in PRE_ECLAMPSIA_SYMPTOMS else s for s in ACUTE_SYMPTOMS
         )
         fired = {r.rule for r in a.reasons}
         bp = a.scores.get("blood_pressure")
@@ -210,8 +210,8 @@ def _table(a: Assessment, title: str | None, synthetic: bool) -> str:
         ):
             # below 180/110 in pregnancy from 20 weeks or after birth (readings.pre_eclampsia_pressure)
             why = (
-                "in pregnancy from 20 weeks or after birth, with this pressure headache, visual_loss, dyspnoea,"
-                " confusion or neurological_deficit is pre-eclampsia with severe features, and chest_pain an"
+                "in pregnancy from 20 weeks or after birth, with this pressure headache, epigastric_pain,"
+                " visual_loss, dyspnoea, confusion or neurological_deficit is pre-eclampsia with severe features, and chest_pain an"
                 " emergency at any pressure: each an emergency transfer"
             )
         else:

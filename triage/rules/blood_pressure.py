@@ -186,11 +186,12 @@ BLOOD_PRESSURE: tuple[Rule, ...] = (
         "pre_eclampsia_severe_features",
         E,
         "BP >=140 and/or >=90 mmHg in pregnancy from 20 weeks or within 6 weeks after birth with a symptom"
-        " of severe pre-eclampsia (headache, visual disturbance, breathlessness, confusion or a new"
-        " neurological deficit; recorded by staff)",
+        " of severe pre-eclampsia (headache, right upper quadrant or epigastric pain, visual disturbance,"
+        " breathlessness, confusion or a new neurological deficit; recorded by staff)",
         "ACOG Practice Bulletin 222, Obstet Gynecol 2020;135:e237 (Box 3: preeclampsia with severe features);"
         " Brown MA et al. ISSHP 2018, Hypertension 2018;72:24 (neurological complications);"
-        " NICE NG133 (2019, 2023) 1.5.2 (admission) and symptoms of pre-eclampsia",
+        " NICE NG133 (2019, 2023) 1.5.2 (admission) and 1.1.1 (symptoms of pre-eclampsia: severe pain just"
+        " below the ribs)",
         pre_eclampsia_severe_features,
         red_flag=True,
         minimum=U,

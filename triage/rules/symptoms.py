@@ -6,8 +6,9 @@ breathlessness or visual loss (a same-day assessment).
 ``pre_eclampsia_severe_features`` from 140 and/or 90 in pregnancy from 20 weeks and after birth;
 below those pressures, or with no pressure measured, a recorded chest pain was read by nothing - a
 55-year-old with chest pain now and normal vital signs was local care, re-check in 30 days, the
-symptom named nowhere. A headache outside pregnancy and the weeks after birth is no sign here either
-(it is not organ damage alone)."""
+symptom named nowhere. A headache or right upper quadrant or epigastric pain outside pregnancy and the
+weeks after birth is no sign here either (not organ damage alone; each has many causes), and in them
+it is read beside a raised pressure only (``triage.patient.PRE_ECLAMPSIA_SYMPTOMS``)."""
 
 from __future__ import annotations
 

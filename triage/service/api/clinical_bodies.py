@@ -277,8 +277,8 @@ class PatientContextIn(_Body):
         None,
         description="Acute symptoms a clinician asked about and recorded now (any of "
         + ", ".join(ACUTE_SYMPTOMS)
-        + "; headache counts in pregnancy, from 20 weeks or with gestation_weeks not recorded, and in"
-        " the 6 weeks after birth only):"
+        + "; headache and epigastric_pain (right upper quadrant or epigastric) count in pregnancy, from"
+        " 20 weeks or with gestation_weeks not recorded, and in the 6 weeks after birth only):"
         " with a blood pressure of 180 and/or 110 mmHg or more, any one is a hypertensive emergency."
         " [] asked, none; null not asked",
     )

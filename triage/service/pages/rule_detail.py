@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from triage import phrases
+from triage.patient import PRE_ECLAMPSIA_SYMPTOMS
 from triage.rules import ITEM_READINGS, scored_by
 from triage.scores.news2 import PARAMETERS as NEWS2_PARAMETERS
 from triage.vocabulary import CONCEPTS
@@ -241,11 +242,14 @@ class DetailFields:
         """The acute symptoms the reason recorded (``chest_pain, dyspnoea``), each in the page's
         language (``detail.acute_symptom.<symptom>``)."""
         named = str(self.given["acute_symptoms"]).split(", ")
-        # a headache after birth is named so (``detail.acute_symptom.headache_postpartum``), not "in pregnancy"
+        # a headache or epigastric pain after birth is named so (``detail.acute_symptom.headache_postpartum``),
+        # not "in pregnancy"
         after = "_postpartum" if self.given.get("postpartum") is True else ""
         return self._listed(
             [
-                self.owner.entry(f"detail.acute_symptom.{symptom}{after if symptom == 'headache' else ''}")
+                self.owner.entry(
+                    f"detail.acute_symptom.{symptom}{after if symptom in PRE_ECLAMPSIA_SYMPTOMS else ''}"
+                )
                 for symptom in named
             ]
         )

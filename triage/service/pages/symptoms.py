@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from referral import audit
 from referral import encounter_context as visit_history
 from triage.errors import UserInputError
-from triage.patient import ACUTE_SYMPTOMS
+from triage.patient import ACUTE_SYMPTOMS, PRE_ECLAMPSIA_SYMPTOMS
 from triage.service.i18n import Catalogue, catalogue
 from triage.service.pages.forms import FormState
 
@@ -67,8 +67,8 @@ def symptoms_context(
     language: str,
 ) -> dict[str, Any]:
     """What the patient page shows of the acute symptoms in ``language``: the choices by their
-    names (``detail.acute_symptom.<symptom>``; a headache, which counts in pregnancy and after
-    birth only, ``symptoms.headache``, not for a man), the boxes ticked (those sent back with an error, else the answer recorded for the
+    names (``detail.acute_symptom.<symptom>``; a headache and epigastric pain, which count in pregnancy
+    and after birth only, ``symptoms.headache`` and ``symptoms.epigastric_pain``, not for a man), the boxes ticked (those sent back with an error, else the answer recorded for the
     visit), whether the latest assessment lists them as missing (a severe pressure, not asked: the
     page asks), and who recorded each answer of the visit, when and what (oldest first)."""
     text = catalogue(language)
@@ -80,8 +80,10 @@ def symptoms_context(
         # "none" recorded before a severe pressure measured since is no answer for it (the engine
         # asks again, triage.readings.unasked): not ticked, or "assess now" would send it again unasked
         ticked = [NONE_OF_THESE] if recorded == [] and not asked_for else list(recorded or [])
-    # a headache recorded for a man (through the API) stays in view, so that sending the form keeps it
-    choices = [s for s in ACUTE_SYMPTOMS if s != "headache" or patient.get("sex") != "male" or s in ticked]
+    # a headache or epigastric pain recorded for a man (through the API) stays in view, so that sending
+    # the form keeps it
+    man = patient.get("sex") == "male"
+    choices = [s for s in ACUTE_SYMPTOMS if s not in PRE_ECLAMPSIA_SYMPTOMS or not man or s in ticked]
     return {
         "symptom_choices": {s: _choice(text, s) for s in choices},
         "symptoms_ticked": ticked,
@@ -104,6 +106,9 @@ def _said(text: Catalogue, answer: list[str] | None) -> str:
 
 
 def _choice(text: Catalogue, symptom: str) -> str:
-    """A symptom as the form asks it: a headache "in pregnancy or after birth" (``symptoms.headache``:
-    it counts in both), the others by their names (``detail.acute_symptom.<symptom>``)."""
-    return text("symptoms.headache" if symptom == "headache" else f"detail.acute_symptom.{symptom}")
+    """A symptom as the form asks it: a headache or epigastric pain "in pregnancy or after birth"
+    (``symptoms.headache``, ``symptoms.epigastric_pain``: each counts in both), the others by their
+    names (``detail.acute_symptom.<symptom>``)."""
+    return text(
+        f"symptoms.{symptom}" if symptom in PRE_ECLAMPSIA_SYMPTOMS else f"detail.acute_symptom.{symptom}"
+    )
