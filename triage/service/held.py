@@ -18,6 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral import review
+from referral.errors import ConflictError
 from referral.inbox import StoredDeviceResult
 from referral.transactions import write
 from triage.errors import UserInputError
@@ -72,6 +73,54 @@ def assign(
     referral = proposals.propose(runtime, db, assessment, actor=actor)
     runtime.hub.publish("device", device=result.device_id)
     return Assigned(result_id, encounter_id, observation_id, assessment, referral)
+
+
+def done_so(
+    db: Database, exc: ConflictError, result_id: int, done: tuple[object, ...]
+) -> review.Review | None:
+    """The review of a result "already dealt with" when it was dealt with so - ``done`` is (state,
+    encounter, by, reason): the same request sent again by the same user or client after its answer
+    was lost (the page's form pressed again after "no answer", ``app.js``; an API client's retry
+    after a timeout), its first press recorded. None when it was dealt with otherwise or by someone
+    else: that is still the 409 naming who did what and when."""
+    if exc.says != "error.held_reviewed":
+        return None
+    was = review.get_review(db, result_id)
+    if was is None or (was.state, was.encounter_id, was.reviewed_by, was.reason) != done:
+        return None
+    return was
+
+
+#: the audit reason of the assessment an assignment makes (``Clinic.assess_encounter``'s ``source``)
+ASSESSED_FOR = f"assessment ({SOURCE})"
+
+
+def assigned_before(runtime: Runtime, clinic: Clinic, db: Database, was: review.Review) -> Assigned:
+    """What :func:`assign` answered when it assigned the result ``was`` records, for the same request
+    sent again: the observation stored, the assessment the assignment made (the first one of the
+    encounter by the same user after the review's audit entry) and the referral standing on it.
+    Nothing is stored again - but for the assessment, made now when the first request ended before it."""
+    assert was.encounter_id is not None and was.observation_id is not None
+    row = db.conn.execute(
+        "SELECT a.id, a.disposition FROM assessments a"
+        " JOIN audit u ON u.entity = 'assessment' AND u.entity_id = CAST(a.id AS TEXT)"
+        " WHERE a.encounter_id = ? AND u.actor = ? AND u.reason = ? AND u.seq > ("
+        "  SELECT max(seq) FROM audit WHERE entity = 'device_result' AND entity_id = ?"
+        "  AND action = 'device_result.assign')"
+        " ORDER BY a.id LIMIT 1",
+        [was.encounter_id, was.reviewed_by, ASSESSED_FOR, str(was.result_id)],
+    ).fetchone()
+    if row is None:  # the first request stored the reading and ended before assessing: assess now
+        assessment = clinic.assess_encounter(db, was.encounter_id, actor=was.reviewed_by, source=SOURCE)
+        referral = proposals.propose(runtime, db, assessment, actor=was.reviewed_by)
+        return Assigned(was.result_id, was.encounter_id, was.observation_id, assessment, referral)
+    standing = db.conn.execute(
+        "SELECT id FROM referrals WHERE assessment_id = ? LIMIT 1", [row[0]]
+    ).fetchone()
+    referral = None if standing is None else {"id": standing[0]}
+    return Assigned(
+        was.result_id, was.encounter_id, was.observation_id, {"id": row[0], "disposition": row[1]}, referral
+    )
 
 
 def dismiss(runtime: Runtime, db: Database, result_id: int, *, actor: str, reason: str) -> review.Review:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from referral import review
+from referral.errors import ConflictError
 from referral.inbox import NotAcceptedCode
 from triage.assessment import Disposition
 from triage.json_input import JsonNumber
@@ -34,6 +35,13 @@ Reader = Annotated[Principal, Depends(allow(*CLINICAL_WRITE, Role.integrator))]
 ResultId = Annotated[int, Path(ge=1, le=MAX_ID, description="The device result's id in the inbox")]
 Reason = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why (required, audited)")
 WhyCode = review.Why  # the worklist's codes, one list
+RETRIED = (
+    "The same request sent again by the same account (the same encounter and reason; a retry whose"
+    " answer was lost) is answered as the first was, nothing stored again. A result assigned or"
+    " dismissed otherwise - by another account, or with another encounter or reason - is a 409"
+    " `conflict` whose `context` says what was done: `state`, `encounter_id`, `observation_id`,"
+    " `reason`, `user`, `reviewed_at`."
+)
 
 
 class ExpiredLinkOut(BaseModel):
@@ -197,11 +205,22 @@ def list_held(
     "/devices/results/{result_id}/assign",
     status_code=201,
     summary="Assign a held result to an encounter: stored as its observation, the encounter re-assessed",
+    description=RETRIED,
 )
 def assign_result(
     result_id: ResultId, body: AssignIn, db: DbDep, rt: RuntimeDep, clinic: ClinicDep, who: Writer
 ) -> AssignedOut:
-    done = held.assign(rt, clinic, db, result_id, body.encounter_id, actor=who.username, reason=body.reason)
+    try:
+        done = held.assign(
+            rt, clinic, db, result_id, body.encounter_id, actor=who.username, reason=body.reason
+        )
+    except ConflictError as exc:  # the same request again (its answer lost): answered as the first
+        was = held.done_so(
+            db, exc, result_id, ("assigned", body.encounter_id, who.username, body.reason.strip())
+        )
+        if was is None:
+            raise
+        done = held.assigned_before(rt, clinic, db, was)
     return AssignedOut(
         result_id=done.result_id,
         encounter_id=done.encounter_id,
@@ -215,7 +234,14 @@ def assign_result(
 @router.post(
     "/devices/results/{result_id}/dismiss",
     summary="Dismiss a held result (test strip, wrong sample...): kept in the inbox, never used",
+    description=RETRIED,
 )
 def dismiss_result(result_id: ResultId, body: DismissIn, db: DbDep, rt: RuntimeDep, who: Writer) -> ReviewOut:
-    done = held.dismiss(rt, db, result_id, actor=who.username, reason=body.reason)
+    try:
+        done = held.dismiss(rt, db, result_id, actor=who.username, reason=body.reason)
+    except ConflictError as exc:  # the same request again (its answer lost): answered as the first
+        was = held.done_so(db, exc, result_id, ("dismissed", None, who.username, body.reason.strip()))
+        if was is None:
+            raise
+        done = was
     return ReviewOut.model_validate(done.__dict__)

@@ -218,19 +218,9 @@ def assign(
     try:
         held.assign(rt, clinic(request), db, result_id, int(chosen), actor=who.username, reason=reason)
     except ConflictError as exc:
-        if not _done_by(db, exc, result_id, ("assigned", int(chosen), who.username, reason.strip())):
+        if held.done_so(db, exc, result_id, ("assigned", int(chosen), who.username, reason.strip())) is None:
             raise
     return stored(request, BACK, "held_assigned")
-
-
-def _done_by(db: Any, exc: ConflictError, result_id: int, done: tuple[object, ...]) -> bool:
-    """Whether the result "already dealt with" was dealt with so - (state, encounter, by, reason):
-    the form pressed again after "no answer" (``app.js``), its first press recorded, leads where
-    the first would have; dealt with otherwise, or by someone else, it is still refused."""
-    if exc.says != "error.held_reviewed":
-        return False
-    was = review.get_review(db, result_id)
-    return was is not None and (was.state, was.encounter_id, was.reviewed_by, was.reason) == done
 
 
 @router.post("/devices/results/{result_id}/dismiss")
@@ -245,6 +235,6 @@ def dismiss(
     try:
         held.dismiss(rt, db, result_id, actor=who.username, reason=reason)
     except ConflictError as exc:
-        if not _done_by(db, exc, result_id, ("dismissed", None, who.username, reason.strip())):
+        if held.done_so(db, exc, result_id, ("dismissed", None, who.username, reason.strip())) is None:
             raise
     return stored(request, BACK, "held_dismissed")
