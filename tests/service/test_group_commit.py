@@ -4,6 +4,7 @@ and the event loop stays free while a commit waits for another writer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -111,3 +112,33 @@ def test_run_before_start_is_refused(tmp_path: Path) -> None:
     committer = GroupCommitter(tmp_path / "clinic.db", 5000)
     with pytest.raises(RuntimeError, match="not started"):
         asyncio.run(committer.run(_register(1)))
+
+
+def _system_thread_names() -> set[str]:
+    """The names this process's threads have for the system (``/proc/self/task/TID/comm``)."""
+    names = set()
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):  # the thread ended meanwhile
+            names.add((task / "comm").read_text(encoding="utf-8").strip())
+    return names
+
+
+def test_the_helper_thread_has_its_name_for_the_system_too(tmp_path: Path) -> None:
+    """``top -H``, ``ps -L`` and ``/proc/PID/task/TID/comm`` show the helper thread - where a write
+    waits for another writer's lock and for the disk - as ``group-commit``: it showed as the
+    process's name, as every thread of the service did."""
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("the system's names of threads are read from Linux's /proc")
+    path = tmp_path / "clinic.db"
+    connect(path).close()
+
+    async def scenario() -> set[str]:
+        committer = GroupCommitter(path, 5000)
+        committer.start()
+        try:
+            await committer.run(_register(1))  # its commit runs on the helper thread
+            return _system_thread_names()
+        finally:
+            await committer.stop()
+
+    assert "group-commit" in asyncio.run(scenario())

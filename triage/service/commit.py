@@ -24,6 +24,11 @@ Where each step runs matters more than the SQL:
 - with ``triage serve --workers N`` the processes take turns through
   :class:`referral.writer_lock.WriterLock`, waiting in the kernel instead of SQLite's sleep-and-poll.
 
+The helper thread is named ``group-commit`` for the system too (``top -H``, ``ps -L -o tid,comm``,
+``/proc/PID/task/TID/comm``): Python 3.11 names its threads for Python alone, so every thread of
+the service showed as ``triage`` and a service stuck waiting for the log did not show which one
+waited.
+
 The store's own ``BEGIN IMMEDIATE`` / ``COMMIT`` / ``ROLLBACK`` (``referral.transactions.write``)
 become savepoint operations on the connection a unit sees (:class:`_NestedConnection`).
 
@@ -43,6 +48,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -60,6 +66,14 @@ from triage.service.events import HeldEvents
 T = TypeVar("T")
 log = logging.getLogger("triage.service.commit")
 MAX_BATCH = 64
+#: The helper thread's name, for Python and for the system (at most 15 bytes: the kernel's limit).
+HELPER_THREAD = "group-commit"
+
+
+def _name_helper_thread() -> None:
+    """Helper thread, first thing: take :data:`HELPER_THREAD` as its name for the system too."""
+    with contextlib.suppress(OSError):  # not Linux, or no /proc: the name only helps to look
+        Path(f"/proc/self/task/{threading.get_native_id()}/comm").write_text(HELPER_THREAD, encoding="ascii")
 
 
 class _BatchLost(Exception):
@@ -120,7 +134,7 @@ class GroupCommitter:
         self._checkpointer: Checkpointer | None = None
         # Other service processes (``triage serve --workers``) write to the same log: take turns.
         self._turn = WriterLock(path)
-        self._io = ThreadPoolExecutor(1, thread_name_prefix="group-commit")
+        self._io = ThreadPoolExecutor(1, thread_name_prefix=HELPER_THREAD, initializer=_name_helper_thread)
         self.batches = 0
         self.units = 0
         self._stored_rows = 0
