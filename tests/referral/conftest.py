@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -12,6 +14,20 @@ from referral import facilities, store
 from referral.migrations import MIGRATIONS
 from referral.records import AssessmentIn, EncounterIn, PatientIn
 from referral.schema import connect
+
+
+def counted_calls(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[Any]:
+    """Every argument ``module.name`` (a function of one) is called with from now on, in order - the
+    module's own calls of it included - while it still does what it did."""
+    called: list[Any] = []
+    plain: Callable[[Any], Any] = getattr(module, name)
+
+    def counted(value: Any) -> Any:
+        called.append(value)
+        return plain(value)
+
+    monkeypatch.setattr(module, name, counted)
+    return called
 
 
 @pytest.fixture
