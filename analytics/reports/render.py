@@ -328,6 +328,15 @@ table{border-collapse:collapse;font-size:12px}td,th{padding:2px 6px;border-botto
 .table{overflow-x:auto;max-width:100%}caption{text-align:left;padding:4px 0;font-style:italic}"""
 
 
+#: What ``region_month``'s median is of, in its caption: the column named a median and not how
+#: many referrals it was taken over (a median of 2 read as one of 2,000).
+MEDIAN_OF = (
+    "urgent_median_hours: the median of the hours from assessment to arrival of the row's"
+    " urgent_arrived referrals (emergency and urgent referrals that arrived), so it is taken over as"
+    " many referrals as urgent_arrived says, and is blank when that count is suppressed."
+)
+
+
 #: Per table, a rate (or median) whose denominator is a published 0 and why it is empty: there is
 #: nothing to measure, and "suppressed/-" had read as a small count withheld (a pool with no
 #: completed referral showed its justified share so); the words are the key figures'.
@@ -432,7 +441,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
             + _table(
                 t["region_month"],
                 not_applicable=_nothing_to_measure("region_month", t["region_month"]),
-                caption=counts_note,
+                caption=f"{MEDIAN_OF} {counts_note}",
             ),
         ),
         (
