@@ -291,6 +291,14 @@ _SEVERE_FEATURES = {
 }
 
 
+def pregnancy_where(patient: PatientContext) -> str:
+    """Where pre-eclampsia is possible, as a reason says it: ``after birth (postpartum, within 6
+    weeks)``, ``in pregnancy at 30 weeks``, or that the weeks were not recorded."""
+    if patient.postpartum:
+        return "after birth (postpartum, within 6 weeks)"
+    return f"in pregnancy{_gestation(patient)}"
+
+
 def pre_eclampsia_severe_features(ev: Evidence) -> Finding | None:
     """A pressure of 140 and/or 90 mmHg or more with a symptom of severe pre-eclampsia (a headache,
     right upper quadrant or epigastric pain, visual disturbance, breathlessness, confusion or a new
@@ -311,10 +319,9 @@ def pre_eclampsia_severe_features(ev: Evidence) -> Finding | None:
     values: Values = {"sbp": sbp, "dbp": dbp, "acute_symptoms": ", ".join(found)}
     if patient.postpartum:
         values["postpartum"] = True
-        where = "after birth (postpartum, within 6 weeks)"
     else:
         values.update(pregnant=True, gestation_weeks=patient.gestation_weeks)
-        where = f"in pregnancy{_gestation(patient)}"
+    where = pregnancy_where(patient)
     # ACOG counts each only when no other diagnosis accounts for it: the obstetric unit settles that
     named = [
         {"headache": "the headache", "epigastric_pain": "the pain"}[s]

@@ -63,6 +63,8 @@ def _firing() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "diabetes_risk_high", _payload(PatientContext(**DIAB), [ob("sbp", 115)], ALL_ON)
     pregnant = PatientContext(sex="female", pregnant=True, gestation_weeks=26)
     yield "pregnancy_hyperglycaemia", _payload(pregnant, [ob("glucose_fasting", 92, "mg/dL")], ALL_ON)
+    headache = pregnant.model_copy(update={"acute_symptoms": ("headache",)})
+    yield "pre_eclampsia_symptom_no_pressure", _payload(headache, [ob("glucose_random", 6.0)], ALL_ON)
     after_birth = PatientContext(sex="female", postpartum=True)
     yield "postpartum_hypertension", _payload(after_birth, [ob("sbp", 150), ob("dbp", 92)], ALL_ON)
     yield "postpartum_severe_hypertension", _payload(after_birth, [ob("sbp", 162), ob("dbp", 100)], ALL_ON)

@@ -76,6 +76,12 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("sbp", 179, None), ("dbp", 109, None)],
         [("sbp", 180, None), ("dbp", 90, None)],
     ),
+    # a headache at 30 weeks with no pressure measured: measure it now; with one measured, silent
+    "pre_eclampsia_symptom_no_pressure": (
+        {"sex": "female", "pregnant": True, "gestation_weeks": 30, "acute_symptoms": ["headache"]},
+        [("glucose_random", 6.0, None)],
+        [("glucose_random", 6.0, None), ("dbp", 70, None)],
+    ),
     # 13-17: above 180 (or 120) with no symptoms is sent to an emergency department (AAP 2017)
     "bp_adolescent_severe": (
         {"age": 15},

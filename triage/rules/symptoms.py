@@ -14,9 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from triage.evidence import Evidence, Finding
-from triage.rule_checks import hypertensive_emergency, pre_eclampsia_severe_features, pressures
-from triage.rules.rule import HTN_EMERGENCY_REF, E, Rule, U
+from triage.evidence import Evidence, Finding, Values
+from triage.rule_checks import (
+    hypertensive_emergency,
+    pre_eclampsia_severe_features,
+    pregnancy_where,
+    pressures,
+)
+from triage.rules.rule import HTN_EMERGENCY_REF, E, L, Rule, U
 
 # each symptom: its name and what it means here, as the reason says them
 EMERGENCY_SYMPTOMS = {
@@ -80,6 +85,43 @@ def _uncounted(kinds: dict[str, tuple[str, str]], action: str) -> Callable[[Evid
     return check
 
 
+# the symptoms that are severe features of pre-eclampsia beside 140 and/or 90 mmHg
+# (triage.rule_checks.pre_eclampsia_severe_features), each as this reason names it
+_PRE_ECLAMPSIA_SIGNS = {
+    "headache": "headache",
+    "epigastric_pain": "right upper quadrant or epigastric pain",
+    "visual_loss": "visual disturbance",
+    "dyspnoea": "breathlessness",
+    "confusion": "confusion",
+    "neurological_deficit": "a new neurological deficit",
+}
+
+
+def _pre_eclampsia_sign_no_pressure(ev: Evidence) -> Finding | None:
+    """A severe feature of pre-eclampsia recorded in pregnancy from 20 weeks (or with the weeks not
+    recorded) or in the 6 weeks after birth, with no blood pressure measured: what decides it is
+    missing (NICE NG133 1.1.1: a pregnant woman with these symptoms is seen immediately)."""
+    patient = ev.patient
+    recorded = patient.acute_symptoms
+    if not recorded or not (patient.pre_eclampsia_possible or patient.postpartum):
+        return None
+    found = [s for s in recorded if s in _PRE_ECLAMPSIA_SIGNS]
+    if not found or "sbp" in ev.latest or "dbp" in ev.latest:
+        return None
+    values: Values = {"acute_symptoms": ", ".join(found)}
+    if patient.postpartum:
+        values["postpartum"] = True
+    else:
+        values.update(pregnant=True, gestation_weeks=patient.gestation_weeks)
+    return Finding(
+        values,
+        f"{', '.join(_PRE_ECLAMPSIA_SIGNS[s] for s in found)} {pregnancy_where(patient)} recorded with no"
+        " blood pressure measured: measure it now - with 140 and/or 90 mmHg or more it is pre-eclampsia"
+        " with severe features (emergency transfer to an obstetric unit)",
+        0,
+    )
+
+
 SYMPTOMS: tuple[Rule, ...] = (
     Rule(
         "acute_symptom_emergency",
@@ -100,5 +142,15 @@ SYMPTOMS: tuple[Rule, ...] = (
         _uncounted(URGENT_SYMPTOMS, "same-day clinical assessment (refer urgently)"),
         red_flag=True,
         minimum=U,
+    ),
+    Rule(
+        "pre_eclampsia_symptom_no_pressure",
+        L,
+        "A sign of pre-eclampsia recorded in pregnancy from 20 weeks or within 6 weeks after birth with no"
+        " blood pressure measured: measure it now",
+        "NICE NG133 (2019) 1.1.1 (symptoms of pre-eclampsia: seen immediately); ACOG Practice Bulletin 222"
+        " (2020) Box 3",
+        _pre_eclampsia_sign_no_pressure,
+        recheck_minutes=0,
     ),
 )
