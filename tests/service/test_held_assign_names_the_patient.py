@@ -48,14 +48,15 @@ def test_each_visit_to_assign_a_held_result_to_names_its_patient(staff: Staff) -
     choices = _choices(page, result_id)  # each name isolated, U+2068 ... U+2069 (test_api_name_bidi)
     assert set(choices) == {str(wang), str(li), str(nameless)}
     assert re.fullmatch(
-        rf"\u2068{re.escape(named)}\u2069 · HELD-1 · Female · 67 years · Encounter #{wang} · \d\d:\d\d",
+        rf"\u2068{re.escape(named)}\u2069 · \u2068HELD-1\u2069 · Female · 67 years · Encounter #{wang} · \d\d:\d\d",
         choices[str(wang)],
     ), choices
     assert re.fullmatch(
-        rf"\u2068李明\u2069 · HELD-2 · Male · 8 years · Encounter #{li} · \d\d:\d\d", choices[str(li)]
+        rf"\u2068李明\u2069 · \u2068HELD-2\u2069 · Male · 8 years · Encounter #{li} · \d\d:\d\d",
+        choices[str(li)],
     )
     # nothing recorded but the record number: nothing made up, no empty separators
-    assert re.fullmatch(rf"HELD-3 · Encounter #{nameless} · \d\d:\d\d", choices[str(nameless)])
+    assert re.fullmatch(rf"\u2068HELD-3\u2069 · Encounter #{nameless} · \d\d:\d\d", choices[str(nameless)])
 
     switched = staff.client.post(
         "/language", data={"csrf_token": staff.login(Role.nurse), "language": "zh"}, follow_redirects=False
@@ -63,6 +64,9 @@ def test_each_visit_to_assign_a_held_result_to_names_its_patient(staff: Staff) -
     assert switched.status_code == 303
     zh = _choices(staff.client.get("/devices").text, result_id)
     assert re.fullmatch(
-        rf"\u2068{re.escape(named)}\u2069 · HELD-1 · 女 · 67 岁 · 就诊 #{wang} · \d\d:\d\d", zh[str(wang)]
+        rf"\u2068{re.escape(named)}\u2069 · \u2068HELD-1\u2069 · 女 · 67 岁 · 就诊 #{wang} · \d\d:\d\d",
+        zh[str(wang)],
     )
-    assert re.fullmatch(rf"\u2068李明\u2069 · HELD-2 · 男 · 8 岁 · 就诊 #{li} · \d\d:\d\d", zh[str(li)])
+    assert re.fullmatch(
+        rf"\u2068李明\u2069 · \u2068HELD-2\u2069 · 男 · 8 岁 · 就诊 #{li} · \d\d:\d\d", zh[str(li)]
+    )

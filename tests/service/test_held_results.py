@@ -258,7 +258,7 @@ def test_devices_page_held_section_with_csrf_in_both_languages(staff: Staff) -> 
     )
     row = section.split(f'data-result="{glucose}"')[1].split("</tr>")[0]
     assert "D1" in row and "7.4 mmol/L" in row and "No patient link" in row
-    assert f'<option value="{encounter_id}">MRN-DESK · Encounter #{encounter_id} · ' in row
+    assert f'<option value="{encounter_id}">\u2068MRN-DESK\u2069 · Encounter #{encounter_id} · ' in row
     unmapped_row = section.split(f'data-result="{unmapped}"')[1].split("</tr>")[0]
     assert (
         "Code not mapped" in unmapped_row

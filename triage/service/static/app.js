@@ -78,6 +78,27 @@ document.body.addEventListener("htmx:afterSwap", function (event) {
   }, 5000);
 })();
 
+// A held result's Assign list names each visit by its patient in one line ("Wang Fang · DEMO-0002 ·
+// Female · 67 years · Encounter #12 · 09:14"), which a closed list cuts at its width: on a phone
+// (320 px) the chosen visit showed the name and no record number - the patient chosen could not be
+// checked before Assign. The visit chosen is written out in full under the list (its data-shows),
+// wrapping; gone when none is chosen. A page brought back with a choice made shows it too.
+(function () {
+  function show(select) {
+    var shown = select.dataset && select.dataset.shows && document.getElementById(select.dataset.shows);
+    if (!shown) { return; }
+    var option = select.selectedIndex > 0 ? select.options[select.selectedIndex] : null;
+    shown.textContent = option && select.value ? option.textContent : "";
+    shown.hidden = !shown.textContent;
+  }
+  function showAll() { document.querySelectorAll("select[data-shows]").forEach(show); }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-shows]")) { show(event.target); }
+  });
+  document.body.addEventListener("htmx:afterSwap", showAll);
+  window.addEventListener("pageshow", showAll);
+})();
+
 // A form is sent once. On a slow or busy service a second click (or Enter) sent it again: the same
 // reading or set of vital signs recorded twice. While the page waits for the answer the form says
 // it is being sent, marks its buttons aria-disabled (faded, a busy cursor) and refuses a second

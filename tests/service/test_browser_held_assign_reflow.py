@@ -1,0 +1,117 @@
+"""A held result's Assign list on a phone, and identifiers isolated as names are.
+
+At 320 px (WCAG 1.4.10, reflow) the closed Assign list cut the visit chosen at its width: "Wang
+Xiaoming Zhang-Longname ·" and no record number, so the nurse could not check the patient she gave
+the result to before pressing Assign. The visit chosen is now written out in full under the list,
+wrapping inside the screen (en and zh).
+
+A record number an older log keeps with a right-to-left override (U+202E; refused since) turned the
+text after it backwards where it is inline - the queue's "· 67 years" after the number - while
+a patient's name has been isolated since 4bbd10b3; every identifier is isolated now (``.ident``,
+and the record number in the Assign list's options between U+2068 and U+2069).
+
+A real Chromium on a real uvicorn server over a real SQLite file; SYNTHETIC patients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.service.test_browser import pytestmark
+from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from tests.service.test_held_results import lab_message, lab_result
+from triage.service.auth import Role
+
+__all__ = ["browser", "desk", "pytestmark"]
+
+NAME, MRN = "Wang Xiaoming Zhang-Longname", "DEMO-LONG-RECORD-0001"
+
+#: the characters of ``after`` in ``holder``'s text drawn left to right, and all after the last
+#: character of ``before`` (``before`` comes first in the text: a right-to-left override in it must
+#: not draw what follows before its end)
+_ORDER = """(holder, [before, after]) => {
+  const walker = document.createTreeWalker(holder, NodeFilter.SHOW_TEXT), nodes = [];
+  while (walker.nextNode()) { nodes.push(walker.currentNode); }
+  const boxes = (needle) => {
+    for (const node of nodes) {
+      const at = node.data.indexOf(needle);
+      if (at < 0) { continue; }
+      const range = document.createRange(), out = [];
+      for (let i = at; i < at + needle.length; i++) {
+        range.setStart(node, i); range.setEnd(node, i + 1);
+        const r = range.getBoundingClientRect();
+        if (r.width > 0) { out.push({left: r.left, right: r.right, top: r.top}); }
+      }
+      return out;
+    }
+    return null;
+  };
+  return {before: boxes(before), after: boxes(after)};
+}"""
+
+
+def _drawn_after(holder: Any, before: str, after: str) -> None:
+    drawn = holder.evaluate(_ORDER, [before, after])
+    assert drawn["before"] and drawn["after"], drawn
+    lefts = [b["left"] for b in drawn["after"] if b["top"] == drawn["after"][0]["top"]]
+    assert lefts == sorted(lefts), f"{after!r} drawn out of order: {drawn}"
+    same_line = [b for b in drawn["before"] if b["top"] == drawn["after"][0]["top"]]
+    if same_line:
+        end = max(b["right"] for b in same_line)
+        assert lefts[0] >= end - 0.5, f"{after!r} drawn before the end of {before!r}: {drawn}"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_visit_chosen_is_shown_whole_at_320_px(browser: object, desk: Desk, language: str) -> None:
+    visit = desk.api(
+        Role.nurse,
+        "/assessments",
+        {"patient": {"mrn": MRN, "name": NAME, "sex": "male"}, "age_years": 67, "observations": CALM},
+    )["encounter_id"]
+    (result,) = lab_message(desk, lab_result("GLU", code="glucose_random", sample="S-REFLOW-1"))
+    page: Any = log_in(browser, desk, Role.nurse, 320, language)
+    page.goto(f"{desk.url}/devices")
+    row = page.locator(f"tr[data-result='{result}']")
+    chosen = row.locator("small.chosen-visit")
+    expect(chosen).to_be_hidden()  # nothing chosen: nothing said
+    row.locator("select[name=encounter_id]").select_option(str(visit))
+    expect(chosen).to_be_visible()
+    shown = chosen.inner_text()
+    assert NAME in shown and MRN in shown and f"#{visit}" in shown, shown
+    box = chosen.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320, box
+    assert chosen.evaluate("el => el.scrollWidth <= el.clientWidth"), "cut inside its box"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, "the page scrolls sideways"
+    # choosing none again takes it away; the reason typed, Assign stores it for that visit
+    row.locator("select[name=encounter_id]").select_option("")
+    expect(chosen).to_be_hidden()
+    page.close()
+
+
+def test_a_record_number_with_a_right_to_left_override_never_turns_what_follows(
+    browser: object, desk: Desk
+) -> None:
+    visit = desk.api(
+        Role.nurse,
+        "/assessments",
+        {"patient": {"mrn": "RLO-7", "name": NAME, "sex": "male"}, "age_years": 67, "observations": CALM},
+    )["encounter_id"]
+    (result,) = lab_message(desk, lab_result("GLU", code="glucose_random", sample="S-RLO-1"))
+    stored = "RLO-\u202e7AB"
+    db = desk.app.state.runtime.databases.get()
+    with db.conn:  # as a log written before the override was refused in a record number holds it
+        db.conn.execute("UPDATE patients SET mrn = ? WHERE mrn = 'RLO-7'", [stored])
+    page: Any = log_in(browser, desk, Role.nurse, 1280, "en")
+    page.goto(f"{desk.url}/queue")
+    _drawn_after(
+        page.locator(f"td.patient:has(a[href='/encounters/{visit}']) small").first, "7AB", "67 years"
+    )
+    page.goto(f"{desk.url}/devices")
+    row = page.locator(f"tr[data-result='{result}']")
+    row.locator("select[name=encounter_id]").select_option(str(visit))
+    chosen = row.locator("small.chosen-visit")
+    expect(chosen).to_be_visible()
+    _drawn_after(chosen, "7AB", "Male")
+    page.close()
