@@ -202,6 +202,12 @@ def _ties_from_edges(
             raise StudyDataError(
                 f"{path}: line {row + 2}, column {json_text(weight)}: weight {not_a_number(raw.iloc[row])}"
             )
+        if (edges["movers"] < 0).any():  # a number of movers: below min_movers, it was no tie unsaid
+            row = int(np.argmax((edges["movers"] < 0).to_numpy()))
+            raise StudyDataError(
+                f"{path}: line {row + 2}, column {json_text(weight)}: weight {json_text(raw.iloc[row])}"
+                " is not a number of movers (a number 0 or more)"
+            )
         repeat = repeated_pair_problem(path, edges["source"], edges["target"], (first, second), "weight")
         if repeat is not None:
             raise StudyDataError(repeat)

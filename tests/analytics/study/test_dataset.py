@@ -397,3 +397,18 @@ def test_an_empty_id_cell_names_its_line_and_column(tmp_path: Path, where: str) 
     with pytest.raises(StudyDataError) as refused:
         load_study(folder, list(NODE_TERMS))
     assert str(refused.value) == f'{path}: line {line}, column "{column}" is empty; {fix}'
+
+
+def test_a_negative_number_of_movers_names_its_line_and_column(tmp_path: Path) -> None:
+    """A weight of -3 movers was read as below min_movers, no tie, without a word: a sign typed in
+    a count took a tie out of the study."""
+    folder = _copy(tmp_path)
+    edges = folder / "edges.csv"
+    lines = edges.read_text(encoding="utf-8").splitlines()
+    assert lines[1] == "R01,R03,3"
+    edges.write_text("\n".join([lines[0], "R01,R03,-3", *lines[2:]]) + "\n", encoding="utf-8")
+    with pytest.raises(StudyDataError) as refused:
+        load_study(folder, list(NODE_TERMS))
+    assert str(refused.value) == (
+        f'{edges}: line 2, column "movers": weight "-3" is not a number of movers (a number 0 or more)'
+    )
