@@ -13,15 +13,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
-import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.admin.test_backup_dir_disk_full import pytestmark as pytestmark  # root and unshare
-from tests.admin.test_restore_onto_a_full_disk import FILLED
+from tests.admin.test_restore_onto_a_full_disk import on_a_tmpfs
 from tests.admin.test_restore_onto_a_read_only_disk import _log_and_backup
-from tests.cli.running import TRIAGE, environment
+from tests.cli.running import TRIAGE
 
 #: room on the tmpfs beyond the log and the backup's copy: the restored log's -shm alone is 32 KiB
 SPARE = 16 * 1024
@@ -38,18 +35,9 @@ def test_room_for_the_copy_alone_is_refused_before_the_log_is_replaced(tmp_path:
     log = disk / "clinic.db"
     size = copied.stat().st_size + backup + SPARE  # the log, the backup's copy, and a little more
     restore = [TRIAGE, "referrals", "restore", "--from", str(tmp_path / "b.db"), "--db", str(log)]
-    mounted = ["unshare", "-m", "--propagation", "private", "sh", "-c", FILLED, "sh", f"size={size}"]
-    said = subprocess.run(
-        [*mounted, str(disk), str(copied), "room", *restore],
-        env=environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if said.returncode == 99:
-        pytest.skip(f"a tmpfs mount is not allowed here: {said.stderr.strip()[-200:]}")
-    *_, error, held, hashed = said.stderr.splitlines()
-    assert (said.returncode, said.stdout) == (1, ""), said.stderr
+    code, lines = on_a_tmpfs(f"size={size}", disk, copied, "room", restore)
+    *_, error, held, hashed = lines
+    assert code == 1, lines
     assert error.startswith(f"error: --db {log}: cannot restore there: the disk holding it has "), error
     assert error.endswith(
         f" bytes free, the restored log needs {backup + 128 * 1024:,} (the backup's {backup:,}, and"

@@ -39,6 +39,25 @@ exit $said
 """
 
 
+def on_a_tmpfs(options: str, disk: Path, log: Path, fill: str, command: list[str]) -> tuple[int, list[str]]:
+    """``command`` run with a tmpfs mounted (``options``) at ``disk`` holding a copy of ``log``
+    (filled up with ``fill`` "bytes"), in a private mount namespace: its exit code and stderr
+    lines, the last two what the disk held and the log's hash; skipped where a tmpfs mount is
+    refused."""
+    mounted = ["unshare", "-m", "--propagation", "private", "sh", "-c", FILLED, "sh", options]
+    said = subprocess.run(
+        [*mounted, str(disk), str(log), fill, *command],
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if said.returncode == 99:
+        pytest.skip(f"a tmpfs mount is not allowed here: {said.stderr.strip()[-200:]}")
+    assert said.stdout == "", said.stdout
+    return said.returncode, said.stderr.splitlines()
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -84,31 +103,9 @@ def test_the_sound_log_on_a_full_disk_is_not_said_damaged(
     options = f"size={size + 8192},nr_inodes=3" if full == "inodes" else f"size={size + 8192}"
     restore = [TRIAGE, "referrals", "restore", "--from", str(tmp_path / "b.db"), "--db", str(log)]
     restore += ["--replace-damaged"] if replace_damaged else []
-    said = subprocess.run(
-        [
-            "unshare",
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            FILLED,
-            "sh",
-            options,
-            str(disk),
-            str(copied),
-            full,
-            *restore,
-        ],
-        env=environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if said.returncode == 99:
-        pytest.skip(f"a tmpfs mount is not allowed here: {said.stderr.strip()[-200:]}")
-    *_, error, held, hashed = said.stderr.splitlines()
-    assert (said.returncode, said.stdout) == (1, ""), said.stderr
+    code, lines = on_a_tmpfs(options, disk, copied, full, restore)
+    *_, error, held, hashed = lines
+    assert code == 1, lines
     assert error.startswith(f"error: --db {log}: cannot restore there: the disk holding it {problem}"), error
     assert error.endswith(" - free space on that disk, then restore again; nothing was changed"), error
     assert held == ("held: clinic.db fill " if full == "bytes" else "held: clinic.db ")
