@@ -32,6 +32,7 @@ from devices.results import (
     DeviceResult,
     incomplete_why,
     to_inbox_result,
+    unknown_flag_why,
 )
 from referral.device_results import NewDeviceResult, StoredDeviceResult
 from referral.errors import json_text
@@ -158,6 +159,8 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
                 " device; sent again as final, it replaces this one",
             )
         )
+    elif flag_why := unknown_flag_why((stored.flags or "").split(",")):
+        found.append(("not_final", flag_why))
     elif INCOMPLETE in (stored.flags or "").split(","):
         found.append(
             (

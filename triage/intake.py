@@ -49,6 +49,7 @@ from devices.results import (
     incomplete_why,
     key_sample_id,
     result_time,
+    unknown_flag_why,
 )
 from devices.tolerance import ToleranceCounter
 from referral.device_results import replaces, unit_contradicted
@@ -282,7 +283,7 @@ def replay_capture(
                     why = (
                         f"not final: {incomplete_why(result.flags)}"
                         if INCOMPLETE in result.flags
-                        else f"result status {result.status} is not final"
+                        else unknown_flag_why(result.flags) or f"result status {result.status} is not final"
                     )
                     raise IntakeRefused(
                         "not_final",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from devices.codecs import escapes
 from devices.codecs.processing import not_production_flag
@@ -19,9 +19,11 @@ from devices.errors import CodecError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
 from devices.profile import DeviceProfile
 from devices.results import (
+    ABNORMAL_FLAGS,
     INCOMPLETE,
     QUESTIONABLE,
     TERMINATION_FLAG,
+    UNKNOWN_FLAG,
     DeviceResult,
     Quarantine,
     message_id,
@@ -45,6 +47,8 @@ _CONTROL = re.compile(rb"[\x00-\x06\x08\x0a\x0e-\x1f\x7f]")
 #: text - a Cyrillic name was refused whole; utf-8 and gb18030 never use it (their decoding refuses it).
 _CONTROL_OR_255 = re.compile(rb"[\x00-\x06\x08\x0a\x0e-\x1f\x7f\xff]")
 _BYTE_255 = 0xFF
+#: A value that is a number and nothing else (no comparator, no text): what an R.7 ``<`` or ``>`` censors.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
 @functools.cache
@@ -335,6 +339,22 @@ def split_messages(raw: bytes) -> list[tuple[int, bytes]]:
     return [(s, raw[s:e]) for s, e in zip(starts, bounds, strict=True) if raw[s:e].strip(b"\r\n")]
 
 
+def _abnormal_flags(rec: Record) -> tuple[str, ...]:
+    """R.7, the result abnormal flags: every repeat (``H\\>``), unescaped and stripped, as sent."""
+    d = rec.delimiters
+    read = (unescape(f, d).strip() if d.escape in f else f.strip() for f in rec.repeats(7))
+    return tuple(f for f in read if f)
+
+
+def _off_scale(result: DeviceResult, abnormal: tuple[str, ...]) -> DeviceResult:
+    """A plain number R.7 flags ``<`` (below absolute low: off the instrument's low scale) or ``>``
+    (above absolute high) is censored (``>8.0``): the true value is beyond it, never the number."""
+    scale = {"<", ">"} & set(abnormal)
+    if len(scale) != 1 or not _PLAIN_NUMBER.fullmatch(result.value.strip()):
+        return result
+    return replace(result, value=scale.pop() + result.value.strip())
+
+
 def decode_message(
     profile: DeviceProfile,
     raw: bytes,
@@ -446,9 +466,13 @@ def decode_message(
                 value_parts.pop(0)
             raw_value = "^".join(value_parts)
             status = result_status(rec.raw(9), profile, counter)
-            flags = tuple(f.strip() for f in rec.repeats(7) if f.strip()) + not_production
+            abnormal = _abnormal_flags(rec)
+            unknown = tuple(UNKNOWN_FLAG + f for f in abnormal if f not in ABNORMAL_FLAGS)
+            flags = abnormal + unknown + not_production
             if rec.raw(9).strip().upper()[:1] == "W":  # preliminary (result_status), and why
                 flags += (QUESTIONABLE,)
+            if unknown and status in ("final", "corrected"):  # a flag not read may say it is wrong
+                status = "preliminary"
             if not complete:
                 flags += (INCOMPLETE,)
                 if msg.terminator is not None:  # the code that says why (T, R, E)
@@ -477,7 +501,7 @@ def decode_message(
                 comments=tuple(c for c in comments if c),
             )
             result, problem = build_result(f, profile, counter, raw)
-            results.append(result)
+            results.append(_off_scale(result, abnormal))
             if problem is not None:
                 problems.append(problem)
     for bad in bad_times:
