@@ -124,17 +124,48 @@ def csv_problem(path: Path) -> str | None:
                         )
                     start = reader.line_num + 1
             except csv.Error as exc:
-                if "end of data" in str(exc):
-                    return f'line {start}: a quoted field (opened by ") is never closed'
-                if "expected after" in str(exc):  # "',' expected after '\"'"
+                if "end of data" in str(exc) or "expected after" in str(exc):  # "',' expected after '\"'"
+                    handle.seek(0)
+                    where = f"line {start}{_quoted_column(handle.read(), start)}"
+                    if "end of data" in str(exc):
+                        return f'{where}: a quoted field (opened by ") is never closed'
                     return (
-                        f"line {start}: a quoted field has text after its closing quote; write a quote"
+                        f"{where}: a quoted field has text after its closing quote; write a quote"
                         ' inside a quoted value as two ("")'
                     )
                 return f"line {reader.line_num}: {exc}"
     except UnicodeDecodeError:
         return None
     return None
+
+
+def _quoted_column(text: str, start: int) -> str:
+    """``, column "NAME"`` of the quoted field that breaks the record starting at line ``start``
+    of ``text`` (the header row's name for it; ``, field N`` past the header's fields): the
+    messages named the line alone, and a record of twenty fields left the reader to find the
+    quote."""
+    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
+    record = text.split("\n", start - 1)[-1] if start > 1 else text
+    field, at, quoted = 0, 0, -1
+    while at < len(record):
+        char = record[at]
+        if quoted >= 0:
+            if char == '"' and record[at + 1 : at + 2] == '"':
+                at += 1  # a quote written as two
+            elif char == '"':
+                if record[at + 1 : at + 2] not in (",", "\n", "\r", ""):
+                    break  # text after the closing quote
+                quoted = -1
+        elif char == '"' and (at == 0 or record[at - 1] == ","):
+            quoted = field
+        elif char == ",":
+            field += 1
+        elif char == "\n":
+            return ""
+        at += 1
+    if field < len(header):
+        return f", column {json_text(header[field])}"
+    return f", field {field + 1}"
 
 
 def not_utf8(data: bytes, start: int) -> str:

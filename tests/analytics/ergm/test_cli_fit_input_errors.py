@@ -138,7 +138,8 @@ def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json
         ),
         (
             'id,HTH\nu0,1\nu1,"2\nu2,3\n',
-            'nodes.csv: not a valid CSV file: line 3: a quoted field (opened by ") is never closed',
+            'nodes.csv: not a valid CSV file: line 3, column "HTH": a quoted field (opened by ") is never'
+            " closed",
         ),
         # a short row was read with its missing fields empty, and a file separated by semicolons
         # or tabs (a spreadsheet's export) said 'no "id" column (columns: id;HTH)'

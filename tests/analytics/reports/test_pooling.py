@@ -302,11 +302,12 @@ def test_a_csv_with_a_bad_row_is_rejected_naming_the_line_not_every_column(tmp_p
         " value that holds a comma"
     )
     assert reasons[str(unclosed)] == (
-        f'cannot read as csv: line {len(lines) + 1}: a quoted field (opened by ") is never closed'
+        f'cannot read as csv: line {len(lines) + 1}, column "format_version": a quoted field (opened by ")'
+        " is never closed"
     )
     assert reasons[str(after)] == (
-        "cannot read as csv: line 3: a quoted field has text after its closing quote; write a quote"
-        ' inside a quoted value as two ("")'
+        'cannot read as csv: line 3, column "format_version": a quoted field has text after its closing'
+        ' quote; write a quote inside a quoted value as two ("")'
     )
     assert reasons[str(facilities)] == (
         "facilities table ignored: cannot read as csv: line 2: 11 fields where the header row has 10;"
