@@ -215,12 +215,31 @@ def assign(
         )
     rt = runtime_of(request)
     db = rt.databases.get()
+    _require_reason(db, result_id, reason, "assign")
     try:
         held.assign(rt, clinic(request), db, result_id, int(chosen), actor=who.username, reason=reason)
     except ConflictError as exc:
         if held.done_so(db, exc, result_id, ("assigned", int(chosen), who.username, reason.strip())) is None:
             raise
     return stored(request, BACK, "held_assigned")
+
+
+def _require_reason(db: Any, result_id: int, reason: str, doing: str) -> None:
+    """A reason left empty (or only spaces) is refused naming the result by its device and sample,
+    as the nurse saw it in the row: the error page said "Please give a reason: the field was empty"
+    and named the result only in the English record ("device result 7"), the row out of sight."""
+    if reason.strip():
+        return
+    row = db.conn.execute(
+        "SELECT device_id, sample_id FROM device_results WHERE id = ?", [result_id]
+    ).fetchone()
+    if row is None:
+        return  # unknown result: the review's own 404 says so
+    raise UserInputError(
+        f'device result {result_id}: "reason" is empty - say why',
+        says=f"error.held_reason_empty_{doing}",
+        params={"device": str(row[0]), "sample": str(row[1] or "-")},
+    )
 
 
 @router.post("/devices/results/{result_id}/dismiss")
@@ -232,6 +251,7 @@ def dismiss(
 ) -> Response:
     rt = runtime_of(request)
     db = rt.databases.get()
+    _require_reason(db, result_id, reason, "dismiss")
     try:
         held.dismiss(rt, db, result_id, actor=who.username, reason=reason)
     except ConflictError as exc:
