@@ -165,20 +165,34 @@ def refuse_nul(value: str, field: str) -> str:
     return value
 
 
+#: The types of value that hold no text: read at a glance, without the three type tests (most of
+#: an input's values are numbers, flags or empty: a reading's thirteen fields).
+_NO_TEXT = frozenset({int, float, bool, type(None)})
+
+
 def _holds_nul(value: object) -> bool:
     """Whether any text of ``value`` - a key too - holds a NUL character, asked without naming
     where: the walk that names the field (:func:`_refuse_nul_in`) builds a path for every key,
     work every input paid though it holds no NUL (six readings, the patient, the visit and the
-    assessment of each walk-in)."""
+    assessment of each walk-in). A dictionary's or list's texts and numbers are read in its own
+    loop; only what may hold more (a dictionary, a list, a text of a subclass) is asked in a call."""
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
         for key, item in value.items():
-            if "\x00" in str(key) or _holds_nul(item):
+            if "\x00" in str(key):
+                return True
+            if type(item) is str:
+                if "\x00" in item:
+                    return True
+            elif type(item) not in _NO_TEXT and _holds_nul(item):
                 return True
     elif isinstance(value, list | tuple):
         for item in value:
-            if _holds_nul(item):
+            if type(item) is str:
+                if "\x00" in item:
+                    return True
+            elif type(item) not in _NO_TEXT and _holds_nul(item):
                 return True
     return False
 
