@@ -13,6 +13,7 @@ from typing import Literal, TypedDict
 
 import typer
 
+from devices.hold import result_holds
 from devices.profile import generic_profile
 from devices.results import (
     INCOMPLETE,
@@ -93,9 +94,12 @@ def incomplete_messages(report: ReplayReport) -> list[NotFinalMessage]:
     byte of its first such result: ``byte_offset``, ``termination_code`` (None: no L record),
     ``why`` and ``results`` (how many of its results are held so); ``--json``'s
     ``not_final_messages``, and the lines after the text summary."""
+    # held not_final, as the gateway holds it (devices.hold: not a QC result, nor a code the profile
+    # ignores), also when for review (an unmapped code); not a resend, nor a version replaced
+    gone = {id(resend) for resend, _ in report.resends} | {id(earlier) for earlier, _ in report.replaced}
     by_message: dict[str, list[DeviceResult]] = {}
-    for result, refusal in report.held_back:
-        if "not_final" in refusal.reasons and INCOMPLETE in result.flags:
+    for result in report.results:
+        if INCOMPLETE in result.flags and id(result) not in gone and "not_final" in result_holds(result):
             by_message.setdefault(result.message_id, []).append(result)
     return [
         NotFinalMessage(

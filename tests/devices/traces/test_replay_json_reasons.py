@@ -80,3 +80,18 @@ def test_json_untimed_is_null_once_received_at_is_given() -> None:
     assert document["untimed"] is None
     assert document["not_final_messages"] == []
     assert "without a device time" not in stderr
+
+
+def test_a_message_whose_results_are_all_for_review_still_says_why_they_are_not_final(tmp_path: Path) -> None:
+    # the real c311 capture (seven site-configured test numbers, none mapped: all for review) with
+    # L|1|T: its results are held not_final too, and neither output said why
+    capture = (DATA / "roche-cobas_c311.astm").read_bytes()
+    at = capture.index(b"L|1|N\r\x03")
+    frame = capture[:at] + b"L|1|T\r\x03"
+    path = tmp_path / "c311-L-T.astm"
+    path.write_bytes(frame + checksum(frame[1:]) + b"\r\n")
+    document, stderr = _replay_json(path, "--profile", "roche-cobas_c311")
+    assert document["not_final_messages"] == [
+        {"byte_offset": 296, "termination_code": "T", "why": SAYS["T"], "results": 7}
+    ]
+    assert f"c311-L-T.astm: byte 296: not final: {SAYS['T']}: 7 results of the message held" in stderr
