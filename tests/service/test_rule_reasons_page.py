@@ -63,6 +63,7 @@ KEPT = {
     "G1-G2",
     "HHS",
     "DKA",
+    "HELLP",  # HELLP 综合征, as Chinese obstetrics writes it
     "AAP",
     "OGTT",
     "CDRS",

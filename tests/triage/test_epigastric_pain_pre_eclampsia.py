@@ -10,7 +10,8 @@ the severe feature makes it an emergency transfer to an obstetric unit. Now ``ep
 counts as a headache does - in pregnancy from 20 weeks (or with the weeks not recorded, said), and
 in the 6 weeks after birth - toward ``pre_eclampsia_severe_features`` from 140 and/or 90 and
 ``hypertensive_emergency`` from 180 and/or 110; outside them it is no sign here (epigastric pain
-alone has many causes), and it is read by no rule at any pressure, as a headache is not."""
+alone has many causes). Below 140/90 in them it is a same-day obstetric assessment of its own
+(HELLP syndrome: tests/triage/test_epigastric_pain_at_any_pressure.py)."""
 
 from __future__ import annotations
 

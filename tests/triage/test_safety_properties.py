@@ -415,7 +415,7 @@ def test_no_usable_observations_is_insufficient_data(
     a = assess(patient, obs, POLICY, models=models, now=NOW)
     if a.red_flags:  # a recorded symptom's red flag routes without readings (it reads none)
         assert set(a.red_flags) <= {"acute_symptom_emergency", "acute_symptom_urgent"}
-        assert a.disposition is a.rule_level and a.reasons[0].values.keys() == {"acute_symptoms"}
+        assert a.disposition is a.rule_level and "acute_symptoms" in a.reasons[0].values
     else:
         assert a.disposition is Disposition.insufficient_data
     assert a.observations_used == [] and len(a.ignored_observations) == len(obs)

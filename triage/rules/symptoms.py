@@ -1,6 +1,7 @@
 """The acute symptoms a clinician recorded now (``patient.acute_symptoms``) that no pressure rule
 reads: chest pain, a new neurological deficit or confusion (an emergency whatever the pressure) and
-breathlessness or visual loss (a same-day assessment).
+breathlessness or visual loss (a same-day assessment), and in pregnancy from 20 weeks and after birth
+right upper quadrant or epigastric pain (a same-day obstetric assessment: HELLP syndrome).
 
 ``hypertensive_emergency`` reads them from 180 and/or 110 mmHg (13-17: 140 and/or 90) and
 ``pre_eclampsia_severe_features`` from 140 and/or 90 in pregnancy from 20 weeks and after birth;
@@ -8,13 +9,16 @@ below those pressures, or with no pressure measured, a recorded chest pain was r
 55-year-old with chest pain now and normal vital signs was local care, re-check in 30 days, the
 symptom named nowhere. A headache or right upper quadrant or epigastric pain outside pregnancy and the
 weeks after birth is no sign here either (not organ damage alone; each has many causes), and in them
-it is read beside a raised pressure only (``triage.patient.PRE_ECLAMPSIA_SYMPTOMS``)."""
+a headache is read beside a raised pressure only (``triage.patient.PRE_ECLAMPSIA_SYMPTOMS``); the
+pain is read at any pressure there, as HELLP syndrome presents with a raised pressure in only 33-88 %
+of women (BMJ Best Practice, HELLP syndrome) and only blood tests tell."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
+from triage.patient import PRE_ECLAMPSIA_SYMPTOMS
 from triage.rule_checks import (
     hypertensive_emergency,
     pre_eclampsia_severe_features,
@@ -38,7 +42,25 @@ EMERGENCY_SYMPTOMS = {
 URGENT_SYMPTOMS = {
     "dyspnoea": ("breathlessness", "measure the NEWS2 observations now (respiration rate, SpO2, pulse)"),
     "visual_loss": ("visual loss", "sudden visual loss needs a same-day eye assessment"),
+    # in pregnancy from 20 weeks and after birth only (_where_counted); named with where it counts
+    "epigastric_pain": (
+        "right upper quadrant or epigastric pain",
+        "HELLP syndrome can present without a raised blood pressure: same-day obstetric assessment"
+        " (platelets, liver enzymes)",
+    ),
 }
+
+
+def _where_counted(ev: Evidence, symptom: str) -> str | None:
+    """Where a symptom counts: ``""`` for anyone, `` in pregnancy``/`` after birth`` for one of
+    ``PRE_ECLAMPSIA_SYMPTOMS`` in pregnancy from 20 weeks (or the weeks not recorded) or in the 6
+    weeks after birth, ``None`` where it does not count."""
+    if symptom not in PRE_ECLAMPSIA_SYMPTOMS:
+        return ""
+    patient = ev.patient
+    if patient.postpartum:
+        return " after birth"
+    return " in pregnancy" if patient.pre_eclampsia_possible else None
 
 
 # the rules that read the recorded symptoms beside a raised pressure (rule name: its check)
@@ -64,22 +86,27 @@ def _uncounted(kinds: dict[str, tuple[str, str]], action: str) -> Callable[[Evid
         if not recorded or not any(s in kinds for s in recorded):  # the common path: nothing recorded
             return None
         counted = _counted(ev)
-        found = [s for s in recorded if s in kinds and s not in counted]
+        where = {s: _where_counted(ev, s) for s in recorded if s in kinds and s not in counted}
+        found = [s for s, at in where.items() if at is not None]
         if not found:
             return None
+        names = [kinds[s][0] + str(where[s]) for s in found]
         # one symptom: what it means; several: each by name, then what it means
         said = (
             kinds[found[0]][1]
             if len(found) == 1
-            else "; ".join(f"{kinds[s][0]}: {kinds[s][1]}" for s in found)
+            else "; ".join(f"{n}: {kinds[s][1]}" for n, s in zip(names, found, strict=True))
         )
+        values: Values = {"acute_symptoms": ", ".join(found)}
+        if where.get("epigastric_pain") == " after birth":  # the staff pages name it so, not "in pregnancy"
+            values["postpartum"] = True
         bp = (
             "no blood pressure measured" if pressures(ev) == "?/?" else f"blood pressure {pressures(ev)} mmHg"
         )
         return Finding(
             # the symptoms only: the pressure, below the range a pressure rule reads them in, is said as context
-            {"acute_symptoms": ", ".join(found)},
-            f"{', '.join(kinds[s][0] for s in found)} recorded now ({bp}): {said}: {action}",
+            values,
+            f"{', '.join(names)} recorded now ({bp}): {said}: {action}",
         )
 
     return check
@@ -136,9 +163,10 @@ SYMPTOMS: tuple[Rule, ...] = (
     Rule(
         "acute_symptom_urgent",
         U,
-        "Breathlessness or visual loss recorded now (at any pressure): same-day assessment",
+        "Breathlessness or visual loss, or in pregnancy from 20 weeks or after birth right upper quadrant or"
+        " epigastric pain, recorded now (at any pressure): same-day assessment",
         "NICE CG95 (2010, 2016); RCP NEWS2 2017; Royal College of Ophthalmologists (sudden visual loss:"
-        " same-day assessment)",
+        " same-day assessment); ACOG Practice Bulletin 222 (2020) and BMJ Best Practice (HELLP syndrome)",
         _uncounted(URGENT_SYMPTOMS, "same-day clinical assessment (refer urgently)"),
         red_flag=True,
         minimum=U,
