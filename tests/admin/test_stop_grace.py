@@ -22,6 +22,7 @@ import pytest
 
 from tests.service.test_stop_while_writing import sigterm_once_it_waits
 from tests.service.test_storage_failures import _mrns, _walk_in, serving
+from triage.service.commit import HELPER_THREAD
 from triage.service.server import STOP_MARGIN_S, stop_grace_s
 
 #: The graceful shutdown the service had, whatever the busy timeout.
@@ -51,9 +52,13 @@ def test_a_walk_in_waiting_for_another_writer_at_a_stop_is_stored_once_the_lock_
             answer["status"], answer["text"] = response.status_code, response.text
             answered.set()
 
+        # The token's use is noted now (at most once a minute), so the walk-in's own note does
+        # not wait for the other writer first - on the event loop, ahead of the group commit
+        # whose wait this is about (Accounts.user_for_token).
+        assert httpx.get(f"{served.base}/api/v1/patients", headers=api, timeout=60).status_code == 200
         other = sqlite3.connect(tmp_path / "clinic.db", isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another writer holds the log
-        sender = sigterm_once_it_waits(served.process, send)
+        sender = sigterm_once_it_waits(served.process, send, thread=HELPER_THREAD)
         # The other writer is done a second after the old limit, well inside the busy timeout;
         # the walk-in answered before then was cut short by the stop.
         answered.wait(OLD_GRACE_S + 1)
