@@ -15,16 +15,20 @@ from tests.service.test_page_wording import _language
 from triage.service.auth import Role
 
 
-def _severe(staff: Staff, mrn: str, sex: str = "female") -> tuple[str, str]:
-    """A walk-in whose nurse typed 185/100 on the page: (CSRF token, the patient page's path)."""
+def _severe(
+    staff: Staff, mrn: str, sex: str = "female", age: str = "61", pressure: tuple[str, str] = ("185", "100")
+) -> tuple[str, str]:
+    """A walk-in whose nurse typed 185/100 (or ``pressure``) on the page: (CSRF token, the patient
+    page's path)."""
     csrf = staff.login(Role.nurse)
     made = staff.client.post(
         "/walk-ins",
-        data={"csrf_token": csrf, "mrn": mrn, "sex": sex, "age_years": "61"},
+        data={"csrf_token": csrf, "mrn": mrn, "sex": sex, "age_years": age},
         follow_redirects=False,
     )
     page = made.headers["location"]
-    vitals = staff.client.post(f"{page}/vitals", data={"csrf_token": csrf, "sbp": "185", "dbp": "100"})
+    sbp, dbp = pressure
+    vitals = staff.client.post(f"{page}/vitals", data={"csrf_token": csrf, "sbp": sbp, "dbp": dbp})
     assert vitals.status_code == 200, vitals.text
     return csrf, page
 

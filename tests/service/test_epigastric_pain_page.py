@@ -9,11 +9,10 @@ by ``pre_eclampsia_severe_features``, and the reason names the pain in the page'
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.service.conftest import Staff
+from tests.service.test_acute_symptoms_page_form import _group, _latest, _severe
 from tests.service.test_page_wording import _language
 from triage.service.auth import Role
 
@@ -24,38 +23,19 @@ LABEL = {
 NAMED = {"en": "right upper quadrant or epigastric pain in pregnancy", "zh": "妊娠期上腹部或右上腹痛"}
 
 
-def _walk_in(staff: Staff, mrn: str, sex: str, **history: str) -> tuple[str, str]:
-    csrf = staff.login(Role.nurse)
-    made = staff.client.post(
-        "/walk-ins",
-        data={"csrf_token": csrf, "mrn": mrn, "sex": sex, "age_years": "29"},
-        follow_redirects=False,
-    )
-    page = made.headers["location"]
+def _walk_in(staff: Staff, mrn: str, sex: str, **history: object) -> tuple[str, str]:
+    """A walk-in of 29 at 150/95 mmHg typed on the page, then ``history`` recorded through the API."""
+    csrf, page = _severe(staff, mrn, sex, age="29", pressure=("150", "95"))
     if history:
-        api = staff.client.post(
-            f"/api/v1{page}/assessments", json={"context": history}, headers=staff.bearer(Role.nurse)
-        )
+        told = {"context": history}
+        api = staff.client.post(f"/api/v1{page}/assessments", json=told, headers=staff.bearer(Role.nurse))
         assert api.status_code == 201, api.text
-    vitals = staff.client.post(f"{page}/vitals", data={"csrf_token": csrf, "sbp": "150", "dbp": "95"})
-    assert vitals.status_code == 200, vitals.text
     return csrf, page
-
-
-def _group(html: str) -> str:
-    return html.split('<fieldset id="acute-symptoms"')[1].split("</fieldset>")[0]
-
-
-def _latest(staff: Staff, page: str) -> dict[str, Any]:
-    got = staff.client.get(f"/api/v1{page}", headers=staff.bearer(Role.nurse))
-    assert got.status_code == 200, got.text
-    latest: dict[str, Any] = got.json()["assessment"]
-    return latest
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_pregnant_woman_is_asked_and_ticking_it_routes_her(staff: Staff, language: str) -> None:
-    csrf, page = _walk_in(staff, f"EPI-{language}", "female", pregnant=True, gestation_weeks=30)  # type: ignore[arg-type]
+    csrf, page = _walk_in(staff, f"EPI-{language}", "female", pregnant=True, gestation_weeks=30)
     _language(staff, csrf, language)
     html = staff.client.get(page).text
     group = _group(html)
