@@ -156,6 +156,29 @@ def staff(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Staf
         yield Staff(app, client, tokens)
 
 
+@pytest.fixture(scope="module")
+def refusing_staff(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Staff]:
+    """One service for a module's requests that are all refused, so store nothing (a bad cursor, a
+    body with a wrong field): a long parametrized list of them started a service, from a copy of
+    the seeded log, for each one. A test that stores something takes its own ``staff``."""
+    folder = tmp_path_factory.mktemp("refusing")
+    tokens = copy_seeded(seeded, folder)
+    app = create_app(make_settings(folder))
+    with TestClient(app) as client:
+        before = _clinical_rows(app)
+        yield Staff(app, client, tokens)
+        assert _clinical_rows(app) == before, "a refused request stored something: share no service for it"
+
+
+def _clinical_rows(app: FastAPI) -> dict[str, int]:
+    """How many rows each table of patients, visits and referrals holds."""
+    conn = app.state.runtime.databases.get().conn
+    tables = ("patients", "encounters", "observations", "assessments", "overrides", "referrals")
+    return {table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in tables}
+
+
 WALK_IN = {
     "patient": {"mrn": "MRN-001", "name": "Synthetic Patient", "sex": "male"},
     "age_years": 70,

@@ -92,8 +92,9 @@ def test_the_document_declares_fields_in_the_one_error_shape(staff: Staff) -> No
     ],
 )
 def test_a_refusal_names_where_the_input_is(
-    staff: Staff, method: str, path: str, body: Any, status: int, fields: list[str] | None
+    refusing_staff: Staff, method: str, path: str, body: Any, status: int, fields: list[str] | None
 ) -> None:
+    staff = refusing_staff
     sent: dict[str, Any] = (
         {"content": body} if isinstance(body, str) else {} if body is None else {"json": body}
     )

@@ -86,7 +86,8 @@ def test_the_referral_pages_keep_their_filters_and_the_total_counts_what_matches
 
 @pytest.mark.parametrize("path", ["/api/v1/referrals", "/api/v1/patients", "/api/v1/devices/held"])
 @pytest.mark.parametrize("value", ["0", "-3", "abc", "1.5", str(2**63)])
-def test_a_bad_cursor_is_422_naming_before_id(staff: Staff, path: str, value: str) -> None:
+def test_a_bad_cursor_is_422_naming_before_id(refusing_staff: Staff, path: str, value: str) -> None:
+    staff = refusing_staff
     answer = staff.client.get(path, params={"before_id": value}, headers=staff.bearer(Role.admin))
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"].startswith("query.before_id: "), answer.text
