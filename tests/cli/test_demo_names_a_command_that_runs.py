@@ -4,7 +4,9 @@ fresh clone's shell has no `triage` on its PATH (the venv is not activated), so 
 said `bash: triage: command not found`. Now the line names the `triage` that ran the demo when the
 PATH would not find it (`.venv/bin/triage` from the repository's folder, as make runs it), and plain
 `triage` when the PATH does. So do the commands an error suggests (the missing log's `migrate`
-line). A real demo process; the named command run through a shell as pasted."""
+line). A real demo process; the named command run through a shell as pasted. Plain `triage`, with
+`triage` on the PATH, is tests/cli/test_demo_says_what_next.py's first test (the same demo run, the
+whole line it prints, and the command run)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.cli.running import TRIAGE, environment, run
+from tests.cli.running import TRIAGE, environment
 from tests.service.test_serve_startup import unstamped
 
 
@@ -62,17 +64,6 @@ def test_without_triage_on_the_path_the_line_names_the_one_that_ran(tmp_path: Pa
         timeout=60,
     )
     assert stats.returncode == 0 and "encounters: " in stats.stdout, stats.stderr
-
-
-def test_with_triage_on_the_path_the_line_says_triage(tmp_path: Path) -> None:
-    result = run(
-        ["demo", "--seconds", "2", "--interval", "1", "--port", "0"],
-        tmp_path,
-        timeout=120,
-        TMPDIR=str(tmp_path),
-    )
-    assert result.returncode == 0, result.stderr
-    assert "(what the demo did: triage referrals stats --db " in _kept_line(result.stderr)
 
 
 def test_the_missing_log_s_migrate_line_names_the_one_that_ran(tmp_path: Path) -> None:
