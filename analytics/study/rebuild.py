@@ -32,6 +32,7 @@ from analytics.study.hypothesis import HypothesisCheck
 from analytics.study.imbalance import imbalance_file_table, imbalance_table, occupancy_summary
 from analytics.study.models import NODE_ATTRIBUTES, FrameFits, fit_frame, long_table, side_by_side
 from analytics.study.report import ReportSection, hypotheses_html, image_html, render, table_html
+from referral.plurals import counted
 
 Progress = Callable[[str, int, int], None]
 
@@ -221,6 +222,14 @@ def supplied_data_labels(data: Path, synthetic_parts: str = "") -> tuple[str, st
     return notice, attribution
 
 
+def fitting_said(key: str, units: int) -> str:
+    """The progress line of a frame's fit, its counts as every count is said ("82,656 dyads": the
+    national frame's read "82656 dyads")."""
+    return (
+        f"fitting Models 1-3 for {key} ({counted(units, 'units')}, {counted(units * (units - 1), 'dyads')})"
+    )
+
+
 def rebuild(
     out: Path,
     data: Path | None = None,
@@ -253,9 +262,7 @@ def rebuild(
     sections: list[ReportSection] = []
     fits: dict[str, FrameFits] = {}
     for i, frame in enumerate(study.frames):
-        tick(
-            f"fitting Models 1-3 for {frame.key} ({frame.n} units, {frame.n * (frame.n - 1)} dyads)", 2, total
-        )
+        tick(fitting_said(frame.key, frame.n), 2, total)
         fits[frame.key] = fit_frame(frame, backend=backend)
         wide = side_by_side(fits[frame.key])
         name = f"table_{frame.key}"

@@ -13,6 +13,7 @@ import typer
 
 from analytics.study import DEFAULT_SEED
 from referral.errors import UserInputError, json_text
+from referral.plurals import counted
 from triage.cli.analysis_options import (
     BackendName,
     BackendOption,
@@ -311,8 +312,9 @@ def fit_command(
         # redirected (a log, a cron job), one plain line per stage on stderr, where it had printed
         # nothing; stdout holds the fit alone either way
         # one line in a log, also for a formula written over several lines of a script
-        fitting = f"fitting {' '.join(formula.split())} to {net.n} units ({net.n_dyads} dyads)" + (
-            " in R" if backend == BackendName.r else ""
+        fitting = (
+            f"fitting {' '.join(formula.split())} to {counted(net.n, 'units')} ({counted(net.n_dyads, 'dyads')})"
+            + (" in R" if backend == BackendName.r else "")
         )
         with step_progress(as_json or quiet, total=1, stages=True) as tick:
             started: list[bool] = []
