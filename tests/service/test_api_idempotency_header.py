@@ -52,6 +52,21 @@ def api(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Api]:
         yield Api(c, tokens)
 
 
+@pytest.fixture(scope="module")
+def refusing_api(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Api]:
+    """One live service for the refused keys below (each case checks that nothing was written): they
+    started a server and read its OpenAPI document for each key."""
+    folder = tmp_path_factory.mktemp("refused-keys")
+    tokens = copy_seeded(seeded, folder)
+    with (
+        live_server(create_app(make_settings(folder))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
+    ):
+        yield Api(c, tokens)
+
+
 def _walk_in(mrn: str) -> dict[str, object]:
     body = copy.deepcopy(WALK_IN)
     body["patient"]["mrn"] = mrn  # type: ignore[index]
@@ -138,8 +153,9 @@ def test_every_creation_that_takes_a_body_key_takes_the_header_and_the_document_
     ],
 )
 def test_a_header_key_that_cannot_be_taken_is_422_naming_the_header(
-    api: Api, headers: tuple[tuple[str, str | bytes], ...], said: str
+    refusing_api: Api, headers: tuple[tuple[str, str | bytes], ...], said: str
 ) -> None:
+    api = refusing_api
     body = _walk_in("BAD-KEY") | {"idempotency_key": "mine"}
     refused = api.post(Role.integrator, "/api/v1/assessments", body, *headers)
     assert refused.status_code == 422, refused.text
