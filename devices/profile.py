@@ -190,6 +190,8 @@ class ClockSettings(_Strict):
 class ToleranceSwitches(_Strict):
     """Explicit relaxations. Each one that fires is counted and logged (devices.tolerance)."""
 
+    #: no longer needed: a lowercase ASTM checksum is accepted (its value verified) and counted
+    #: without it (devices.tolerance.ACCEPTED_QUIRKS); still read, so profiles that set it load
     lowercase_checksum: bool = False
     lenient_frame_numbers: bool = False
     cr_etb_record_end: bool = False

@@ -6,6 +6,10 @@ per-(device, switch) counter and emits a ``WARNING`` log record on the ``devices
 logger naming the device, the switch and what was tolerated. Integrity rules are never relaxed
 silently: without the switch the same input is rejected (NAK or quarantine) with a message that
 names the switch that would accept it.
+
+A few quirks need no switch (:data:`ACCEPTED_QUIRKS`: nothing is relaxed, the input is only
+written unusually) and are counted and logged all the same, so the integrator sees the device's
+habit; their switch is still read in a profile, so older profile files load.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections import Counter
 log = logging.getLogger("devices.tolerance")
 
 SWITCHES: dict[str, str] = {
-    "lowercase_checksum": "ASTM frame checksum sent in lowercase hex",
+    "lowercase_checksum": "ASTM frame checksum sent in lowercase hex (accepted: its value is verified)",
     "lenient_frame_numbers": "ASTM frame number out of sequence, accepted without NAK",
     "cr_etb_record_end": "ASTM record ended at an intermediate (ETB) frame",
     "missing_lf_after_checksum": "ASTM frame trailer after the checksum was not CR LF",
@@ -31,6 +35,11 @@ SWITCHES: dict[str, str] = {
     "mindray_msh16_result_kind": "HL7 MSH-16 read as Mindray result kind (0 patient, 1 calibration, 2 QC)",
 }
 
+#: Quirks accepted without their switch, which is kept only so that profiles setting it load.
+#: A lowercase ASTM checksum: LIS01-A2 senders write uppercase, a receiver reads either case
+#: (its value is verified all the same); NAKed, the device sent it six times and gave it up.
+ACCEPTED_QUIRKS = frozenset({"lowercase_checksum"})
+
 
 class ToleranceCounter:
     """Thread-safe counts of tolerance switches that fired, keyed by (device_id, switch)."""
@@ -42,13 +51,24 @@ class ToleranceCounter:
         self._lock = threading.Lock()
         self._logged = logged
 
-    def fire(self, device_id: str, switch: str, detail: str = "") -> None:
-        """Record that ``switch`` was needed to accept input from ``device_id``."""
+    def fire(self, device_id: str, switch: str, detail: str = "", *, logged: bool = True) -> None:
+        """Record that ``switch`` was needed to accept input from ``device_id`` (or, for one of
+        :data:`ACCEPTED_QUIRKS`, that the device showed that quirk). ``logged=False``: counted
+        without its WARNING, for a quirk a caller says once per connection."""
         if switch not in SWITCHES:
             raise ValueError(f"unknown tolerance switch {switch!r}")
         with self._lock:
             self._counts[(device_id, switch)] += 1
-        if not self._logged:
+        if not self._logged or not logged:
+            return
+        if switch in ACCEPTED_QUIRKS:
+            log.warning(
+                "device %s: %s, no profile switch needed: %s (said once per connection)",
+                device_id,
+                SWITCHES[switch],
+                detail,
+                extra={"device_id": device_id, "tolerance_switch": switch},
+            )
             return
         log.warning(
             "device %s: tolerance switch %s fired (%s)%s",

@@ -1,7 +1,8 @@
 """ASTM E1381 / CLSI LIS01-A2 frames: checksum, building, and scanning a byte buffer for frames.
 
 A frame is ``STX FN text ETB|ETX C1 C2 CR LF``. The checksum is the sum of the bytes from FN
-through ETB/ETX inclusive, modulo 256, sent as two uppercase hex digits (most significant first).
+through ETB/ETX inclusive, modulo 256, sent as two uppercase hex digits (most significant first)
+and read in either case.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from devices.profile import ToleranceSwitches
 from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
@@ -67,7 +67,7 @@ def scan_frame(buf: bytes | bytearray, start: int, max_frame: int) -> Frame | No
     """Parse the frame whose STX is at ``buf[start]``; ``None`` if more bytes are needed.
 
     ``problem`` is ``"checksum"`` when the checksum is not exactly the uppercase value: call
-    :func:`verify_checksum_case` for the verdict (a lowercase checksum may be allowed by switch).
+    :func:`verify_checksum_case` for the verdict (the same value in lowercase hex is accepted).
 
     A frame interrupted by another STX, ENQ or EOT before its end is returned with a problem and
     ``end`` at the interrupting byte, so the caller can NAK it and resynchronise.
@@ -123,18 +123,27 @@ def _interrupted(buf: bytes | bytearray, start: int, at: int) -> str:
 def verify_checksum_case(
     buf: bytes | bytearray,
     frame: Frame,
-    tolerance: ToleranceSwitches,
     counter: ToleranceCounter,
     device_id: str,
+    *,
+    at: int = 0,
+    logged: bool = True,
 ) -> str | None:
-    """Full checksum verdict for a scanned frame: mismatch, or lowercase without the switch."""
+    """Full checksum verdict for a scanned frame: the mismatch, or None. The checksum is read
+    case-insensitively (LIS01-A2 senders write uppercase; a device writing lowercase hex is still
+    checked digit for digit): a lowercase one is accepted and counted as the device's quirk
+    ``lowercase_checksum`` (``at``: the stream's byte of ``buf[0]``), its WARNING only when
+    ``logged`` (the receiver says it once per connection)."""
     sent = bytes(buf[frame.end - 2 : frame.end])
     body = bytes(buf[frame.start + 1 : frame.end - 2])
     expected = checksum(body)
     if sent.upper() != expected:
         return f"checksum mismatch: frame says {sent.decode('latin-1')}, computed {expected.decode()}"
     if sent != expected:
-        if not tolerance.lowercase_checksum:
-            return f"checksum {sent.decode('latin-1')} is lowercase (profile switch lowercase_checksum accepts it)"
-        counter.fire(device_id, "lowercase_checksum", f"frame {frame.number} at byte {frame.start}")
+        counter.fire(
+            device_id,
+            "lowercase_checksum",
+            f"frame {frame.number} at byte {at + frame.start} ({sent.decode('latin-1')})",
+            logged=logged,
+        )
     return None

@@ -133,6 +133,7 @@ class AstmReceiver(LinkSide):
         self._message_frames = 0
         #: an ENQ inside a session, then silence until this time: the sender restarted (see _process)
         self._restart_at: float | None = None
+        self._lowercase_said = False  # a lowercase checksum's WARNING: once per connection
 
     # -- public API
 
@@ -308,10 +309,16 @@ class AstmReceiver(LinkSide):
             offset = self._consumed
             self._arm()
             problem = frame.problem
-            if problem == "checksum":  # mismatch, or lowercase hex (allowed only by its switch)
+            if problem == "checksum":  # mismatch, or the right value in lowercase hex (accepted)
                 problem = verify_checksum_case(
-                    self._buf, frame, self.profile.tolerance, self.counter, self._dev
+                    self._buf,
+                    frame,
+                    self.counter,
+                    self._dev,
+                    at=self._consumed,
+                    logged=not self._lowercase_said,
                 )
+                self._lowercase_said = self._lowercase_said or problem is None
             end = frame.end
             if strict_trailer:
                 trailer = bytes(self._buf[end : end + 2])

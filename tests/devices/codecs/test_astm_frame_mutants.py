@@ -19,7 +19,6 @@ from devices.codecs.astm_frame import (
     split_records,
     verify_checksum_case,
 )
-from devices.profile import ToleranceSwitches
 from devices.tolerance import ToleranceCounter
 
 
@@ -137,9 +136,7 @@ def test_the_checksum_verdict_reads_the_frame_at_its_own_offset() -> None:
     buf = NOISE + build_frame(1, b"H|\r", final=True)
     frame = scan_frame(buf, len(NOISE), 240)
     assert frame is not None
-    assert (
-        verify_checksum_case(buf, frame, ToleranceSwitches(), ToleranceCounter(logged=False), "dev") is None
-    )
+    assert verify_checksum_case(buf, frame, ToleranceCounter(logged=False), "dev") is None
 
 
 def test_a_frame_interrupted_right_after_its_number_names_it() -> None:

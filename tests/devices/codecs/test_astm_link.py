@@ -109,20 +109,46 @@ def test_bad_checksum_is_naked_and_the_resend_accepted() -> None:
     assert messages(events)[0].data == SAMPLE[0] + b"\r"
 
 
-def test_lowercase_checksum_needs_the_switch_and_is_counted() -> None:
-    frame = build_frame(1, b"H|\\^&\r", True)
-    low = frame[:-4] + frame[-4:-2].lower() + frame[-2:]
-    assert low != frame
-    strict = AstmReceiver(strict_profile(), FakeClock())
-    strict.receive_data(ENQ + low)
-    assert strict.data_to_send() == ACK + NAK
+def test_a_lowercase_checksum_is_accepted_without_a_switch_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Reference item 2: case-insensitive on receive. The strict profile NAKed it, and a device
+    writing lowercase hex sent each such frame six times and gave the message up."""
+    frames = frames_for(SAMPLE)
+    wire = [f[:-4] + f[-4:-2].lower() + f[-2:] for f in frames]
+    lowered = [i for i, (f, w) in enumerate(zip(frames, wire, strict=True)) if f != w]
+    assert len(lowered) >= 2, "the sample needs two checksums with a letter"
     counter = ToleranceCounter()
-    lenient = AstmReceiver(
-        strict_profile(tolerance={"lowercase_checksum": True}), FakeClock(), counter=counter
-    )
-    lenient.receive_data(ENQ + low)
-    assert lenient.data_to_send() == ACK + ACK
-    assert counter.count("test-analyzer", "lowercase_checksum") == 1
+    rx = AstmReceiver(strict_profile(), FakeClock(), counter=counter)
+    with caplog.at_level(logging.WARNING, logger="devices.tolerance"):
+        rx.receive_data(ENQ + b"".join(wire) + EOT)
+    assert rx.data_to_send() == ACK * (1 + len(frames))
+    assert messages(drain(rx))[0].data == b"".join(r + b"\r" for r in SAMPLE)
+    assert counter.count("test-analyzer", "lowercase_checksum") == len(lowered)
+    first = lowered[0]
+    at = 1 + sum(len(f) for f in frames[:first])
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [
+        "device test-analyzer: ASTM frame checksum sent in lowercase hex (accepted: its value is"
+        f" verified), no profile switch needed: frame {first + 1} at byte {at}"
+        f" ({wire[first][-4:-2].decode()}) (said once per connection)"
+    ]
+
+
+def test_a_wrong_checksum_in_lowercase_is_naked_and_the_resend_accepted() -> None:
+    frame = build_frame(1, b"H|\\^&\r", True)
+    right = int(frame[-4:-2], 16)
+    wrong = b"%02x" % next(v for v in range(0xA0, 0x100) if v != right)  # a letter, lowercase
+    bad = frame[:-4] + wrong + frame[-2:]
+    rx = AstmReceiver(strict_profile(), FakeClock())
+    rx.receive_data(ENQ + bad)
+    assert rx.data_to_send() == ACK + NAK
+    rx.receive_data(frame + EOT)
+    assert rx.data_to_send() == ACK
+    events = drain(rx)
+    (rejected,) = [e for e in events if isinstance(e, FrameRejected)]
+    computed = frame[-4:-2].decode()
+    assert rejected.reason == f"checksum mismatch: frame says {wrong.decode()}, computed {computed}"
 
 
 # ---- 3. frame numbers

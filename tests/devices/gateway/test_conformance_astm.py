@@ -250,11 +250,10 @@ def test_noise_enq_in_a_pause_before_the_last_frame_is_never_answered_ack(
 
 
 def test_a_tolerance_switch_that_fires_is_counted_and_written_to_the_session_log(tmp_path: Path) -> None:
-    """Item 30: a lowercase checksum, accepted by the profile switch, shows in status and wire log."""
-    base = simulator_profile("astm-analyzer", "analyzer")
-    profile = base.model_copy(
-        update={"tolerance": base.tolerance.model_copy(update={"lowercase_checksum": True})}
-    )
+    """Item 30: a lowercase checksum, accepted with no profile switch (reference item 2: read
+    case-insensitively; it was NAKed six times and the message lost), shows in status and wire log."""
+    profile = simulator_profile("astm-analyzer", "analyzer")
+    assert not profile.tolerance.lowercase_checksum
     pty, clock, endpoint, db_path = pty_analyzer(tmp_path, profile)
     wire_dir = tmp_path / "wire"
     frames = sample_frames()
