@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import sqlite3
 from pathlib import Path
 
+from referral.restore import OPEN_ROOM
 from tests.admin.test_backup_dir_disk_full import pytestmark as pytestmark  # root and unshare
 from tests.admin.test_restore_onto_a_full_disk import on_a_tmpfs
 from tests.admin.test_restore_onto_a_read_only_disk import _log_and_backup
 from tests.cli.running import TRIAGE
+from tests.referral.test_audit_rows_upgrade import _log_0017
 
 #: room on the tmpfs beyond the log and the backup's copy: the restored log's -shm alone is 32 KiB
 SPARE = 16 * 1024
@@ -46,3 +49,29 @@ def test_room_for_the_copy_alone_is_refused_before_the_log_is_replaced(tmp_path:
     ), error
     assert held == "held: clinic.db ", "the log was moved aside"
     assert hashed == f"hash: {hashlib.sha256(copied.read_bytes()).hexdigest()}"
+
+
+def test_an_older_backup_whose_upgrade_fills_the_disk_says_the_log_was_replaced(tmp_path: Path) -> None:
+    """A backup from an older version is upgraded once in place, and its migrations may need more
+    than the room counted before the copy: the disk filled then, and the line said 'nothing of this
+    request was stored - free space on that filesystem and retry' of a log already replaced by the
+    backup (at its old schema, the restore in no audit entry). It now says what was done and what
+    to do."""
+    backup = _log_0017(tmp_path / "old")  # schema 17: 11 migrations to apply once restored
+    _log_and_backup(tmp_path / "clinic.db", tmp_path / "b.db")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    log = disk / "clinic.db"
+    size = (tmp_path / "clinic.db").stat().st_size + backup.stat().st_size + OPEN_ROOM + 4096
+    restore = [TRIAGE, "referrals", "restore", "--from", str(backup), "--db", str(log)]
+    code, lines = on_a_tmpfs(f"size={size}", disk, tmp_path / "clinic.db", "room", restore)
+    *_, error, held, _ = lines
+    assert code == 1, lines
+    (kept,) = re.findall(r"clinic\.db\.replaced-\d{8}T\d{6}Z", held)
+    assert error == (
+        f"error: --db {log}: the backup {backup} was put in place of the log (the replaced log is kept as"
+        f" {disk / kept}), but the disk holding it filled before the restored log was upgraded and the"
+        " restore recorded in its audit trail (SQLite: database or disk is full) - free space on that"
+        " disk, then restore again (the log there now is the backup as it was: it is replaced and kept"
+        " as the first one was)"
+    )

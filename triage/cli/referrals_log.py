@@ -451,6 +451,26 @@ def _in_backup_dir(ctx: typer.Context, log: Path) -> Path:
     return folder / f"{log.stem}.backup.{stamp}{log.suffix or '.db'}"
 
 
+def _restore_unfinished(path: Path, source: Path, moved: list[Path], exc: StorageError) -> StorageError:
+    """The backup was put in place of the log, then the log's disk failed its upgrade or the
+    restore's audit entry (an older backup's migrations need more room than the check before the
+    copy counts): said so, where the log's own error said 'nothing of this request was stored ...
+    retry' of a log already replaced."""
+    sqlite = str(exc).rpartition(" (SQLite: ")
+    full = exc.says == "error.storage.full"
+    why, todo = ("filled", "free space on that disk") if full else ("failed", "check that disk")
+    kept = f" (the replaced log is kept as {', '.join(str(p) for p in moved)})" if moved else ""
+    return StorageError(
+        f"--db {path}: the backup {source} was put in place of the log{kept}, but the disk holding it {why} before the"
+        " restored log was upgraded and the restore recorded in its audit trail"
+        f"{' (SQLite: ' + sqlite[2] if sqlite[1] else ''}"
+        f" - {todo}, then restore again (the log there now is the backup as it was:"
+        " it is replaced and kept as the first one was)",
+        says=exc.says,
+        params={"file": str(path)},
+    )
+
+
 def cli_actor() -> str:
     """Who a command records in the audit trail: ``cli:`` and the user who runs it."""
     try:
@@ -489,8 +509,11 @@ def restore_command(
     older version is upgraded then, with no second copy taken: --from is the log as it was. The
     restore is recorded in the restored log's audit trail (log.restore: the backup, its chain head,
     where the replaced log is kept; --json: audit_entry)."""
+    import sqlite3
+
     from referral import restore  # the log's modules: when a command opens it
     from referral.schema import upgrade
+    from referral.storage import storage_error
 
     path, timeout = _path(ctx, db)
     cast(AppContext, ctx.obj).database = path
@@ -503,9 +526,15 @@ def restore_command(
         # file in the way of its folder: given wrong (exit 2)
         raise _met_at_the_disk(said, exc, path, ", then restore again") or UserInputError(said) from None
     # A backup from an older version: --from is the log as it was, so no second copy beside it.
-    restored = _connect(ctx, path, timeout, migrate=False)
-    applied = upgrade(restored, back_up=False, actor=cli_actor())[0]
-    entry = restore.record_restore(restored, report, source, cli_actor())
+    try:
+        restored = _connect(ctx, path, timeout, migrate=False)
+        applied = upgrade(restored, back_up=False, actor=cli_actor())[0]
+        entry = restore.record_restore(restored, report, source, cli_actor())
+    except (StorageError, sqlite3.DatabaseError) as exc:  # the backup is in place: not 'nothing ... stored'
+        met = exc if isinstance(exc, StorageError) else storage_error(exc, path)
+        if met is None:
+            raise
+        raise _restore_unfinished(path, source, report.moved_aside, met) from None
     if as_json:
         print_json(report.as_dict() | {"created": created, "applied_now": applied, "audit_entry": entry})
         return
