@@ -51,6 +51,8 @@ CHARSETS: dict[str, str] = {
     "8859/15": "iso8859-15",
     "UNICODE UTF-8": "utf-8",
     "UTF-8": "utf-8",
+    # Table 0211's UNICODE (ISO/IEC 10646-1:1993, deprecated from v2.5) whose MSH reads as bytes:
+    # not UCS-2, whose MSH never does (UTF16_MSH below); read as UTF-8, as HAPI's HL7Charsets does.
     "UNICODE": "utf-8",
     "GB 18030-2000": "gb18030",
     "GB18030": "gb18030",
@@ -59,6 +61,13 @@ CHARSETS: dict[str, str] = {
     "BIG-5": "big5",
     "CNS 11643-1992": "big5",
 }
+#: Table 0211's 2- and 4-byte forms: MLLP frames bytes, and theirs hold its 0x0B, 0x1C and 0x0D
+#: and the delimiters inside characters (HL7 MLLP: not supported), so they are refused by name.
+WIDE_CHARSETS = ("UNICODE UTF-16", "UNICODE UTF-32")
+#: The start of a message in UTF-16 or UTF-32: a byte-order mark (UTF-32's start as UTF-16's),
+#: or the M of MSH with NUL bytes.
+UTF16_MSH = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"M\x00S", b"\x00M\x00S", b"\x00\x00\x00M")
+_SET_UTF8 = "MLLP's byte framing cannot carry it: set the device's character set (MSH-18) to UNICODE UTF-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +241,13 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     """Parse one HL7 message (MLLP already removed). Raises :class:`Hl7ParseError` with an offset
     and the segment and field at fault."""
     counter = counter or ToleranceCounter()
+    if raw.startswith(UTF16_MSH):
+        raise Hl7ParseError(
+            f"byte 0: the message is in UTF-16 or UTF-32 (a byte-order mark, or NUL bytes in MSH): {_SET_UTF8}",
+            segment="MSH",
+            field=18,
+            condition=TABLE_VALUE_NOT_FOUND,
+        )
     if not raw.startswith(b"MSH"):
         raise Hl7ParseError(
             f"byte 0: HL7 message must start with MSH, got {json_text(raw[:10].decode('latin-1'))}"
@@ -276,6 +292,13 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     declared = msh_fields[17].split(enc.repeat)[0].strip().upper() if len(msh_fields) > 17 else ""
     charset = profile.encoding
     if declared:
+        if declared in WIDE_CHARSETS:
+            raise Hl7ParseError(
+                f"byte {len(fs.join(msh_fields[:17])) + 1}: MSH-18 character set {json_text(declared)}: "
+                f"{_SET_UTF8}",
+                field=18,
+                condition=TABLE_VALUE_NOT_FOUND,
+            )
         if declared not in CHARSETS:
             raise Hl7ParseError(
                 f"byte {len(fs.join(msh_fields[:17])) + 1}: MSH-18 character set {json_text(declared)} "

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from devices.codecs.hl7 import (
+    CHARSETS,
     SEGMENT_SEQUENCE_ERROR,
     Encoding,
     Hl7Message,
@@ -158,38 +159,61 @@ def accept_ack(message: Hl7Message, enhanced: bool, *, now: datetime | None = No
     ack = build_ack(message, "AA", enhanced, text=note, now=now)
     if not note or msh_version(message) < ERR_FIELDS_FROM:
         return ack
-    return ack + _err(message.enc, [], SEGMENT_SEQUENCE_ERROR, "W", note)
+    return ack + _err(message, [], SEGMENT_SEQUENCE_ERROR, "W", note)
 
 
-def _err(enc: Encoding, place: list[str], condition: tuple[str, str], severity: str, text: str) -> bytes:
+def _err(
+    message: Hl7Message, place: list[str], condition: tuple[str, str], severity: str, text: str
+) -> bytes:
     """A v2.5 ERR segment: ERR-2 ``place``, ERR-3 the table 0357 ``condition``, ERR-4 ``severity``,
-    ERR-7 and ERR-8 ``text`` within their lengths."""
+    ERR-7 and ERR-8 ``text`` within their lengths; in the message's character set, as its MSH
+    and MSA are (:func:`build_ack`)."""
+    enc = message.enc
     code = enc.component.join((*condition, "HL70357"))
     detail, user = shortened(text, enc, ERR7_LENGTH), shortened(text, enc, ERR8_LENGTH)
     err = ["ERR", "", enc.component.join(place), code, severity, "", "", detail, user]
-    return (enc.field.join(err) + "\r").encode("latin-1", errors="replace")
+    return (enc.field.join(err) + "\r").encode(message.charset, errors="replace")
 
 
-def readable_header(raw: bytes) -> Hl7Message:
+def _header_charset(raw: bytes, declared: str, profile: DeviceProfile | None) -> str:
+    """The character set an unparsed message's answer is written in: its MSH-18's (the
+    profile's encoding without one), as :func:`devices.codecs.hl7.parse_message` reads it, when
+    the MSH line is valid in it; else latin-1, so that what the ACK echoes goes back as sent."""
+    charset = CHARSETS.get(declared) if declared else (profile.encoding if profile else None)
+    if charset is None:
+        return "latin-1"
+    try:
+        raw.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return "latin-1"
+    return charset
+
+
+def readable_header(raw: bytes, profile: DeviceProfile | None = None) -> Hl7Message:
     """The MSH of a message that does not parse, read as far as it goes, to answer it: its bytes
-    read as latin-1 (so what an ACK echoes goes back as sent), the default encoding characters
-    where MSH-2 is incomplete. A message that does not start with MSH gets an empty header with
-    the defaults MSH-11 ``P`` and MSH-12 ``2.4`` (as Mirth Connect answers one): its ACK has no
-    MSA-2, since there is no MSH-10 to echo."""
+    read in the message's character set (:func:`_header_charset`: latin-1 when that is not
+    known or the MSH is not valid in it, so what an ACK echoes goes back as sent), the default
+    encoding characters where MSH-2 is incomplete. A message that does not start with MSH gets
+    an empty header with the defaults MSH-11 ``P`` and MSH-12 ``2.4`` (as Mirth Connect answers
+    one): its ACK has no MSA-2, since there is no MSH-10 to echo."""
     if not raw.startswith(b"MSH") or len(raw) < 4:
         enc = Encoding()
         fields = ["MSH", enc.field, *[""] * 9, "P", "2.4"]
         return Hl7Message([Segment("MSH", fields, 0, enc)], enc, "latin-1")
     fs = chr(raw[3])
     end = min((i for i in (raw.find(b"\r"), raw.find(b"\n")) if i >= 0), default=len(raw))
-    parts = raw[:end].decode("latin-1").split(fs)
+    seen = raw[:end].decode("latin-1").split(fs)
+    repeat = seen[1][1] if len(seen) > 1 and len(seen[1]) > 1 else "~"
+    msh18 = seen[17].split(repeat)[0].strip().upper() if len(seen) > 17 else ""
+    charset = _header_charset(raw[:end], msh18, profile)
+    parts = raw[:end].decode(charset).split(fs)
     chars = parts[1] if len(parts) > 1 else ""
     enc = (
         Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")
         if len(chars) >= 3
         else Encoding(field=fs)
     )
-    return Hl7Message([Segment("MSH", ["MSH", fs, *parts[1:]], 0, enc)], enc, "latin-1")
+    return Hl7Message([Segment("MSH", ["MSH", fs, *parts[1:]], 0, enc)], enc, charset)
 
 
 def build_error_ack(
@@ -208,7 +232,7 @@ def build_error_ack(
     ERR-2/3/4, the whole text in ERR-7 and within 250 characters in ERR-8). None for an ACK (an ACK is never acknowledged)
     and when MSH-15 is ``NE`` or ``SU`` (the sender wants no commit error, see
     :func:`accept_ack_wanted`). ``code`` ``AR`` (``CR``): a message type the gateway does not take."""
-    header = readable_header(raw)
+    header = readable_header(raw, profile)
     if not needs_ack(header) or not accept_ack_wanted(header, profile, code):
         return None
     enc = header.enc
@@ -217,5 +241,5 @@ def build_error_ack(
     place = [escape(error.segment, enc), str(error.sequence), "" if error.field is None else str(error.field)]
     if msh_version(header) < ERR_FIELDS_FROM:
         err = ["ERR", enc.component.join([*place, enc.subcomponent.join((code, name, "HL70357"))])]
-        return ack + (enc.field.join(err) + "\r").encode("latin-1", errors="replace")
-    return ack + _err(enc, place, error.condition, "E", str(error))
+        return ack + (enc.field.join(err) + "\r").encode(header.charset, errors="replace")
+    return ack + _err(header, place, error.condition, "E", str(error))
