@@ -103,21 +103,50 @@ def write(db: Database, work: Callable[[Database], T]) -> T:
                 ) from error
             _raise_explained(db, error)
             raise
-        rows = db.conn.total_changes
+        return _work_and_commit(db, work)
+    raise AssertionError("unreachable: the retry loop always returns or raises")
+
+
+def write_unless_locked(db: Database, work: Callable[[Database], object]) -> bool:
+    """Run ``work(db)`` as :func:`write` does if the log's write lock is free now, else not at
+    all: whether it ran. For bookkeeping done on the service's event loop (a token's last use),
+    which must not wait for another writer - :func:`write` waits ``busy_timeout`` per try, six
+    tries, and the whole service with it. SQLite's wait is off for this one transaction."""
+    if db.conn.in_transaction:
+        _nested(db, work)
+        return True
+    timeout = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.conn.execute("PRAGMA busy_timeout = 0")
+    try:
         try:
-            result = work(db)
-            db.conn.execute("COMMIT")
-        except sqlite3.DatabaseError as error:
-            _rollback(db)
+            db.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                return False
             _raise_explained(db, error)
             raise
-        except BaseException:
-            _rollback(db)
-            raise
-        if failures_counted() and db.conn.total_changes > rows:  # the disk took them (readiness)
-            wrote(db_path(db))
-        return result
-    raise AssertionError("unreachable: the retry loop always returns or raises")
+        _work_and_commit(db, work)
+        return True
+    finally:
+        db.conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
+
+def _work_and_commit(db: Database, work: Callable[[Database], T]) -> T:
+    """The transaction ``BEGIN IMMEDIATE`` opened: ``work(db)``, then ``COMMIT``, or a rollback."""
+    rows = db.conn.total_changes
+    try:
+        result = work(db)
+        db.conn.execute("COMMIT")
+    except sqlite3.DatabaseError as error:
+        _rollback(db)
+        _raise_explained(db, error)
+        raise
+    except BaseException:
+        _rollback(db)
+        raise
+    if failures_counted() and db.conn.total_changes > rows:  # the disk took them (readiness)
+        wrote(db_path(db))
+    return result
 
 
 def _rollback(db: Database) -> None:

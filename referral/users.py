@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from referral import audit
 from referral.errors import ConflictError, NotFoundError, UserInputError, json_text
 from referral.records import Language, Role
-from referral.transactions import utc_now, write
+from referral.transactions import utc_now, write, write_unless_locked
 
 
 def create_user(
@@ -162,10 +162,12 @@ def find_token(db: Database, token_sha256: str) -> dict[str, Any] | None:
     return None if row is None else dict(zip([c[0] for c in cursor.description], row, strict=True))
 
 
-def touch_token(db: Database, token_sha256: str, now: str, before: str) -> None:
+def touch_token(db: Database, token_sha256: str, now: str, before: str) -> bool:
     """Note the token's use at ``now``, unless a use since ``before`` is noted already (bookkeeping,
-    not audited: at most one write a minute per token)."""
-    write(
+    not audited: at most one write a minute per token). Never waits for the log: while another
+    writer holds it, nothing is noted (``False``) - the service's event loop asks this, and waited
+    with every other request for as long as SQLite's busy timeout, six times."""
+    return write_unless_locked(
         db,
         lambda db: db.conn.execute(
             "UPDATE api_tokens SET last_used_at = ?"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -10,6 +12,7 @@ from referral import closure, store, users
 from referral.errors import ConflictError, NotFoundError, UserInputError
 from referral.queue import staff_queue
 from referral.records import EncounterIn, ObservationIn, OverrideIn
+from referral.schema import connect
 
 from .conftest import assessment_in, visit
 
@@ -106,3 +109,29 @@ def test_users_and_tokens(db: Database) -> None:
     assert users.find_token(db, digest) is None
     with pytest.raises(UserInputError, match="64 lowercase hex"):
         users.create_token(db, "plain", "li", "x")
+
+
+def test_a_tokens_use_is_not_noted_while_another_writer_holds_the_log(tmp_path: Path) -> None:
+    """The service's event loop notes a token's use: while another writer holds the log, the note
+    is skipped at once (``False``, nothing written) where it waited ``busy_timeout`` per try and
+    then raised ``DatabaseBusyError``; the connection's busy timeout is left as it was, and once the
+    log is free the use is noted."""
+    path = tmp_path / "clinic.db"
+    db = connect(path, busy_timeout_ms=100)
+    users.create_user(db, "li", "$argon2id$v=19$...", "clinician")
+    digest = hashlib.sha256(b"secret-token").hexdigest()
+    users.create_token(db, digest, "li", "tablet")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a backup, a migration, the CLI
+    try:
+        noted = users.touch_token(
+            db, digest, "2026-05-01T08:30:00.000+00:00", "2026-05-01T08:29:00.000+00:00"
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert noted is False and not db.conn.in_transaction
+    assert users.find_token(db, digest)["last_used_at"] is None  # type: ignore[index]
+    assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 100
+    assert users.touch_token(db, digest, "2026-05-01T08:31:00.000+00:00", "2026-05-01T08:30:00.000+00:00")
+    assert users.find_token(db, digest)["last_used_at"] == "2026-05-01T08:31:00.000+00:00"  # type: ignore[index]

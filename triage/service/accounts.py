@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral import audit, users
-from referral.errors import DatabaseBusyError, StorageError
+from referral.errors import StorageError
 from referral.transactions import when, write
 from triage.errors import ConflictError, NotFoundError, UserInputError, json_text
 from triage.service.api.errors import said_again
@@ -344,6 +344,6 @@ class Accounts:
                 " (POST /api/v1/tokens)"
             )
         if row["last_used_at"] is None or row["last_used_at"] < before:
-            with contextlib.suppress(StorageError, DatabaseBusyError):  # (noted at a later use)
+            with contextlib.suppress(StorageError):  # locked or failing: noted at a later use
                 users.touch_token(self.db, digest, said, before)
         return Account(row["username"], row["role"], row["language"], False)
