@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral.transactions import write
+from referral.transactions import write, write_unless_locked
 
 
 def create(db: Database, id_sha256: str, username: str, language: str, csrf_token: str, now: float) -> None:
@@ -40,8 +40,11 @@ def find(db: Database, id_sha256: str) -> dict[str, Any] | None:
     return dict(zip([c[0] for c in cursor.description], row, strict=True))
 
 
-def touch(db: Database, id_sha256: str, now: float) -> None:
-    write(
+def touch(db: Database, id_sha256: str, now: float) -> bool:
+    """Note the session's use at ``now`` (bookkeeping). Never waits for the log: while another
+    writer holds it, nothing is noted (``False``) - a page view asks this on the service's event
+    loop, which waited with every other request for as long as SQLite's busy timeout, six times."""
+    return write_unless_locked(
         db,
         lambda db: db.conn.execute(
             "UPDATE staff_sessions SET last_seen = ? WHERE id_sha256 = ? AND last_seen < ?",

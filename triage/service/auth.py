@@ -26,8 +26,8 @@ from fastapi import Request
 from sqlite_utils import Database
 
 from referral import audit, sessions
-from referral.errors import DatabaseBusyError, StorageError
-from referral.transactions import write
+from referral.errors import StorageError
+from referral.transactions import write, write_unless_locked
 from triage.errors import ClinicError, json_text
 from triage.service.database import Databases
 from triage.service.security import csrf_matches, new_csrf_token, token_digest
@@ -170,18 +170,19 @@ class SessionStore:
         if row is None:
             return None
         # Ending or touching a session is bookkeeping: on a full or failing disk, or while another
-        # writer holds the log, the pages still show (the idle clock counts from the last touch
-        # written); the writes staff send answer what is wrong (503 storage_error, database_busy).
+        # writer holds the log (not waiting for it: the event loop would wait too), the pages still
+        # show (the idle clock counts from the last touch written); the writes staff send answer
+        # what is wrong (503 storage_error, database_busy).
         if (
             row["disabled"]
             or now - row["created_at"] > self.max_age_s
             or now - row["last_seen"] > self.idle_s
         ):
-            with contextlib.suppress(StorageError, DatabaseBusyError):
-                sessions.end(db, key)
+            with contextlib.suppress(StorageError):  # never waiting for the lock: ended later
+                write_unless_locked(db, lambda db: sessions.end(db, key))
             return None
         if now - row["last_seen"] >= min(self.TOUCH_EVERY_S, self.idle_s / 4):
-            with contextlib.suppress(StorageError, DatabaseBusyError):
+            with contextlib.suppress(StorageError):
                 sessions.touch(db, key, now)
         return Session(
             row["username"], Role(row["role"]), row["language"], row["csrf_token"], row["created_at"], now
