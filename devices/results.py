@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from referral.abnormal_flags import ABNORMAL_FLAGS as ABNORMAL_FLAGS
+from referral.abnormal_flags import UNKNOWN_FLAG as UNKNOWN_FLAG
+from referral.abnormal_flags import unknown_flag_why as unknown_flag_why
 from referral.device_results import NewDeviceResult
-from referral.errors import json_text
 from referral.incomplete_message import INCOMPLETE_FLAG
 from referral.incomplete_message import TERMINATION_FLAG as TERMINATION_FLAG
 from referral.incomplete_message import TERMINATION_SAYS as TERMINATION_SAYS
@@ -63,28 +65,6 @@ IGNORED = "ignored_by_profile"
 #: results are downgraded to ``preliminary`` and held for review.
 CLOCK_AHEAD = "device_time_ahead"
 CLOCK_OLD = "device_time_old"
-#: E1394 / LIS2-A2 R.7, the result abnormal flags: L below low normal, H above high normal, LL
-#: below panic low, HH above panic high, < below absolute low (off the instrument's low scale), >
-#: above absolute high, N normal, A abnormal, U significant change up, D down, B better, W worse.
-ABNORMAL_FLAGS = ("L", "H", "LL", "HH", "<", ">", "N", "A", "U", "D", "B", "W")
-#: Prefix of the flag beside an R.7 flag that is none of ``ABNORMAL_FLAGS`` (``abnormal_flag_unknown:*``):
-#: what the device means by it is not known, so the result is stored preliminary and held.
-UNKNOWN_FLAG = "abnormal_flag_unknown:"
-
-
-def unknown_flag_why(flags: Sequence[str]) -> str | None:
-    """Why a result with an R.7 flag E1394 does not define (``UNKNOWN_FLAG``) is held, or None."""
-    unknown = [f.removeprefix(UNKNOWN_FLAG) for f in flags if f.startswith(UNKNOWN_FLAG)]
-    if not unknown:
-        return None
-    return (
-        f"the device flagged the result {', '.join(json_text(f) for f in unknown)}"
-        f" in ASTM R.7 (result abnormal flags), none of the flags E1394 defines ({', '.join(ABNORMAL_FLAGS)}):"
-        " what it means is not known here, so the result is stored preliminary - check it on the device"
-        " (its manual says what the flag means); sent again as final without it, it replaces this one"
-    )
-
-
 #: What the pages say a result's ``fix`` from (``held.fix_<kind>``, en and zh): its ``kind``
 #: (``devices.mapping._accept_unit``) and the mapping's ``mapping_unit`` and ``scale`` it names, as
 #: pairs; the unit sent and the setting come from the units the result keeps.

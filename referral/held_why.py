@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from referral.abnormal_flags import unknown_flag_why
 from referral.associations import expired_note
 from referral.errors import json_text
 from referral.inbox import FINAL_STATUSES, NotAcceptedCode, StoredDeviceResult
@@ -156,6 +157,8 @@ class HeldResult:
         said = [NOT_FINAL_SAID[f] for f in flags if f in NOT_FINAL_SAID]
         if why == "not_final" and said:
             return said[0]
+        if why == "not_final" and (flag_why := unknown_flag_why(flags)):
+            return f"not final: {flag_why}"
         note = expired_note(details) if why == "no_patient_link" else None
         return f"no patient link: {note}" if note else WHY[why]
 

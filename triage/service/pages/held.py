@@ -18,6 +18,7 @@ from devices.results import (
     UNIT_CONFLICT,
 )
 from referral import corrections, review
+from referral.abnormal_flags import unknown_flags
 from referral.clock import Clock
 from referral.errors import ConflictError
 from referral.inbox import NotAcceptedCode
@@ -78,6 +79,7 @@ def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
     row["problem_says"] = _problem_says(item)
     row["why_says"] = _why_says(item)
     row["termination_code"] = termination_code((item.result.flags or "").split(",")) or ""
+    row["unknown_flags"] = ", ".join(unknown_flags((item.result.flags or "").split(",")))
     return row
 
 
@@ -106,6 +108,8 @@ def _why_says(item: review.HeldResult) -> dict[str, str]:
             else "held.why_incomplete_other"
         }
     said = [NO_RESULT_SAYS[f] for f in (r.flags or "").split(",") if f in NO_RESULT_SAYS]
+    if not said and unknown_flags((r.flags or "").split(",")):  # an R.7 flag E1394 does not define
+        return {"not_final": "held.why_unknown_flag"}
     return {"not_final": said[0]} if said else {}
 
 

@@ -1,0 +1,68 @@
+"""A held result a device flagged with an ASTM R.7 abnormal flag E1394 does not define (``*``, a
+vendor's "result suspect") says so on the devices page and in the API, in English and in Chinese:
+which flag, and the flags E1394 defines. The gateway held it (stored preliminary) and ``triage
+devices replay`` and ``listen`` said why (f32b7996), but the page said "Not final" / 非最终结果 and
+the API "result status is not final": a nurse checking the device found the result final there
+and the hold unexplained.
+
+Real service, real SQLite file, the XN-550 profile and the ASTM codec on the real capture with its
+HGB record's R.7 changed, the real inbox (SYNTHETIC patient and sample ids).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from devices.decode import decode_message
+from devices.profile import load_profile
+from devices.results import to_inbox_result
+from referral.inbox import NewDeviceMessage, mark_delivered, record_message
+from tests.devices.codecs.test_astm_abnormal_flags import _with_hgb_flags
+from tests.service.conftest import Staff
+from tests.service.test_held_device_status_words import _pages
+from tests.service.test_held_unit_sentence import _why
+from triage.service.auth import Role
+
+
+def _store(staff: Staff, flags: bytes) -> int:
+    """The XN-550 message with its HGB result flagged ``flags``, stored as the gateway does; the
+    HGB result's id."""
+    profile = load_profile("sysmex-xn550")
+    framed = _with_hgb_flags(flags)  # one frame: STX, frame number 1, the records, ETX, checksum
+    raw = framed[2 : framed.index(b"\x03")]
+    results, _ = decode_message(profile, raw)
+    received = datetime.now(UTC).isoformat(timespec="microseconds")
+    db = staff.app.state.runtime.databases.get()
+    stored = record_message(
+        db,
+        NewDeviceMessage(
+            device_id=profile.device_id, session_id="s1", protocol="astm", raw=raw, received_at=received
+        ),
+        [to_inbox_result(r, received) for r in results],
+    ).new_results
+    mark_delivered(db, [s.id for s in stored])
+    (hgb,) = [s for s in stored if s.vendor_code == "HGB"]
+    return hgb.id
+
+
+def test_the_devices_page_names_the_unknown_flag(staff: Staff) -> None:
+    result_id = _store(staff, b"H\\*")
+    en_page, zh_page = _pages(staff)
+    english, chinese = _why(en_page, result_id), _why(zh_page, result_id)
+    assert "Not final: the device flagged the result" in english and "in ASTM R.7" in english, english
+    assert "*" in english and "L, H, LL, HH, <, >, N, A, U, D, B, W" in english, english
+    assert "非最终结果：设备在 ASTM R.7（结果异常标志）中给该结果标记了" in chinese, chinese
+    assert "*" in chinese, chinese
+
+
+def test_the_api_names_the_unknown_flag(staff: Staff) -> None:
+    result_id = _store(staff, b"*")
+    answer = staff.client.get(
+        "/api/v1/devices/held", headers={"Authorization": f"Bearer {staff.tokens[Role.nurse]}"}
+    )
+    assert answer.status_code == 200, answer.text
+    (held,) = [h for h in answer.json()["data"] if h["id"] == result_id]
+    assert held["why"][0] == "not_final", held
+    assert held["why_text"][0].startswith(
+        'not final: the device flagged the result "*" in ASTM R.7 (result abnormal flags)'
+    ), held["why_text"]
