@@ -102,7 +102,8 @@ def test_beside_breathlessness_each_is_named_with_what_it_means(policy: Policy) 
     detail = _reasons(a)[RULE].detail  # type: ignore[attr-defined]
     assert detail.startswith(
         "breathlessness, right upper quadrant or epigastric pain in pregnancy recorded now (blood pressure"
-        " 120/80 mmHg): breathlessness: measure the NEWS2 observations now"
+        " 120/80 mmHg): breathlessness: measure the observations now (respiration rate, SpO2, pulse) and"
+        " read them on a maternity early warning score (MEWS/MEOWS): NEWS2 is not used in pregnancy"
     ), detail
     assert "; right upper quadrant or epigastric pain in pregnancy: HELLP syndrome" in detail
 

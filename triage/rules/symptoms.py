@@ -15,7 +15,7 @@ of women (BMJ Best Practice, HELLP syndrome) and only blood tests tell."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from triage.evidence import Evidence, Finding, Values
 from triage.patient import PRE_ECLAMPSIA_SYMPTOMS
@@ -26,6 +26,7 @@ from triage.rule_checks import (
     pressures,
 )
 from triage.rules.rule import HTN_EMERGENCY_REF, E, L, Rule, U
+from triage.scores.news2 import ADULT_AGE as NEWS2_FROM_AGE
 
 # each symptom: its name and what it means here, as the reason says them
 EMERGENCY_SYMPTOMS = {
@@ -39,6 +40,27 @@ EMERGENCY_SYMPTOMS = {
     # as a new confusion on ACVPU (altered_consciousness, an emergency transfer)
     "confusion": ("confusion", "new confusion is not alert on ACVPU - check capillary glucose"),
 }
+# under 18 (completed years) what chest pain and a new neurological deficit mean in a child: NICE CG95
+# is for adults, NICE NG128 for people 16 and over. In a child chest pain is rarely from the heart and
+# an ACS very rare (RCH Melbourne clinical practice guideline, Chest pain: most children have no
+# cardiac or other serious cause, which is excluded first); RCPCH Stroke in childhood (2017, 29 days to
+# 18 years): an acute focal neurological deficit is a suspected stroke, 999, a capillary glucose within
+# 15 minutes. The level stays: no paediatric source lowers it.
+CHILD_UNDER = 18
+CHILD_EMERGENCY = {
+    "chest_pain": "in a child chest pain is rarely from the heart and an acute coronary syndrome is very rare,"
+    " but a serious cause - myocarditis or pericarditis, an arrhythmia, a pneumothorax, a pulmonary embolism"
+    " - is not excluded until a clinician examines the child and reads an ECG",
+    "neurological_deficit": "stroke suspected (time-critical; children have strokes too) - check capillary"
+    " glucose within 15 minutes",
+}
+# breathlessness where NEWS2 is not used (RCP 2017: under 16, in pregnancy): what its observations are read on
+NEWS2_NOT_USED = {
+    "child": "measure the observations now (respiration rate, SpO2, pulse) and read them on a paediatric"
+    " early warning score (PEWS): NEWS2 is not used under 16",
+    "pregnancy": "measure the observations now (respiration rate, SpO2, pulse) and read them on a maternity"
+    " early warning score (MEWS/MEOWS): NEWS2 is not used in pregnancy",
+}
 URGENT_SYMPTOMS = {
     "dyspnoea": ("breathlessness", "measure the NEWS2 observations now (respiration rate, SpO2, pulse)"),
     "visual_loss": ("visual loss", "sudden visual loss needs a same-day eye assessment"),
@@ -49,6 +71,34 @@ URGENT_SYMPTOMS = {
         " (platelets, liver enzymes)",
     ),
 }
+
+
+def _meanings(
+    ev: Evidence, found: Sequence[str], kinds: dict[str, tuple[str, str]], values: Values
+) -> list[str]:
+    """What each symptom found means for this patient; a child's chest pain or neurological deficit
+    (under 18) and breathlessness where NEWS2 is not used as ``CHILD_EMERGENCY`` and ``NEWS2_NOT_USED``
+    say, the values saying so (``child``, ``news2_not_used``) for the staff pages."""
+    patient = ev.patient
+    child = patient.age is not None and patient.age < CHILD_UNDER
+    unscored = (
+        "pregnancy"
+        if patient.pregnant
+        else "child"
+        if patient.age is not None and patient.age < NEWS2_FROM_AGE
+        else None
+    )
+    said = []
+    for s in found:
+        if child and s in CHILD_EMERGENCY:
+            values["child"] = True
+            said.append(CHILD_EMERGENCY[s])
+        elif s == "dyspnoea" and unscored is not None:
+            values["news2_not_used"] = unscored
+            said.append(NEWS2_NOT_USED[unscored])
+        else:
+            said.append(kinds[s][1])
+    return said
 
 
 def _where_counted(ev: Evidence, symptom: str) -> str | None:
@@ -91,13 +141,14 @@ def _uncounted(kinds: dict[str, tuple[str, str]], action: str) -> Callable[[Evid
         if not found:
             return None
         names = [kinds[s][0] + str(where[s]) for s in found]
+        values: Values = {"acute_symptoms": ", ".join(found)}
+        meanings = _meanings(ev, found, kinds, values)
         # one symptom: what it means; several: each by name, then what it means
         said = (
-            kinds[found[0]][1]
+            meanings[0]
             if len(found) == 1
-            else "; ".join(f"{n}: {kinds[s][1]}" for n, s in zip(names, found, strict=True))
+            else "; ".join(f"{n}: {m}" for n, m in zip(names, meanings, strict=True))
         )
-        values: Values = {"acute_symptoms": ", ".join(found)}
         if where.get("epigastric_pain") == " after birth":  # the staff pages name it so, not "in pregnancy"
             values["postpartum"] = True
         bp = (
@@ -155,7 +206,9 @@ SYMPTOMS: tuple[Rule, ...] = (
         E,
         "Chest pain, a new neurological deficit or confusion recorded now (at any pressure)",
         "NICE CG95 (2010, 2016) 1.2.1 (chest pain now, ACS suspected: emergency referral);"
-        " NICE NG128 (2019) 1.1 (suspected stroke); " + HTN_EMERGENCY_REF + " (1)",
+        " NICE NG128 (2019) 1.1 (suspected stroke); " + HTN_EMERGENCY_REF + " (1); under 18: RCH Melbourne"
+        " clinical practice guideline Chest pain (serious causes excluded first), RCPCH Stroke in childhood"
+        " (2017) (suspected stroke: capillary glucose within 15 minutes)",
         _uncounted(EMERGENCY_SYMPTOMS, "emergency transfer now"),
         red_flag=True,
         minimum=U,
@@ -165,7 +218,8 @@ SYMPTOMS: tuple[Rule, ...] = (
         U,
         "Breathlessness or visual loss, or in pregnancy from 20 weeks or after birth right upper quadrant or"
         " epigastric pain, recorded now (at any pressure): same-day assessment",
-        "NICE CG95 (2010, 2016); RCP NEWS2 2017; Royal College of Ophthalmologists (sudden visual loss:"
+        "NICE CG95 (2010, 2016); RCP NEWS2 2017 (not used under 16 or in pregnancy); Royal College of"
+        " Ophthalmologists (sudden visual loss:"
         " same-day assessment); ACOG Practice Bulletin 222 (2020) and BMJ Best Practice (HELLP syndrome)",
         _uncounted(URGENT_SYMPTOMS, "same-day clinical assessment (refer urgently)"),
         red_flag=True,

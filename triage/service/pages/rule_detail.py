@@ -70,6 +70,7 @@ DERIVED = frozenset(
         "scores",
         "response",
         "symptoms",
+        "meanings",
     }
 )
 
@@ -253,6 +254,30 @@ class DetailFields:
                 for symptom in named
             ]
         )
+
+    def _meanings(self) -> str:
+        """Each acute symptom the reason recorded with what it means here, ``label: meaning``
+        (``detail.symptom_meaning.<symptom>``): a child's chest pain or neurological deficit
+        (``child``) as ``<symptom>_child``, breathlessness where NEWS2 is not used as
+        ``dyspnoea_<news2_not_used>`` (``triage.rules.symptoms``)."""
+        meanings = []
+        for symptom in str(self.given["acute_symptoms"]).split(", "):
+            after = (
+                "_postpartum"
+                if self.given.get("postpartum") is True and symptom in PRE_ECLAMPSIA_SYMPTOMS
+                else ""
+            )
+            label = self.owner.entry(f"detail.acute_symptom.{symptom}{after}")
+            variant = (
+                "_child"
+                if self.given.get("child") is True and symptom in ("chest_pain", "neurological_deficit")
+                else f"_{self.given['news2_not_used']}"
+                if symptom == "dyspnoea" and self.given.get("news2_not_used")
+                else ""
+            )
+            meaning = self.owner.entry(f"detail.symptom_meaning.{symptom}{variant}")
+            meanings.append(self.owner.entry("text.labelled").format(label=label, text=meaning))
+        return self.owner.entry("list.clauses").join(meanings)
 
     def _scores(self) -> str:
         return self._listed(
