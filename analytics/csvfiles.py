@@ -22,6 +22,7 @@ import pandas as pd
 
 from referral.csvcells import guarded, unguarded
 from referral.errors import json_text
+from referral.plurals import counted
 
 
 def _spelled(value: Any) -> Any:
@@ -106,22 +107,13 @@ def csv_problem(path: Path) -> str | None:
                 return other
             handle.seek(0)
             reader = csv.reader(handle, strict=True)
-            width, start = 0, 1
+            width, start, header = 0, 1, []
             try:
                 for fields in reader:
                     if not width:
-                        width = len(fields)
-                    elif len(fields) > width:
-                        return (
-                            f"line {reader.line_num}: {len(fields)} fields where the header row has"
-                            f" {width}; quote a value that holds a comma"
-                        )
-                    elif 0 < len(fields) < width:
-                        return (
-                            f"line {reader.line_num}: {len(fields)} fields where the header row has"
-                            f" {width}; give every row a field for each column of the header (an empty"
-                            " field for a missing value)"
-                        )
+                        width, header = len(fields), fields
+                    elif len(fields) != width and fields:
+                        return f"line {reader.line_num}: {field_count_said(len(fields), header)}"
                     start = reader.line_num + 1
             except csv.Error as exc:
                 if "end of data" in str(exc) or "expected after" in str(exc):  # "',' expected after '\"'"
@@ -137,6 +129,53 @@ def csv_problem(path: Path) -> str | None:
     except UnicodeDecodeError:
         return None
     return None
+
+
+def spreadsheet_column(index: int) -> str:
+    """The letters a spreadsheet shows over the column at 0-based ``index``: A, ..., Z, AA, AB."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _columns_said(names: list[str], start: int) -> str:
+    """``"a", "b" and "c" (columns D-F)`` for the header's ``names`` from 0-based ``start``, at
+    most three by name."""
+    said = [json_text(name) if name else f"field {start + at + 1} (no name)" for at, name in enumerate(names)]
+    listed = said if len(said) <= 3 else [*said[:3], f"{len(said) - 3} more"]
+    words = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + f" and {listed[-1]}"
+    letters = spreadsheet_column(start)
+    if len(names) > 1:
+        return f"{words} (columns {letters}-{spreadsheet_column(start + len(names) - 1)})"
+    return f"{words} (column {letters})"
+
+
+def field_count_said(found: int, header: list[str]) -> str:
+    """What is wrong with a row of ``found`` fields under ``header``, for a person fixing the file in
+    a spreadsheet: how many fields were found and expected, the columns the row lacks (or the last
+    one it fills) by name and spreadsheet letter, and how to fix it. The messages had named the
+    line and the counts alone, a row of twenty fields left to search."""
+    width = len(header)
+    said = f"{counted(found, 'fields')} where the header row has {width}"
+    last = json_text(header[-1]) if header[-1] else f"field {width}"
+    if found > width:
+        extra = f"field {width + 1} (column {spreadsheet_column(width)}) has"
+        if found > width + 1:
+            columns = f"{spreadsheet_column(width)}-{spreadsheet_column(found - 1)}"
+            extra = f"fields {width + 1}-{found} (columns {columns}) have"
+        return (
+            f"{said} (its last, {last}, is spreadsheet column {spreadsheet_column(width - 1)}): {extra} no"
+            " column name; quote a value that holds a comma (the fields after it moved right)"
+        )
+    ends = json_text(header[found - 1]) if header[found - 1] else f"field {found}"
+    return (
+        f"{said}: the row ends at column {ends} (spreadsheet column {spreadsheet_column(found - 1)}), with no"
+        f" field for {_columns_said(header[found:], found)}; give every row a field for each column of the"
+        " header (an empty field for a missing value)"
+    )
 
 
 def _quoted_column(text: str, start: int) -> str:

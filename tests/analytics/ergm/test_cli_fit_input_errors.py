@@ -133,8 +133,9 @@ def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json
         # line 3, saw 3\x0a" and "... C error: EOF inside string starting at row 2"
         (
             "id,HTH\nu0,1\nu1,1,5\n",
-            "nodes.csv: not a valid CSV file: line 3: 3 fields where the header row has 2; quote a value"
-            " that holds a comma",
+            'nodes.csv: not a valid CSV file: line 3: 3 fields where the header row has 2 (its last, "HTH", is'
+            " spreadsheet column B): field 3 (column C) has no column name; quote a value that holds a comma"
+            " (the fields after it moved right)",
         ),
         (
             'id,HTH\nu0,1\nu1,"2\nu2,3\n',
@@ -145,8 +146,9 @@ def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json
         # or tabs (a spreadsheet's export) said 'no "id" column (columns: id;HTH)'
         (
             "id,HTH,EDU\nu0,1,12\nu1,2\n",
-            "nodes.csv: not a valid CSV file: line 3: 2 fields where the header row has 3; give every"
-            " row a field for each column of the header (an empty field for a missing value)",
+            "nodes.csv: not a valid CSV file: line 3: 2 fields where the header row has 3: the row ends at column"
+            ' "HTH" (spreadsheet column B), with no field for "EDU" (column C); give every row a field for each'
+            " column of the header (an empty field for a missing value)",
         ),
         (
             "id;HTH\nu0;1\nu1;2\n",
@@ -160,8 +162,9 @@ def test_a_matrix_cell_that_is_not_a_number_and_a_bad_edgecov_are_quoted_as_json
         ),
         (
             'id,HTH\nu0,"1\n"\nu1,2,3\n',
-            "nodes.csv: not a valid CSV file: line 4: 3 fields where the header row has 2; quote a value"
-            " that holds a comma",
+            'nodes.csv: not a valid CSV file: line 4: 3 fields where the header row has 2 (its last, "HTH", is'
+            " spreadsheet column B): field 3 (column C) has no column name; quote a value that holds a comma"
+            " (the fields after it moved right)",
         ),
     ],
 )

@@ -298,8 +298,9 @@ def test_a_csv_with_a_bad_row_is_rejected_naming_the_line_not_every_column(tmp_p
     pooled = pool([extra, unclosed, after, second], tmp_path / "work")
     reasons = {r.source: r.reason for r in pooled.rejections}
     assert reasons[str(extra)] == (
-        f"cannot read as csv: line 5: {width + 1} fields where the header row has {width}; quote a"
-        " value that holds a comma"
+        f'cannot read as csv: line 5: {width + 1} fields where the header row has {width} (its last, "risk_cvd10",'
+        f" is spreadsheet column U): field {width + 1} (column V) has no column name; quote a value that holds"
+        " a comma (the fields after it moved right)"
     )
     assert reasons[str(unclosed)] == (
         f'cannot read as csv: line {len(lines) + 1}, column "format_version": a quoted field (opened by ")'
@@ -310,8 +311,9 @@ def test_a_csv_with_a_bad_row_is_rejected_naming_the_line_not_every_column(tmp_p
         ' quote; write a quote inside a quoted value as two ("")'
     )
     assert reasons[str(facilities)] == (
-        "facilities table ignored: cannot read as csv: line 2: 11 fields where the header row has 10;"
-        " quote a value that holds a comma"
+        "facilities table ignored: cannot read as csv: line 2: 11 fields where the header row has 10 (its last,"
+        ' "digital_triage_start", is spreadsheet column J): field 11 (column K) has no column name; quote a'
+        " value that holds a comma (the fields after it moved right)"
     )
     assert pooled.rows_pooled > 0  # the second clinic's encounters are pooled
 
@@ -338,8 +340,10 @@ def test_a_csv_separated_by_semicolons_or_with_a_short_row_says_so(tmp_path: Pat
         " comma); save the file as comma-separated CSV)"
     )
     assert finder_reasons["short.csv"].endswith(
-        f"cannot read as csv: line 5: {width - 2} fields where the header row has {width}; give every"
-        " row a field for each column of the header (an empty field for a missing value))"
+        f"cannot read as csv: line 5: {width - 2} fields where the header row has {width}: the row ends at"
+        ' column "hours_to_arrival" (spreadsheet column S), with no field for "referral_justified" and'
+        ' "risk_cvd10" (columns T-U); give every row a field for each column of the header (an empty field'
+        " for a missing value))"
     )
 
 
