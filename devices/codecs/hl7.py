@@ -14,6 +14,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from devices.codecs import escapes
+from devices.codecs.hl7_charset import (
+    CHARSETS,
+    SET_UTF8,
+    UNICODE_READ_AS_UTF8,
+    UTF16_MSH,
+    WIDE_CHARSETS,
+    declared_charset,
+    field_byte,
+    read_msh,
+)
 from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
@@ -34,40 +44,6 @@ _SEGMENT = re.compile(rb"[^\r\n]+")
 #: the Z ones are site-defined and legal). A segment whose ID is not one (``2PID``: a sequence
 #: number left in front; garbage) may have been a PID or OBR, so the OBX after it are held.
 SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
-
-#: MSH-18 character set names (HL7 table 0211) -> Python codecs.
-CHARSETS: dict[str, str] = {
-    "ASCII": "ascii",
-    "ISO IR6": "ascii",
-    "8859/1": "latin-1",
-    "8859/2": "iso8859-2",
-    "8859/3": "iso8859-3",
-    "8859/4": "iso8859-4",
-    "8859/5": "iso8859-5",
-    "8859/6": "iso8859-6",
-    "8859/7": "iso8859-7",
-    "8859/8": "iso8859-8",
-    "8859/9": "iso8859-9",
-    "8859/15": "iso8859-15",
-    "UNICODE UTF-8": "utf-8",
-    "UTF-8": "utf-8",
-    # Table 0211's UNICODE (ISO/IEC 10646-1:1993, deprecated from v2.5) whose MSH reads as bytes:
-    # not UCS-2, whose MSH never does (UTF16_MSH below); read as UTF-8, as HAPI's HL7Charsets does.
-    "UNICODE": "utf-8",
-    "GB 18030-2000": "gb18030",
-    "GB18030": "gb18030",
-    "ISO IR87": "iso2022_jp",
-    "KS X 1001": "euc_kr",
-    "BIG-5": "big5",
-    "CNS 11643-1992": "big5",
-}
-#: Table 0211's 2- and 4-byte forms: MLLP frames bytes, and theirs hold its 0x0B, 0x1C and 0x0D
-#: and the delimiters inside characters (HL7 MLLP: not supported), so they are refused by name.
-WIDE_CHARSETS = ("UNICODE UTF-16", "UNICODE UTF-32")
-#: The start of a message in UTF-16 or UTF-32: a byte-order mark (UTF-32's start as UTF-16's),
-#: or the M of MSH with NUL bytes.
-UTF16_MSH = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"M\x00S", b"\x00M\x00S", b"\x00\x00\x00M")
-_SET_UTF8 = "MLLP's byte framing cannot carry it: set the device's character set (MSH-18) to UNICODE UTF-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,9 +196,10 @@ class Hl7ParseError(CodecError):
         return f"{at} ({place}): {rest}"
 
 
-def _place(raw: bytes, at: int, fs: bytes) -> tuple[str, int, int | None]:
+def _place(raw: bytes, at: int, fs: bytes, codec: str = "latin-1") -> tuple[str, int, int | None]:
     """The segment holding byte ``at`` (name, sequence among segments of that name) and its field
-    (None when ``at`` is the segment's end, e.g. an LF)."""
+    (None when ``at`` is the segment's end, e.g. an LF), its bytes before ``at`` read in ``codec``
+    (in GB 18030 a character may hold a ``|`` byte)."""
     seen: dict[str, int] = {}
     place: tuple[str, int, int | None] = ("MSH", 1, None)
     for m in _SEGMENT.finditer(raw):
@@ -230,7 +207,8 @@ def _place(raw: bytes, at: int, fs: bytes) -> tuple[str, int, int | None]:
             break
         name = m.group().split(fs, 1)[0][:3].decode("latin-1")
         seen[name] = seen.get(name, 0) + 1
-        field = m.group()[: at - m.start()].count(fs) if at < m.end() else None
+        head = m.group()[: at - m.start()].decode(codec, errors="replace")
+        field = head.count(fs.decode("latin-1")) if at < m.end() else None
         if field is not None and name == "MSH":
             field += 1  # MSH-1 is the separator itself
         place = (name, seen[name], field)
@@ -243,7 +221,7 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     counter = counter or ToleranceCounter()
     if raw.startswith(UTF16_MSH):
         raise Hl7ParseError(
-            f"byte 0: the message is in UTF-16 or UTF-32 (a byte-order mark, or NUL bytes in MSH): {_SET_UTF8}",
+            f"byte 0: the message is in UTF-16 or UTF-32 (a byte-order mark, or NUL bytes in MSH): {SET_UTF8}",
             segment="MSH",
             field=18,
             condition=TABLE_VALUE_NOT_FOUND,
@@ -270,7 +248,8 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
         counter.fire(profile.device_id, "lf_segment_separator")
     fs = chr(raw[3])
     msh_end = min((i for i in (raw.find(b"\r"), raw.find(b"\n")) if i >= 0), default=len(raw))
-    msh_fields = raw[:msh_end].decode("latin-1").split(fs)
+    # read in GB 18030, Big5... when MSH-18 says so: a character there may hold a "|" byte
+    msh_fields, msh_codec = read_msh(raw[:msh_end], fs, profile.encoding)
     chars = msh_fields[1] if len(msh_fields) > 1 else ""
     if len(chars) < 3:
         raise Hl7ParseError(
@@ -289,19 +268,19 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
             condition=DATA_TYPE_ERROR,
         )
     enc = Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")
-    declared = msh_fields[17].split(enc.repeat)[0].strip().upper() if len(msh_fields) > 17 else ""
+    declared = declared_charset(msh_fields)
     charset = profile.encoding
     if declared:
+        at = field_byte(msh_fields, 18, fs, msh_codec)
         if declared in WIDE_CHARSETS:
             raise Hl7ParseError(
-                f"byte {len(fs.join(msh_fields[:17])) + 1}: MSH-18 character set {json_text(declared)}: "
-                f"{_SET_UTF8}",
+                f"byte {at}: MSH-18 character set {json_text(declared)}: {SET_UTF8}",
                 field=18,
                 condition=TABLE_VALUE_NOT_FOUND,
             )
         if declared not in CHARSETS:
             raise Hl7ParseError(
-                f"byte {len(fs.join(msh_fields[:17])) + 1}: MSH-18 character set {json_text(declared)} "
+                f"byte {at}: MSH-18 character set {json_text(declared)} "
                 f"is not supported (known: {', '.join(CHARSETS)})",
                 field=18,
                 condition=TABLE_VALUE_NOT_FOUND,
@@ -313,10 +292,11 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
         try:
             text = chunk.decode(charset)
         except UnicodeDecodeError as exc:
-            name, sequence, field = _place(raw, start + exc.start, raw[3:4])
+            name, sequence, field = _place(raw, start + exc.start, raw[3:4], charset)
+            why = f": {UNICODE_READ_AS_UTF8}" if declared == "UNICODE" else ""
             raise Hl7ParseError(
                 f"byte {start + exc.start}: byte 0x{chunk[exc.start]:02X} is not valid {charset} "
-                f"(MSH-18 {declared or 'absent'}, profile encoding {profile.encoding})",
+                f"(MSH-18 {declared or 'absent'}, profile encoding {profile.encoding}){why}",
                 segment=name,
                 sequence=sequence,
                 field=field,

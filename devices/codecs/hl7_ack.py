@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from devices.codecs.hl7 import (
-    CHARSETS,
     SEGMENT_SEQUENCE_ERROR,
     Encoding,
     Hl7Message,
@@ -19,6 +18,7 @@ from devices.codecs.hl7 import (
     needs_ack,
     unreadable_segments,
 )
+from devices.codecs.hl7_charset import CHARSETS, declared_charset, read_msh
 from devices.errors import SenderStateError
 from devices.profile import DeviceProfile
 from referral.plurals import counted
@@ -191,8 +191,9 @@ def _header_charset(raw: bytes, declared: str, profile: DeviceProfile | None) ->
 
 def readable_header(raw: bytes, profile: DeviceProfile | None = None) -> Hl7Message:
     """The MSH of a message that does not parse, read as far as it goes, to answer it: its bytes
-    read in the message's character set (:func:`_header_charset`: latin-1 when that is not
-    known or the MSH is not valid in it, so what an ACK echoes goes back as sent), the default
+    read in the message's character set (as :func:`devices.codecs.hl7_charset.read_msh` finds it,
+    a GB 18030 or Big5 name whose bytes hold a ``|`` whole; else :func:`_header_charset`: latin-1
+    when that is not known or the MSH is not valid in it, so what an ACK echoes goes back as sent), the default
     encoding characters where MSH-2 is incomplete. A message that does not start with MSH gets
     an empty header with the defaults MSH-11 ``P`` and MSH-12 ``2.4`` (as Mirth Connect answers
     one): its ACK has no MSA-2, since there is no MSH-10 to echo."""
@@ -202,11 +203,11 @@ def readable_header(raw: bytes, profile: DeviceProfile | None = None) -> Hl7Mess
         return Hl7Message([Segment("MSH", fields, 0, enc)], enc, "latin-1")
     fs = chr(raw[3])
     end = min((i for i in (raw.find(b"\r"), raw.find(b"\n")) if i >= 0), default=len(raw))
-    seen = raw[:end].decode("latin-1").split(fs)
-    repeat = seen[1][1] if len(seen) > 1 and len(seen[1]) > 1 else "~"
-    msh18 = seen[17].split(repeat)[0].strip().upper() if len(seen) > 17 else ""
-    charset = _header_charset(raw[:end], msh18, profile)
-    parts = raw[:end].decode(charset).split(fs)
+    # as parse_message reads it: in GB 18030, Big5... a character may hold a "|" byte
+    parts, codec = read_msh(raw[:end], fs, profile.encoding if profile else None)
+    charset = codec or _header_charset(raw[:end], declared_charset(parts), profile)
+    if codec is None:
+        parts = raw[:end].decode(charset).split(fs)
     chars = parts[1] if len(parts) > 1 else ""
     enc = (
         Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")

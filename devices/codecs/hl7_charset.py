@@ -1,0 +1,125 @@
+"""HL7 v2.x character sets: MSH-18's names (HL7 table 0211) and the reading of the MSH segment
+before its character set is known.
+
+MSH-18 names the character set of the whole message, the MSH segment included, but it comes
+after MSH-3 to MSH-17, which may already hold text in that set (a Chinese analyzer's hospital
+name in MSH-4). The delimiters are ASCII bytes, and in UTF-8 and the single-byte sets an ASCII
+byte is always its ASCII character, so splitting the MSH line's bytes on the field separator
+finds the fields. Not in GB 18030 (GBK), Big5 or Shift_JIS: there a two-byte character's second
+byte may be 0x40 to 0x7E - ``|``, ``^``, ``~`` and ``\\`` among them (東 is 96 7C in GB 18030,
+許 is B3 5C in Big5) - so a byte split cuts such a name in two and reads MSH-18 (and MSH-9,
+MSH-10...) one field off. :func:`read_msh` reads the MSH line in such a set when the reading
+agrees with itself: MSH-18 read in it names it (or is empty and it is the profile's encoding).
+"""
+
+from __future__ import annotations
+
+import codecs
+from functools import cache
+
+#: MSH-18 character set names (HL7 table 0211) -> Python codecs.
+CHARSETS: dict[str, str] = {
+    "ASCII": "ascii",
+    "ISO IR6": "ascii",
+    "8859/1": "latin-1",
+    "8859/2": "iso8859-2",
+    "8859/3": "iso8859-3",
+    "8859/4": "iso8859-4",
+    "8859/5": "iso8859-5",
+    "8859/6": "iso8859-6",
+    "8859/7": "iso8859-7",
+    "8859/8": "iso8859-8",
+    "8859/9": "iso8859-9",
+    "8859/15": "iso8859-15",
+    "UNICODE UTF-8": "utf-8",
+    "UTF-8": "utf-8",
+    # Table 0211's UNICODE (ISO/IEC 10646-1:1993, deprecated from v2.5) whose MSH reads as bytes:
+    # not UCS-2, whose MSH never does (UTF16_MSH below); read as UTF-8, as HAPI's HL7Charsets does.
+    "UNICODE": "utf-8",
+    "GB 18030-2000": "gb18030",
+    "GB18030": "gb18030",
+    "ISO IR87": "iso2022_jp",
+    "KS X 1001": "euc_kr",
+    "BIG-5": "big5",
+    "CNS 11643-1992": "big5",
+}
+#: Table 0211's 2- and 4-byte forms: MLLP frames bytes, and theirs hold its 0x0B, 0x1C and 0x0D
+#: and the delimiters inside characters (HL7 MLLP: not supported), so they are refused by name.
+WIDE_CHARSETS = ("UNICODE UTF-16", "UNICODE UTF-32")
+#: The start of a message in UTF-16 or UTF-32: a byte-order mark (UTF-32's start as UTF-16's),
+#: or the M of MSH with NUL bytes.
+UTF16_MSH = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"M\x00S", b"\x00M\x00S", b"\x00\x00\x00M")
+SET_UTF8 = "MLLP's byte framing cannot carry it: set the device's character set (MSH-18) to UNICODE UTF-8"
+#: Why bytes declared ``UNICODE`` that are not UTF-8 are refused: what the name means and what to set.
+UNICODE_READ_AS_UTF8 = (
+    "MSH-18 UNICODE (table 0211's ISO/IEC 10646, deprecated from v2.5) is read as UTF-8, the only"
+    " form of it MLLP's byte framing can carry, and these bytes are not UTF-8: set the device's"
+    " character set (MSH-18) to UNICODE UTF-8, or to the set it writes (GB 18030, 8859/1...)"
+)
+
+
+@cache
+def ascii_inside_characters(codec: str) -> bool:
+    """Whether a character of ``codec`` may hold an ASCII byte after its first (``|`` 0x7C as the
+    second byte of a two-byte character: GB 18030, GBK, Big5, Shift_JIS); False for the
+    single-byte sets, UTF-8, EUC-KR and a codec Python does not know."""
+    try:
+        return any(len(_decoded(bytes([lead, 0x7C]), codec) or "") == 1 for lead in range(0x80, 0x100))
+    except LookupError:
+        return False
+
+
+def _decoded(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def declared_charset(fields: list[str]) -> str:
+    """MSH-18's first repetition, upper case, from the MSH ``fields`` (split on the field separator:
+    ``fields[n - 1]`` is MSH-n, ``fields[1]`` MSH-2); empty when it is not sent."""
+    if len(fields) <= 17:
+        return ""
+    repeat = fields[1][1] if len(fields[1]) > 1 else "~"
+    return fields[17].split(repeat)[0].strip().upper()
+
+
+def _same(codec: str | None, other: str) -> bool:
+    try:
+        return codec is not None and codecs.lookup(codec).name == codecs.lookup(other).name
+    except LookupError:
+        return False
+
+
+def read_msh(line: bytes, fs: str, profile_encoding: str | None) -> tuple[list[str], str | None]:
+    """The MSH ``line``'s fields split on the field separator ``fs`` (``fields[n - 1]`` is MSH-n)
+    and the codec they were read in: its bytes split as they are (latin-1, codec None) unless
+    their MSH-18 names no set whose characters never hold an ASCII byte and a reading in a set
+    whose characters may (the profile's encoding, the one MSH-18 seems to name, then GB 18030 and
+    Big5 of table 0211) agrees with itself - its MSH-18 names that set, or is empty and the set is
+    the profile's encoding."""
+    plain = line.decode("latin-1").split(fs)
+    named = CHARSETS.get(declared_charset(plain))
+    if named is not None and not ascii_inside_characters(named):
+        return plain, None  # the byte split is right: no character of the set holds a delimiter
+    tried: list[str] = []
+    for codec in (named, profile_encoding, *CHARSETS.values()):
+        if codec is None or not ascii_inside_characters(codec) or any(_same(codec, t) for t in tried):
+            continue
+        tried.append(codec)
+        text = _decoded(line, codec)
+        if text is None:
+            continue
+        fields = text.split(fs)
+        declared = declared_charset(fields)
+        if _same(CHARSETS.get(declared), codec) or (
+            not declared and profile_encoding is not None and _same(profile_encoding, codec)
+        ):
+            return fields, codec
+    return plain, None
+
+
+def field_byte(fields: list[str], n: int, fs: str, codec: str | None) -> int:
+    """The byte at which MSH-``n`` starts in the MSH line ``fields`` were read from (:func:`read_msh`)."""
+    return len(fs.join(fields[: n - 1]).encode(codec or "latin-1")) + 1
