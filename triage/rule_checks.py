@@ -176,11 +176,15 @@ def proteinuria(ev: Evidence) -> Finding | None:
 
 def unquantified_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
     """Dipstick protein at ``levels`` with no ACR to quantify it and without hypertension (with it,
-    ``proteinuria_with_hypertension`` refers at >=1+; an ACR decides through ``albuminuria``)."""
+    ``proteinuria_with_hypertension`` refers at >=1+; an ACR decides through ``albuminuria``); not
+    in pregnancy from 20 weeks (or the weeks not recorded), where ``pregnancy_proteinuria_1plus``
+    and ``_2plus`` read it on the pre-eclampsia pathway."""
 
     def check(ev: Evidence) -> Finding | None:
         protein = ev.values.get("urine_protein")
         if protein not in levels or "albumin_creatinine_ratio" in ev.latest:
+            return None
+        if ev.patient.pre_eclampsia_possible:  # the pre-eclampsia pathway reads it (triage.rules.kidney)
             return None
         # whether proteinuria_with_hypertension fired: as assess() found it checking that rule before
         # this one (``Evidence.fired``), else checked here (its finding and texts built for nothing)

@@ -188,6 +188,16 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("urine_protein", "2+", None), ("spo2", 98, None)],
         [("urine_protein", "1+", None), ("spo2", 98, None)],
     ),
+    "pregnancy_proteinuria_1plus": (
+        {"sex": "female", "pregnant": True, "gestation_weeks": 20},
+        [("urine_protein", "1+", None), ("sbp", 139, None), ("dbp", 89, None)],
+        [("urine_protein", "trace", None), ("sbp", 139, None), ("dbp", 89, None)],
+    ),
+    "pregnancy_proteinuria_2plus": (
+        {"sex": "female", "pregnant": True, "gestation_weeks": 20},
+        [("urine_protein", "2+", None), ("sbp", 139, None), ("dbp", 89, None)],
+        [("urine_protein", "1+", None), ("sbp", 139, None), ("dbp", 89, None)],
+    ),
     "proteinuria_3plus": (
         {},
         [("urine_protein", "3+", None), ("spo2", 98, None)],

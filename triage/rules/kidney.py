@@ -1,9 +1,56 @@
-"""The kidney rules: eGFR, albuminuria and dipstick proteinuria (their checks: ``triage.rule_checks``)."""
+"""The kidney rules: eGFR, albuminuria and dipstick proteinuria (their checks: ``triage.rule_checks``).
+
+In pregnancy from 20 weeks (or with the weeks not recorded) new dipstick proteinuria below 140/90 mmHg
+is read on the pre-eclampsia pathway, not KDIGO's: NICE NG133 (2019) 1.4.3 quantifies a dipstick of
+1+ or more with a protein:creatinine ratio (significant from 30 mg/mmol, 1.4.6) or an
+albumin:creatinine ratio (8 mg/mmol, 1.4.7), and the pre-eclampsia community guideline (PRECOG,
+Milne F et al. BMJ 2005;330:576) refers new proteinuria without hypertension: 1+ - the pre-eclampsia
+check repeated in the community within a week; 2+ or more - a hospital step-up assessment within 48
+hours; with symptoms, the same day. The KDIGO dipstick rules ("measure the ACR now", "an ACR >=30
+mg/g refers", "not during menstruation") then do not fire (``unquantified_proteinuria``). From 140
+and/or 90 ``pregnancy_hypertension`` sends her the same day and names the urine protein."""
 
 from __future__ import annotations
 
-from triage.rule_checks import kidney_flag, proteinuria, unquantified_proteinuria
+from collections.abc import Callable
+
+from triage.evidence import Evidence, Finding
+from triage.rule_checks import kidney_flag, pregnancy_where, proteinuria, unquantified_proteinuria
 from triage.rules.rule import HEARTS_REF, HEARTS_ROUTINE_REF, L, R, Rule, U
+
+PRE_ECLAMPSIA_PROTEINURIA_REF = (
+    "NICE NG133 (2019) 1.4.3-1.4.7 (quantify a dipstick of 1+ or more: PCR >=30 mg/mmol, ACR >=8 mg/mmol);"
+    " PRECOG (Milne F et al. BMJ 2005;330:576): new proteinuria without hypertension from 20 weeks"
+)
+_QUANTIFY = (
+    "quantify it with a urine protein:creatinine ratio (significant from 30 mg/mmol) or albumin:creatinine"
+    " ratio (from 8 mg/mmol)"
+)
+_SAME_DAY = "; the same day with a headache, visual disturbance or epigastric pain"
+
+
+def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
+    """Dipstick protein at ``levels`` with no ACR in pregnancy from 20 weeks (or the weeks not
+    recorded), the pressure below 140 and 90 mmHg or not measured: new proteinuria, the first sign
+    of pre-eclampsia in some women (PRECOG)."""
+
+    def check(ev: Evidence) -> Finding | None:
+        protein = ev.values.get("urine_protein")
+        if protein not in levels or "albumin_creatinine_ratio" in ev.latest:
+            return None
+        if not ev.patient.pre_eclampsia_possible:
+            return None
+        sbp, dbp = ev.num("sbp"), ev.num("dbp")
+        if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
+            return None  # pregnancy_hypertension: the same day, for pre-eclampsia (urine protein)
+        return Finding(
+            {"urine_protein": protein, "pregnant": True, "gestation_weeks": ev.patient.gestation_weeks},
+            f"urine protein {protein} (dipstick) {pregnancy_where(ev.patient)} and no ACR: new proteinuria"
+            f" from 20 weeks can be the first sign of pre-eclampsia - {text}{_SAME_DAY}",
+        )
+
+    return check
+
 
 KIDNEY: tuple[Rule, ...] = (
     Rule(
@@ -64,6 +111,30 @@ KIDNEY: tuple[Rule, ...] = (
             " during infection, fever, heavy exercise or menstruation); an ACR >=30 mg/g refers",
         ),
         recheck_minutes=10080,
+    ),
+    Rule(
+        "pregnancy_proteinuria_1plus",
+        L,
+        "Dipstick protein 1+ in pregnancy from 20 weeks, below 140/90 mmHg and no ACR: quantify it, repeat"
+        " the pre-eclampsia check within 1 week",
+        PRE_ECLAMPSIA_PROTEINURIA_REF,
+        pregnancy_proteinuria(
+            ("1+",),
+            f"{_QUANTIFY}; repeat the pre-eclampsia check (blood pressure, urine, symptoms) within 1 week",
+        ),
+        recheck_minutes=10080,
+    ),
+    Rule(
+        "pregnancy_proteinuria_2plus",
+        R,
+        "Dipstick protein >=2+ in pregnancy from 20 weeks, below 140/90 mmHg and no ACR: obstetric assessment"
+        " for pre-eclampsia within 48 hours",
+        PRE_ECLAMPSIA_PROTEINURIA_REF,
+        pregnancy_proteinuria(
+            ("2+", "3+", "4+"),
+            f"refer for a hospital (obstetric day unit) assessment for pre-eclampsia within 48 hours; {_QUANTIFY}",
+        ),
+        recheck_minutes=2880,
     ),
     Rule(
         "proteinuria_3plus",
