@@ -32,6 +32,13 @@ _IMPLAUSIBLE = re.compile(
 # a value refused as no number that has a decimal comma ("6,5"): said, never read as 6.5 - it may be
 # a typo of 6.5 or of 65, so the nurse types it again; three digits after it may be thousands (1,200)
 _DECIMAL_COMMA = re.compile(r'value "\s*(?P<whole>[+-]?\d+),(?P<part>\d{1,2})\s*" is not a number')
+# a value refused as no number that is a number with its unit after it ("70kg", "98 %", 70公斤, as
+# written on paper): said so, the number alone shown - never read as the number (nothing is guessed
+# from free text); a letter, %, a degree or micro sign or a CJK character starts the unit, so
+# "120/80" (two readings) is not one
+_UNIT_IN_VALUE = re.compile(
+    r'value "(?P<typed>\s*(?P<number>[+-]?\d+(?:\.\d+)?)\s*[A-Za-z%°µμ\u4e00-\u9fff][^"]*)" is not a number'
+)
 
 
 #: the key a served form carries (``rendering.FORM_KEY``; empty from a page served before it had one)
@@ -100,10 +107,12 @@ def _record(language: str, shown: str, exc: ClinicError) -> str | None:
     return None if language == "en" or shown == str(exc) else str(exc)
 
 
-def reading_error(language: str, code: str, exc: ClinicError) -> FieldError:
+def reading_error(language: str, code: str, exc: ClinicError, unit_field: bool = True) -> FieldError:
     """A typed reading triage cannot take, said in the user's language with the reading by name:
     a value outside the plausible range with the range and its unit, a coded reading with its
-    answers, a value that is no number as typed; the engine's words as the detail."""
+    answers, a value that is no number as typed (with its unit in it: the number alone, the unit
+    in the form's unit field - ``unit_field`` - or beside the field); the engine's words as the
+    detail."""
     text, engine = catalogue(language), EngineText(language)
     name = code_name(language, code)
     concept = CONCEPTS.get(code)
@@ -120,6 +129,9 @@ def reading_error(language: str, code: str, exc: ClinicError) -> FieldError:
         message = text("entry.answers", name=name, answers=answers)
     elif comma := _DECIMAL_COMMA.search(str(exc)):
         message = text("entry.decimal_comma", name=name, point=f"{comma['whole']}.{comma['part']}")
+    elif unit := _UNIT_IN_VALUE.search(str(exc)):
+        says = "entry.unit_in_value" if unit_field else "entry.unit_in_vital"
+        message = text(says, name=name, typed=unit["typed"].strip(), number=unit["number"])
     elif "is not a number" in str(exc):
         message = text("entry.not_number", name=name)
     elif isinstance(exc, UnitError) and concept is not None and (typed := _UNIT_TYPED.search(str(exc))):

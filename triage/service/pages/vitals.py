@@ -86,7 +86,7 @@ def read_vital_signs(
                 Observation.create(vital.code, typed, unit, observed_at=observed_at, device="manual entry")
             )
         except ClinicError as exc:
-            errors[vital.code] = reading_error(language, vital.code, exc)
+            errors[vital.code] = reading_error(language, vital.code, exc, unit_field=False)
             if unit == TEMPERATURE_UNITS[0] and _plausible_in_fahrenheit(typed, observed_at):
                 error = errors[vital.code]
                 hint = catalogue(language)("entry.temperature_in_fahrenheit", given=typed)
