@@ -107,16 +107,18 @@ def write(db: Database, work: Callable[[Database], T]) -> T:
     raise AssertionError("unreachable: the retry loop always returns or raises")
 
 
-def write_unless_locked(db: Database, work: Callable[[Database], object]) -> bool:
-    """Run ``work(db)`` as :func:`write` does if the log's write lock is free now, else not at
-    all: whether it ran. For bookkeeping done on the service's event loop (a token's last use),
-    which must not wait for another writer - :func:`write` waits ``busy_timeout`` per try, six
-    tries, and the whole service with it. SQLite's wait is off for this one transaction."""
+def write_unless_locked(db: Database, work: Callable[[Database], object], *, wait_ms: int = 0) -> bool:
+    """Run ``work(db)`` as :func:`write` does if the log's write lock is free now (or within
+    ``wait_ms``, one try), else not at all: whether it ran. For bookkeeping done on the service's
+    event loop (a token's last use), which must not wait for another writer - :func:`write` waits
+    ``busy_timeout`` per try, six tries, and the whole service with it -, and for a staff sign-in,
+    which waits a moment for another writer's short commit, not for a backup or a migration.
+    SQLite's wait is ``wait_ms`` for this one transaction."""
     if db.conn.in_transaction:
         _nested(db, work)
         return True
     timeout = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    db.conn.execute("PRAGMA busy_timeout = 0")
+    db.conn.execute(f"PRAGMA busy_timeout = {max(0, int(wait_ms))}")
     try:
         try:
             db.conn.execute("BEGIN IMMEDIATE")

@@ -22,7 +22,14 @@ from referral.errors import StorageError
 from referral.transactions import when, write
 from triage.errors import ConflictError, NotFoundError, UserInputError, json_text
 from triage.service.api.errors import said_again
-from triage.service.auth import NO_SUCH_ACCOUNT, NotAuthenticatedError, Role, audit_sign_in
+from triage.service.auth import (
+    NO_SUCH_ACCOUNT,
+    NotAuthenticatedError,
+    Role,
+    audit_sign_in,
+    sign_in_busy,
+    write_sign_in,
+)
 from triage.service.database import Databases
 from triage.service.security import hash_password, new_api_token, token_digest, verify_password
 
@@ -153,13 +160,20 @@ class Accounts:
     def login_failed(self, username: str, client: str) -> None:
         """Audit a refused login (``user.login_failed``): the account, or :data:`NO_SUCH_ACCOUNT`
         without what was typed; why (``wrong_password``, ``disabled``, ``no_such_account``) and from
-        where. Throttled logins are not recorded one by one (the limit bounds these entries)."""
+        where. Throttled logins are not recorded one by one (the limit bounds these entries). While
+        another writer holds the log (a backup, a migration) it is not waited for: raises
+        ``DatabaseBusyError``, nothing recorded, and the login page says the log is busy."""
         account = self.get(account_name(username))
         why = "no_such_account" if account is None else "disabled" if account.disabled else "wrong_password"
         name = NO_SUCH_ACCOUNT if account is None else account.username
         actor = "anonymous" if account is None else account.username
         data = {"client": client, "why": why}
-        write(self.db, lambda db: audit_sign_in(db, "user.login_failed", actor, name, data))
+
+        def entry(db: Database) -> None:
+            audit_sign_in(db, "user.login_failed", actor, name, data)
+
+        if not write_sign_in(self.db, entry, self._dbs.busy_timeout_ms):
+            raise sign_in_busy(self.db, "the refused login")
 
     def change_password(
         self, username: str, current: str, new: str, *, keep_session: str, client: str

@@ -14,7 +14,10 @@ with every role and without login.
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,11 +29,13 @@ from fastapi import Request
 from sqlite_utils import Database
 
 from referral import audit, sessions
-from referral.errors import StorageError
-from referral.transactions import write, write_unless_locked
+from referral.errors import DatabaseBusyError, StorageError
+from referral.transactions import db_path, utc_now, write_unless_locked
 from triage.errors import ClinicError, json_text
 from triage.service.database import Databases
 from triage.service.security import csrf_matches, new_csrf_token, token_digest
+
+log = logging.getLogger("triage.service")
 
 SESSION_COOKIE = "triage_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -118,6 +123,29 @@ class Session:
     last_seen: float
 
 
+#: How long a sign-in, a refused one's audit entry or a logout waits for another writer's lock on the
+#: referral log, in one try (at most the log's ``busy_timeout``): another process's commit or the
+#: group commit holds it for milliseconds; a backup, a migration or ``triage referrals ...`` in a
+#: shell holds it longer, and the login page then says at once that the log is busy (503,
+#: ``Retry-After``). It waited ``busy_timeout`` per try, six tries - the login button spun for 33 s,
+#: then the page said "Something needs attention" without the login form.
+SIGN_IN_WAIT_MS = 2000
+
+
+def write_sign_in(db: Database, work: Callable[[Database], object], busy_timeout_ms: int) -> bool:
+    """``work(db)`` in one transaction if the log's write lock is free within
+    :data:`SIGN_IN_WAIT_MS` (the log's ``busy_timeout`` when shorter): whether it ran."""
+    return write_unless_locked(db, work, wait_ms=min(busy_timeout_ms, SIGN_IN_WAIT_MS))
+
+
+def sign_in_busy(db: Database, what: str) -> DatabaseBusyError:
+    """The error of a sign-in :func:`write_sign_in` could not write (nothing of it stored)."""
+    return DatabaseBusyError(
+        f"the referral log {db_path(db)} is locked by another writer (a backup, a migration or"
+        f" triage referrals ... in a shell?): {what} not stored - sign in again in a moment"
+    )
+
+
 class SessionStore:
     """Staff sessions kept in the referral log (``referral.sessions``), keyed by the SHA-256 of a
     random cookie value: a restart of the service does not log staff out, a disabled account is
@@ -144,28 +172,52 @@ class SessionStore:
         self.max_age_s = max_age_s
         self.idle_s = idle_s
         self.clock = clock
+        # logouts the log was too busy to write (:meth:`log_out`): cookie digest -> (user name,
+        # audit data); refused at once in this process, written at a later request
+        self._logged_out: dict[str, tuple[str, dict[str, str]]] = {}
+        self._logged_out_lock = threading.Lock()
 
     def create(
-        self, username: str, role: Role, language: str, *, client: str = "unknown", via: str = "password"
+        self,
+        username: str,
+        role: Role,
+        language: str,
+        *,
+        client: str = "unknown",
+        via: str = "password",
+        replaces: str | None = None,
     ) -> str:
         """A new session for a just-authenticated account; returns the cookie value. The sign-in is
         audited in the same transaction (``user.login``: from ``client``, ``via`` the login form or
-        first-run ``setup``)."""
+        first-run ``setup``), where the session of the cookie it ``replaces`` (a shared PC's: nobody
+        logged out of it) ends too. Raises ``DatabaseBusyError``, nothing stored, when another writer
+        holds the log past :data:`SIGN_IN_WAIT_MS` (a backup, a migration)."""
         sid = secrets.token_urlsafe(32)
         db = self._databases.get()
 
         def work(db: Database) -> None:
+            if replaces:
+                sessions.end(db, token_digest(replaces))
             sessions.create(db, token_digest(sid), username, language, new_csrf_token(), self.clock())
             audit_sign_in(db, "user.login", username, username, {"client": client, "via": via})
 
-        write(db, work)
-        sessions.purge_expired(db, self.clock(), self.max_age_s, self.idle_s)
+        if not write_sign_in(db, work, self._databases.busy_timeout_ms):
+            raise sign_in_busy(db, f"the sign-in of {username}")
+        with contextlib.suppress(StorageError):  # bookkeeping: never waiting for the lock
+            write_unless_locked(
+                db, lambda db: sessions.purge_expired(db, self.clock(), self.max_age_s, self.idle_s)
+            )
+        self._write_logouts(db)
         return sid
 
     def get(self, sid: str) -> Session | None:
         now = self.clock()
         db = self._databases.get()
         key = token_digest(sid)
+        if self._logged_out:
+            self._write_logouts(db)
+            if key in self._logged_out:  # logged out, the log still busy
+                return None
         row = sessions.find(db, key)
         if row is None:
             return None
@@ -191,6 +243,8 @@ class SessionStore:
     def alive(self, sid: str) -> bool:
         """Whether the session is still valid (not logged out, expired or disabled), without
         counting this as a use: a live stream asks it, and an open page is not someone working."""
+        if token_digest(sid) in self._logged_out:
+            return False
         row = sessions.find(self._databases.get(), token_digest(sid))
         now = self.clock()
         return (
@@ -214,14 +268,44 @@ class SessionStore:
     def end(self, sid: str) -> None:
         sessions.end(self._databases.get(), token_digest(sid))
 
-    def log_out(self, sid: str, username: str, client: str) -> None:
-        """End the session ``username`` logged out of, audited (``user.logout``)."""
+    def log_out(self, sid: str, username: str, client: str) -> bool:
+        """End the session ``username`` logged out of, audited (``user.logout``); whether that is
+        written now. While another writer holds the log past :data:`SIGN_IN_WAIT_MS` the logout is
+        not waited for: this process refuses the session from now on, and the row's removal and the
+        audit entry (its ``logged_out_at`` the time of the logout) are written at a later request
+        once the log is free - the browser drops the cookie at once either way."""
+        key = token_digest(sid)
+        db = self._databases.get()
+        data = {"client": client}
+        if write_sign_in(db, lambda db: self._end(db, key, username, data), self._databases.busy_timeout_ms):
+            return True
+        with self._logged_out_lock:
+            self._logged_out[key] = (username, {**data, "logged_out_at": utc_now()})
+        log.info(
+            "the logout of %s is written once the referral log is free (another writer holds it)", username
+        )
+        return False
 
-        def work(db: Database) -> None:
-            sessions.end(db, token_digest(sid))
-            audit_sign_in(db, "user.logout", username, username, {"client": client})
+    @staticmethod
+    def _end(db: Database, key: str, username: str, data: dict[str, str]) -> None:
+        sessions.end(db, key)
+        audit_sign_in(db, "user.logout", username, username, data)
 
-        write(self._databases.get(), work)
+    def _write_logouts(self, db: Database) -> None:
+        """The logouts :meth:`log_out` could not write, written if the log is free now (never
+        waiting: a page view asks this on the event loop)."""
+        with self._logged_out_lock:
+            waiting = list(self._logged_out.items())
+        for key, (username, data) in waiting:
+            try:
+                if not write_unless_locked(
+                    db, functools.partial(self._end, key=key, username=username, data=data)
+                ):
+                    return
+            except StorageError:  # a full or failing disk: tried again at the next request
+                return
+            with self._logged_out_lock:
+                self._logged_out.pop(key, None)
 
     def end_user(self, username: str) -> None:
         sessions.end_user(self._databases.get(), username)

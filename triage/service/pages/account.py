@@ -10,9 +10,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from referral.errors import DatabaseBusyError
 from triage.errors import UserInputError
 from triage.service.accounts import ACCOUNT_ACTIONS
 from triage.service.api.deps import runtime_of
+from triage.service.api.errors import retry_after
 from triage.service.auth import (
     ALL_ROLES,
     SESSION_COOKIE,
@@ -173,7 +175,10 @@ def login(
     account = rt.accounts.authenticate(username, password)
     if account is None:
         rt.limiter.failed(name_key, client_key)
-        rt.accounts.login_failed(username, client_address(request))
+        try:
+            rt.accounts.login_failed(username, client_address(request))
+        except DatabaseBusyError:
+            return _log_busy(request, rt, next, username)
         rt.metrics.login_failures.labels("bad_credentials").inc()
         changed = changed_from_here(request, rt, username)
         return render(
@@ -185,16 +190,44 @@ def login(
             next=safe_next(next),
             username=username,  # kept in the form, so only the password is typed again
         )
-    rt.limiter.succeeded(name_key)
+    # the next person on a shared PC logged in over a session nobody logged out of: it ends (it
+    # stayed valid, with its CSRF token, until idle), in the sign-in's transaction
     previous = request.cookies.get(SESSION_COOKIE)
-    if previous:  # the next person on a shared PC logged in over a session nobody logged out of:
-        rt.sessions.end(previous)  # it ends (it stayed valid, with its CSRF token, until idle)
-    sid = rt.sessions.create(
-        account.username, Role(account.role), account.language, client=client_address(request)
-    )
+    try:
+        sid = rt.sessions.create(
+            account.username,
+            Role(account.role),
+            account.language,
+            client=client_address(request),
+            replaces=previous,
+        )
+    except DatabaseBusyError:
+        return _log_busy(request, rt, next, username)
+    rt.limiter.succeeded(name_key)
     redirect = RedirectResponse(safe_next(next), status_code=303)
     _set_session(request, redirect, rt, sid, account.language)
     return redirect
+
+
+def _log_busy(request: Request, rt: Runtime, next: str, username: str) -> Response:
+    """The login form again, at once, while another writer holds the referral log (a backup, a
+    migration, ``triage referrals ...`` in a shell): nothing of the sign-in was stored, the user
+    name is kept, and the page says to try again in a moment (503 with ``Retry-After``, as the
+    API's ``database_busy``). The sign-in waited ``busy_timeout`` six times for it (33 s), then
+    showed "Something needs attention" without the login form."""
+    rt.metrics.login_failures.labels("log_busy").inc()
+    t = catalogue(language_for(request, None))
+    response = render(
+        request,
+        "login.html",
+        None,
+        status_code=503,
+        error=t("login.busy"),
+        next=safe_next(next),
+        username=username,
+    )
+    response.headers["Retry-After"] = retry_after("database_busy")
+    return response
 
 
 @router.post("/logout")
