@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 
 from analytics.study.comparison import PAPER_FIGURES, paper_figures
-from analytics.study.rebuild import _comparison_shown, rebuild
+from analytics.study.rebuild import RebuildResult, _comparison_shown
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return rebuild(tmp_path_factory.mktemp("rebuild")).out
+def out(embedded_rebuild: tuple[RebuildResult, list[str]]) -> Path:
+    """The --out folder of the session's one rebuild of the embedded dataset (conftest)."""
+    return embedded_rebuild[0].out
 
 
 def _printed_in_json(frame: str, term: str) -> str:

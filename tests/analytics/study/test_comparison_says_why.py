@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 
 from analytics.study.comparison import drawn_with, why_not_reproduced
-from analytics.study.rebuild import RebuildResult, rebuild
+from analytics.study.rebuild import RebuildResult
 
 
 @pytest.fixture(scope="module")
-def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> RebuildResult:
-    return rebuild(tmp_path_factory.mktemp("rebuild"))
+def rebuilt(embedded_rebuild: tuple[RebuildResult, list[str]]) -> RebuildResult:
+    """The session's one rebuild of the embedded dataset (conftest)."""
+    return embedded_rebuild[0]
 
 
 def test_why_names_the_value_the_data_were_drawn_with() -> None:

@@ -4,6 +4,7 @@ many ties a size stands for."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import pytest
@@ -11,6 +12,9 @@ import pytest
 from analytics.study import figures
 from analytics.study.dataset import load_study
 from analytics.study.generator import NODE_TERMS
+
+if TYPE_CHECKING:
+    from analytics.study.rebuild import RebuildResult
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "study"
 
@@ -47,12 +51,13 @@ def test_the_size_key_shows_none_round_numbers_between_and_the_most(most: int, s
     assert figures.size_key_values(most) == shown
 
 
-def test_the_reports_counts_are_written_with_thousands_separators(study_folder: Path, tmp_path: Path) -> None:
+def test_the_reports_counts_are_written_with_thousands_separators(
+    embedded_rebuild: tuple[RebuildResult, list[str]],
+) -> None:
     """'288 units, 2611 ties from 15768 individual moves' sat beside Figure 2's '2,611 ties'."""
-    from analytics.study.rebuild import rebuild
-
-    result = rebuild(tmp_path / "out", data=study_folder)
-    national = next(f for f in load_study(study_folder, list(NODE_TERMS)).frames if f.key == "national")
+    result, _ = embedded_rebuild
+    data = result.out / "data"  # the embedded dataset, generated there by the rebuild
+    national = next(f for f in load_study(data, list(NODE_TERMS)).frames if f.key == "national")
     assert national.n_moves is not None and national.n_moves >= 1000 and len(national.edges) >= 1000
     note = f"288 units, {len(national.edges):,} ties from {national.n_moves:,} individual moves"
     assert note in result.report.read_text(encoding="utf-8")

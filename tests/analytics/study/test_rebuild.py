@@ -13,19 +13,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from analytics.study.rebuild import rebuild
+from analytics.study.rebuild import RebuildResult
 from triage.cli import app, main
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "study"
 
 
 @pytest.fixture(scope="module")
-def rebuilt(tmp_path_factory: pytest.TempPathFactory):
-    steps: list[str] = []
-    result = rebuild(
-        tmp_path_factory.mktemp("rebuild"), progress=lambda step, done, total: steps.append(step)
-    )
-    return result, steps
+def rebuilt(embedded_rebuild: tuple[RebuildResult, list[str]]) -> tuple[RebuildResult, list[str]]:
+    """The session's one rebuild of the embedded dataset (conftest), with the progress it said."""
+    return embedded_rebuild
 
 
 @pytest.fixture(scope="module")
