@@ -101,21 +101,30 @@ def assigned_before(runtime: Runtime, clinic: Clinic, db: Database, was: review.
     encounter by the same user after the review's audit entry) and the referral standing on it.
     Nothing is stored again - but for the assessment, made now when the first request ended before it."""
     assert was.encounter_id is not None and was.observation_id is not None
+    (assigned_at,) = db.conn.execute(
+        "SELECT max(seq) FROM audit WHERE entity = 'device_result' AND entity_id = ?"
+        " AND action = 'device_result.assign'",
+        [str(was.result_id)],
+    ).fetchone()
     row = db.conn.execute(
         "SELECT a.id, a.disposition FROM assessments a"
         " JOIN audit u ON u.entity = 'assessment' AND u.entity_id = CAST(a.id AS TEXT)"
-        " WHERE a.encounter_id = ? AND u.actor = ? AND u.reason = ? AND u.seq > ("
-        "  SELECT max(seq) FROM audit WHERE entity = 'device_result' AND entity_id = ?"
-        "  AND action = 'device_result.assign')"
+        " WHERE a.encounter_id = ? AND u.actor = ? AND u.reason = ? AND u.seq > ?"
         " ORDER BY a.id LIMIT 1",
-        [was.encounter_id, was.reviewed_by, ASSESSED_FOR, str(was.result_id)],
+        [was.encounter_id, was.reviewed_by, ASSESSED_FOR, assigned_at],
     ).fetchone()
     if row is None:  # the first request stored the reading and ended before assessing: assess now
         assessment = clinic.assess_encounter(db, was.encounter_id, actor=was.reviewed_by, source=SOURCE)
         referral = proposals.propose(runtime, db, assessment, actor=was.reviewed_by)
         return Assigned(was.result_id, was.encounter_id, was.observation_id, assessment, referral)
+    # the referral that assessment proposed or raised, read in the audit trail: a later decision of
+    # the visit raising it moves it onto its own assessment (referrals.raise_urgency), and looked
+    # up by the referral's assessment_id the retry answered referral_id null
     standing = db.conn.execute(
-        "SELECT id FROM referrals WHERE assessment_id = ? LIMIT 1", [row[0]]
+        "SELECT CAST(entity_id AS INTEGER) FROM audit WHERE seq > ? AND entity = 'referral'"
+        " AND action IN ('referral.create', 'referral.urgency_raised')"
+        " AND actor = ? AND json_extract(data, '$.assessment_id') = ? ORDER BY seq LIMIT 1",
+        [assigned_at, was.reviewed_by, row[0]],
     ).fetchone()
     referral = None if standing is None else {"id": standing[0]}
     return Assigned(
