@@ -22,7 +22,7 @@ import pandas as pd
 
 from referral.csvcells import guarded, unguarded
 from referral.errors import json_text
-from referral.plurals import counted
+from referral.plurals import counted, listed
 
 
 def _spelled(value: Any) -> Any:
@@ -145,8 +145,7 @@ def _columns_said(names: list[str], start: int) -> str:
     """``"a", "b" and "c" (columns D-F)`` for the header's ``names`` from 0-based ``start``, at
     most three by name."""
     said = [json_text(name) if name else f"field {start + at + 1} (no name)" for at, name in enumerate(names)]
-    listed = said if len(said) <= 3 else [*said[:3], f"{len(said) - 3} more"]
-    words = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + f" and {listed[-1]}"
+    words = listed(said if len(said) <= 3 else [*said[:3], f"{len(said) - 3} more"])
     letters = spreadsheet_column(start)
     if len(names) > 1:
         return f"{words} (columns {letters}-{spreadsheet_column(start + len(names) - 1)})"

@@ -24,3 +24,8 @@ def counted(number: int, plural: str) -> str:
         else:
             plural = plural.removesuffix("s")
     return f"{number:,} {plural}"
+
+
+def listed(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: names said in a sentence."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" and {words[-1]}"

@@ -1,7 +1,7 @@
 """Finding and checking the inputs of a pooled report (file level).
 
 An input path is one of: an export folder (``manifest.json`` + tables), a folder holding export
-folders (e.g. ``triage report generate`` output), a single encounters table (``.parquet``,
+folders (e.g. ``triage report generate`` output) and clinic referral logs, a single encounters table (``.parquet``,
 ``.csv``, ``.jsonl``/``.json``) or a clinic's SQLite referral log (``.sqlite``, ``.sqlite3``,
 ``.db``), which is exported through ``referral.analytics_export`` first. Every problem becomes a
 :class:`Rejection` naming the file; nothing is dropped without one.
@@ -23,6 +23,7 @@ from analytics.reports.errors import ReportInputError
 from analytics.reports.schema import ENCOUNTER_TYPES, FACILITY_TYPES, FORMAT_VERSION, RISK_PREFIX
 from referral.csvcells import GUARDED_SQL
 from referral.errors import json_text
+from referral.plurals import listed
 
 TABLE_SUFFIXES = {
     ".parquet": "parquet",
@@ -141,6 +142,17 @@ def _listed_in_manifest(table: Path) -> bool:
         return False
 
 
+#: The files an analytics export writes beside its manifest (referral.analytics_export).
+_EXPORT_TABLES = ("encounters", "facilities", "aggregates")
+
+
+def _export_tables_in(folder: Path) -> list[str]:
+    """The names of the export tables in ``folder`` (``encounters.parquet``, ``aggregates.csv``)."""
+    return sorted(
+        p.name for p in folder.iterdir() if p.stem in _EXPORT_TABLES and p.suffix.lower() in TABLE_SUFFIXES
+    )
+
+
 class SourceFinder:
     """Walks the input paths, checks them, and collects accepted sources and rejections."""
 
@@ -157,17 +169,7 @@ class SourceFinder:
             if (path / "manifest.json").exists():
                 self._export_folder(path)
                 return
-            children = sorted(p for p in path.iterdir() if p.is_dir() and (p / "manifest.json").exists())
-            if not children:
-                self.rejections.append(
-                    Rejection(
-                        str(path),
-                        "no manifest.json (an interrupted export?) and no export folders inside;"
-                        " pass single table files by name",
-                    )
-                )
-            for child in children:
-                self._export_folder(child)
+            self._folder(path)
             return
         suffix = path.suffix.lower()
         if suffix in SQLITE_SUFFIXES:
@@ -182,6 +184,52 @@ class SourceFinder:
                 Rejection(
                     str(path),
                     f"unknown file type {json_text(suffix)} (expected .parquet, .csv, .jsonl or .sqlite)",
+                )
+            )
+
+    def _folder(self, path: Path) -> None:
+        """A folder without a manifest: the export folders and clinic referral logs in it are pooled,
+        and what else in it looks like data is a rejection - a subfolder holding an export's tables
+        without ``manifest.json`` (an interrupted export or a copy that lost it), an encounters table
+        loose beside them (pooled only when named, its provenance unknown). They had been left out
+        without a word, a whole clinic missing from the report, and a folder of referral logs was
+        refused as holding no export folders."""
+        entries = sorted(path.iterdir())
+        exports = [p for p in entries if p.is_dir() and (p / "manifest.json").exists()]
+        logs = [p for p in entries if p.is_file() and p.suffix.lower() in SQLITE_SUFFIXES]
+        interrupted = [p for p in entries if p.is_dir() and p not in exports and _export_tables_in(p)]
+        loose = [
+            p
+            for p in entries
+            if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES and p.suffix.lower() != ".json"
+        ]
+        if not exports and not logs and not interrupted:
+            self.rejections.append(
+                Rejection(
+                    str(path),
+                    "no manifest.json (an interrupted export?) and no export folders or clinic referral logs"
+                    " (.sqlite, .sqlite3, .db) inside; pass single table files by name",
+                )
+            )
+            return
+        for child in exports:
+            self._export_folder(child)
+        for log in logs:
+            self._clinic_database(log)
+        for folder in interrupted:
+            self.rejections.append(
+                Rejection(
+                    str(folder),
+                    f"no manifest.json beside {listed(_export_tables_in(folder))} (an interrupted export,"
+                    " or a copy without it): not pooled; export the clinic again, or copy the whole folder",
+                )
+            )
+        for table in loose:
+            self.rejections.append(
+                Rejection(
+                    str(table),
+                    "a table beside the export folders, not in one: not pooled; pass it by name (--input"
+                    f" {table}) to pool it, its provenance unknown without a manifest",
                 )
             )
 

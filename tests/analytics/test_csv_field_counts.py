@@ -21,7 +21,7 @@ def _export_lines(tmp_path: Path) -> list[str]:
 
 def _refused(command: list[str], folder: Path) -> str:
     """The stderr of ``triage COMMAND`` run in ``folder``, which must exit 2 (what was given is wrong)."""
-    done = run(command, folder)
+    done = run(command, folder, timeout=600)
     assert done.returncode == 2, done.stderr
     return done.stderr
 

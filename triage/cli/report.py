@@ -41,8 +41,8 @@ InputOption = Annotated[
     typer.Option(
         "--input",
         "-i",
-        help="Analytics export folder, folder of export folders, encounters table (.parquet/.csv/.jsonl)"
-        " or clinic referral log (.sqlite/.db). Repeat for more.",
+        help="Analytics export folder, encounters table (.parquet/.csv/.jsonl), clinic referral log"
+        " (.sqlite/.db) or a folder of export folders and logs. Repeat for more.",
     ),
 ]
 EngineOption = Annotated[

@@ -17,6 +17,9 @@ import pandas as pd
 import pytest
 
 from analytics.reports.generate import GeneratorSpec, generate
+from referral import facilities
+from referral.schema import connect
+from tests.referral.conftest import visit
 
 SPEC = GeneratorSpec(clinics=12, rows=36_000, months=24, seed=12)
 """Fixed seed: a 95% CI misses the truth in about 1 of 20 seeds (seed 11 does, for the ITS)."""
@@ -50,6 +53,16 @@ def bare_table(
     bare = folder / "encounters.parquet"
     rows(pd.read_parquet(clinic / "encounters.parquet")).to_parquet(bare)
     return bare
+
+
+def clinic_log(path: Path, patients: int) -> Path:
+    """A real referral log of clinic ZJ-C01 (the demo facilities) with ``patients`` assessed visits."""
+    db = connect(path)
+    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
+    for i in range(patients):
+        visit(db, mrn=f"MRN-{i}")
+    db.close()
+    return path
 
 
 def without_risk_columns(frame: pd.DataFrame) -> pd.DataFrame:

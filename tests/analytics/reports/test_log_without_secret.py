@@ -16,20 +16,9 @@ import pytest
 
 from analytics.reports.errors import ReportInputError
 from analytics.reports.pooling import pool
-from referral import facilities
 from referral.clinic import SECRET_KEY
 from referral.schema import connect
-from tests.referral.conftest import visit
-
-
-def _log(path: Path, patients: int) -> Path:
-    """A clinic's log (demo facilities, clinic ZJ-C01) with ``patients`` assessed visits."""
-    db = connect(path)
-    facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
-    for i in range(patients):
-        visit(db, mrn=f"MRN-{i}")
-    db.close()
-    return path
+from tests.analytics.reports.conftest import clinic_log
 
 
 def _sha(path: Path) -> str:
@@ -45,8 +34,8 @@ def _secrets(path: Path) -> int:
 
 
 def test_a_new_clinic_log_is_read_not_written_and_not_called_read_only(tmp_path: Path) -> None:
-    new = _log(tmp_path / "new" / "clinic.db", 0)
-    busy = _log(tmp_path / "busy" / "clinic.db", 6)
+    new = clinic_log(tmp_path / "new" / "clinic.db", 0)
+    busy = clinic_log(tmp_path / "busy" / "clinic.db", 6)
     before = _sha(new)
     pooled = pool([new, busy], tmp_path / "work")
     assert pooled.rows_pooled == 6
@@ -55,7 +44,7 @@ def test_a_new_clinic_log_is_read_not_written_and_not_called_read_only(tmp_path:
 
 
 def test_a_log_that_lost_its_secret_is_rejected_saying_so(tmp_path: Path) -> None:
-    log = _log(tmp_path / "clinic.db", 6)
+    log = clinic_log(tmp_path / "clinic.db", 6)
     db = connect(log)
     db.conn.execute("DELETE FROM settings WHERE key = ?", [SECRET_KEY])  # behind the application's back
     db.conn.commit()
@@ -73,8 +62,8 @@ def test_a_log_that_lost_its_secret_is_rejected_saying_so(tmp_path: Path) -> Non
 def test_what_the_export_of_a_log_refuses_names_the_log_not_a_temporary_file(tmp_path: Path) -> None:
     """A new clinic's log exports no encounters; that refusal named the temporary
     ``.../export-*/encounters.parquet`` the user never gave."""
-    new = _log(tmp_path / "new" / "clinic.db", 0)
-    busy = _log(tmp_path / "busy" / "clinic.db", 6)
+    new = clinic_log(tmp_path / "new" / "clinic.db", 0)
+    busy = clinic_log(tmp_path / "busy" / "clinic.db", 6)
     pooled = pool([new, busy], tmp_path / "work")
     refused = [r for r in pooled.rejections if r.table == "encounters"]
     assert refused and {r.source for r in refused} == {f"{new} (exported)"}, refused

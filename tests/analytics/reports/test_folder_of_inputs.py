@@ -1,0 +1,57 @@
+"""`triage report imbalance --input FOLDER` on a regional analyst's folder: the export folders
+of the clinics, a clinic's referral log copied beside them, an export that lost its manifest (an
+interrupted export, a copy of only its tables) and a table loose beside them. Only the export
+folders were pooled: the log, the export without its manifest and the loose table were left out
+without a word ("nothing rejected", a whole clinic missing from the report), and a folder of
+referral logs alone was refused as "no export folders inside"."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from analytics.reports.generate import GeneratorSpec, generate
+from tests.analytics.reports.conftest import clinic_log
+from tests.cli.running import run
+
+
+def _report(folder: Path, out: Path) -> dict[str, Any]:
+    done = run(
+        ["report", "imbalance", "-i", str(folder), "-o", str(out), "--json"], folder.parent, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_what_a_folder_holds_beside_its_exports_is_pooled_or_rejected_never_dropped(tmp_path: Path) -> None:
+    region = tmp_path / "region"
+    generate(GeneratorSpec(clinics=3, rows=600, months=8, seed=3, table_format="csv"), region)
+    (region / "SYN-C0002" / "manifest.json").unlink()  # an interrupted export
+    shutil.copy(region / "SYN-C0003" / "encounters.csv", region / "from-a-colleague.csv")
+    clinic_log(region / "zj-c01.db", patients=6)
+    summary = _report(region, tmp_path / "report")
+    rejections = {r["source"]: r["reason"] for r in summary["rejections"]}
+    assert rejections == {
+        str(region / "SYN-C0002"): "no manifest.json beside aggregates.csv, encounters.csv and facilities.csv"
+        " (an interrupted export, or a copy without it): not pooled; export the clinic again, or copy the"
+        " whole folder",
+        str(
+            region / "from-a-colleague.csv"
+        ): "a table beside the export folders, not in one: not pooled; pass"
+        f" it by name (--input {region / 'from-a-colleague.csv'}) to pool it, its provenance unknown without a"
+        " manifest",
+    }
+    assert summary["files_rejected"] == 2
+    assert summary["clinics"] == 3, summary["sources"]  # SYN-C0001, SYN-C0003 and the log's ZJ-C01
+    sources = (tmp_path / "report" / "tables" / "sources.csv").read_text(encoding="utf-8")
+    assert f"{region / 'zj-c01.db'} (exported)" in sources
+
+
+def test_a_folder_of_clinic_referral_logs_is_pooled(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    clinic_log(logs / "zj-c01.sqlite", patients=7)
+    summary = _report(logs, tmp_path / "report")
+    assert summary["rows_pooled"] == 7 and summary["rejections"] == []
