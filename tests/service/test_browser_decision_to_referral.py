@@ -17,7 +17,8 @@ from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
 
-LINK = {"en": "Refer or change the decision ↓", "zh": "转诊或更改决定 ↓"}
+#: (the arrow glued to the last word: test_browser_decision_link_arrow.py)
+LINK = {"en": "Refer or change the decision\u00a0↓", "zh": "转诊或更改决定\u00a0↓"}
 
 
 def _in_view(page: Any, selector: str) -> bool:

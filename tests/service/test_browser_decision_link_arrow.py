@@ -1,0 +1,40 @@
+"""The decision box's links down the page - "Why: the reasons and scores ↓" and, for a clinician,
+"Refer or change the decision ↓" (查看理由和评分 ↓, 转诊或更改决定 ↓) - keep their arrow with their
+last word. On a 320 px phone the arrow stood alone on a line of its own under the link's words (in
+English under the first link, in Chinese under the second), a stray mark under the decision that
+read as a link of its own. Real Chromium on a real uvicorn server over a real SQLite file, the
+arrow's line measured against the character before it, en and zh at 320 and 360 px."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.service.test_browser import assert_fits, pytestmark
+from tests.service.test_browser_desk import Desk, browser, desk, patient_page
+from triage.service.auth import Role
+
+__all__ = ["browser", "desk", "pytestmark"]
+
+#: each link of the decision box: its text, and the tops of its arrow and of the character before it
+ARROWS = """() => [...document.querySelectorAll('#decision p.to-reasons a')].map(a => {
+  const text = a.firstChild, at = text.textContent.lastIndexOf('↓');
+  let before = at - 1;
+  while (before > 0 && /\\s/.test(text.textContent[before])) before--;
+  const top = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
+    return Math.round(r.getBoundingClientRect().top); };
+  return [a.textContent, top(at), top(before)]; })"""
+
+
+def test_the_decision_box_links_keep_their_arrow_with_their_words(browser: object, desk: Desk) -> None:
+    for language in ("en", "zh"):
+        for width in (320, 360):
+            page: Any
+            page, _ = patient_page(
+                browser, desk, f"ARROW-{language}-{width}", Role.clinician, width, language
+            )
+            links = page.evaluate(ARROWS)
+            assert len(links) == 2, f"the decision box's links ({language}, {width} px): {links}"
+            for text, arrow, word in links:
+                assert arrow == word, f"{text!r} ({language}, {width} px): its arrow is alone on a line"
+            assert_fits(page, f"the decision box ({language}, {width} px)")
+            page.close()
