@@ -45,8 +45,10 @@ def record_assessment(
 def assessment_digest(assessment: AssessmentIn, payload_text: str) -> str:
     """The request fingerprint of an assessment: its key fields, then the payload text as stored."""
     fields = assessment.model_dump(mode="json", exclude={"idempotency_key", "payload", "payload_json"})
-    material = audit.canonical_json(fields) + "\n" + payload_text
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    # hashed in two parts: the payload (about 10 KB) is not copied into one more text first
+    digest = hashlib.sha256(f"{audit.canonical_json(fields)}\n".encode())
+    digest.update(payload_text.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def insert_assessment(

@@ -228,12 +228,22 @@ def open_visit(
         if patient is None:
             raise NotFoundError(f"encounter: no patient with MRN {json_text(encounter.patient_mrn)}")
         started = datetime.fromisoformat(encounter.started_at)
-        same_day = db.query(
+        # on the connection itself: sqlite_utils' db.query wraps each query in a savepoint of its
+        # own, two statements more on every walk-in inside the write that already holds the log
+        same_day = db.conn.execute(
             "SELECT * FROM encounters WHERE patient_id = ? AND day = ? ORDER BY id DESC",
             [patient["id"], started.date().isoformat()],
         )
+        names = [column[0] for column in same_day.description]
         # .get: a log saved before migration 0014 has no close (every encounter is open)
-        still_open = next((row for row in same_day if row.get("closed_at") is None), None)
+        still_open = next(
+            (
+                row
+                for row in (dict(zip(names, found, strict=True)) for found in same_day)
+                if row.get("closed_at") is None
+            ),
+            None,
+        )
         typed = encounter.age_years
         if typed is None and birth_date is not None:
             typed = age_at(birth_date.isoformat(), started)

@@ -518,7 +518,9 @@ def stored_assessment_json(row: dict[str, Any], extra: dict[str, Any] | None = N
     for name in ("red_flags", "risks"):
         head[name] = json.loads(row[name])
     text = json.dumps(head, ensure_ascii=False)
-    return f'{text[:-1]}, "assessment": {row["payload"]}}}'.encode()
+    # joined as bytes: a payload just stored carries its UTF-8 from SQLite's binding (CPython keeps
+    # it with the text), so it is copied, not encoded again as part of one new 10 KB text
+    return b"".join((text[:-1].encode(), b', "assessment": ', row["payload"].encode(), b"}"))
 
 
 def require_found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
