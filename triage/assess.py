@@ -123,6 +123,7 @@ class ModelSetLike(Protocol):
 # defines __getattr__), and so does a classmethod read on a pydantic model class: the ones
 # assess() reads on every call, bound once here
 _LOCAL_CARE, _INSUFFICIENT_DATA = Disposition.local_care, Disposition.insufficient_data
+_ROUTINE_REFERRAL = Disposition.routine_referral
 _PRIMARY, _HIGH_TIER = Tier.primary, Tier.high_tier
 _STAY_PRIMARY = (_LOCAL_CARE, _INSUFFICIENT_DATA)  # the dispositions kept at the primary tier
 _assessment_of = Assessment.of
@@ -488,6 +489,13 @@ def assess(
             disposition = _LOCAL_CARE
     else:
         disposition = combined
+        # a non-emergency referral (days away) does not assess a child's or pregnant woman's pulse,
+        # breathing or temperature NEWS2 does not score: said, and a clinician assesses them now
+        # (a pregnant woman at 33 weeks with a pulse of 118 and 38.4 C was referred for her ACR,
+        # re-checked in 7 days, the vital signs named nowhere)
+        if combined is _ROUTINE_REFERRAL and (unscored := vitals_not_scored(scores, latest, patient.age)):
+            notes.append(unscored)
+            rechecks.append(0)
 
     recheck = min([policy.recheck_minutes[disposition], *rechecks])
     order.sort()
