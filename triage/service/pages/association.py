@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from referral import associations, review
+from referral import associations, review, store
 from referral.associations import Association
 from referral.clock import Clock
 from referral.errors import NotFoundError
@@ -96,16 +96,20 @@ def device_rows(request: Request, who: Principal) -> dict[str, Any]:
     rt = runtime_of(request)
     statuses = rt.device_status()
     rows = [device_status_for(who.role, status) for status in statuses]
-    attached = attaching.attached_by_device(rt, rt.databases.get())
+    db = rt.databases.get()
+    attached = attaching.attached_by_device(rt, db)
+    show_patient = who.role in CLINICAL_READ
     for row, status in zip(rows, statuses, strict=True):
         association = attached.get(str(row["device"]))
         row["attached"] = shown(association, rt.clock) if association else None
+        if association and show_patient:  # the patient by name, as the queue and the Assign list say it
+            row["attached"]["name"] = store.get_patient(db, association.patient_id).get("name")
         row["problem"] = problem(status)
     return {
         "devices": rows,
         "technical": who.role in DEVICE_ADMINS,
         "can_attach": who.role in CLINICAL_WRITE,
-        "show_patient": who.role in CLINICAL_READ,
+        "show_patient": show_patient,
     }
 
 
