@@ -21,6 +21,7 @@ import duckdb
 from analytics.csvfiles import csv_problem, first_not_utf8
 from analytics.reports.errors import ReportInputError
 from analytics.reports.schema import ENCOUNTER_TYPES, FACILITY_TYPES, FORMAT_VERSION, RISK_PREFIX
+from analytics.reports.withheld import near_code
 from referral.csvcells import GUARDED_SQL
 from referral.errors import json_text
 from referral.plurals import listed
@@ -38,16 +39,26 @@ SQLITE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
 def missing_columns(missing: list[str], present: Any) -> str:
     """The missing columns, each with the column of the file that is the same name in other case
     or spacing (``Beds``, ``Facility ID``: a spreadsheet's header), which the reader does not take
-    as it: "missing column(s) beds" beside a "Beds" column said nothing of the fix."""
+    as it: "missing column(s) beds" beside a "Beds" column said nothing of the fix; else with a
+    column of the file that no export has and is a typo of it (``dispositon``, ``hours_to_arival``:
+    one edit, two from a name of 6 characters or more), which had gone unnamed."""
 
     def key(name: str) -> str:
         return "".join(ch for ch in name.lower() if ch.isalnum())
 
     spelled = {key(str(c)): str(c) for c in present}
+    unknown = [str(c) for c in present if str(c) not in _KNOWN_COLUMNS and not str(c).startswith(RISK_PREFIX)]
     said = []
     for column in missing:
-        other = spelled.get(key(column))
+        other = spelled.get(key(column)) or next((c for c in unknown if near_code(key(c), [column])), None)
         said.append(f"{column} (the file has {json_text(other)}: rename it)" if other else column)
+        if other in unknown:
+            unknown.remove(other)
+    if unknown and any("(the file has" not in column for column in said):
+        others = listed(
+            [json_text(c) for c in unknown[:5]] + ([f"{len(unknown) - 5} more"] if len(unknown) > 5 else [])
+        )
+        return f"{', '.join(said)}; the file's columns no export has: {others}"
     return ", ".join(said)
 
 
@@ -79,6 +90,10 @@ class Source:
     """The manifest's ``synthetic`` flag; ``None`` for a table without a manifest (provenance
     unknown: the rows themselves do not say whether they are real or SYNTHETIC)."""
     columns: dict[str, str] = field(default_factory=dict)
+
+
+#: Every column an analytics export has (a file's column that is one of them is no typo).
+_KNOWN_COLUMNS = frozenset(ENCOUNTER_TYPES) | frozenset(FACILITY_TYPES) | {"format_version"}
 
 
 def _sql_text(text: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from analytics.reports.generate import GeneratorSpec, generate
+from tests.cli.running import run
 from triage.cli import main
 
 
@@ -67,4 +68,23 @@ def test_an_encounters_table_with_a_column_in_capitals_names_it(
     assert (
         f'  {bad}: missing column(s): disposition (the file has "Disposition": rename it)'
         in capsys.readouterr().out.splitlines()
+    )
+
+
+def test_a_misspelt_or_renamed_column_is_named_with_the_fix(csv_exports: Path, tmp_path: Path) -> None:
+    """A header with a typo ("dispositon", "hours_to_arival") or another name ("gender") was refused
+    as "missing column(s): sex, disposition, hours_to_arrival", the file's own names unsaid: the
+    analyst had 21 columns to compare letter by letter. A column no export has that is a typo of a
+    missing one is named with the fix, and the others are listed."""
+    clinic = sorted(p for p in csv_exports.iterdir() if p.is_dir())[0]
+    names = {"sex": "gender", "disposition": "dispositon", "hours_to_arrival": "hours_to_arival"}
+    bad = _renamed(clinic / "encounters.csv", tmp_path / "clinic1.csv", names)
+    done = run(
+        ["report", "imbalance", "-i", str(bad), "-o", str(tmp_path / "r"), "-q"], tmp_path, timeout=600
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"error: no usable encounters table among the inputs ({bad}: missing column(s): sex, disposition (the"
+        ' file has "dispositon": rename it), hours_to_arrival (the file has "hours_to_arival": rename it); the'
+        ' file\'s columns no export has: "gender")\n'
     )
