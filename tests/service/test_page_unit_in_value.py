@@ -30,37 +30,35 @@ VITAL = {
 }
 
 
+def _refused(staff: Staff, patient: str, form: str, data: dict[str, str], field: str) -> tuple[str, str]:
+    """Send ``form`` (readings, vitals) of ``patient``: refused (422); (the error beside ``field``, the page)."""
+    refused = staff.client.post(f"{patient}/{form}", data=data)
+    assert refused.status_code == 422, refused.text
+    return _shown(refused.text, field).rstrip(" "), refused.text
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_value_typed_with_its_unit_is_refused_saying_to_type_the_number_alone(
     staff: Staff, language: str
 ) -> None:
     csrf, patient = _patient(staff, language, f"UNIT-IN-VALUE-{language}")
     for typed, said in (("70kg", READING), ("70公斤", READING_ZH_UNIT)):
-        refused = staff.client.post(
-            f"{patient}/readings", data={"csrf_token": csrf, "code": "weight", "value": typed, "unit": ""}
-        )
-        assert refused.status_code == 422, refused.text
-        assert _shown(refused.text, "reading-value").rstrip(" ") == said[language]
-        assert f'value="{typed}"' in refused.text, "what was typed stays, for the nurse to correct"
-    page = staff.client.get(patient).text
-    assert 'data-code="weight"' not in page, "nothing was stored"
+        reading = {"csrf_token": csrf, "code": "weight", "value": typed, "unit": ""}
+        shown, page = _refused(staff, patient, "readings", reading, "reading-value")
+        assert shown == said[language]
+        assert f'value="{typed}"' in page, "what was typed stays, for the nurse to correct"
+    assert 'data-code="weight"' not in staff.client.get(patient).text, "nothing was stored"
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_the_vital_signs_form_says_the_unit_is_beside_the_field(staff: Staff, language: str) -> None:
     csrf, patient = _patient(staff, language, f"UNIT-IN-VITAL-{language}")
-    refused = staff.client.post(
-        f"{patient}/vitals", data={"csrf_token": csrf, "spo2": "98 %", "heart_rate": "80"}
-    )
-    assert refused.status_code == 422, refused.text
-    assert _shown(refused.text, "vitals-spo2").rstrip(" ") == VITAL[language]
+    vitals = {"csrf_token": csrf, "spo2": "98 %", "heart_rate": "80"}
+    assert _refused(staff, patient, "vitals", vitals, "vitals-spo2")[0] == VITAL[language]
 
 
 def test_a_blood_pressure_typed_as_a_pair_is_not_said_to_have_a_unit(staff: Staff) -> None:
     """120/80 in the systolic field is two readings, not a number with a unit."""
     csrf, patient = _patient(staff, "en", "UNIT-IN-VALUE-BP")
-    refused = staff.client.post(
-        f"{patient}/readings", data={"csrf_token": csrf, "code": "sbp", "value": "120/80", "unit": ""}
-    )
-    assert refused.status_code == 422, refused.text
-    assert "has a unit in it" not in _shown(refused.text, "reading-value")
+    reading = {"csrf_token": csrf, "code": "sbp", "value": "120/80", "unit": ""}
+    assert "has a unit in it" not in _refused(staff, patient, "readings", reading, "reading-value")[0]
