@@ -36,6 +36,7 @@ from devices.results import (
 )
 from referral.device_results import NewDeviceResult, StoredDeviceResult
 from referral.errors import json_text
+from referral.result_flags import flag_list
 from referral.value_sets import FINAL_STATUSES, WITHDRAWN
 
 #: Why the gateway holds a stored result: a QC result (also one of a training or debugging message,
@@ -99,7 +100,7 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
     not stored yet (:func:`result_holds`): it has no receipt time, nor a clock hold then."""
     if stored.is_qc:
         # a device left in training or debugging mode sends it, not a QC run: say which
-        flags = (stored.flags or "").split(",")
+        flags = flag_list(stored.flags)
         for processing_id, flag in NOT_PRODUCTION.items():
             if flag in flags:
                 return [("qc", f"{flag.replace('_', ' ')} (processing ID {processing_id})")]
@@ -107,7 +108,7 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
     if stored.status == WITHDRAWN:
         # never for a decision, whatever else: the device said the result it names is wrong
         return [("withdrawn", _withdrawn(stored))]
-    if stored.code is None and IGNORED in (stored.flags or "").split(","):
+    if stored.code is None and IGNORED in flag_list(stored.flags):
         # before its time and status: a code the profile ignores is never for triage, so no one
         # is to review it (the held worklist leaves it out) - not counted "held for review"
         return [
@@ -117,7 +118,7 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
             )
         ]
     found: list[tuple[HoldKind, str]] = []
-    if STATUS_TO_FINAL in (stored.flags or "").split(",") and not stored.value:
+    if STATUS_TO_FINAL in flag_list(stored.flags) and not stored.value:
         # an HL7 U keeps the value of the preliminary result it makes final: here there was none
         found.append(
             (
@@ -126,7 +127,7 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
                 " preliminary result with its key (sample, test, time) was stored: check it on the device",
             )
         )
-    mistimed = [f for f in (stored.flags or "").split(",") if f in (CLOCK_AHEAD, CLOCK_OLD)]
+    mistimed = [f for f in flag_list(stored.flags) if f in (CLOCK_AHEAD, CLOCK_OLD)]
     if mistimed:
         found.append(
             (
@@ -140,7 +141,7 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
                 ),
             )
         )
-    elif UNIT_CONFLICT in (stored.flags or "").split(","):
+    elif UNIT_CONFLICT in flag_list(stored.flags):
         named = json_text(stored.details.get("status_change_unit") or "")
         had = json_text(stored.details.get("device_unit") or stored.unit or "")
         found.append(
@@ -151,7 +152,7 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
                 " result on the device; sent again as final with its value, it replaces this one",
             )
         )
-    elif QUESTIONABLE in (stored.flags or "").split(","):
+    elif QUESTIONABLE in flag_list(stored.flags):
         found.append(
             (
                 "not_final",
@@ -159,18 +160,18 @@ def holds(stored: NewDeviceResult) -> list[tuple[HoldKind, str]]:
                 " device; sent again as final, it replaces this one",
             )
         )
-    elif flag_why := unknown_flag_why((stored.flags or "").split(",")):
+    elif flag_why := unknown_flag_why(flag_list(stored.flags)):
         found.append(("not_final", flag_why))
-    elif INCOMPLETE in (stored.flags or "").split(","):
+    elif INCOMPLETE in flag_list(stored.flags):
         found.append(
             (
                 "not_final",
-                f"its message did not end complete: {incomplete_why((stored.flags or '').split(','))},"
+                f"its message did not end complete: {incomplete_why(flag_list(stored.flags))},"
                 " so the result is stored preliminary whatever status the device gave it: check it on"
                 " the device; sent again in a complete message, it replaces this one",
             )
         )
-    elif said := [NO_RESULT_SAID[f] for f in (stored.flags or "").split(",") if f in NO_RESULT_SAID]:
+    elif said := [NO_RESULT_SAID[f] for f in flag_list(stored.flags) if f in NO_RESULT_SAID]:
         found.append(("not_final", f"the device sent a value with {said[0]}"))
     elif stored.status not in FINAL_STATUSES:
         found.append(("not_final", f"result status {json_text(stored.status)} is not final"))
@@ -185,7 +186,7 @@ def _withdrawn(stored: NewDeviceResult) -> str:
     """Why a withdrawal (HL7 OBX-11 ``W``) is held: what it withdrew, or that nothing stored had its key."""
     said = (
         'the device sent "" for the value: delete the stored value'
-        if DELETE in (stored.flags or "").split(",")
+        if DELETE in flag_list(stored.flags)
         else "the device withdrew the result (HL7 status W, posted as wrong - e.g. sent for the wrong patient -, or D, deleted)"
     )
     replaced = stored.details.get("replaced")

@@ -24,6 +24,7 @@ from referral.incomplete_message import INCOMPLETE_FLAG
 from referral.incomplete_message import TERMINATION_FLAG as TERMINATION_FLAG
 from referral.incomplete_message import TERMINATION_SAYS as TERMINATION_SAYS
 from referral.incomplete_message import incomplete_why as incomplete_why
+from referral.result_flags import flags_text
 from referral.value_sets import STATUS_CHANGE_FLAG, STATUS_CHANGE_UNIT_CONFLICT
 
 #: ``withdrawn``: HL7 OBX-11 ``W``, "post original as wrong, e.g. transmitted for wrong patient"
@@ -212,7 +213,7 @@ def to_inbox_result(result: DeviceResult, received_at: str) -> NewDeviceResult:
         value_num=value_num,
         comparator=comparator,
         unit=result.unit,
-        flags=",".join(result.flags) or None,
+        flags=flags_text(result.flags),
         details={
             k: v
             for k, v in {

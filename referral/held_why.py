@@ -13,6 +13,7 @@ from referral.associations import expired_note
 from referral.errors import json_text
 from referral.inbox import FINAL_STATUSES, NotAcceptedCode, StoredDeviceResult
 from referral.incomplete_message import INCOMPLETE_FLAG, incomplete_why
+from referral.result_flags import flag_list
 from referral.value_sets import STATUS_CHANGE_UNIT_CONFLICT, WITHDRAWN
 
 Why = Literal[
@@ -146,9 +147,9 @@ class HeldResult:
                 f"{WHY[why].partition(':')[2]}"
             )
         if why == "not_final" and self.result.status == WITHDRAWN:
-            deleted = DELETE_FLAG in (self.result.flags or "").split(",")
+            deleted = DELETE_FLAG in flag_list(self.result.flags)
             return DELETED_TEXT if deleted else WITHDRAWN_TEXT
-        flags = (self.result.flags or "").split(",")
+        flags = flag_list(self.result.flags)
         if why == "not_final" and INCOMPLETE_FLAG in flags and QUESTIONABLE_FLAG not in flags:
             return (
                 f"not final: its message did not end complete: {incomplete_why(flags)} - check the result"
@@ -181,7 +182,7 @@ def unit_reason(result: StoredDeviceResult) -> str:
 def why_held(result: StoredDeviceResult) -> tuple[Why, ...]:
     """Every reason the result did not feed triage by itself (in the gateway's order)."""
     found: list[Why] = []
-    if set(CLOCK_FLAGS) & set((result.flags or "").split(",")):
+    if set(CLOCK_FLAGS) & set(flag_list(result.flags)):
         # the gateway made it preliminary for its time: "not final" would hide why
         found.append("device_clock")
     elif result.status not in FINAL_STATUSES:

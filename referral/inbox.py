@@ -45,6 +45,7 @@ from referral.device_results import StoredDeviceResult as StoredDeviceResult
 from referral.device_results import replaces as replaces
 from referral.device_results import unit_contradicted
 from referral.errors import ConflictError, json_text
+from referral.result_flags import flag_list, flags_text
 from referral.transactions import insert_row, write
 from referral.value_sets import CORRECTION_STATUSES as CORRECTION_STATUSES
 from referral.value_sets import FINAL_STATUSES as FINAL_STATUSES
@@ -317,10 +318,10 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
         return None
     version = {k: old[k] for k in ("value", "comparator", "unit", "status", "message_id", "received_at")}
     conflict = False
-    if not row["value"] and STATUS_CHANGE_FLAG in (row["flags"] or "").split(","):
+    if not row["value"] and STATUS_CHANGE_FLAG in flag_list(row["flags"]):
         # HL7 U: final now, the value sent before not sent again - kept, not replaced by none
         kept = {k: old[k] for k in ("value", "value_num", "comparator", "unit", "code")}
-        flags = [f for f in (row["flags"] or "").split(",") if f != "no_value"]
+        flags = [f for f in flag_list(row["flags"]) if f != "no_value"]
         sent = json.loads(row["details"]) if row["details"] else {}
         before = json.loads(old["details"]) if old["details"] else {}
         said = sent.get("device_unit")
@@ -334,7 +335,7 @@ def _supersede(db: Database, row: dict[str, Any]) -> dict[str, Any] | None:
             sent.pop(name, None)
             if name in before and (name == "device_unit" or kept["code"] is None):
                 sent[name] = before[name]
-        row = {**row, **kept, "flags": ",".join(flags) or None, "details": json.dumps(sent, sort_keys=True)}
+        row = {**row, **kept, "flags": flags_text(flags), "details": json.dumps(sent, sort_keys=True)}
     stamped = json.loads(row["details"]) if row["details"] else {}
     if "patient_link" in stamped:
         # linked by the association in force now, which may be the next patient's: a later version

@@ -11,13 +11,9 @@ HGB record's R.7 changed, the real inbox (SYNTHETIC patient and sample ids).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
-from devices.decode import decode_message
-from devices.profile import load_profile
-from devices.results import to_inbox_result
-from referral.inbox import NewDeviceMessage, mark_delivered, record_message
-from tests.devices.codecs.test_astm_abnormal_flags import _with_hgb_flags
+from tests.devices.test_flag_with_comma import stored_with_hgb_flags
 from tests.service.conftest import Staff
 from tests.service.test_held_device_status_words import _pages
 from tests.service.test_held_unit_sentence import _why
@@ -25,24 +21,18 @@ from triage.service.auth import Role
 
 
 def _store(staff: Staff, flags: bytes) -> int:
-    """The XN-550 message with its HGB result flagged ``flags``, stored as the gateway does; the
-    HGB result's id."""
-    profile = load_profile("sysmex-xn550")
-    framed = _with_hgb_flags(flags)  # one frame: STX, frame number 1, the records, ETX, checksum
-    raw = framed[2 : framed.index(b"\x03")]
-    results, _ = decode_message(profile, raw)
-    received = datetime.now(UTC).isoformat(timespec="microseconds")
-    db = staff.app.state.runtime.databases.get()
-    stored = record_message(
-        db,
-        NewDeviceMessage(
-            device_id=profile.device_id, session_id="s1", protocol="astm", raw=raw, received_at=received
-        ),
-        [to_inbox_result(r, received) for r in results],
-    ).new_results
-    mark_delivered(db, [s.id for s in stored])
-    (hgb,) = [s for s in stored if s.vendor_code == "HGB"]
-    return hgb.id
+    """:func:`stored_with_hgb_flags` in the service's referral log; the HGB result's id."""
+    return stored_with_hgb_flags(staff.app.state.runtime.databases.get(), flags)[1].id
+
+
+def held_in_api(staff: Staff, result_id: int) -> dict[str, Any]:
+    """The held result ``result_id`` as GET /api/v1/devices/held lists it to a nurse."""
+    answer = staff.client.get(
+        "/api/v1/devices/held", headers={"Authorization": f"Bearer {staff.tokens[Role.nurse]}"}
+    )
+    assert answer.status_code == 200, answer.text
+    (held,) = [h for h in answer.json()["data"] if h["id"] == result_id]
+    return held  # type: ignore[no-any-return]
 
 
 def test_the_devices_page_names_the_unknown_flag(staff: Staff) -> None:
@@ -56,12 +46,7 @@ def test_the_devices_page_names_the_unknown_flag(staff: Staff) -> None:
 
 
 def test_the_api_names_the_unknown_flag(staff: Staff) -> None:
-    result_id = _store(staff, b"*")
-    answer = staff.client.get(
-        "/api/v1/devices/held", headers={"Authorization": f"Bearer {staff.tokens[Role.nurse]}"}
-    )
-    assert answer.status_code == 200, answer.text
-    (held,) = [h for h in answer.json()["data"] if h["id"] == result_id]
+    held = held_in_api(staff, _store(staff, b"*"))
     assert held["why"][0] == "not_final", held
     assert held["why_text"][0].startswith(
         'not final: the device flagged the result "*" in ASTM R.7 (result abnormal flags)'

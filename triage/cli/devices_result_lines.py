@@ -14,6 +14,7 @@ from devices.hold import HoldKind
 from devices.results import IGNORED, no_result_sentence
 from referral.device_results import StoredDeviceResult
 from referral.plurals import counted
+from referral.result_flags import flag_list
 from triage.bp_pair import swapped_in_messages
 from triage.errors import ClinicError, json_text
 from triage.observation import Observation
@@ -33,7 +34,7 @@ def _uncoded(r: StoredDeviceResult) -> str:
         )
     if problem == "unscalable_value":
         return f"({r.vendor_code}: value not a number its scale applies to)"
-    if IGNORED in (r.flags or "").split(","):
+    if IGNORED in flag_list(r.flags):
         return f"({r.vendor_code}: ignored by the profile)"
     return f"(unmapped {r.vendor_code})"
 

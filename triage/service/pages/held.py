@@ -23,6 +23,7 @@ from referral.clock import Clock
 from referral.errors import ConflictError
 from referral.inbox import NotAcceptedCode
 from referral.incomplete_message import termination_code
+from referral.result_flags import flag_list
 from referral.value_sets import WITHDRAWN
 from triage.errors import UserInputError
 from triage.service import held
@@ -78,8 +79,8 @@ def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
         row["not_accepted_says"] = "held.not_accepted_no_unit"  # a value a unit is not guessed for
     row["problem_says"] = _problem_says(item)
     row["why_says"] = _why_says(item)
-    row["termination_code"] = termination_code((item.result.flags or "").split(",")) or ""
-    row["unknown_flags"] = ", ".join(unknown_flags((item.result.flags or "").split(",")))
+    row["termination_code"] = termination_code(flag_list(item.result.flags)) or ""
+    row["unknown_flags"] = ", ".join(unknown_flags(flag_list(item.result.flags)))
     return row
 
 
@@ -90,16 +91,16 @@ def _why_says(item: review.HeldResult) -> dict[str, str]:
     an HL7 U made final naming another unit -
     each said as such, not "Not final"; other whys: ``held.why_<why>``."""
     r = item.result
-    if r.status == WITHDRAWN and DELETE in (r.flags or "").split(","):  # "" for the value
+    if r.status == WITHDRAWN and DELETE in flag_list(r.flags):  # "" for the value
         return {"not_final": "held.why_deleted", "correction_rejected": "held.why_deleted_reading"}
     if r.status == WITHDRAWN:
         return {"not_final": "held.why_withdrawn", "correction_rejected": "held.why_withdrawn_reading"}
-    if QUESTIONABLE in (r.flags or "").split(","):
+    if QUESTIONABLE in flag_list(r.flags):
         return {"not_final": "held.why_questionable"}
-    if UNIT_CONFLICT in (r.flags or "").split(","):  # an HL7 U naming another unit than the value's
+    if UNIT_CONFLICT in flag_list(r.flags):  # an HL7 U naming another unit than the value's
         return {"not_final": "held.why_status_change_unit"}
-    if INCOMPLETE in (r.flags or "").split(","):  # the ASTM message's L record aborted it, or none came
-        code = termination_code((r.flags or "").split(","))
+    if INCOMPLETE in flag_list(r.flags):  # the ASTM message's L record aborted it, or none came
+        code = termination_code(flag_list(r.flags))
         if code is None:
             return {"not_final": "held.why_incomplete_no_l"}
         return {
@@ -107,8 +108,8 @@ def _why_says(item: review.HeldResult) -> dict[str, str]:
             if code in TERMINATION_SAYS
             else "held.why_incomplete_other"
         }
-    said = [NO_RESULT_SAYS[f] for f in (r.flags or "").split(",") if f in NO_RESULT_SAYS]
-    if not said and unknown_flags((r.flags or "").split(",")):  # an R.7 flag E1394 does not define
+    said = [NO_RESULT_SAYS[f] for f in flag_list(r.flags) if f in NO_RESULT_SAYS]
+    if not said and unknown_flags(flag_list(r.flags)):  # an R.7 flag E1394 does not define
         return {"not_final": "held.why_unknown_flag"}
     return {"not_final": said[0]} if said else {}
 
