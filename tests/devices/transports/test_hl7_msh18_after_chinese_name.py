@@ -10,18 +10,12 @@ is now read in GB 18030 when MSH-18, read so, names it (or is empty and the prof
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
-from devices.gateway import GatewayResult
 from devices.gateway_status import DeviceStatus
-from devices.link_drivers import endpoint_from_profile
-from devices.simulated_results import simulator_profile
-from devices.transports.link import TcpListenSpec
-from tests.devices.gateway.harness import running_gateway, wait_until
-from tests.devices.gateway.test_conformance_tcp import CLOCK, FS_CR, VT, read_acks
 from tests.devices.gateway.test_hl7_withdrawal import NOW
+from tests.devices.transports.test_hl7_patient_after_unreadable_segment import sent_alone
 
 #: Guangdong Provincial Hospital of Chinese Medicine, as a Hong Kong or Guangdong analyzer writes it.
 HOSPITAL = "廣東省中醫院"
@@ -39,22 +33,8 @@ def _message(control: str, *, msh17: str = "", msh18: str = "GB18030", value: st
 
 def _sent(db_path: Path, raw: bytes, *, encoding: str, results: int) -> tuple[bytes, DeviceStatus]:
     """``raw`` in one MLLP frame to the gateway, the monitor's profile reading ``encoding``: its
-    ACK and the device's status once the message is counted and ``results`` results delivered."""
-    delivered: list[GatewayResult] = []
-    profile = simulator_profile("hl7-monitor", "hl7-monitor").model_copy(update={"encoding": encoding})
-    device = endpoint_from_profile(profile, clock=CLOCK, transport=TcpListenSpec(port=0))
-
-    async def scenario() -> tuple[bytes, DeviceStatus]:
-        async with running_gateway([device], db_path, delivered=delivered) as gateway:
-            reader, writer = await asyncio.open_connection(*gateway.listen_address(device.device_id))
-            writer.write(VT + raw + FS_CR)
-            await writer.drain()
-            (ack,) = await read_acks(reader, 1)
-            await wait_until(lambda: gateway.status()[0].messages == 1)
-            writer.close()
-            return ack, gateway.status()[0]
-
-    ack, status = asyncio.run(scenario())
+    ACK and the device's status; exactly ``results`` results delivered."""
+    ack, status, delivered = sent_alone(db_path, raw, results=results, encoding=encoding)
     assert len(delivered) == results, (delivered, ack.decode("gb18030", errors="replace"))
     return ack, status
 

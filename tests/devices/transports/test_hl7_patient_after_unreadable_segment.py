@@ -15,8 +15,11 @@ from pathlib import Path
 
 from devices.gateway import GatewayResult
 from devices.gateway_status import DeviceStatus
+from devices.link_drivers import endpoint_from_profile
+from devices.simulated_results import simulator_profile
+from devices.transports.link import TcpListenSpec
 from tests.devices.gateway.harness import running_gateway, wait_until
-from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, msa_fields, read_acks
+from tests.devices.gateway.test_conformance_tcp import CLOCK, FS_CR, VT, _endpoint, msa_fields, read_acks
 from tests.devices.gateway.test_hl7_withdrawal import NOW
 from triage.cli.devices_result_lines import status_line
 
@@ -66,12 +69,18 @@ def test_a_result_after_an_unreadable_pid_is_held_not_stored_as_the_previous_pat
     assert "2 quarantined without a result" in line, line
 
 
-def sent_alone(db_path: Path, raw: bytes, *, results: int) -> tuple[bytes, DeviceStatus, list[GatewayResult]]:
+def sent_alone(
+    db_path: Path, raw: bytes, *, results: int, encoding: str | None = None
+) -> tuple[bytes, DeviceStatus, list[GatewayResult]]:
     """``raw`` sent in one MLLP frame over loopback to the real gateway (the bundled simulator's
-    HL7 monitor, its SQLite log at ``db_path``): its ACK, the device's status once the message is
-    stored and ``results`` results are delivered, and the delivered results."""
+    HL7 monitor, its profile's ``encoding`` changed when one is given, its SQLite log at
+    ``db_path``): its ACK, the device's status once the message is stored and ``results`` results
+    are delivered, and the delivered results."""
     delivered: list[GatewayResult] = []
     device = _endpoint("hl7-monitor")
+    if encoding is not None:
+        profile = simulator_profile("hl7-monitor", "hl7-monitor").model_copy(update={"encoding": encoding})
+        device = endpoint_from_profile(profile, clock=CLOCK, transport=TcpListenSpec(port=0))
 
     async def scenario() -> tuple[bytes, DeviceStatus]:
         async with running_gateway([device], db_path, delivered=delivered) as gateway:
