@@ -85,5 +85,8 @@ class Runtime:
     worker: int = 0  # 0: the primary process (runs the gateway); 1..N-1: ``serve --workers`` helpers
     readiness: Readiness = field(default_factory=Readiness)  # replaced whole, never changed in part
     stopping: bool = False  # asked to stop (Ctrl-C, SIGTERM, SIGHUP): requests still running may be cut short
+    stop_cause: str = (
+        ""  # what asked it to stop ("sigterm", "ctrl-c", "sighup"): the reason said while it stops
+    )
     device_status: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
     extras: dict[str, Any] = field(default_factory=dict)

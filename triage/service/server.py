@@ -37,6 +37,11 @@ SWITCH_INTERVAL_S = 0.001
 STOP_MARGIN_S = 2
 
 
+#: What asked the service to stop, as its readiness says while it stops (``stopping: sigterm``): in
+#: lower-case words, which ``/readyz`` and a refusal say to any caller (``api.deps.public_reason``).
+STOP_CAUSES: dict[int, str] = {signal.SIGINT: "ctrl-c", signal.SIGTERM: "sigterm", signal.SIGHUP: "sighup"}
+
+
 def stop_grace_s(busy_timeout_ms: int) -> int:
     """How long a stopping service waits for the requests still running before it cancels them: as
     long as a write may wait for another writer's lock (``database.busy_timeout_ms``), plus
@@ -143,6 +148,7 @@ class ClinicServer(uvicorn.Server):
         if pool is not None:  # the primary of ``serve --workers``: its workers' ends are no crashes now
             pool.stopping()
         runtime.stopping = True
+        runtime.stop_cause = runtime.stop_cause or STOP_CAUSES.get(sig, f"signal {int(sig)}")
         runtime.hub.close()
         super().handle_exit(sig, frame)
 

@@ -162,7 +162,10 @@ async def start_after_the_log(runtime: Runtime) -> None:
 
 
 async def stop_clinic(runtime: Runtime) -> None:
-    runtime.readiness = dataclasses.replace(runtime.readiness, ready=False)
+    # why it is not ready now, for /readyz and what is refused meanwhile - a walk-in a worker hands
+    # the primary's writer line ("the database writer is not running: stopping: sigterm"); the
+    # ready service's reason was kept, "", and the refusal ended in a colon
+    runtime.readiness = Readiness(False, f"stopping: {runtime.stop_cause or 'asked to stop'}")
     sharing = runtime.extras.pop("sharing_task", None)
     if isinstance(sharing, asyncio.Task):
         sharing.cancel()
