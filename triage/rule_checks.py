@@ -75,6 +75,12 @@ _KNOWN_DIABETES = (
     "known diabetes: glycaemic control, not a diagnosis - review treatment against the individual"
     " target (HbA1c <7.0 %, non-fasting glucose <10.0 mmol/L for most adults)"
 )
+# in pregnancy the general targets do not apply (ADA Standards of Care 2025, section 15)
+_KNOWN_DIABETES_PREGNANCY = (
+    "known diabetes in pregnancy: the pregnancy targets are tighter than the general ones (ADA 2025 section"
+    " 15: fasting glucose <5.3 mmol/L, 1 hour after a meal <7.8 mmol/L, HbA1c <6 % where reached without"
+    " hypoglycaemia): review and manage her treatment with the antenatal diabetes team"
+)
 _DIABETES_RANGE = {
     kind: glycaemia_flag("diabetes_range", text)
     for kind, text in (
@@ -85,6 +91,7 @@ _DIABETES_RANGE = {
             "known diabetes: within the general target (HbA1c <7.0 %, fasting glucose 4.4-7.0 mmol/L for most"
             " adults): continue the current management; an individual target may be lower or higher",
         ),
+        ("known_diabetes_pregnancy", _KNOWN_DIABETES_PREGNANCY),
     )
 }
 HBA1C_TARGET, HBA1C_TARGET_MMOL_MOL = 7.0, 53.0  # the published pair: 7.0 % = 53 mmol/mol
@@ -122,10 +129,14 @@ def diabetes_range(ev: Evidence) -> Finding | None:
     kind = "suspected"
     if ev.patient.diabetes:
         kind = "known_diabetes" if _above_target(ev) else "known_diabetes_at_target"
+        if ev.patient.pregnant:  # never "within the general target" in pregnancy (ADA 2025 s15)
+            kind = "known_diabetes_pregnancy"
     found = _DIABETES_RANGE[kind](ev)
     if found is None and ev.patient.diabetes and _random_above_target(ev):
         # 10.0-11.0 mmol/L: below the diabetes range, above the non-fasting target
-        found = _glycaemia_finding(ev, _KNOWN_DIABETES)
+        found = _glycaemia_finding(
+            ev, _KNOWN_DIABETES_PREGNANCY if kind == "known_diabetes_pregnancy" else _KNOWN_DIABETES
+        )
     if found is not None:
         found.values["diabetes_range"] = kind
     return found

@@ -116,7 +116,7 @@ GLYCAEMIA: tuple[Rule, ...] = (
         "glucose_diabetes_range",
         L,
         "Glucose/HbA1c in the diabetes range: confirm with a repeat test (known diabetes: review control)",
-        "ADA Standards of Care 2025 s2, s6; 中国2型糖尿病防治指南 2020",
+        "ADA Standards of Care 2025 s2, s6, s15 (targets in pregnancy); 中国2型糖尿病防治指南 2020",
         diabetes_range,
     ),
 )
