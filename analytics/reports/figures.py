@@ -119,6 +119,12 @@ def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Fi
 SUPPRESSED_BAND = "tier suppressed (small cells)"
 
 
+def _tier_label(tier: object) -> str:
+    """A tier's key entry: ``unknown`` is referred encounters without a hospital of a known tier (no
+    referral made yet, or a hospital not in the directory), which "unknown" alone had not said."""
+    return "referred, tier unknown" if tier == "unknown" else str(tier)
+
+
 def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
     """Encounters per month stacked by tier, on every month from the first to the last (a month
     with nothing pooled is 0, where the area had run straight across it from the months either
@@ -148,7 +154,7 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
         areas: list[Any] = []
         for tier in pivot.columns:
             value = float(pivot[tier].iloc[0])
-            areas.append(ax.bar(x, value, width=20, bottom=bottom, label=str(tier)))
+            areas.append(ax.bar(x, value, width=20, bottom=bottom, label=_tier_label(tier)))
             bottom += value
     else:
         # each month a flat step from its first day to the next month's (the last one's end
@@ -158,7 +164,7 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
         areas = ax.stackplot(
             ends,
             *(np.append(pivot[tier].to_numpy(dtype=float), pivot[tier].iloc[-1]) for tier in pivot.columns),
-            labels=[str(tier) for tier in pivot.columns],
+            labels=[_tier_label(tier) for tier in pivot.columns],
             linewidth=0,
             step="post",
         )

@@ -337,6 +337,17 @@ MEDIAN_OF = (
 )
 
 
+#: What ``tier_month``'s tier ``unknown`` counts, in its caption when it shows: referred encounters
+#: whose referral names no hospital of a known tier. The demo's pool showed "unknown 10" beside a
+#: run that said every facility was in the directory: the ten had no referral made yet.
+TIER_UNKNOWN = (
+    "tier unknown: encounters with a referral disposition (emergency transfer, urgent or routine"
+    " referral) but no hospital of a known tier to count them at: no referral to a hospital was"
+    " recorded for them when the clinic exported (a clinician had not made it yet), or its hospital is"
+    " not in the facility directory (the notes above name those)."
+)
+
+
 #: Per table, a rate (or median) whose denominator is a published 0 and why it is empty: there is
 #: nothing to measure, and "suppressed/-" had read as a small count withheld (a pool with no
 #: completed referral showed its justified share so); the words are the key figures'.
@@ -446,7 +457,13 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
         ),
         (
             "Encounters by tier",
-            _img(plots["tiers"], "tiers") + _table(t["tier_month"], caption=counts_note),
+            _img(plots["tiers"], "tiers")
+            + _table(
+                t["tier_month"],
+                caption=f"{TIER_UNKNOWN} {counts_note}"
+                if (t["tier_month"]["tier"] == "unknown").any()
+                else counts_note,
+            ),
         ),
         (
             "Referral network",
