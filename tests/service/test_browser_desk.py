@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,13 +70,31 @@ class Desk:
         return int(db.conn.execute(sql, list(args)).fetchone()[0])
 
 
-@pytest.fixture
-def desk(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Desk]:
-    """A clinic whose own language is Chinese; its accounts (one per role) speak English."""
-    tokens = copy_seeded(seeded, tmp_path)
-    app = create_app(make_settings(tmp_path, default_language="zh"))
+@contextmanager
+def _opened(folder: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Desk]:
+    """A clinic whose own language is Chinese, its log in ``folder``; its accounts (one per role)
+    speak English."""
+    tokens = copy_seeded(seeded, folder)
+    app = create_app(make_settings(folder, default_language="zh"))
     with live_server(app) as url:
         yield Desk(url, app, tokens)
+
+
+@pytest.fixture
+def desk(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Desk]:
+    """:func:`_opened`, a service of the test's own."""
+    with _opened(tmp_path, seeded) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Desk]:
+    """:func:`_opened`, one service for this module's tests (the same settings for all): each started
+    a service of its own, 25 start-ups. Each test stores its own patients (record numbers of its
+    own, with the width and language of its run) and looks up only those, so no test's rows answer
+    another's question and the order they run in does not matter."""
+    with _opened(tmp_path_factory.mktemp("desk"), seeded) as opened:
+        yield opened
 
 
 def log_in(browser: object, desk: Desk, role: Role, width: int, language: str) -> object:
@@ -145,16 +164,16 @@ WORDS = {
 
 @pytest.mark.parametrize(("width", "language"), SIZES)
 def test_an_unknown_page_and_a_form_address_say_so_in_the_users_language_and_lead_back(
-    browser: object, desk: Desk, width: int, language: str
+    browser: object, clinic: Desk, width: int, language: str
 ) -> None:
     words = WORDS[language]
     anonymous = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
-    anonymous.goto(f"{desk.url}/no-such-page")
+    anonymous.goto(f"{clinic.url}/no-such-page")
     assert anonymous.evaluate("document.documentElement.lang") == "zh-CN", "the clinic's language"
     assert "没有这个页面：/no-such-page。" in anonymous.inner_text("p.error")
     anonymous.close()
-    page = log_in(browser, desk, Role.nurse, width, language)
-    page.goto(f"{desk.url}/no-such-page")  # type: ignore[attr-defined]
+    page = log_in(browser, clinic, Role.nurse, width, language)
+    page.goto(f"{clinic.url}/no-such-page")  # type: ignore[attr-defined]
     assert page.evaluate("document.documentElement.lang") == ("zh-CN" if language == "zh" else "en")  # type: ignore[attr-defined]
     assert words["not_found"] in page.inner_text("p.error")  # type: ignore[attr-defined]
     assert page.locator("header nav a[href='/queue']").count() == 1, "the signed-in user's menu"  # type: ignore[attr-defined]
@@ -167,15 +186,16 @@ def test_an_unknown_page_and_a_form_address_say_so_in_the_users_language_and_lea
     page.get_by_role("link", name=words["home"]).click()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
     # a form's address opened as a page (typed in, reloaded, bookmarked)
-    page.goto(f"{desk.url}/walk-ins")  # type: ignore[attr-defined]
+    page.goto(f"{clinic.url}/walk-ins")  # type: ignore[attr-defined]
     said = page.inner_text("p.error")  # type: ignore[attr-defined]
     assert words["not_a_page"] in said and "表单中有数值无效" not in said and "not valid" not in said
     assert_fits(page, f"405 ({language}, {width} px)")
     assert page.locator(".error-detail").count() == (0 if language == "en" else 1)  # type: ignore[attr-defined]
     page.get_by_role("link", name=words["queue"]).click()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
-    made = desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "DESK-405"}, "observations": CALM})
-    page.goto(f"{desk.url}/encounters/{made['encounter_id']}/vitals")  # type: ignore[attr-defined]
+    mrn = f"DESK-405-{width}{language}"
+    made = clinic.api(Role.nurse, "/assessments", {"patient": {"mrn": mrn}, "observations": CALM})
+    page.goto(f"{clinic.url}/encounters/{made['encounter_id']}/vitals")  # type: ignore[attr-defined]
     page.get_by_role("link", name=words["patient"]).click()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(rf".*/encounters/{made['encounter_id']}$"))  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
@@ -226,12 +246,19 @@ TAB_STOPS = 40
 
 @pytest.mark.parametrize(("width", "language"), SIZES)
 def test_the_walk_in_form_is_reached_before_the_queue_and_sits_above_it(
-    browser: object, desk: Desk, width: int, language: str
+    browser: object, clinic: Desk, width: int, language: str
 ) -> None:
-    for n in range(6):
-        desk.api(Role.nurse, "/assessments", {"patient": {"mrn": f"DESK-Q{n}"}, "observations": CALM})
-    page = log_in(browser, desk, Role.nurse, width, language)
-    page.locator("table.queue tbody tr").nth(5).wait_for()  # type: ignore[attr-defined]
+    ours = [
+        clinic.api(
+            Role.nurse,
+            "/assessments",
+            {"patient": {"mrn": f"DESK-Q{n}-{width}{language}"}, "observations": CALM},
+        )["encounter_id"]
+        for n in range(6)
+    ]
+    page = log_in(browser, clinic, Role.nurse, width, language)
+    for encounter in ours:  # this test's six rows (the module's service holds other tests' too)
+        page.locator(f"table.queue tbody tr[data-encounter='{encounter}']").wait_for()  # type: ignore[attr-defined]
     reached = []
     for _ in range(TAB_STOPS):
         page.keyboard.press("Tab")  # type: ignore[attr-defined]
@@ -257,16 +284,16 @@ def test_the_walk_in_form_is_reached_before_the_queue_and_sits_above_it(
 
 @pytest.mark.parametrize(("width", "language"), SIZES)
 def test_a_referral_refused_by_the_service_keeps_its_reason_and_is_stored_once(
-    browser: object, desk: Desk, width: int, language: str
+    browser: object, clinic: Desk, width: int, language: str
 ) -> None:
-    page, made = patient_page(browser, desk, "DESK-REF", Role.clinician, width, language)
+    page, made = patient_page(browser, clinic, f"DESK-REF-{width}{language}", Role.clinician, width, language)
     encounter = made["encounter_id"]
     form = page.locator("#refer-form")  # type: ignore[attr-defined]
     reason = "Chest pain on exertion for two weeks; ECG needed - 胸痛两周"
     form.locator("input[name=reason]").fill(reason)
     form.locator("select[name=urgency]").select_option("urgent")
     # meanwhile a colleague refers the same visit: this form is refused (409)
-    desk.api(
+    clinic.api(
         Role.clinician,
         "/referrals",
         {"assessment_id": made["id"], "to_facility": "county-hospital", "urgency": "routine", "reason": "BP"},
@@ -288,7 +315,9 @@ def test_a_referral_refused_by_the_service_keeps_its_reason_and_is_stored_once(
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#done")  # type: ignore[attr-defined]
     assert (
-        desk.count("SELECT count(*) FROM referrals WHERE encounter_id = ? AND reason = ?", encounter, reason)
+        clinic.count(
+            "SELECT count(*) FROM referrals WHERE encounter_id = ? AND reason = ?", encounter, reason
+        )
         == 1
     )
     page.reload()  # type: ignore[attr-defined]
@@ -299,17 +328,17 @@ def test_a_referral_refused_by_the_service_keeps_its_reason_and_is_stored_once(
 
 @pytest.mark.parametrize(("width", "language"), SIZES)
 def test_vital_signs_sent_after_the_session_ended_come_back_after_login_and_are_stored_once(
-    browser: object, desk: Desk, width: int, language: str
+    browser: object, clinic: Desk, width: int, language: str
 ) -> None:
-    page, made = patient_page(browser, desk, "DESK-VIT", Role.nurse, width, language)
+    page, made = patient_page(browser, clinic, f"DESK-VIT-{width}{language}", Role.nurse, width, language)
     encounter = made["encounter_id"]
     form = page.locator("#vitals-form")  # type: ignore[attr-defined]
     typed = {"resp_rate": "22", "sbp": "104", "dbp": "66", "heart_rate": "96", "temperature": "38.2"}
     for name, value in typed.items():
         form.locator(f"input[name={name}]").fill(value)
     form.locator("select[name=consciousness]").select_option("A")
-    desk.app.state.runtime.sessions.end_user("nurse")  # idle logout while the nurse was typing
-    before = desk.count("SELECT count(*) FROM observations WHERE encounter_id = ?", encounter)
+    clinic.app.state.runtime.sessions.end_user("nurse")  # idle logout while the nurse was typing
+    before = clinic.count("SELECT count(*) FROM observations WHERE encounter_id = ?", encounter)
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#login-notice")  # type: ignore[attr-defined]
     assert page.locator("#draft-kept").is_visible()  # type: ignore[attr-defined]
@@ -320,30 +349,35 @@ def test_vital_signs_sent_after_the_session_ended_come_back_after_login_and_are_
         assert form.locator(f"input[name={name}]").input_value() == value, name
     assert form.locator("select[name=consciousness]").input_value() == "A"
     assert WORDS[language]["restored"] in form.locator("p.restored").inner_text()
-    assert desk.count("SELECT count(*) FROM observations WHERE encounter_id = ?", encounter) == before
+    assert clinic.count("SELECT count(*) FROM observations WHERE encounter_id = ?", encounter) == before
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#done")  # type: ignore[attr-defined]
-    after = desk.count("SELECT count(*) FROM observations WHERE encounter_id = ?", encounter)
+    after = clinic.count("SELECT count(*) FROM observations WHERE encounter_id = ?", encounter)
     assert after == before + len(typed) + 1, "stored once"
-    page.goto(f"{desk.url}/encounters/{encounter}")  # type: ignore[attr-defined]
+    page.goto(f"{clinic.url}/encounters/{encounter}")  # type: ignore[attr-defined]
     assert form.locator("input[name=resp_rate]").input_value() == ""
     page.close()  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("width", "language"), SIZES)
 def test_a_walk_in_being_typed_when_the_live_queue_finds_the_session_ended_is_kept(
-    browser: object, desk: Desk, width: int, language: str
+    browser: object, clinic: Desk, width: int, language: str
 ) -> None:
-    page = log_in(browser, desk, Role.nurse, width, language)
+    mrn = f"DESK-WALK-{width}{language}"
+    page = log_in(browser, clinic, Role.nurse, width, language)
     page.click("#walk-in summary")  # type: ignore[attr-defined]
-    page.fill("#walk-in input[name=mrn]", "DESK-WALK-1")  # type: ignore[attr-defined]
+    page.fill("#walk-in input[name=mrn]", mrn)  # type: ignore[attr-defined]
     page.fill("#walk-in input[name=name]", "欧阳 Desk")  # type: ignore[attr-defined]
     page.select_option("#walk-in select[name=sex]", "female")  # type: ignore[attr-defined]
     page.fill("#walk-in input[name=age_years]", "41")  # type: ignore[attr-defined]
-    desk.app.state.runtime.sessions.end_user("nurse")
+    clinic.app.state.runtime.sessions.end_user("nurse")
     # another patient reaches the queue: the live queue re-reads its rows, finds the session ended
     # and takes the whole page to the login screen
-    desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "DESK-OTHER"}, "observations": CALM})
+    clinic.api(
+        Role.nurse,
+        "/assessments",
+        {"patient": {"mrn": f"DESK-OTHER-{width}{language}"}, "observations": CALM},
+    )
     # (waited for by what it shows: two re-reads may each start the move, the first one aborted)
     page.wait_for_selector("#login-notice")  # type: ignore[attr-defined]
     assert page.locator("#draft-kept").is_visible()  # type: ignore[attr-defined]
@@ -351,36 +385,34 @@ def test_a_walk_in_being_typed_when_the_live_queue_finds_the_session_ended_is_ke
     page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
     walk_in = page.locator("#walk-in")  # type: ignore[attr-defined]
     assert walk_in.get_attribute("open") is not None, "the form is open again"
-    assert page.input_value("#walk-in input[name=mrn]") == "DESK-WALK-1"  # type: ignore[attr-defined]
+    assert page.input_value("#walk-in input[name=mrn]") == mrn  # type: ignore[attr-defined]
     assert page.input_value("#walk-in input[name=name]") == "欧阳 Desk"  # type: ignore[attr-defined]
     assert page.input_value("#walk-in select[name=sex]") == "female"  # type: ignore[attr-defined]
     assert page.input_value("#walk-in input[name=age_years]") == "41"  # type: ignore[attr-defined]
     assert WORDS[language]["restored"] in walk_in.locator("p.restored").inner_text()
-    assert desk.count("SELECT count(*) FROM patients WHERE mrn = 'DESK-WALK-1'") == 0, (
-        "nothing sent by itself"
-    )
+    assert clinic.count("SELECT count(*) FROM patients WHERE mrn = ?", mrn) == 0, "nothing sent by itself"
     assert_fits(page, f"the restored walk-in form ({language}, {width} px)")
     page.click("#walk-in button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/encounters/\d+$"))  # type: ignore[attr-defined]
-    assert desk.count("SELECT count(*) FROM patients WHERE mrn = 'DESK-WALK-1'") == 1
+    assert clinic.count("SELECT count(*) FROM patients WHERE mrn = ?", mrn) == 1
     assert (
-        desk.count(
-            "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = 'DESK-WALK-1'"
+        clinic.count(
+            "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = ?", mrn
         )
         == 1
     )
-    page.goto(f"{desk.url}/queue")  # type: ignore[attr-defined]
+    page.goto(f"{clinic.url}/queue")  # type: ignore[attr-defined]
     wait_until(lambda: page.locator("#walk-in").count() == 1, 5)  # type: ignore[attr-defined]
     assert page.input_value("#walk-in input[name=mrn]") == "", "stored: never put back again"  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
 
 
 def test_another_person_logging_in_on_the_same_browser_never_gets_what_was_typed(
-    browser: object, desk: Desk
+    browser: object, clinic: Desk
 ) -> None:
-    page, made = patient_page(browser, desk, "DESK-WHO", Role.nurse, 1280, "en")
+    page, made = patient_page(browser, clinic, "DESK-WHO", Role.nurse, 1280, "en")
     page.fill("#vitals-form input[name=heart_rate]", "101")  # type: ignore[attr-defined]
-    desk.app.state.runtime.sessions.end_user("nurse")
+    clinic.app.state.runtime.sessions.end_user("nurse")
     page.click("#vitals-form button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_selector("#login-notice")  # type: ignore[attr-defined]
     sign_in(page, Role.clinician)
@@ -393,18 +425,18 @@ def test_another_person_logging_in_on_the_same_browser_never_gets_what_was_typed
 
 @pytest.mark.parametrize(("width", "language"), SIZES)
 def test_the_language_switch_on_an_error_page_leads_to_the_page_its_link_leads_to(
-    browser: object, desk: Desk, width: int, language: str
+    browser: object, clinic: Desk, width: int, language: str
 ) -> None:
     """Not back to the bad address: an unknown page (404 again) or a form's address (405 again)."""
-    page: Any = log_in(browser, desk, Role.nurse, width, language)
+    page: Any = log_in(browser, clinic, Role.nurse, width, language)
     other = "en" if language == "zh" else "zh"
     for bad, lands, speaks in (("/no-such-page", "/queue", other), ("/walk-ins", "/queue", language)):
-        page.goto(f"{desk.url}{bad}")
+        page.goto(f"{clinic.url}{bad}")
         assert page.locator("p.error").count() == 1
         with page.expect_navigation() as went:
             page.locator("header form[action='/language'] button").click()
         assert went.value.status == 200, f"the language switch on {bad} answered {went.value.status}"
-        assert page.url == f"{desk.url}{lands}", page.url
+        assert page.url == f"{clinic.url}{lands}", page.url
         assert page.locator("p.error").count() == 0
         assert page.evaluate("document.documentElement.lang") == ("zh-CN" if speaks == "zh" else "en")
     page.close()
@@ -412,12 +444,12 @@ def test_the_language_switch_on_an_error_page_leads_to_the_page_its_link_leads_t
 
 @pytest.mark.parametrize(("width", "language"), SIZES)
 def test_the_first_tab_skips_the_header_to_the_page(
-    browser: object, desk: Desk, width: int, language: str
+    browser: object, clinic: Desk, width: int, language: str
 ) -> None:
     """A keyboard user tabbed through the header's links, language and log-out buttons (six stops)
     on every page before reaching it. The first Tab now shows a link, in the user's language, that
     Enter follows to the page: the next Tab is on the page's first control, not the header's."""
-    page, _ = patient_page(browser, desk, f"SKIP-{width}-{language}", Role.clinician, width, language)
+    page, _ = patient_page(browser, clinic, f"SKIP-{width}-{language}", Role.clinician, width, language)
     page.keyboard.press("Tab")
     link = page.locator("a.skip-link")
     assert page.evaluate("document.activeElement.className") == "skip-link"
