@@ -3,8 +3,6 @@ rebuild drawn from numbers written nowhere, so its bars could not be read as num
 
 from __future__ import annotations
 
-import contextlib
-import io
 from html import escape
 from pathlib import Path
 
@@ -16,7 +14,6 @@ import pytest
 from analytics.study import figures
 from analytics.study.dataset import load_study
 from analytics.study.generator import NODE_TERMS
-from triage.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "study"
 
@@ -46,10 +43,11 @@ def test_the_chart_draws_its_tables_numbers() -> None:
         plt.close(fig)
 
 
-def test_the_rebuild_writes_it_beside_the_chart_and_shows_it_in_the_report(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        assert main(["study", "rebuild", "--data", str(EXAMPLE), "--out", str(out), "-q"]) == 0
+def test_the_rebuild_writes_it_beside_the_chart_and_shows_it_in_the_report(
+    worked_example_quiet: tuple[int, Path, str, str],
+) -> None:
+    code, out, _, _ = worked_example_quiet  # `triage study rebuild --data examples/study -q`
+    assert code == 0
     written = pd.read_csv(out / "attraction_hth_region.csv")
     assert list(written.columns) == [
         "quintile", "hth_min", "hth_max", "units", "ties_received", "possible_ties", "share_realised", "synthetic",

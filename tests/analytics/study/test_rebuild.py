@@ -111,13 +111,11 @@ def test_hypotheses_are_judged(rebuilt) -> None:
     assert {"same_sign", "same_significance"} <= set(comparison.columns)
 
 
-def test_cli_on_worked_example(tmp_path: Path) -> None:
-    runner = CliRunner()
-    outcome = runner.invoke(
-        app, ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(tmp_path), "--json"]
-    )
-    assert outcome.exit_code == 0, outcome.output
-    payload = json.loads(outcome.output)
+def test_cli_on_worked_example(worked_example_json: tuple[int, Path, str, str]) -> None:
+    code, out, stdout, stderr = worked_example_json
+    output = stdout + stderr  # all the run printed, as CliRunner's output had it
+    assert code == 0, output
+    payload = json.loads(output)
     # a version first, as summary.json of `triage report imbalance` has, so a script can tell formats apart
     assert next(iter(payload)) == "format_version"
     assert payload["format_version"] == "clinic-triage-study-rebuild/2"
@@ -133,7 +131,7 @@ def test_cli_on_worked_example(tmp_path: Path) -> None:
     # says: --json had neither, so a script had to read coefficients_*.csv and study.json itself
     assert payload["synthetic_parts"].startswith("everything - 12 fictional")
     (frame,) = payload["coefficients"]
-    rows = pd.read_csv(tmp_path / f"coefficients_{frame}.csv").drop(columns="synthetic")
+    rows = pd.read_csv(out / f"coefficients_{frame}.csv").drop(columns="synthetic")
     assert [(r["model"], r["term"]) for r in payload["coefficients"][frame]] == list(
         zip(rows["model"], rows["term"], strict=True)
     )
@@ -267,17 +265,17 @@ def test_r_backend_rebuilds_with_goodness_of_fit(tmp_path: Path) -> None:
 
 
 def test_cli_progress_is_shown_on_stderr_when_not_a_terminal(
-    worked_example_run: tuple[int, Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    worked_example_run: tuple[int, Path, str, str], worked_example_quiet: tuple[int, Path, str, str]
 ) -> None:
     # a rich bar draws nothing when stderr is redirected, so a logged rebuild showed no progress
     # for its whole run (14 s on the embedded dataset); it now says each step, as `triage report`
-    example = Path(__file__).resolve().parents[3] / "examples" / "study"
     code, _, _, err = worked_example_run
     assert code == 0
     assert "... [2/6] fitting Models 1-3 for region (12 units, 132 dyads)" in err
     assert err.rstrip().endswith("... [6/6] done")
-    assert main(["study", "rebuild", "--data", str(example), "--out", str(tmp_path / "b"), "--quiet"]) == 0
-    assert capsys.readouterr().err == ""
+    quiet_code, _, _, quiet_err = worked_example_quiet  # the same with --quiet
+    assert quiet_code == 0
+    assert quiet_err == ""
 
 
 def test_cli_progress_bar_on_a_terminal_is_drawn_on_stderr_not_in_the_output(

@@ -53,11 +53,11 @@ def test_a_rebuild_fitted_in_r_says_which_r_path_and_version(
 
 
 def test_a_rebuild_fitted_here_records_its_software_and_no_r(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    worked_example_json: tuple[int, Path, str, str],
 ) -> None:
-    argv = ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(tmp_path / "out"), "--json"]
-    assert main(argv) == 0
-    fitted_with = json.loads(capsys.readouterr().out)["fitted_with"]["region"]
+    code, _, stdout, _ = worked_example_json  # `triage study rebuild --data examples/study --json`
+    assert code == 0
+    fitted_with = json.loads(stdout)["fitted_with"]["region"]
     assert (fitted_with["backend"], fitted_with["r_version"], fitted_with["ergm_version"]) == (
         "python",
         None,
