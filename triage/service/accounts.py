@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from referral import audit, users
+from referral import audit, sessions, users
 from referral.errors import StorageError
 from referral.transactions import when, write
 from triage.errors import ConflictError, NotFoundError, UserInputError, json_text
@@ -176,7 +176,14 @@ class Accounts:
             raise sign_in_busy(self.db, "the refused login")
 
     def change_password(
-        self, username: str, current: str, new: str, *, keep_session: str, client: str
+        self,
+        username: str,
+        current: str,
+        new: str,
+        *,
+        keep_session: str,
+        client: str,
+        rekey_to: tuple[str, str] | None = None,
     ) -> int:
         """A user's own new password, the current one given: argon2id-hashed, every other session of
         the account ended (someone who learnt the old password is logged out), audited
@@ -184,7 +191,10 @@ class Accounts:
         ``keep_session`` is the SHA-256 of the session it was sent from, which stays. A wrong current
         password or a new one refused by a rule (:func:`check_password_strength`, or the same as the
         current one) changes nothing and is audited ``user.password_change_refused`` with ``why``.
-        Returns how many other sessions ended."""
+        ``rekey_to`` (a new cookie digest and CSRF token, ``SessionStore.new_key``) re-keys the kept
+        session in the same transaction: a second write after the change waited for whoever took
+        the log meanwhile, and a busy answer then said nothing was stored. Returns how many other
+        sessions ended."""
         name = account_name(username)
 
         def refused(why: str) -> None:
@@ -219,6 +229,8 @@ class Accounts:
             if keep_session:  # the login page tells that browser, and only it, of the change
                 data["session_sha256"] = keep_session  # (pages/account.py changed_from_here)
             audit_account(db, "user.password_change", name, data)
+            if keep_session and rekey_to is not None:
+                sessions.rekey(db, keep_session, *rekey_to)
             return int(ended)
 
         return write(self.db, work)

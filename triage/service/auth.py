@@ -257,6 +257,13 @@ class SessionStore:
     def set_language(self, sid: str, language: str) -> None:
         sessions.set_language(self._databases.get(), token_digest(sid), language)
 
+    @staticmethod
+    def new_key() -> tuple[str, str, str]:
+        """A new cookie value, its digest and a new CSRF token, for a re-key written in the caller's
+        transaction (``Accounts.change_password``)."""
+        sid = secrets.token_urlsafe(32)
+        return sid, token_digest(sid), new_csrf_token()
+
     def rekey(self, sid: str) -> str | None:
         """The session under a new cookie value and CSRF token, the old value ending (after a
         password change: whoever copied the cookie is out too); the new value, or ``None`` when the

@@ -356,14 +356,20 @@ def change_password(
         response.headers["Retry-After"] = str(wait)
         return response
     keep = token_digest(who.session_id) if who.via == "session" else ""
+    # this session's new cookie, written with the change: one copied before it (the reason for it?)
+    # ends; a re-key of its own after the change waited for whoever took the log in between
+    fresh = rt.sessions.new_key() if keep else None
     try:
-        if not _changed_already(rt, who.username, new_password):
+        if _changed_already(rt, who.username, new_password):
+            fresh = None  # (the first press changed it: the session is re-keyed below, as it was)
+        else:
             rt.accounts.change_password(
                 who.username,
                 current_password,
                 new_password,
                 keep_session=keep,
                 client=client_address(request),
+                rekey_to=None if fresh is None else fresh[1:],
             )
     except UserInputError as exc:
         field = "current_password" if str(exc).startswith("current_password") else "new_password"
@@ -371,7 +377,7 @@ def change_password(
             rt.limiter.failed(*keys)
         return _password_page(request, who, 422, errors={field: field_error(language, exc, rt.clock)})
     done = RedirectResponse("/account/password?changed=true", status_code=303)
-    sid = rt.sessions.rekey(who.session_id) if who.via == "session" else None
+    sid = fresh[0] if fresh is not None else rt.sessions.rekey(who.session_id) if keep else None
     if sid is not None:  # a new cookie: one copied before the change (the reason for it?) ends
         _set_session(request, done, rt, sid, who.language)
     return done
