@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import random
 import re
 import time
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from referral import facilities
@@ -72,15 +74,32 @@ def test_an_urgent_device_result_is_assessed_queued_and_a_referral_proposed(tmp_
     asyncio.run(devices.close())
 
 
-def wait_for(
-    probe: Callable[[], list[dict[str, Any]]], count: int, timeout_s: float = SERVER_WAIT_S
-) -> list[dict[str, Any]]:
+def wait_for(probe: Callable[[], list[Any]], count: int, timeout_s: float = SERVER_WAIT_S) -> list[Any]:
+    """``probe()``'s rows once it returns at least ``count``. When ``timeout_s`` passes first, the
+    test fails there, naming the probe (its file, line and code), the count waited for and what it
+    last returned: it returned the rows it had, quietly, so a test went on with fewer than it waited
+    for - a count never reached ran out the whole minute, and the test could pass all the same."""
     deadline = time.monotonic() + timeout_s
     rows = probe()
-    while len(rows) < count and time.monotonic() < deadline:
+    while len(rows) < count:
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                f"waited {timeout_s:g} s for {count} rows from {_described(probe)}; it found"
+                f" {len(rows)}: {rows!r:.2000}"
+            )
         time.sleep(0.05)
         rows = probe()
     return rows
+
+
+def _described(probe: Callable[[], object]) -> str:
+    """Where ``probe`` is written (file:line) and its code, to say in a failure what was waited for."""
+    code = probe.__code__
+    try:
+        source = " ".join(inspect.getsource(probe).split())
+    except (OSError, TypeError):  # no source file (typed at a prompt)
+        source = code.co_name
+    return f"{Path(code.co_filename).name}:{code.co_firstlineno} ({source})"
 
 
 def test_oximeter_readings_are_held_when_the_oximeter_is_not_attached(tmp_path: Path) -> None:
@@ -100,3 +119,15 @@ def test_oximeter_readings_are_held_when_the_oximeter_is_not_attached(tmp_path: 
         assert "demo-oximeter" not in devices_seen and "demo-monitor" in devices_seen
         assert runtime.metrics.device_results.labels("held")._value.get() >= 2
     asyncio.run(devices.close())
+
+
+def test_a_wait_that_runs_out_fails_naming_what_it_waited_for() -> None:
+    """wait_for returned the rows it had at its timeout, quietly: a test waiting for rows that never
+    came went on (and could pass) with fewer. It now fails, saying what it waited for and found."""
+    found = [{"code": "spo2"}]
+    with pytest.raises(AssertionError) as failed:
+        wait_for(lambda: found, 2, timeout_s=0.2)
+    said = str(failed.value)
+    assert said.startswith("waited 0.2 s for 2 rows from test_pipeline.py:"), said
+    assert "lambda: found, 2" in said and "it found 1: [{'code': 'spo2'}]" in said, said
+    assert wait_for(lambda: found, 1) == found, "a count reached returns the rows at once"
