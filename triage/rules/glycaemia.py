@@ -49,17 +49,39 @@ def _pregnancy_glucose(ev: Evidence) -> Finding | None:
     )
 
 
+# the fast-acting glucose a clinic gives now: 15-20 g for an adult (ADA 2025 s6); a child's dose is by
+# weight, 0.3 g/kg (ISPAD Clinical Practice Consensus Guidelines 2022, hypoglycaemia; under 18)
+_CRITICAL_LOW = (
+    "below the critical low (<{low}): treat now (%s), re-check in 15 minutes; refer urgently (same day)"
+)
+_CRITICAL_LOW_ADULT = glycaemia_flag("critical_low", _CRITICAL_LOW % "15-20 g fast-acting glucose")
+_CRITICAL_LOW_CHILD = glycaemia_flag(
+    "critical_low",
+    _CRITICAL_LOW % "fast-acting glucose 0.3 g/kg for a child (ISPAD 2022), not the adult 15-20 g",
+)
+CHILD_UNDER = 18
+
+
+def _critical_low(ev: Evidence) -> Finding | None:
+    """A glucose below the critical low: treat now with the dose for the patient's age (a child's by
+    weight; with the age unknown the adult's), re-check in 15 minutes and refer urgently."""
+    child = ev.patient.age is not None and ev.patient.age < CHILD_UNDER
+    found = (_CRITICAL_LOW_CHILD if child else _CRITICAL_LOW_ADULT)(ev)
+    if found is not None and child:
+        found.values["child"] = True
+    return found
+
+
 GLYCAEMIA: tuple[Rule, ...] = (
     Rule(
         "glucose_critical_low",
         U,
         "Glucose below the policy's critical low (default 3.0 mmol/L)",
-        "ADA Standards of Care 2025 s6 (level 2 hypoglycaemia); " + HEARTS_REF,
-        glycaemia_flag(
-            "critical_low",
-            "below the critical low (<{low}): treat now (15-20 g fast-acting glucose), re-check in 15 minutes;"
-            " refer urgently (same day)",
-        ),
+        "ADA Standards of Care 2025 s6 (level 2 hypoglycaemia); "
+        + HEARTS_REF
+        + "; ISPAD 2022 (a child's dose:"
+        " 0.3 g/kg)",
+        _critical_low,
         red_flag=True,
         minimum=U,
     ),

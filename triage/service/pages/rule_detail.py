@@ -71,6 +71,7 @@ DERIVED = frozenset(
         "response",
         "symptoms",
         "meanings",
+        "dose",
     }
 )
 
@@ -278,6 +279,13 @@ class DetailFields:
             meaning = self.owner.entry(f"detail.symptom_meaning.{symptom}{variant}")
             meanings.append(self.owner.entry("text.labelled").format(label=label, text=meaning))
         return self.owner.entry("list.clauses").join(meanings)
+
+    def _dose(self) -> str:
+        """The fast-acting glucose for a glucose below the critical low: a child's by weight
+        (``child``: under 18, ISPAD 2022), else the adult's (``triage.rules.glycaemia``)."""
+        return self.owner.entry(
+            "detail.glucose_dose_child" if self.given.get("child") is True else "detail.glucose_dose"
+        )
 
     def _scores(self) -> str:
         return self._listed(
