@@ -420,8 +420,9 @@ def test_a_clinic_directory_csv_as_facilities_says_which_column_to_rename(
     assert main([*argv, "--facilities", str(DEMO_CSV)]) == 2
     err = capsys.readouterr().err
     assert err == (
-        f"error: --facilities {DEMO_CSV}: missing column(s) facility_id; its 'id' column is the clinic"
-        " directory's name (`triage referrals facilities load`): rename it to facility_id\n"
+        f"error: --facilities {DEMO_CSV}: missing column(s) facility_id; the file's columns no export has:"
+        ' "id" and "synthetic"; its \'id\' column is the clinic directory\'s name (`triage referrals facilities'
+        " load`): rename it to facility_id\n"
     )
 
 
