@@ -34,6 +34,8 @@ TABLE_SUFFIXES = {
     ".ndjson": "jsonl",
 }
 SQLITE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
+#: After a clinic referral log's path, as its source is named: exported to be read.
+LOG_EXPORTED = " (exported)"
 
 
 def missing_columns(missing: list[str], present: Any) -> str:
@@ -314,11 +316,11 @@ class SourceFinder:
         before, refused = len(self.sources), len(self.rejections)
         self._export_folder(target)
         for source in self.sources[before:]:
-            source.label = f"{path} (exported)"
+            source.label = f"{path}{LOG_EXPORTED}"
         # what was refused in the export names the log the user gave, not the temporary folder
         for rejection in self.rejections[refused:]:
             if rejection.source.startswith(str(target)):
-                rejection.source = f"{path} (exported)"
+                rejection.source = f"{path}{LOG_EXPORTED}"
 
     def _table(
         self,
@@ -437,10 +439,15 @@ class SourceFinder:
                 dropped.add(index)
                 clinic = next(c for c in source.clinic_ids if c in owner)
                 when = f" (exported {clash.exported_at})" if clash.exported_at else ""
+                kept = f"export {clash.label}{when}"
+                if clash.label.endswith(LOG_EXPORTED):  # it had read "log.db (exported) (exported <day>)"
+                    day = f" {clash.exported_at}" if clash.exported_at else ""
+                    log = clash.label.removesuffix(LOG_EXPORTED)
+                    kept = f"export, the referral log {log} (exported{day} for this report)"
                 self.rejections.append(
                     Rejection(
                         source.label,
-                        f"clinic {clinic} exported twice: kept the later export {clash.label}{when}, skipped this one",
+                        f"clinic {clinic} exported twice: kept the later {kept}, skipped this one",
                     )
                 )
                 continue

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from analytics.reports.generate import GeneratorSpec, generate
+from referral.analytics_export import export_analytics
+from referral.schema import connect
 from tests.analytics.reports.conftest import clinic_log
 from tests.cli.running import run
 
@@ -55,3 +57,24 @@ def test_a_folder_of_clinic_referral_logs_is_pooled(tmp_path: Path) -> None:
     clinic_log(logs / "zj-c01.sqlite", patients=7)
     summary = _report(logs, tmp_path / "report")
     assert summary["rows_pooled"] == 7 and summary["rejections"] == []
+
+
+def test_a_clinic_whose_log_and_export_are_both_given_keeps_the_log_in_plain_words(tmp_path: Path) -> None:
+    """The log wins (exported now), and the rejection of the other said "kept the later export
+    region/zj-c01.db (exported) (exported 2026-12-07)", two brackets of the same word."""
+    region = tmp_path / "region"
+    region.mkdir()
+    log = clinic_log(region / "zj-c01.db", patients=6)
+    db = connect(log, migrate=False)
+    try:
+        export_analytics(db, region / "ZJ-C01-export")
+    finally:
+        db.close()
+    summary = _report(region, tmp_path / "report")
+    today = json.loads((region / "ZJ-C01-export" / "manifest.json").read_text(encoding="utf-8"))[
+        "exported_at"
+    ]
+    assert [r["reason"] for r in summary["rejections"]] == [
+        f"clinic ZJ-C01 exported twice: kept the later export, the referral log {log} (exported {today} for this"
+        " report), skipped this one"
+    ]
