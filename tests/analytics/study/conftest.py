@@ -88,3 +88,17 @@ def worked_example_quiet(tmp_path_factory: pytest.TempPathFactory) -> tuple[int,
     """One `triage study rebuild --data examples/study --quiet`, as ``worked_example_json`` (three
     files ran their own)."""
     return _once_per_run(tmp_path_factory, "worked_example_quiet", _worked_example_cli("--quiet"))
+
+
+@pytest.fixture(scope="session")
+def worked_example_r_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, str, str]:
+    """One `triage study rebuild --data examples/study --backend r --json`, as ``worked_example_json``
+    (two files ran their own); the test is skipped, saying why, where R's backend cannot run."""
+    from analytics.rbridge import r_available
+
+    ok, why = r_available()
+    if not ok:
+        pytest.skip(f"R backend unavailable: {why}")
+    return _once_per_run(
+        tmp_path_factory, "worked_example_r_json", _worked_example_cli("--backend", "r", "--json")
+    )

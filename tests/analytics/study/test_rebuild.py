@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from analytics.study.rebuild import RebuildResult
-from triage.cli import app, main
+from triage.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "study"
 
@@ -248,20 +247,13 @@ def test_cli_bad_option_is_the_only_line_printed(
 
 
 @pytest.mark.r
-def test_r_backend_rebuilds_with_goodness_of_fit(tmp_path: Path) -> None:
+def test_r_backend_rebuilds_with_goodness_of_fit(worked_example_r_json: tuple[int, Path, str, str]) -> None:
     # `--backend r` is documented for the rebuild; Model 3's goodness of fit simulates from R's
     # estimates on the network, so it must not need a Python fit.
-    from analytics.rbridge import r_available
-
-    ok, why = r_available()
-    if not ok:
-        pytest.skip(f"R backend unavailable: {why}")
-    outcome = CliRunner().invoke(
-        app, ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(tmp_path), "--backend", "r", "--json"]
-    )
-    assert outcome.exit_code == 0, outcome.output
-    gof = pd.read_csv(tmp_path / "gof_degree_region.csv")
-    assert len(gof) > 0 and (tmp_path / "gof_degree_region.png").exists()
+    code, out, stdout, stderr = worked_example_r_json  # skipped, saying why, without R
+    assert code == 0, stdout + stderr
+    gof = pd.read_csv(out / "gof_degree_region.csv")
+    assert len(gof) > 0 and (out / "gof_degree_region.png").exists()
 
 
 def test_cli_progress_is_shown_on_stderr_when_not_a_terminal(

@@ -30,18 +30,18 @@ def test_a_fit_by_this_engine_says_so() -> None:
 @pytest.mark.r
 @pytest.mark.skipif(not R_OK, reason=f"R backend unavailable: {R_INFO}")
 def test_a_rebuild_fitted_in_r_says_which_r_path_and_version(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], worked_example_r_json: tuple[int, Path, str, str]
 ) -> None:
     from analytics.rbridge import r_has_ergm
 
-    out = tmp_path / "out"
-    argv = ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(out), "--backend", "r"]
-    assert main([*argv, "--json"]) == 0
-    document = json.loads(capsys.readouterr().out)
+    code, out, stdout, _ = worked_example_r_json  # `--data examples/study --backend r --json`
+    assert code == 0
+    document = json.loads(stdout)
     said = document["fitted_by"]["region"]
     path = "R ergm" if r_has_ergm() else "R glm on the dyad table"
     assert said.startswith(f"Models 1-3 fitted in R: Maximum Likelihood ({path}); R version ")
     assert escape(said) in (out / "report.html").read_text(encoding="utf-8")
+    argv = ["study", "rebuild", "--data", str(EXAMPLE), "--out", str(tmp_path / "out"), "--backend", "r"]
     assert main([*argv, "--quiet"]) == 0
     assert said in capsys.readouterr().out.splitlines()
     # the same as keys, as `triage study fit --json` records them: R's version was words only
