@@ -53,6 +53,7 @@ from devices.session import (
     SessionInfo,
     run_session,
 )
+from devices.tolerance import wire_note
 from devices.transports.ble import open_ble
 from devices.transports.link import (
     BleSpec,
@@ -413,7 +414,7 @@ class Gateway:
         status.no_result.update(decoded.no_result)
         if wire is not None:
             for switch in decoded.tolerated:
-                wire.note(f"tolerance switch fired: {switch}")
+                wire.note(wire_note(switch))
         fatal = None if decoded.fatal is None else decoded.fatal.partition(": ")[0]
         again = run is not None and run.quarantined_again(fatal)  # the same again: said once
         if decoded.fatal is not None:

@@ -10,7 +10,8 @@ bytes and timer ticks into an ORDERED list of events. The session executes them 
   on disk (devices.md section 7 item 29).
 * ``Discarded(reason)`` - a partial message was dropped (receiver timeout, link abort); nothing is
   committed and, since the final ACK was never sent, the device still owns the message.
-* ``Tolerated(switch)`` - a per-device quirk switch fired; counted in the status and wire log.
+* ``Tolerated(switch)`` - a per-device quirk switch fired, or a quirk accepted without one
+  (``devices.tolerance.ACCEPTED_QUIRKS``); counted in the status and wire log (``wire_note``).
 * ``Rejected(reason, offset)`` - a frame was NAKed (bad checksum, frame number, trailer...): the
   device resends it; counted, logged with the byte offset and the reason, noted in the wire log.
 * ``Junk(reason, raw, offset)`` - bytes outside any message; quarantined with the raw bytes.
@@ -43,6 +44,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from devices.tolerance import wire_note
 from devices.transports.link import Link, LinkClosed
 from devices.wire_log import WireLog
 
@@ -336,7 +338,7 @@ async def run_session(
                         on_unchanged()
                 else:
                     if wire_log is not None:
-                        wire_log.note(f"tolerance switch fired: {event.switch}")
+                        wire_log.note(wire_note(event.switch))
                     on_tolerated(event.switch)
     finally:
         for task in (read_task, timer_task):

@@ -38,7 +38,19 @@ SWITCHES: dict[str, str] = {
 #: Quirks accepted without their switch, which is kept only so that profiles setting it load.
 #: A lowercase ASTM checksum: LIS01-A2 senders write uppercase, a receiver reads either case
 #: (its value is verified all the same); NAKed, the device sent it six times and gave it up.
-ACCEPTED_QUIRKS = frozenset({"lowercase_checksum"})
+#: Each in words, as the session's wire log says it (not as a switch).
+QUIRK_WORDS = {"lowercase_checksum": "ASTM checksum in lowercase hex"}
+ACCEPTED_QUIRKS = frozenset(QUIRK_WORDS)
+
+
+def wire_note(switch: str) -> str:
+    """The session's wire-log line for one firing of ``switch``: a switch of the profile says it
+    fired; an accepted quirk (:data:`ACCEPTED_QUIRKS`), which no profile switch governs, says it
+    was accepted, in words, with the name the status's ``tolerance_counts`` counts it under - an
+    integrator read "tolerance switch fired: lowercase_checksum" and looked for a switch."""
+    if switch in ACCEPTED_QUIRKS:
+        return f"accepted: {QUIRK_WORDS[switch]} (read by default, no switch needed; counted as {switch})"
+    return f"tolerance switch fired: {switch}"
 
 
 class ToleranceCounter:

@@ -21,6 +21,7 @@ from devices.link_drivers import endpoint_from_profile
 from devices.profile import PROFILE_DIR, load_profile
 from devices.session import MonotonicClock
 from devices.simulated_results import astm_records, simulator_profile
+from devices.tolerance import SWITCHES, wire_note
 from devices.transports.link import SerialSpec, TcpListenSpec
 from devices.transports.pty import open_pty
 from tests.devices.gateway.harness import count, running_gateway, wait_until
@@ -45,9 +46,10 @@ FRAMED = sorted(
 
 
 def _fired(wire_dir: Path, device: str) -> Counter[str]:
+    """Each switch's (or accepted quirk's) firings, by its line in the session's wire log."""
     lines = [line for f in (wire_dir / device).glob("*.wire.log") for line in f.read_text().splitlines()]
-    marker = "-- tolerance switch fired: "
-    return Counter(line.split(marker, 1)[1] for line in lines if marker in line)
+    said = {f" -- {wire_note(switch)}": switch for switch in SWITCHES}
+    return Counter(said[note] for line in lines for note in said if line.endswith(note))
 
 
 @pytest.mark.parametrize("name", FRAMED)
