@@ -54,6 +54,7 @@ def test_every_rule_rechecked_later_than_its_own_interval_is_refused(
 def test_the_rules_with_their_own_interval_are_the_ones_whose_action_says_when() -> None:
     assert dict(WITH_RECHECK) == {
         "hypoglycaemia_level1": 15,
+        "glucose_critical_low": 15,
         "bp_adolescent_stage_2": 10080,
         "bp_adolescent_stage_1": 10080,
         "proteinuria_1plus": 40320,

@@ -84,6 +84,8 @@ GLYCAEMIA: tuple[Rule, ...] = (
         _critical_low,
         red_flag=True,
         minimum=U,
+        # the reason's "re-check in 15 minutes" (ADA 2025 s6), not the urgent referral's 60
+        recheck_minutes=15,
     ),
     Rule(
         "glucose_critical_high",
