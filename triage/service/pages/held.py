@@ -80,7 +80,8 @@ def _row(item: review.HeldResult, clinic: Clock) -> dict[str, Any]:
     row["problem_says"] = _problem_says(item)
     row["why_says"] = _why_says(item)
     row["termination_code"] = termination_code(flag_list(item.result.flags)) or ""
-    row["unknown_flags"] = ", ".join(unknown_flags(flag_list(item.result.flags)))
+    # each one whole: the page quotes each and lists them with the language's separator
+    row["unknown_flags"] = unknown_flags(flag_list(item.result.flags))
     return row
 
 

@@ -111,6 +111,16 @@ def ident(value: object, kind: str = "") -> Markup:
 TEMPLATES.env.filters["ident"] = ident
 
 
+def quoted(value: object) -> Markup:
+    """A value a device sent, in running text: its :func:`ident` between quotation marks, so
+    one that holds the list's separator (a flag ``H,A``) reads as one value in a list of them, as
+    the API's text quotes each (``"H,A"``)."""
+    return Markup("“{}”").format(ident(value))
+
+
+TEMPLATES.env.filters["quoted"] = quoted
+
+
 def person(value: object) -> Markup:
     """A person's name in running text, isolated in a ``<bdi>``: its direction - an Arabic or
     Hebrew name, or a bidirectional control stored before they were refused
