@@ -72,6 +72,8 @@ DERIVED = frozenset(
         "symptoms",
         "meanings",
         "dose",
+        "spo2_whose",
+        "spo2_action",
     }
 )
 
@@ -286,6 +288,19 @@ class DetailFields:
         return self.owner.entry(
             "detail.glucose_dose_child" if self.given.get("child") is True else "detail.glucose_dose"
         )
+
+    def _spo2_whose(self) -> str:
+        """Whose SpO2 reading this is: a child's (``child``: under 16, where NEWS2's SpO2 scales are
+        not used) or one on the NEWS2 scale given (``triage.rules.vital_signs``)."""
+        if self.given.get("child") is True:
+            return self.owner.entry("detail.spo2_child")
+        return self.owner.entry("detail.spo2_scale").format(scale=self["scale"])
+
+    def _spo2_action(self) -> str:
+        """What the SpO2 band asks for (``detail.band.<band>``); a child's (``<band>_child``: NICE
+        NG9's 92 %) for a child."""
+        child = "_child" if self.given.get("child") is True else ""
+        return self.owner.entry(f"detail.band.{self.given['band']}{child}")
 
     def _scores(self) -> str:
         return self._listed(
