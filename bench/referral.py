@@ -10,9 +10,11 @@
    audit trail are both visible.
 2. p50/p99 of the staff queue (``queue.staff_queue``: one day's encounters with their latest
    assessment and override, most urgent first) with 1,000,000 encounters and 1,000,000
-   assessments over 1,000 days (~1,000 encounters a day). Target p99 <= 50 ms. Peer: the same
+   assessments over 1,000 days (1,000 encounters a day, of 4,096 of the 100,000 patients, none twice
+   in a day: the log keeps one open visit per patient and day). Target p99 <= 50 ms. Peer: the same
    query without the ``encounters_day`` index. Bulk rows are generated with executemany in one
-   transaction and bypass the audit trail (they measure reads, not writes).
+   transaction and bypass the audit trail (they measure reads, not writes); ``fill_million`` takes
+   smaller sizes for tests/unit/test_bench_referral_data.py, which checks them against the schema.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from referral import facilities, queue, referrals, store
+from referral.plurals import counted
 from referral.records import AssessmentIn, EncounterIn, PatientIn, ReferralIn
 from referral.schema import connect
 
@@ -102,7 +105,23 @@ def bare_inserts(folder: Path, round_no: int) -> float:
     return rate
 
 
-def fill_million(path: Path) -> float:
+#: The patients the generated encounters are drawn from (of the ``PATIENTS`` registered): each day's
+#: encounters are consecutive ones of this pool, so one day never has a patient twice.
+POOL = 4_096
+
+
+def fill_million(path: Path, rows: int = ROWS, days: int = DAYS, patients: int = PATIENTS) -> float:
+    """Write ``rows`` encounters (and as many assessments, an override of every 97th) over ``days``
+    days, ``rows // days`` a day, for ``POOL`` distinct patients of ``patients`` registered; return
+    the seconds it took. Every encounter is open, and the log keeps one open visit per patient and
+    day (``encounters_one_open_a_day``, migration 0022), so a day's patients are all different."""
+    pool = min(POOL, patients)
+    if rows % days or not 0 < rows // days <= pool:
+        raise ValueError(
+            f"bench/referral.py fill_million: {counted(rows, 'encounters')} over {counted(days, 'days')}"
+            f" cannot be the same number of encounters every day, 1 to {pool:,} a day (a patient has one open visit"
+            f" a day and the encounters are drawn from {counted(pool, 'patients')})"
+        )
     db = connect(path)
     facilities.load_csv(db, facilities.DEMO_CSV, actor="bench", clinic="ZJ-C01")
     rng = random.Random(4)
@@ -112,19 +131,28 @@ def fill_million(path: Path) -> float:
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO patients (id, mrn, sex, pseudo_id, created_at) VALUES (?, ?, 'unknown', ?, '2023-01-01')",
-        ((i, f"M{i}", f"{i:032x}") for i in range(1, PATIENTS + 1)),
+        ((i, f"M{i}", f"{i:032x}") for i in range(1, patients + 1)),
     )
-    per_day = ROWS // DAYS
+    per_day = rows // days
 
     stamps = [f"T{8 + m // 60:02d}:{m % 60:02d}:00+08:00" for m in range(600)]
-    days = [(FIRST_DAY + timedelta(days=d)).isoformat() for d in range(DAYS)]
-    patients = [rng.randint(1, PATIENTS) for _ in range(4096)]
+    dates = [(FIRST_DAY + timedelta(days=d)).isoformat() for d in range(days)]
+    # distinct ids: a day's per_day consecutive encounters take per_day different ones of them
+    drawn_patients = rng.sample(range(1, patients + 1), pool)
     ages = [rng.randint(1, 95) for _ in range(4096)]
 
     def encounters() -> object:
-        for i in range(1, ROWS + 1):
-            day = days[(i - 1) // per_day]
-            yield (i, patients[i % 4096], "ZJ-C01", day + stamps[(i * 7) % 600], day, ages[i % 4093], "bench")
+        for i in range(1, rows + 1):
+            day = dates[(i - 1) // per_day]
+            yield (
+                i,
+                drawn_patients[i % pool],
+                "ZJ-C01",
+                day + stamps[(i * 7) % 600],
+                day,
+                ages[i % 4093],
+                "bench",
+            )
 
     conn.executemany(
         "INSERT INTO encounters (id, patient_id, facility_id, started_at, day, age_years, created_by)"
@@ -132,7 +160,7 @@ def fill_million(path: Path) -> float:
         encounters(),  # type: ignore[arg-type]
     )
     ranks = {d: r for r, d in enumerate(DISPOSITIONS)}
-    drawn = rng.choices(DISPOSITIONS, WEIGHTS, k=ROWS)
+    drawn = rng.choices(DISPOSITIONS, WEIGHTS, k=rows)
     news2 = [rng.randint(0, 12) for _ in range(64)]
 
     def assessments() -> object:
@@ -148,19 +176,19 @@ def fill_million(path: Path) -> float:
     conn.executemany(
         "INSERT INTO overrides (assessment_id, clinician, disposition, reason, created_at)"
         " VALUES (?, 'dr', 'local_care', 'bench', '2023-01-01')",
-        ((i,) for i in range(1, ROWS + 1, 97)),
+        ((i,) for i in range(1, rows + 1, 97)),
     )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     return time.perf_counter() - start
 
 
-def queue_latencies(path: Path, runs: int) -> list[float]:
+def queue_latencies(path: Path, runs: int, days: int = DAYS) -> list[float]:
     db = connect(path)
     rng = random.Random(5)
     timings = []
     for _ in range(runs):
-        day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
+        day = FIRST_DAY + timedelta(days=rng.randrange(days))
         start = time.perf_counter()
         rows = queue.staff_queue(db, day)
         timings.append((time.perf_counter() - start) * 1000)
