@@ -107,11 +107,16 @@ def main() -> None:
         )
         its, did = summary.get("h3_its") or {}, summary.get("h3_did") or {}
         truth = json.loads((data / "SYNTHETIC-truth.json").read_text())["true_effect_local_share"]
+
+        def figure(estimate: dict[str, float | None], key: str) -> float:
+            value = estimate.get(key)  # None when the pool is too small for the estimate
+            return float("nan") if value is None else value
+
         print(
             f"key figures: local share {summary['local_share']:.3f}, referral rate {summary['referral_rate']:.3f},"
-            f" H3 ITS {its.get('effect', float('nan')):+.3f} [{its.get('ci_low', float('nan')):+.3f},"
-            f" {its.get('ci_high', float('nan')):+.3f}], DiD {did.get('effect', float('nan')):+.3f}"
-            f" [{did.get('ci_low', float('nan')):+.3f}, {did.get('ci_high', float('nan')):+.3f}], planted {truth:+.3f}"
+            f" H3 ITS {figure(its, 'effect'):+.3f} [{figure(its, 'ci_low'):+.3f}, {figure(its, 'ci_high'):+.3f}],"
+            f" DiD {figure(did, 'effect'):+.3f} [{figure(did, 'ci_low'):+.3f}, {figure(did, 'ci_high'):+.3f}],"
+            f" planted {truth:+.3f}"
         )
         work = Path(tmp) / "queries"
         print("same queries, DuckDB vs Spark local mode (pooled once, then every report query):")

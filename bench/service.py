@@ -343,7 +343,10 @@ def run_mode(workers: int, seconds: float, saturation_s: float, clients: int, of
     }
     command = serve_command(workers)
     print(f"\n--- {workers} process{'es' if workers > 1 else ''} ---")
-    print(f"server: {' '.join(command)}  (data in {folder}, gateway profile {profile.name})")
+    print(
+        f"server: {' '.join(command)}  (data in {folder}, removed at the end unless BENCH_SERVICE_KEEP=1;"
+        f" gateway profile {profile.name})"
+    )
     started = time.perf_counter()
     server, base, said = start_server(command, env)
     results: list[tuple[str, tuple[float, float, float, int, int]]] = []
@@ -392,6 +395,8 @@ def run_mode(workers: int, seconds: float, saturation_s: float, clients: int, of
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(15)
+        if not os.environ.get("BENCH_SERVICE_KEEP"):
+            shutil.rmtree(folder, ignore_errors=True)  # a 60 s run leaves tens of MB of log behind
     for label, (rate, p50, p99, errors, sent) in results:
         _row(label, rate, p50, p99, errors, sent)
     if cpu_per_request is not None:
