@@ -17,6 +17,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable, Mapping
+
+from referral.plurals import counted
 
 log = logging.getLogger("devices.tolerance")
 
@@ -43,14 +46,44 @@ QUIRK_WORDS = {"lowercase_checksum": "ASTM checksum in lowercase hex"}
 ACCEPTED_QUIRKS = frozenset(QUIRK_WORDS)
 
 
+def accepted_note(quirk: str, times: str = "") -> str:
+    """An accepted quirk (:data:`ACCEPTED_QUIRKS`) said as accepted, in words, with the name the
+    status's ``tolerance_counts`` (replay's ``tolerance``) count it under: ``times`` (``"3
+    times"``) says how often, in the summaries of ``listen`` and ``replay``."""
+    how_often = f" {times}" if times else ""
+    return (
+        f"accepted: {QUIRK_WORDS[quirk]}{how_often} (read by default, no switch needed; counted as {quirk})"
+    )
+
+
 def wire_note(switch: str) -> str:
     """The session's wire-log line for one firing of ``switch``: a switch of the profile says it
     fired; an accepted quirk (:data:`ACCEPTED_QUIRKS`), which no profile switch governs, says it
     was accepted, in words, with the name the status's ``tolerance_counts`` counts it under - an
     integrator read "tolerance switch fired: lowercase_checksum" and looked for a switch."""
     if switch in ACCEPTED_QUIRKS:
-        return f"accepted: {QUIRK_WORDS[switch]} (read by default, no switch needed; counted as {switch})"
+        return accepted_note(switch)
     return f"tolerance switch fired: {switch}"
+
+
+def switches_fired(counts: Mapping[str, int]) -> dict[str, int]:
+    """Of ``counts`` (by name, as ``tolerance_counts``), the switches of the profile that fired."""
+    return {name: n for name, n in sorted(counts.items()) if name not in ACCEPTED_QUIRKS}
+
+
+def quirks_accepted(counts: Mapping[str, int]) -> dict[str, int]:
+    """Of ``counts``, the quirks read by default (:data:`ACCEPTED_QUIRKS`): no switch fired."""
+    return {name: n for name, n in sorted(counts.items()) if name in ACCEPTED_QUIRKS}
+
+
+def fired_and_accepted(counts: Mapping[str, int], fired: Callable[[str, int], str]) -> str:
+    """The end of ``listen``'s and ``replay``'s summaries: ``tolerance switches fired: `` and each
+    switch of the profile that fired as ``fired`` says it (``decimal_comma=2``), or ``none``, then
+    each accepted quirk as the wire log says it, with how often - the summaries said
+    ``tolerance switches fired: lowercase_checksum=1`` and an integrator looked for the switch."""
+    switches = ", ".join(fired(name, n) for name, n in switches_fired(counts).items()) or "none"
+    quirks = "".join(f"; {accepted_note(q, counted(n, 'times'))}" for q, n in quirks_accepted(counts).items())
+    return f"tolerance switches fired: {switches}{quirks}"
 
 
 class ToleranceCounter:

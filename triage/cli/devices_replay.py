@@ -23,6 +23,7 @@ from devices.results import (
     incomplete_why,
     no_result_sentence,
 )
+from devices.tolerance import fired_and_accepted, quirks_accepted, switches_fired
 from referral.plurals import counted
 from triage.cli.devices_mapping import read_profile
 from triage.cli.output import echo, print_json, write
@@ -191,7 +192,11 @@ def _document(file: Path, report: ReplayReport, received_at: datetime | None) ->
             {"byte_offset": line.byte_offset, "test": line.vendor_code, "status": line.status}
             for line in report.no_result
         ],
+        # every switch that fired and every quirk read by default, by name: kept as it was for scripts
         "tolerance": report.tolerance,
+        # the same apart: the profile's switches that fired, the quirks accepted with no switch
+        "tolerance_switches_fired": switches_fired(report.tolerance),
+        "accepted_quirks": quirks_accepted(report.tolerance),
     }
 
 
@@ -341,7 +346,8 @@ def register(app: typer.Typer) -> None:
         )
         if report.no_result:
             unhandled += f"{no_result_sentence([line.status for line in report.no_result])}; "
-        switches = ", ".join(f"{k} x{n}" for k, n in report.tolerance.items()) or "none"
+        # switches of the profile that fired apart from quirks read by default, as the wire log says them
+        switches = fired_and_accepted(report.tolerance, lambda switch, n: f"{switch} x{n}")
         resent = f", {counted(len(report.resends), 'resends')} of an earlier result" if report.resends else ""
         if report.replaced:  # as listen counts 'stored results replaced': the later version counted
             resent += f", {len(report.replaced)} replaced by a later version"
@@ -357,7 +363,7 @@ def register(app: typer.Typer) -> None:
             f"{_counted('not for triage', report.held_reasons(), len(report.held_back))}"
             f"{resent}; "
             f"{len(report.without_result())} quarantined without a result; {unhandled}"
-            f"tolerance switches fired: {switches}",
+            f"{switches}",
             err=True,
         )
         for why in incomplete_lines(report):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from devices.hold import HoldKind
 from devices.results import IGNORED, no_result_sentence
+from devices.tolerance import fired_and_accepted
 from referral.device_results import StoredDeviceResult
 from referral.plurals import counted
 from referral.result_flags import flag_list
@@ -186,7 +187,8 @@ def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
         kinds["not_accepted"] += not_accepted
     held = s.held_results + not_accepted
     why = ", ".join(f"{n} {HOLD_WORDS.get(kind, kind)}" for kind, n in sorted(kinds.items()))
-    tolerated = ", ".join(f"{k}={v}" for k, v in sorted(s.tolerance_counts.items())) or "none"
+    # switches of the profile that fired apart from quirks read by default, as the wire log says them
+    tolerated = fired_and_accepted(s.tolerance_counts, lambda switch, n: f"{switch}={n}")
     # Only devices that can refuse the gateway's own requests (POCT1-A2) ever have a refusal.
     refused = ", ".join(f"{n} {what}" for what, n in sorted(s.refused_by_device.items()))
     total = sum(s.refused_by_device.values())
@@ -222,5 +224,5 @@ def status_line(s: DeviceStatus, not_accepted: int = 0) -> str:
         f"{replaced}{counted(s.duplicates, 'duplicate results')} not stored again; {unchanged}"
         f"{s.quarantined} quarantined without a result (unreadable messages, parts or stray bytes); "
         f"{counted(s.discarded, 'partial messages')} discarded; {naks}{noise}"
-        f"{counted(s.refused_peers, 'refused connections')}; {refusals}{unhandled}tolerance switches fired: {tolerated}"
+        f"{counted(s.refused_peers, 'refused connections')}; {refusals}{unhandled}{tolerated}"
     )

@@ -54,6 +54,24 @@ def _connect(port: int, listen: subprocess.Popen[bytes]) -> socket.socket:
     raise AssertionError("listen never accepted a connection")
 
 
+def start_listen(tmp_path: Path, profile: Path, *listen_args: str) -> subprocess.Popen[bytes]:
+    """A real ``triage devices listen`` process on ``profile``, its database and settings in
+    ``tmp_path``, stdout and stderr piped."""
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f'data_dir = "{tmp_path}"\n')
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("triage")),
+            *("devices", "listen", "--profile", str(profile), "--db", str(tmp_path / "clinic.db")),
+            *listen_args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TRIAGE_CONFIG": str(settings)},
+        cwd=tmp_path,
+    )
+
+
 def _ack(conn: socket.socket) -> bytes:
     data = b""
     while not data.endswith(b"\x1c\r"):
@@ -89,19 +107,7 @@ def _listen_to_one_message(
         correction = [segments[0].replace("CTL-1", "CTL-2"), *segments[1:3]]
         correction.append(f"OBX|1|NM|SPO2||{corrected_spo2}|%|||||C|||{now}")
         messages.append(b"\x0b" + ("\r".join(correction) + "\r").encode() + b"\x1c\r")
-    settings = tmp_path / "settings.toml"
-    settings.write_text(f'data_dir = "{tmp_path}"\n')
-    listen = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("triage")),
-            *("devices", "listen", "--profile", str(profile), "--db", str(tmp_path / "clinic.db")),
-            *listen_args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "TRIAGE_CONFIG": str(settings)},
-        cwd=tmp_path,
-    )
+    listen = start_listen(tmp_path, profile, *listen_args)
     try:
         with _connect(port, listen) as conn:
             for number, message in enumerate(messages, 1):
