@@ -197,7 +197,12 @@ def compute_scores(
             postpartum=pf["postpartum"],
         ),
         "oximetry": oximetry(
-            spo2=spo2, on_oxygen=on_oxygen, scale2=scale2, censored=censored, comparators=comparators
+            spo2=spo2,
+            on_oxygen=on_oxygen,
+            scale2=scale2,
+            censored=censored,
+            comparators=comparators,
+            age=age,
         ),
         "blood_pressure": blood_pressure(
             sbp=sbp, dbp=dbp, censored=censored, age=age, comparators=comparators

@@ -101,12 +101,14 @@ def test_referrals_name_the_facility_and_the_rules_that_proposed_them(staff: Sta
     csrf = staff.login(Role.clinician)
     expected = {
         "en": (
-            "Proposed by triage: SpO2 critical (scale 1 ≤91 %; scale 2 ≤83 % or ≥97 % on oxygen);"
+            "Proposed by triage: SpO2 critical (scale 1 ≤91 %; a child under 16 (NICE NG9 2021):"
+            " below 92 %; scale 2 ≤83 % or ≥97 % on oxygen);"
             " NEWS2 ≥7 (emergency response threshold)",
             "Emergency transfer",
         ),
         "zh": (
-            "分诊系统建议：血氧饱和度危急（量表 1 ≤91%；量表 2 ≤83% 或吸氧时 ≥97%）；NEWS2 ≥7（紧急响应阈值）",
+            "分诊系统建议：血氧饱和度危急（量表 1 ≤91%；16 岁以下儿童（NICE NG9 2021）：低于 92%；"
+            "量表 2 ≤83% 或吸氧时 ≥97%）；NEWS2 ≥7（紧急响应阈值）",
             "紧急转运",
         ),
     }

@@ -193,9 +193,13 @@ _CHOICES: dict[str, tuple[object, ...]] = {
     "race": ("white", "african_american"),
 }
 # inputs too rare in the random draws for every phrase to be written (an adolescent with one
-# pressure missing and the other below stage 1; an under-13 in the crisis range)
+# pressure missing and the other below stage 1; an under-13 in the crisis range), or given only by
+# a keyword the draws leave at its default (a child's SpO2: age)
 _FIXED: dict[str, tuple[dict[str, object], ...]] = {
     "blood_pressure": ({"sbp": 125.0, "dbp": None, "age": 15}, {"sbp": 190.0, "dbp": 100.0, "age": 9}),
+    "oximetry": tuple(
+        {"spo2": spo2, "on_oxygen": False, "scale2": False, "age": 4} for spo2 in (91.0, 93.0, 95.0)
+    ),
 }
 _SPANS = {
     "age": (10, 95),

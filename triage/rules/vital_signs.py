@@ -7,9 +7,8 @@ from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
 from triage.rules.rule import HTN_EMERGENCY_REF, NEWS2_REF, E, L, Rule, U
-from triage.scores.news2 import ADULT_AGE as NEWS2_ADULT_AGE
 from triage.scores.news2 import AFTER_BIRTH
-from triage.scores.result import years
+from triage.scores.oximetry import read_as_a_childs
 
 
 def _news2_total(ev: Evidence, low: float, high: float | None) -> Finding | None:
@@ -95,13 +94,13 @@ _SPO2_ACTION = {
 # under 16 NEWS2, its SpO2 scales and the BTS adult target range are not used (RCP NEWS2 2017): a
 # child's SpO2 is read against NICE NG9 (bronchiolitis, updated 2021): persistently below 92 % on air,
 # consider referring to hospital (1.2.2: no longer an emergency criterion on its own since 2021), oxygen
-# below 90 % (92 % under 6 weeks or with an underlying condition); the level stays the rule's
-_SPO2_CHILD = "SpO2 %s in a child (under 16: NEWS2's SpO2 scales are for adults): %s"
+# below 90 % (92 % under 6 weeks or with an underlying condition); the level stays the rule's. The
+# score's detail says the child's band ("SpO2 91 % in a child (...): below 92 %"), the action follows.
 _SPO2_CHILD_ACTION = {
-    "critical": "below 92 %: refer urgently (same day) for a hospital assessment (NICE NG9 2021: SpO2"
+    "critical": "refer urgently (same day) for a hospital assessment (NICE NG9 2021: SpO2"
     " persistently below 92 % on air); check the probe is a child's and well placed; give oxygen if it"
     " stays below 90 % (92 % under 6 weeks of age or with an underlying condition)",
-    "low": "92-93 %: same-day clinical review; check the probe is a child's and repeat",
+    "low": "same-day clinical review; check the probe is a child's and repeat",
 }
 
 
@@ -111,10 +110,9 @@ def _oximetry(bands: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
         if s is None or s.band not in bands:
             return None
         values: Values = {"spo2": ev.num("spo2"), "scale": s.components.get("scale"), "band": s.band}
-        age = ev.patient.age
-        if age is not None and years(age) < NEWS2_ADULT_AGE and s.components.get("scale") == 1:
+        if read_as_a_childs(ev.patient.age, scale2=s.components.get("scale") != 1):
             values["child"] = True
-            return Finding(values, _SPO2_CHILD % (ev.shown("spo2"), _SPO2_CHILD_ACTION[str(s.band)]))
+            return Finding(values, f"{s.detail}: {_SPO2_CHILD_ACTION[str(s.band)]}")
         return Finding(values, f"{s.detail}: {_SPO2_ACTION[str(s.band)]}")
 
     return check
@@ -176,7 +174,8 @@ VITAL_SIGNS: tuple[Rule, ...] = (
     Rule(
         "spo2_critical",
         U,
-        "SpO2 critical (scale 1 <=91 %; scale 2 <=83 % or >=97 % on oxygen)",
+        "SpO2 critical (scale 1 <=91 %; a child under 16 (NICE NG9 2021): below 92 %; scale 2"
+        " <=83 % or >=97 % on oxygen)",
         "BTS oxygen guideline 2017; RCP NEWS2 2017; NICE NG9 2021 (a child's, under 16: below 92 %)",
         _oximetry(("critical", "critical_high")),
         red_flag=True,
@@ -185,7 +184,8 @@ VITAL_SIGNS: tuple[Rule, ...] = (
     Rule(
         "spo2_low",
         U,
-        "SpO2 low (scale 1 92-93 %; scale 2 84-87 %): same-day review",
+        "SpO2 low (scale 1 92-93 %; a child under 16 (NICE NG9 2021): 92-93 %; scale 2 84-87 %):"
+        " same-day review",
         "BTS oxygen guideline 2017; risk.md 2.9; NICE NG9 2021 (a child's, under 16)",
         _oximetry(("low",)),
     ),

@@ -11,6 +11,9 @@ points on oxygen at 97 %): with ``on_oxygen`` unknown there is no band (never ``
 values the more abnormal band applies, as in :mod:`triage.scores.news2`.
 Oximeters overestimate saturation in darker skin (Sjoding et al., NEJM 2020;383:2477): borderline
 values are reported, never rounded up.
+Under 16 (``age``; NEWS2, its SpO2 scales and the BTS adult target range are not used: RCP NEWS2
+2017) a scale-1 reading's detail says the child's bands the SpO2 rules read it on (NICE NG9 2021:
+below 92 %, 92-93 %, 94 % or more), not scale 1; the bands and their cut-points are the same.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from triage import phrases
+from triage.scores.news2 import ADULT_AGE as NEWS2_ADULT_AGE
 from triage.scores.news2 import score_spo2_scale1, score_spo2_scale2
-from triage.scores.result import ScoreResult, among, as_read, score_result
+from triage.scores.result import ScoreResult, among, as_read, score_result, years
 
 _DETAIL = phrases.OXIMETRY.printf({"spo2": "%s", "scale": "%s", "band": "%s"})
 _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="SpO2")
@@ -28,6 +32,13 @@ _NO_OXYGEN_RECORD = phrases.NOT_CLASSIFIED.format(inputs="air or oxygen record (
 REFERENCE = "BTS guideline for oxygen use in adults 2017; RCP NEWS2 2017 Chart 1"
 
 _SCALE1 = {3: "critical", 2: "low", 1: "borderline", 0: "normal"}
+_CHILD = {band: phrase.printf({"spo2": "%s"}) for band, phrase in phrases.OXIMETRY_CHILD.items()}
+
+
+def read_as_a_childs(age: float | None, *, scale2: bool) -> bool:
+    """Whether a SpO2 is a child's, said on NICE NG9's bands: under 16 (completed years) on scale 1;
+    a clinician-set scale 2 stays scale 2, and an unknown age is read as an adult's."""
+    return age is not None and not scale2 and years(age) < NEWS2_ADULT_AGE
 
 
 def oximetry(
@@ -37,9 +48,10 @@ def oximetry(
     scale2: bool,
     censored: tuple[str, ...] = (),
     comparators: Mapping[str, str] | None = None,
+    age: float | None = None,
 ) -> ScoreResult:
     """The SpO2 band on the scale given; ``comparators``: a censored SpO2's (``{"spo2": "<"}``),
-    shown with it in the detail."""
+    shown with it in the detail; ``age`` (years) under 16 says the detail as a child's."""
     if spo2 is None:
         return score_result(
             name="oximetry",
@@ -78,6 +90,7 @@ def oximetry(
         else:
             band = "critical_high" if points == 3 else "above_target"
     flags = ("spo2_critical",) if band in ("critical", "critical_high") else ()
+    shown = as_read(spo2, "spo2", comparators)
     return score_result(
         name="oximetry",
         value=spo2,
@@ -88,6 +101,8 @@ def oximetry(
         flags=flags,
         missing=missing,
         censored=among(censored, ("spo2",)),
-        detail=_DETAIL % (as_read(spo2, "spo2", comparators), "2" if scale2 else "1", band.replace("_", " ")),
+        detail=_CHILD[band] % shown
+        if read_as_a_childs(age, scale2=scale2)
+        else _DETAIL % (shown, "2" if scale2 else "1", band.replace("_", " ")),
         reference=REFERENCE,
     )
