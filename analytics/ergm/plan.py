@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from analytics.ergm.formula import TermSpec
 from analytics.ergm.terms import DEPENDENT_TERMS
 from analytics.errors import AnalyticsInputError
+from referral.plurals import listed
 
 #: The sampling settings of ``ergm()``, by the names of its arguments.
 SAMPLING_SETTINGS = ("seed", "proposal", "max_iterations", "bridges", "bridge_draws")
@@ -99,10 +100,6 @@ def fit_plan(
     return FitPlan("by MCMC", has, _MCMC)
 
 
-def _listed(names: Sequence[str]) -> str:
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-
-
 def refuse_unused_settings(plan: FitPlan | None, given: Mapping[str, str], *, python_backend: str) -> None:
     """Refuse the sampling settings given that the fit ``plan`` would not use, where they were
     ignored without a word, naming them all and how the model is fitted: one
@@ -121,12 +118,12 @@ def refuse_unused_settings(plan: FitPlan | None, given: Mapping[str, str], *, py
     if plan.in_r and bridges:  # only this engine bridge-samples
         applies, them = ("applies", bridges[0]) if len(bridges) == 1 else ("apply", "them")
         raise AnalyticsInputError(
-            f"{_listed(bridges)} {applies} to {python_backend} only: R's ergm estimates an MCMC fit's"
+            f"{listed(bridges)} {applies} to {python_backend} only: R's ergm estimates an MCMC fit's"
             f" log-likelihood its own way; drop {them}, or use {python_backend}"
         )
     # a fit that samples with a sampler of its own (R's ergm.count) takes the seed alone
     scope = "a binary model's fit by MCMC" if plan.uses else "a fit by MCMC"
     raise AnalyticsInputError(
-        f"{_listed(unused)} {applies} only to {scope}; this model is fitted {plan.how}, because"
+        f"{listed(unused)} {applies} only to {scope}; this model is fitted {plan.how}, because"
         f" {plan.because}; drop {them}"
     )
