@@ -189,7 +189,7 @@ def pool(
     """Pool the inputs; raise only when nothing usable remains (the message lists why)."""
     say = progress or (lambda _msg: None)
     con = connect(work, memory_limit)
-    finder = SourceFinder(con, work)
+    finder = SourceFinder(con, work, say)
     say(f"checking {counted(len(paths), 'input paths')}")
     for path in paths:
         finder.add(path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,9 +174,13 @@ def _export_tables_in(folder: Path) -> list[str]:
 class SourceFinder:
     """Walks the input paths, checks them, and collects accepted sources and rejections."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, work: Path) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, work: Path, say: Callable[[str], None] | None = None
+    ) -> None:
         self.con = con
         self.work = work
+        # progress: a clinic's referral log is exported before it is pooled (seconds to minutes)
+        self.say = say or (lambda _msg: None)
         self.sources: list[Source] = []
         self.rejections: list[Rejection] = []
 
@@ -301,6 +306,7 @@ class SourceFinder:
         from referral.schema import connect_to_read
 
         target = Path(tempfile.mkdtemp(prefix="export-", dir=self.work))
+        self.say(f"exporting the referral log {path} for this report")
         try:
             db = connect_to_read(path)  # a log received on read-only media is read where it is
             try:

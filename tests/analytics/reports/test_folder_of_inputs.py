@@ -78,3 +78,24 @@ def test_a_clinic_whose_log_and_export_are_both_given_keeps_the_log_in_plain_wor
         f"clinic ZJ-C01 exported twice: kept the later export, the referral log {log} (exported {today} for this"
         " report), skipped this one"
     ]
+
+
+def test_a_referral_log_being_exported_for_the_report_is_said(tmp_path: Path) -> None:
+    """Each clinic's referral log is exported before it is pooled, which takes minutes for a large
+    log: after '... checking 2 input paths' the analyst saw nothing until the staging line."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    first, second = clinic_log(logs / "a.db", patients=2), clinic_log(logs / "b.sqlite", patients=3)
+    done = run(
+        ["report", "imbalance", "-i", str(first), "-i", str(second), "-o", str(tmp_path / "out")], tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    said = [i for i, line in enumerate(lines) if "exporting the referral log" in line]
+    assert [lines[i] for i in said] == [
+        f"... exporting the referral log {first} for this report",
+        f"... exporting the referral log {second} for this report",
+    ], done.stderr
+    assert said[-1] < next(i for i, line in enumerate(lines) if "staging" in line)
+    quiet = run(["report", "imbalance", "-i", str(first), "-o", str(tmp_path / "q"), "-q"], tmp_path)
+    assert quiet.returncode == 0 and "exporting" not in quiet.stderr, quiet.stderr
