@@ -7,8 +7,9 @@ name in MSH-4). The delimiters are ASCII bytes, and in UTF-8 and the single-byte
 byte is always its ASCII character, so splitting the MSH line's bytes on the field separator
 finds the fields. Not in GB 18030 (GBK), Big5 or Shift_JIS: there a two-byte character's second
 byte may be 0x40 to 0x7E - ``|``, ``^``, ``~`` and ``\\`` among them (東 is 96 7C in GB 18030,
-許 is B3 5C in Big5) - so a byte split cuts such a name in two and reads MSH-18 (and MSH-9,
-MSH-10...) one field off. :func:`read_msh` reads the MSH line in such a set when the reading
+許 is B3 5C in Big5) -, nor in ISO-2022-JP (MSH-18 ``ISO IR87``), where between ESC $ B and
+ESC ( B both bytes of a character are ASCII bytes (日本 is 46 7C 4B 5C) - so a byte split cuts
+such a name in two and reads MSH-18 (and MSH-9, MSH-10...) one field off. :func:`read_msh` reads the MSH line in such a set when the reading
 agrees with itself: MSH-18 read in it names it (or is empty and it is the profile's encoding).
 """
 
@@ -58,13 +59,20 @@ UNICODE_READ_AS_UTF8 = (
 )
 
 
+#: 日 (46 7C) in JIS X 0208 between ISO 2022's ESC $ B and ESC ( B: one character whose bytes are ``F|``.
+_JIS_RUN_WITH_BAR = b"\x1b$BF|\x1b(B"
+
+
 @cache
 def ascii_inside_characters(codec: str) -> bool:
     """Whether a character of ``codec`` may hold an ASCII byte after its first (``|`` 0x7C as the
-    second byte of a two-byte character: GB 18030, GBK, Big5, Shift_JIS); False for the
-    single-byte sets, UTF-8, EUC-KR and a codec Python does not know."""
+    second byte of a two-byte character: GB 18030, GBK, Big5, Shift_JIS) or as any of its bytes
+    (ISO-2022-JP, MSH-18 ``ISO IR87``: after ESC $ B both bytes of a character are 0x21 to 0x7E,
+    日 is 46 7C); False for the single-byte sets, UTF-8, EUC-KR and a codec Python does not know."""
     try:
-        return any(len(_decoded(bytes([lead, 0x7C]), codec) or "") == 1 for lead in range(0x80, 0x100))
+        return len(_decoded(_JIS_RUN_WITH_BAR, codec) or "") == 1 or any(
+            len(_decoded(bytes([lead, 0x7C]), codec) or "") == 1 for lead in range(0x80, 0x100)
+        )
     except LookupError:
         return False
 
@@ -96,14 +104,16 @@ def read_msh(line: bytes, fs: str, profile_encoding: str | None) -> tuple[list[s
     """The MSH ``line``'s fields split on the field separator ``fs`` (``fields[n - 1]`` is MSH-n)
     and the codec they were read in: its bytes split as they are (latin-1, codec None) unless
     their MSH-18 names no set whose characters never hold an ASCII byte and a reading in a set
-    whose characters may (the profile's encoding, the one MSH-18 seems to name, then GB 18030 and
-    Big5 of table 0211) agrees with itself - its MSH-18 names that set, or is empty and the set is
-    the profile's encoding."""
+    whose characters may (the one MSH-18 seems to name, the profile's encoding, then GB 18030,
+    ISO IR87's ISO-2022-JP and Big5 of table 0211) agrees with itself - its MSH-18 names that
+    set, or else is empty and the set is the profile's encoding (a Shift_JIS profile reads an
+    ISO-2022-JP line too, cut where the byte split cuts it, so a reading naming its own set wins)."""
     plain = line.decode("latin-1").split(fs)
     named = CHARSETS.get(declared_charset(plain))
     if named is not None and not ascii_inside_characters(named):
         return plain, None  # the byte split is right: no character of the set holds a delimiter
     tried: list[str] = []
+    unnamed: tuple[list[str], str | None] = (plain, None)
     for codec in (named, profile_encoding, *CHARSETS.values()):
         if codec is None or not ascii_inside_characters(codec) or any(_same(codec, t) for t in tried):
             continue
@@ -113,11 +123,11 @@ def read_msh(line: bytes, fs: str, profile_encoding: str | None) -> tuple[list[s
             continue
         fields = text.split(fs)
         declared = declared_charset(fields)
-        if _same(CHARSETS.get(declared), codec) or (
-            not declared and profile_encoding is not None and _same(profile_encoding, codec)
-        ):
+        if _same(CHARSETS.get(declared), codec):
             return fields, codec
-    return plain, None
+        if not declared and profile_encoding is not None and _same(profile_encoding, codec):
+            unnamed = (fields, codec)
+    return unnamed
 
 
 def field_byte(fields: list[str], n: int, fs: str, codec: str | None) -> int:
