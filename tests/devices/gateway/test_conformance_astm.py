@@ -249,7 +249,9 @@ def test_noise_enq_in_a_pause_before_the_last_frame_is_never_answered_ack(
     assert warnings[0] == _discarded_warning(1 + sum(len(f) for f in frames[:-1]), len(frames) - 1)
 
 
-def test_a_tolerance_switch_that_fires_is_counted_and_written_to_the_session_log(tmp_path: Path) -> None:
+def test_a_lowercase_checksum_is_counted_and_written_to_the_session_log_as_an_accepted_quirk(
+    tmp_path: Path,
+) -> None:
     """Item 30: a lowercase checksum, accepted with no profile switch (reference item 2: read
     case-insensitively; it was NAKed six times and the message lost), shows in status and wire log."""
     profile = simulator_profile("astm-analyzer", "analyzer")
