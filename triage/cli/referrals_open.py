@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -127,8 +128,9 @@ def _connect(
     cast(AppContext, ctx.obj).database = path  # names it if a later read meets a damaged page
     try:
         if read_only:
-            return connect_to_read(path, busy_timeout_ms=timeout, as_is=as_is)
-        return connect(path, busy_timeout_ms=timeout, migrate=migrate, backups=_backups(ctx))
+            database = connect_to_read(path, busy_timeout_ms=timeout, as_is=as_is)
+        else:
+            database = connect(path, busy_timeout_ms=timeout, migrate=migrate, backups=_backups(ctx))
     except sqlite3.DatabaseError as exc:
         raise storage_error(exc, path) or UserInputError(
             f"{path}: not a usable referral log (SQLite: {exc})"
@@ -136,3 +138,8 @@ def _connect(
         ) from None
     except OSError as exc:  # its folder cannot be created (under a file, on a read-only disk)
         raise UserInputError(f"{path}: cannot create the referral log's folder ({os_reason(exc)})") from None
+    # closed when the command ends, however it ends: the connection (the log, its -wal and -shm) had
+    # stayed open after main() returned, until a garbage collection, in a process that runs main
+    # in-process (a test, a script) - a ResourceWarning under -W error on Python 3.13
+    ctx.with_resource(closing(database.conn))
+    return database
