@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -27,3 +28,24 @@ def test_degree_gof_of_a_well_specified_model() -> None:
     assert (indeg["sim_low"] <= indeg["sim_high"]).all()
     # A Bernoulli graph fits its own degree distribution: few degrees are flagged.
     assert (table["p_value"] < 0.05).mean() < 0.25
+
+
+def test_undirected_degrees_count_every_tie_of_a_unit() -> None:
+    # An undirected network keeps each tie once (from the unit listed first); the observed degree
+    # counted only those rows, so a unit whose ties were all listed from the other end read as
+    # degree 0 and the fit was flagged against its own data
+    rng = np.random.default_rng(5)
+    n = 16
+    upper = np.triu((rng.random((n, n)) < 0.25).astype(int), 1)
+    s, t = np.nonzero(upper)
+    net = Network(
+        pd.DataFrame({"id": [f"u{k:02d}" for k in range(n)]}),
+        pd.DataFrame({"source": [f"u{k:02d}" for k in t], "target": [f"u{k:02d}" for k in s]}),
+        directed=False,
+    )
+    graph = nx.from_numpy_array(upper + upper.T)
+    table = ergm("edges", net).gof(nsim=20, seed=3)
+    observed = table[table["observed"] > 0]
+    expected = {d: c for d, c in enumerate(nx.degree_histogram(graph)) if c}
+    assert dict(zip(observed["degree"], observed["observed"], strict=True)) == expected
+    assert table["observed"].sum() == n
