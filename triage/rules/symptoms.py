@@ -61,6 +61,25 @@ NEWS2_NOT_USED = {
     "pregnancy": "measure the observations now (respiration rate, SpO2, pulse) and read them on a maternity"
     " early warning score (MEWS/MEOWS): NEWS2 is not used in pregnancy",
 }
+# in pregnancy and the 6 weeks after birth (patient.pregnant, patient.postpartum): pulmonary embolism is
+# the leading direct cause of maternal death (MBRRACE-UK, Saving Lives, Improving Mothers' Care) and
+# pregnancy raises the risk of aortic dissection, so chest pain and breathlessness name them for the
+# receiving team; RCOG Green-top Guideline 37b (2015): a woman with symptoms suggestive of a pulmonary
+# embolism has objective testing without delay. The level stays (chest pain an emergency transfer,
+# breathlessness a same-day assessment): what the receiving team is told changes, not where she goes.
+PE_MATERNAL = (
+    "pulmonary embolism (the leading direct cause of maternal death, MBRRACE-UK) is possible until a"
+    " clinician excludes it (RCOG Green-top 37b: objective testing without delay)"
+)
+MATERNAL_MEANINGS = {
+    "chest_pain": "in pregnancy and the 6 weeks after birth pulmonary embolism (the leading direct cause of"
+    " maternal death, MBRRACE-UK) and aortic dissection (more likely in pregnancy) are suspected as well as an"
+    " acute coronary syndrome, until an ECG and a clinician exclude them (RCOG Green-top 37b: objective"
+    " testing for a pulmonary embolism without delay)",
+    "dyspnoea_pregnancy": f"{NEWS2_NOT_USED['pregnancy']}; {PE_MATERNAL}",
+    "dyspnoea_postpartum": "measure the NEWS2 observations now (respiration rate, SpO2, pulse); after birth"
+    f" (within 6 weeks) {PE_MATERNAL}",
+}
 URGENT_SYMPTOMS = {
     "dyspnoea": ("breathlessness", "measure the NEWS2 observations now (respiration rate, SpO2, pulse)"),
     "visual_loss": ("visual loss", "sudden visual loss needs a same-day eye assessment"),
@@ -76,11 +95,14 @@ URGENT_SYMPTOMS = {
 def _meanings(
     ev: Evidence, found: Sequence[str], kinds: dict[str, tuple[str, str]], values: Values
 ) -> list[str]:
-    """What each symptom found means for this patient; a child's chest pain or neurological deficit
-    (under 18) and breathlessness where NEWS2 is not used as ``CHILD_EMERGENCY`` and ``NEWS2_NOT_USED``
-    say, the values saying so (``child``, ``news2_not_used``) for the staff pages."""
+    """What each symptom found means for this patient; chest pain and breathlessness in pregnancy or
+    the 6 weeks after birth as ``MATERNAL_MEANINGS`` say (``pulmonary_embolism``: ``pregnancy`` or
+    ``postpartum``), a child's chest pain or neurological deficit (under 18) and breathlessness where
+    NEWS2 is not used as ``CHILD_EMERGENCY`` and ``NEWS2_NOT_USED`` say, the values saying so
+    (``child``, ``news2_not_used``) for the staff pages."""
     patient = ev.patient
     child = patient.age is not None and patient.age < CHILD_UNDER
+    maternal = "postpartum" if patient.postpartum else "pregnancy" if patient.pregnant else None
     unscored = (
         "pregnancy"
         if patient.pregnant
@@ -90,7 +112,13 @@ def _meanings(
     )
     said = []
     for s in found:
-        if child and s in CHILD_EMERGENCY:
+        if maternal is not None and s in ("chest_pain", "dyspnoea"):
+            # a pregnant girl too: pregnancy's pulmonary embolism before a child's rarer causes
+            values["pulmonary_embolism"] = maternal
+            if s == "dyspnoea" and unscored == "pregnancy":
+                values["news2_not_used"] = unscored
+            said.append(MATERNAL_MEANINGS[s if s == "chest_pain" else f"dyspnoea_{maternal}"])
+        elif child and s in CHILD_EMERGENCY:
             values["child"] = True
             said.append(CHILD_EMERGENCY[s])
         elif s == "dyspnoea" and unscored is not None:
@@ -208,7 +236,8 @@ SYMPTOMS: tuple[Rule, ...] = (
         "NICE CG95 (2010, 2016) 1.2.1 (chest pain now, ACS suspected: emergency referral);"
         " NICE NG128 (2019) 1.1 (suspected stroke); " + HTN_EMERGENCY_REF + " (1); under 18: RCH Melbourne"
         " clinical practice guideline Chest pain (serious causes excluded first), RCPCH Stroke in childhood"
-        " (2017) (suspected stroke: capillary glucose within 15 minutes)",
+        " (2017) (suspected stroke: capillary glucose within 15 minutes); in pregnancy and after birth: MBRRACE-UK"
+        " (pulmonary embolism, the leading direct cause of maternal death), RCOG Green-top 37b (2015)",
         _uncounted(EMERGENCY_SYMPTOMS, "emergency transfer now"),
         red_flag=True,
         minimum=U,
@@ -220,7 +249,8 @@ SYMPTOMS: tuple[Rule, ...] = (
         " epigastric pain, recorded now (at any pressure): same-day assessment",
         "NICE CG95 (2010, 2016); RCP NEWS2 2017 (not used under 16 or in pregnancy); Royal College of"
         " Ophthalmologists (sudden visual loss:"
-        " same-day assessment); ACOG Practice Bulletin 222 (2020) and BMJ Best Practice (HELLP syndrome)",
+        " same-day assessment); ACOG Practice Bulletin 222 (2020) and BMJ Best Practice (HELLP syndrome);"
+        " in pregnancy and after birth: MBRRACE-UK, RCOG Green-top 37b (2015) (pulmonary embolism)",
         _uncounted(URGENT_SYMPTOMS, "same-day clinical assessment (refer urgently)"),
         red_flag=True,
         minimum=U,

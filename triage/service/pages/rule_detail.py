@@ -260,8 +260,9 @@ class DetailFields:
 
     def _meanings(self) -> str:
         """Each acute symptom the reason recorded with what it means here, ``label: meaning``
-        (``detail.symptom_meaning.<symptom>``): a child's chest pain or neurological deficit
-        (``child``) as ``<symptom>_child``, breathlessness where NEWS2 is not used as
+        (``detail.symptom_meaning.<symptom>``): chest pain and breathlessness in pregnancy or after
+        birth (``pulmonary_embolism``) as ``chest_pain_maternal`` and ``dyspnoea_<pulmonary_embolism>``,
+        a child's chest pain or neurological deficit (``child``) as ``<symptom>_child``, breathlessness where NEWS2 is not used as
         ``dyspnoea_<news2_not_used>`` (``triage.rules.symptoms``)."""
         meanings = []
         for symptom in str(self.given["acute_symptoms"]).split(", "):
@@ -271,8 +272,13 @@ class DetailFields:
                 else ""
             )
             label = self.owner.entry(f"detail.acute_symptom.{symptom}{after}")
+            maternal = self.given.get(
+                "pulmonary_embolism"
+            )  # pregnancy or postpartum: chest pain, breathlessness
             variant = (
-                "_child"
+                ("_maternal" if symptom == "chest_pain" else f"_{maternal}")
+                if maternal and symptom in ("chest_pain", "dyspnoea")
+                else "_child"
                 if self.given.get("child") is True and symptom in ("chest_pain", "neurological_deficit")
                 else f"_{self.given['news2_not_used']}"
                 if symptom == "dyspnoea" and self.given.get("news2_not_used")
