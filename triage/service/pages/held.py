@@ -28,7 +28,7 @@ from referral.value_sets import WITHDRAWN
 from triage.errors import UserInputError
 from triage.service import held
 from triage.service.api.deps import MAX_ID, RecordId, clinic, runtime_of
-from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, Principal, allow
+from triage.service.auth import CLINICAL_READ, CLINICAL_WRITE, DEVICE_ADMINS, Principal, allow
 from triage.service.pages.clock import clock
 from triage.service.pages.rendering import stored
 
@@ -59,6 +59,10 @@ def held_context(request: Request, who: Principal) -> dict[str, Any]:
         "ignored_counts": review.ignored_counts(db, since),
         "can_review": can_review,
         "held_show_patient": who.role in CLINICAL_READ,
+        # each device's connection, as the devices table shows it to the roles that administer devices
+        "held_ports": {str(s["device"]): str(s["port"]) for s in rt.device_status() if s.get("port")}
+        if who.role in DEVICE_ADMINS
+        else {},
         "open_encounters": held.open_encounters(db, rt.clock.today()) if can_review else [],
         # the day's open visits: more than the Assign lists hold is said (held.encounters_more)
         "open_total": held.open_encounter_count(db, rt.clock.today()) if can_review else 0,
