@@ -70,10 +70,16 @@ def _network(n: int) -> Network:
 TEN_COVARIATES = 'nodeocov("EDU")'
 
 
-def _one(n: int, backend: str, ten: bool = False) -> dict[str, float | str]:
+def prepared(n: int, ten: bool = False) -> tuple[str, Network]:
+    """What a size fits: Model 3's formula (with ``ten``: ten covariates) and the network of ``n``
+    units (tests/unit/test_bench_ergm_data.py fits it at the study's n = 88 on both backends)."""
     from analytics.study.models import FORMULAS
 
-    net = _network(n)
+    return FORMULAS["Model 3"] + (f" + {TEN_COVARIATES}" if ten else ""), _network(n)
+
+
+def _one(n: int, backend: str, ten: bool = False) -> dict[str, float | str]:
+    formula, net = prepared(n, ten)
     from analytics.ergm import ergm
 
     if backend == "r":
@@ -82,7 +88,6 @@ def _one(n: int, backend: str, ten: bool = False) -> dict[str, float | str]:
         r_available()  # start embedded R before timing
         r_has_ergm()
     start = time.perf_counter()
-    formula = FORMULAS["Model 3"] + (f" + {TEN_COVARIATES}" if ten else "")
     result = ergm(formula, net, backend=backend)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -78,9 +78,29 @@ def test_glm_warnings_of_separation_or_no_convergence_are_refused() -> None:
 
     assert glm_problem(True, 8, [], []) is None
     assert "the MLE may not exist (separation)" in str(glm_problem(False, 100, [], []))
-    warned = glm_problem(True, 25, ["glm.fit: fitted probabilities numerically 0 or 1 occurred"], [])
+    edge = "glm.fit: fitted probabilities numerically 0 or 1 occurred"
+    warned = glm_problem(True, 25, [edge], [], {"edges": 0.2, "nodeicov.x": 3.5e5})
     assert warned == (
-        "R's glm: glm.fit: fitted probabilities numerically 0 or 1 occurred: an estimate diverges, the MLE"
-        " does not exist (separation)"
+        "nodeicov.x: R's glm gives a standard error over 1,000 standard deviations of the term and warned"
+        " 'glm.fit: fitted probabilities numerically 0 or 1 occurred': an estimate diverges, the MLE does"
+        " not exist (separation)"
     )
     assert glm_problem(True, 8, [], [], {"edges": 0.2, "nodeicov.x": 3.0}) is None
+
+
+def test_glm_warning_of_fitted_values_at_0_or_1_with_bounded_estimates_is_an_estimate() -> None:
+    """glm.fit warns of a fitted value within 10 machine epsilons of 0 or 1 whenever a dyad's linear
+    predictor passes about 36 - a strong covariate with large values does it with a finite MLE (the
+    bench's 88 cities: tests/unit/test_bench_ergm_data.py). It was refused as separation."""
+    from analytics.rbridge import glm_note, glm_problem
+
+    edge = "glm.fit: fitted probabilities numerically 0 or 1 occurred"
+    assert glm_problem(True, 9, [edge], [], {"edges": 1.3, "edgecov.GeoProx": 0.08}) is None
+    assert glm_note(edge) == (
+        "R's glm warned: glm.fit: fitted probabilities numerically 0 or 1 occurred (some dyads' fitted"
+        " values are within 10 machine epsilons of the edge; every estimate's standard error is bounded,"
+        " so the estimates are the MLE)"
+    )
+    assert glm_note("glm.fit: algorithm did not converge") == (
+        "R's glm warned: glm.fit: algorithm did not converge"
+    )
