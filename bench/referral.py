@@ -25,8 +25,11 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
+
+from sqlite_utils import Database
 
 from referral import facilities, queue, referrals, store
 from referral.plurals import counted
@@ -50,7 +53,8 @@ DISPOSITIONS = (
 WEIGHTS = (1, 6, 3, 20, 70)
 
 
-def _prepared(path: Path, synchronous: str) -> tuple[object, int]:
+def _prepared(path: Path, synchronous: str) -> tuple[Database, int]:
+    """A log of one assessment to refer, open (the caller closes it)."""
     db = connect(path)
     db.conn.execute(f"PRAGMA synchronous = {synchronous}")
     facilities.load_csv(db, facilities.DEMO_CSV, actor="bench", clinic="ZJ-C01")
@@ -73,36 +77,35 @@ def _prepared(path: Path, synchronous: str) -> tuple[object, int]:
 
 def referral_writes(folder: Path, synchronous: str, round_no: int) -> float:
     db, assessment_id = _prepared(folder / f"writes-{synchronous}-{round_no}.db", synchronous)
-    start = time.perf_counter()
-    for i in range(WRITES):
-        referrals.create_referral(
-            db,  # type: ignore[arg-type]
-            ReferralIn(
-                assessment_id=assessment_id,
-                to_facility="ZJ-S01",
-                urgency="urgent",
-                reason="bench",
-                idempotency_key=f"bench-{i}",
-                alongside_open=True,  # every write refers the same encounter
-            ),
-            actor="bench",
-        )
-    return WRITES / (time.perf_counter() - start)
+    with db:
+        start = time.perf_counter()
+        for i in range(WRITES):
+            referrals.create_referral(
+                db,
+                ReferralIn(
+                    assessment_id=assessment_id,
+                    to_facility="ZJ-S01",
+                    urgency="urgent",
+                    reason="bench",
+                    idempotency_key=f"bench-{i}",
+                    alongside_open=True,  # every write refers the same encounter
+                ),
+                actor="bench",
+            )
+        return WRITES / (time.perf_counter() - start)
 
 
 def bare_inserts(folder: Path, round_no: int) -> float:
-    conn = sqlite3.connect(folder / f"bare-{round_no}.db", isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, key TEXT, body TEXT) STRICT")
-    start = time.perf_counter()
-    for i in range(WRITES):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t (key, body) VALUES (?, ?)", [f"k{i}", "bench"])
-        conn.execute("COMMIT")
-    rate = WRITES / (time.perf_counter() - start)
-    conn.close()
-    return rate
+    with closing(sqlite3.connect(folder / f"bare-{round_no}.db", isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, key TEXT, body TEXT) STRICT")
+        start = time.perf_counter()
+        for i in range(WRITES):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t (key, body) VALUES (?, ?)", [f"k{i}", "bench"])
+            conn.execute("COMMIT")
+        return WRITES / (time.perf_counter() - start)
 
 
 #: The patients the generated encounters are drawn from (of the ``PATIENTS`` registered): each day's
@@ -122,7 +125,11 @@ def fill_million(path: Path, rows: int = ROWS, days: int = DAYS, patients: int =
             f" cannot be the same number of encounters every day, 1 to {pool:,} a day (a patient has one open visit"
             f" a day and the encounters are drawn from {counted(pool, 'patients')})"
         )
-    db = connect(path)
+    with connect(path) as db:
+        return _fill(db, rows, days, patients, pool)
+
+
+def _fill(db: Database, rows: int, days: int, patients: int, pool: int) -> float:
     facilities.load_csv(db, facilities.DEMO_CSV, actor="bench", clinic="ZJ-C01")
     rng = random.Random(4)
     start = time.perf_counter()
@@ -184,15 +191,15 @@ def fill_million(path: Path, rows: int = ROWS, days: int = DAYS, patients: int =
 
 
 def queue_latencies(path: Path, runs: int, days: int = DAYS) -> list[float]:
-    db = connect(path)
     rng = random.Random(5)
     timings = []
-    for _ in range(runs):
-        day = FIRST_DAY + timedelta(days=rng.randrange(days))
-        start = time.perf_counter()
-        rows = queue.staff_queue(db, day)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert rows, f"no queue rows for {day}"
+    with connect(path) as db:
+        for _ in range(runs):
+            day = FIRST_DAY + timedelta(days=rng.randrange(days))
+            start = time.perf_counter()
+            rows = queue.staff_queue(db, day)
+            timings.append((time.perf_counter() - start) * 1000)
+            assert rows, f"no queue rows for {day}"
     return timings
 
 
@@ -238,9 +245,8 @@ def main() -> None:
             f"  staff queue ({ROWS // DAYS} rows/day, {QUERIES} random days): p50 {statistics.median(timings):.2f} ms,"
             f" p99 {p99(timings):.2f} ms  target p99 <= 50 ms: {verdict}"
         )
-        db = connect(db_path)
-        db.conn.execute("DROP INDEX encounters_day")
-        db.conn.close()
+        with connect(db_path) as db:
+            db.conn.execute("DROP INDEX encounters_day")
         peer = queue_latencies(db_path, 10)
         print(
             f"  peer: same query without the encounters_day index (10 runs): p50 {statistics.median(peer):.1f} ms"

@@ -8,44 +8,23 @@ files are read from /proc, with the garbage collector off so that it cannot clos
 
 from __future__ import annotations
 
-import gc
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from referral import facilities
+from tests.open_files import ON_LINUX, collector_off, open_under
 
 from .test_cli import run
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="reads the process's open files from /proc/self/fd"
-)
-
-
-def _open_under(folder: Path) -> list[str]:
-    """The files under ``folder`` this process has open."""
-    found = []
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:  # the listing's own descriptor, closed by now
-            continue
-        if target.startswith(f"{folder}{os.sep}"):
-            found.append(Path(target).name)
-    return sorted(found)
+pytestmark = ON_LINUX
 
 
 @pytest.fixture
 def no_collection() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
+    with collector_off():
         yield
-    finally:
-        gc.enable()
 
 
 @pytest.mark.usefixtures("no_collection")
@@ -62,7 +41,7 @@ def test_migrate_load_and_backup_leave_no_file_of_the_log_open(
     for name, args in commands.items():
         code, _, err = run(capsys, *args)
         assert code == 0, (name, err)
-        assert _open_under(tmp_path) == [], f"triage referrals {name} left them open"
+        assert open_under(tmp_path) == [], f"triage referrals {name} left them open"
 
 
 @pytest.mark.usefixtures("no_collection")
@@ -73,4 +52,4 @@ def test_a_command_that_fails_closes_the_log_too(tmp_path: Path, capsys: pytest.
     bad.write_text("id,name,tier\nX-1,Somewhere,level_4\n", encoding="utf-8")
     code, _, err = run(capsys, "facilities", "load", str(bad), "--db", str(log))
     assert code == 2 and err.startswith("error: "), err
-    assert _open_under(tmp_path) == []
+    assert open_under(tmp_path) == []

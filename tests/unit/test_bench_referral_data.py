@@ -14,6 +14,7 @@ import pytest
 from bench import referral as bench
 from referral import queue
 from referral.schema import connect
+from tests.open_files import ON_LINUX, collector_off, open_under
 
 DAYS = 4
 PER_DAY = bench.ROWS // bench.DAYS  # the benchmark's own daily volume
@@ -42,6 +43,7 @@ def test_the_referral_bench_fills_the_current_schema_with_its_daily_volume(tmp_p
     rows = queue.staff_queue(db, first + timedelta(days=DAYS - 1), limit=PER_DAY + 1)
     assert len(rows) == PER_DAY and all(row["disposition"] in bench.DISPOSITIONS for row in rows)
     assert any(row["overridden"] for row in rows)
+    db.close()
 
 
 @pytest.mark.parametrize(("rows", "days"), [(1_001, 2), (bench.POOL * 2 + 2, 2), (0, 3)])
@@ -50,3 +52,24 @@ def test_sizes_the_fill_cannot_give_are_refused_before_writing(tmp_path: Path, r
     with pytest.raises(ValueError, match=r"^bench/referral.py fill_million: .* encounters over .* days"):
         bench.fill_million(path, rows=rows, days=days)
     assert not path.exists()
+
+
+@ON_LINUX
+@pytest.mark.filterwarnings("error::ResourceWarning")
+def test_the_bench_steps_leave_no_file_of_their_logs_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each step closed no connection it opened (fill_million, queue_latencies, referral_writes),
+    or only when it got to its end (bare_inserts): the logs, their -wal and -shm stayed open files
+    until a garbage collection, one more set a step. A few writes suffice here."""
+    monkeypatch.setattr(bench, "WRITES", 20)
+    path = tmp_path / "bench.db"
+    with collector_off():
+        bench.fill_million(path, rows=2 * 10, days=2)
+        assert open_under(tmp_path) == [], "fill_million"
+        assert len(bench.queue_latencies(path, 3, days=2)) == 3
+        assert open_under(tmp_path) == [], "queue_latencies"
+        assert bench.referral_writes(tmp_path, "NORMAL", 0) > 0
+        assert open_under(tmp_path) == [], "referral_writes"
+        assert bench.bare_inserts(tmp_path, 0) > 0
+        assert open_under(tmp_path) == [], "bare_inserts"
