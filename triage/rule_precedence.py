@@ -53,6 +53,9 @@ HIGHER: dict[str, tuple[str, ...]] = {
     "glucose_diabetes_range": _HYPERGLYCAEMIA,
     # ... and so is hyperglycaemia in pregnancy, not only referred to antenatal care (WHO 2013)
     "pregnancy_hyperglycaemia": _HYPERGLYCAEMIA,
+    # ... and a pregnant woman's known diabetes above the pregnancy targets, not only her joint diabetes
+    # and antenatal clinic within a week (NICE NG3)
+    "pregnancy_known_diabetes_above_target": _HYPERGLYCAEMIA,
     "hypoglycaemia_level1": ("glucose_critical_low",),
     # a kidney referral is urgent below an eGFR of 30, not also "refer (non-emergency)" for the
     # albuminuria or proteinuria beside it; proteinuria with hypertension is evidence for the
@@ -76,6 +79,7 @@ _SAME = {
     "news2_red_parameter": "these observations",
     "glucose_diabetes_range": "these readings",
     "pregnancy_hyperglycaemia": "these readings",
+    "pregnancy_known_diabetes_above_target": "these readings",
     "hypoglycaemia_level1": "these readings",
     "albuminuria": "these readings",
     "proteinuria_3plus": "these readings",

@@ -56,6 +56,12 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("glucose_fasting", 5.1, None)],
         [("glucose_fasting", 5.0, None)],
     ),
+    # known diabetes in pregnancy: a random glucose of 7.8 mmol/L is above the 1-hour target (NICE NG3)
+    "pregnancy_known_diabetes_above_target": (
+        {"sex": "female", "pregnant": True, "gestation_weeks": 24, "diabetes": True},
+        [("glucose_random", 7.8, None)],
+        [("glucose_random", 7.7, None)],
+    ),
     "spo2_critical": ({}, [("spo2", 91, None)], [("spo2", 92, None)]),
     "spo2_low": ({}, [("spo2", 93, None)], [("spo2", 94, None)]),
     # an acute symptom with a pressure at 180 (or 110): 179/109 with the same symptom is not one
@@ -373,6 +379,7 @@ ACTIONS = {
     "postpartum_severe_hypertension": "an obstetric emergency - confirm within 15 minutes; emergency transfer",
     "pre_eclampsia_severe_features": "emergency transfer to an obstetric unit now for assessment and admission",
     "pregnancy_hyperglycaemia": "refer to antenatal care to confirm and manage it (non-emergency)",
+    "pregnancy_known_diabetes_above_target": "refer her to the joint diabetes and antenatal clinic within 1 week",
     # it said to treat and re-check but not to refer, although the rule asks for an urgent referral
     # (WHO HEARTS-D Annex 3: urgent same-day referral for hypoglycaemia)
     "glucose_critical_low": "treat now (15-20 g fast-acting glucose), re-check in 15 minutes; refer urgently (same day)",
@@ -410,6 +417,7 @@ SHOWN = {
     " counted as from 20 weeks, when pre-eclampsia is possible) (>=140 and/or >=90) with headache: pre-eclampsia"
     " with severe features suspected",
     "pregnancy_hyperglycaemia": "fasting glucose 5.1 mmol/L in pregnancy at 26 weeks",
+    "pregnancy_known_diabetes_above_target": "random glucose 7.8 mmol/L with known diabetes in pregnancy at 24 weeks",
     "proteinuria_with_hypertension": "urine protein 1+",
     "total_cholesterol_above_8": "total cholesterol 8.1 mmol/L",
     "egfr_below_30": "eGFR 29 mL/min/1.73m2",

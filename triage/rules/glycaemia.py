@@ -22,11 +22,11 @@ PREGNANCY_CUTS = (
 )
 
 
-def _pregnancy_glucose(ev: Evidence) -> Finding | None:
-    if not ev.patient.pregnant:
-        return None
+def _met(ev: Evidence, cuts: tuple[tuple[str, str, float, str, float], ...]) -> dict[str, str]:
+    """The readings at or above their cut, each compared in the unit it was reported in (the mg/dL or
+    mmol/mol member of the published pair), named as the reason says them."""
     met: dict[str, str] = {}
-    for code, name, cut, unit, cut_as_reported in PREGNANCY_CUTS:
+    for code, name, cut, unit, cut_as_reported in cuts:
         value = ev.num(code)
         if value is None:
             continue
@@ -34,6 +34,13 @@ def _pregnancy_glucose(ev: Evidence) -> Finding | None:
         reported = None if reading is None else reading.reported_numeric(unit)
         if (value >= cut) if reported is None else (reported >= cut_as_reported):
             met[code] = f"{name} {ev.shown(code)}"
+    return met
+
+
+def _pregnancy_glucose(ev: Evidence) -> Finding | None:
+    if not ev.patient.pregnant:
+        return None
+    met = _met(ev, PREGNANCY_CUTS)
     if not met:
         return None
     weeks = ev.patient.gestation_weeks
@@ -46,6 +53,52 @@ def _pregnancy_glucose(ev: Evidence) -> Finding | None:
         " 92 mg/dL, is gestational diabetes; fasting >=7.0, or random >=11.1 with symptoms, diabetes in"
         " pregnancy; ADA 2025: HbA1c >=6.5 % diabetes); refer to antenatal care to confirm and manage it"
         " (non-emergency)",
+    )
+
+
+KNOWN_DIABETES_PREGNANCY_REF = (
+    "NICE NG3 (2015) 1.3 (capillary glucose targets in pregnancy: fasting 5.3 mmol/L, 1 hour after meals"
+    " 7.8; HbA1c above 48 mmol/mol raises the risks to the pregnancy; test urgently for ketonaemia in"
+    " hyperglycaemia) and Table 1 (contact with the joint diabetes and antenatal clinic every 1-2 weeks);"
+    " ADA Standards of Care 2025 s15 (fasting <95 mg/dL, 1 hour <140 mg/dL)"
+)
+# a woman with known diabetes in pregnancy above the pregnancy targets: NICE NG3 (2015) and ADA 2025 s15
+# - fasting below 5.3 mmol/L (95 mg/dL) and 1 hour after a meal below 7.8 (140 mg/dL), so a random
+# glucose of 7.8 or more is above the highest of them whenever it was taken; an HbA1c of 6.5 % (48
+# mmol/mol) or more raises the risks to the pregnancy (NG3). Her diabetes is managed by the joint
+# diabetes and antenatal clinic, in contact every 1-2 weeks (NG3 Table 1): a glucose of 10.5 mmol/L at
+# 24 weeks was local care, re-checked in 30 days (glucose_diabetes_range), or reached no rule at 8.5
+KNOWN_DIABETES_PREGNANCY_CUTS = (
+    ("glucose_fasting", "fasting glucose", 5.3, "mg/dL", 95.0),
+    ("glucose_random", "random glucose", 7.8, "mg/dL", 140.0),
+    ("hba1c", "HbA1c", 6.5, "mmol/mol", 48.0),
+)
+_KETONES_NOW = (
+    "; test for ketones now (NICE NG3: urgently in a pregnant woman with diabetes and hyperglycaemia, to"
+    " exclude diabetic ketoacidosis)"
+)
+
+
+def _known_diabetes_pregnancy(ev: Evidence) -> Finding | None:
+    """Known diabetes in pregnancy with a glucose or HbA1c above the pregnancy targets: her joint
+    diabetes and antenatal clinic within a week, ketones now when none were measured."""
+    patient = ev.patient
+    if not (patient.pregnant and patient.diabetes):
+        return None
+    met = _met(ev, KNOWN_DIABETES_PREGNANCY_CUTS)
+    if not met:
+        return None
+    weeks = patient.gestation_weeks
+    values: Values = {code: ev.shown(code) for code in met}
+    values.update(gestation_weeks=weeks, ketones_now="urine_ketones" not in ev.latest)
+    when = "in pregnancy" if weeks is None else f"in pregnancy at {weeks} weeks"
+    return Finding(
+        values,
+        f"{', '.join(met.values())} with known diabetes {when}: above the pregnancy targets (NICE NG3, ADA"
+        " 2025 section 15: fasting glucose <5.3 mmol/L, 1 hour after a meal <7.8 mmol/L; an HbA1c of 6.5 %"
+        " or more raises the risks to the pregnancy): refer her to the joint diabetes and antenatal clinic"
+        " within 1 week (NICE NG3: in contact every 1-2 weeks through pregnancy)"
+        f"{_KETONES_NOW if values['ketones_now'] else ''}",
     )
 
 
@@ -135,6 +188,15 @@ GLYCAEMIA: tuple[Rule, ...] = (
         "Fasting glucose >=5.1 mmol/L, random >=11.1 or HbA1c >=6.5 % in pregnancy: refer to antenatal care",
         PREGNANCY_GLUCOSE_REF,
         _pregnancy_glucose,
+    ),
+    Rule(
+        "pregnancy_known_diabetes_above_target",
+        R,
+        "Known diabetes in pregnancy, fasting glucose >=5.3 mmol/L, random >=7.8 or HbA1c >=6.5 %: joint"
+        " diabetes and antenatal clinic within 1 week",
+        KNOWN_DIABETES_PREGNANCY_REF,
+        _known_diabetes_pregnancy,
+        recheck_minutes=10080,
     ),
     Rule(
         "glucose_diabetes_range",

@@ -74,6 +74,7 @@ DERIVED = frozenset(
         "dose",
         "spo2_whose",
         "spo2_action",
+        "ketones",
     }
 )
 
@@ -294,6 +295,11 @@ class DetailFields:
         return self.owner.entry(
             "detail.glucose_dose_child" if self.given.get("child") is True else "detail.glucose_dose"
         )
+
+    def _ketones(self) -> str:
+        """That ketones are tested now when none were measured (``ketones_now``), else nothing
+        (``triage.rules.glycaemia``: known diabetes in pregnancy above the targets, NICE NG3)."""
+        return self.owner.entry("detail.ketones_now") if self.given.get("ketones_now") is True else ""
 
     def _spo2_whose(self) -> str:
         """Whose SpO2 reading this is: a child's (``child``: under 16, where NEWS2's SpO2 scales are
