@@ -84,13 +84,27 @@ def _decoded(data: bytes, codec: str) -> str | None:
         return None
 
 
+#: Table 0211's sets a message switches to through ISO 2022 escapes when a later repetition of
+#: MSH-18 names them (HL7 table 0356, MSH-20 ``ISO 2022-1994``: the first repetition is the default
+#: set, the later ones the alternates; Japanese systems send ``~ISO IR87`` or ``ISO IR6~ISO IR87``):
+#: ISO IR87's JIS X 0208, which Python's iso2022_jp reads together with ASCII.
+ISO2022_ALTERNATES = ("ISO IR87",)
+#: MSH-18's first repetition naming ASCII as the default set (empty: ASCII, the table's default).
+_ASCII_DEFAULT = ("", "ASCII", "ISO IR6")
+
+
 def declared_charset(fields: list[str]) -> str:
-    """MSH-18's first repetition, upper case, from the MSH ``fields`` (split on the field separator:
-    ``fields[n - 1]`` is MSH-n, ``fields[1]`` MSH-2); empty when it is not sent."""
+    """The set MSH-18 names for the message, upper case, from the MSH ``fields`` (split on the field
+    separator: ``fields[n - 1]`` is MSH-n, ``fields[1]`` MSH-2): its first repetition, unless that
+    is ASCII and a later one names a set switched to by ISO 2022 escapes (:data:`ISO2022_ALTERNATES`:
+    ``~ISO IR87`` is ``ISO IR87``, whose reading is ASCII's too); empty when it is not sent."""
     if len(fields) <= 17:
         return ""
     repeat = fields[1][1] if len(fields[1]) > 1 else "~"
-    return fields[17].split(repeat)[0].strip().upper()
+    names = [name.strip().upper() for name in fields[17].split(repeat)]
+    if names[0] in _ASCII_DEFAULT:
+        return next((name for name in names[1:] if name in ISO2022_ALTERNATES), names[0])
+    return names[0]
 
 
 def _same(codec: str | None, other: str) -> bool:

@@ -44,11 +44,18 @@ def test_the_characters_hold_the_field_separator_and_the_escape_character_in_the
     assert ascii_inside_characters("iso2022_jp")
 
 
+#: MSH-18 naming ISO IR87 alone, or as the alternate set of a later repetition (HL7 table 0356: the
+#: second and later repetitions are sets switched to by ISO 2022 escapes, MSH-20 ``ISO 2022-1994``;
+#: the first, the default, is ASCII - empty, ``ASCII`` or ``ISO IR6``), as Japanese systems send it.
+MSH18 = ["ISO IR87", "~ISO IR87", "ISO IR6~ISO IR87", "ASCII~ISO IR87"]
+
+
+@pytest.mark.parametrize("msh18", MSH18)
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1", "shift_jis"])
 def test_the_codec_reads_msh18_iso_ir87_past_a_name_whose_two_byte_run_holds_a_separator(
-    encoding: str,
+    encoding: str, msh18: str
 ) -> None:
-    raw = _message("CTL-0", obx="GLU^日内変動血糖||7.8|mmol/L")
+    raw = _message("CTL-0", obx="GLU^日内変動血糖||7.8|mmol/L", msh18=msh18)
     message = parse_message(raw, profile(encoding=encoding))
     assert (message.charset, message.control_id, message.message_type) == ("iso2022_jp", "CTL-0", "ORU")
     assert message.msh.raw(4) == HOSPITAL and message.msh.raw(7) == NOW
@@ -59,16 +66,17 @@ def test_the_codec_reads_msh18_iso_ir87_past_a_name_whose_two_byte_run_holds_a_s
     ]
 
 
+@pytest.mark.parametrize("msh18", MSH18)
 def test_a_hospital_name_holding_a_separator_byte_before_msh18_iso_ir87_is_read_and_stored(
-    tmp_path: Path,
+    tmp_path: Path, msh18: str
 ) -> None:
     db_path = tmp_path / "clinic.db"
-    ack, status, delivered = sent_alone(db_path, _message("CTL-1"), results=1, encoding="ascii")
+    ack, status, delivered = sent_alone(db_path, _message("CTL-1", msh18=msh18), results=1, encoding="ascii")
     msh, msa = ack.decode("iso2022_jp").rstrip("\r").split("\r")  # strict: one bad byte fails here
     assert msa == "MSA|AA|CTL-1"
     # sender and receiver swapped, each name whole, MSH-18 echoed
     assert msh.split("|")[2:6] == ["LIS", "検査室", "モニタ", HOSPITAL]
-    assert msh.split("|")[8:10] == ["ACK^R01", "ACKCTL-1"] and msh.split("|")[-1] == "ISO IR87"
+    assert msh.split("|")[8:10] == ["ACK^R01", "ACKCTL-1"] and msh.split("|")[-1] == msh18
     assert [(r.stored.patient_id, r.stored.value, r.auto_feed) for r in delivered] == [("SIM-P1", "97", True)]
     with sqlite3.connect(db_path) as conn:
         stored = conn.execute("SELECT patient_id, vendor_code, value, status FROM device_results").fetchall()
