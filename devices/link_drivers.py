@@ -215,14 +215,14 @@ class Hl7Driver:
         if kind is not None:
             # stored (evidence), counted not handled, answered AR naming the type (table 0357 200)
             error = hl7.Hl7ParseError(
-                f"message type {kind} is not supported: the gateway takes results (ORU, OUL)",
+                f"{hl7.unsupported_said(kind)}: the gateway takes results (ORU, OUL)",
                 segment="MSH",
                 field=9,
                 condition=hl7.UNSUPPORTED_MESSAGE_TYPE,
             )
             reject = hl7_ack.build_error_ack(raw, error, self._profile, code="AR")
             sent = [Send(mllp.frame(reject, self._start, self._end))] if reject is not None else []
-            return [Received(raw, pieces), Unhandled(f"{kind} message"), *sent]
+            return [Received(raw, pieces), Unhandled(f"{kind or hl7.NO_TYPE} message"), *sent]
         if not hl7_ack.accept_ack_wanted(message, self._profile, "AA"):
             # stored; MSH-15 NE or ER: the sender wants no CA - also when OBX are held after an
             # unreadable segment: the message is committed (a CA's meaning, HL7 v2 ch. 2), and a CE

@@ -144,6 +144,18 @@ def unsupported_type(message: Hl7Message) -> str | None:
     return parts[0] + "".join(f"^{c}" for c in parts[1:2])
 
 
+#: The name a message with an empty MSH-9 is counted under (``triage devices listen``'s and
+#: ``replay``'s "not handled" counts): its type, the name of the others, is blank.
+NO_TYPE = "MSH-9 empty"
+
+
+def unsupported_said(kind: str) -> str:
+    """Why a message of ``kind`` (:func:`unsupported_type`) is not taken, in the words the AR and
+    ``triage devices replay`` say it: its type; a message with an empty MSH-9 (a required field,
+    the type blank) says that MSH-9 is empty."""
+    return f"message type {kind} is not supported" if kind else "MSH-9 (the message type) is empty"
+
+
 def captured_unsupported_type(raw: bytes, profile: DeviceProfile) -> str | None:
     """:func:`unsupported_type` of a captured message's bytes; None when they do not parse (then
     the decoder quarantines them, saying why)."""
@@ -333,7 +345,9 @@ def decode_message(
         at = base_offset + (exc.byte_offset or 0)  # parse_message counts from the message's start
         detail = exc.detail() if isinstance(exc, Hl7ParseError) else str(exc)
         return [], [Quarantine(reason, raw, at, profile.device_id, detail)]
-    if not needs_ack(msg):
+    if not needs_ack(msg) or unsupported_type(msg) is not None:
+        # an ACK carries no results; a message the gateway answers AR (ADT^A01, ORM^O01, MSH-9
+        # empty) is kept with none: its OBX are not results (an order's), or not known to be
         return [], []
     msh = msg.msh
     # MSH-11 T (training) or D (debugging): no real measurement of the patient it names

@@ -13,6 +13,7 @@ from typing import Literal, TypedDict
 
 import typer
 
+from devices.codecs import hl7
 from devices.hold import result_holds
 from devices.profile import generic_profile
 from devices.results import (
@@ -325,7 +326,7 @@ def register(app: typer.Typer) -> None:
             )
         for at, kind in report.unhandled:
             echo(
-                f"{file}: byte {at}: not handled: message type {kind} is not supported: the gateway "
+                f"{file}: byte {at}: not handled: {hl7.unsupported_said(kind)}: the gateway "
                 "answers it AR (application reject), stores it with no result and counts it not handled",
                 err=True,
             )
@@ -337,7 +338,8 @@ def register(app: typer.Typer) -> None:
                 err=True,
             )
         kinds = ", ".join(
-            f"{n} {kind}" for kind, n in sorted(Counter(k for _, k in report.unhandled).items())
+            f"{n} {kind or hl7.NO_TYPE}"
+            for kind, n in sorted(Counter(k for _, k in report.unhandled).items())
         )
         unhandled = (
             f"{counted(len(report.unhandled), 'messages')} not handled ({kinds}); "
