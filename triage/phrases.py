@@ -379,18 +379,20 @@ PCE = Phrase(
 )
 OXIMETRY = Phrase("oximetry", "SpO2 {spo2} % on scale {scale}: {band}")
 # under 16 (NEWS2's SpO2 scales and the BTS adult target range are not used: RCP NEWS2 2017) a child's
-# SpO2 is said on the bands the SpO2 rules read it on (NICE NG9 2021: below 92 %, 92-93 %), the
-# score's cut-points unchanged (``triage.scores.oximetry``, ``triage.rules.vital_signs``)
+# SpO2 is said on the bands the SpO2 rules read it on (NICE NG9 2021: below 92 %, 92-93 %; NICE NG143:
+# 95 % or less in air is amber), the score's cut-points unchanged (``triage.scores.oximetry``,
+# ``triage.rules.vital_signs``)
 SPO2_CHILD = "in a child (under 16: NEWS2's SpO2 scales are for adults)"
 _CHILD_SAID = "SpO2 {spo2} % " + SPO2_CHILD + ": "
 OXIMETRY_CHILD_BELOW_92 = Phrase("oximetry_child_below_92", _CHILD_SAID + "below 92 %")
 OXIMETRY_CHILD_92_93 = Phrase("oximetry_child_92_93", _CHILD_SAID + "92-93 %")
-OXIMETRY_CHILD_94_UP = Phrase("oximetry_child_94_up", _CHILD_SAID + "94 % or more")
+OXIMETRY_CHILD_94_95 = Phrase("oximetry_child_94_95", _CHILD_SAID + "94-95 %")
+OXIMETRY_CHILD_96_UP = Phrase("oximetry_child_96_up", _CHILD_SAID + "96 % or more")
 OXIMETRY_CHILD = {
     "critical": OXIMETRY_CHILD_BELOW_92,
     "low": OXIMETRY_CHILD_92_93,
-    "borderline": OXIMETRY_CHILD_94_UP,
-    "normal": OXIMETRY_CHILD_94_UP,
+    "borderline": OXIMETRY_CHILD_94_95,
+    "normal": OXIMETRY_CHILD_96_UP,
 }
 BLOOD_PRESSURE = Phrase("blood_pressure", "{bp} mmHg: {grade} range (single reading)")
 BLOOD_PRESSURE_PARTIAL = Phrase(
@@ -481,7 +483,8 @@ SCORE_DETAILS: dict[str, tuple[Phrase, ...]] = {
         OXIMETRY,
         OXIMETRY_CHILD_BELOW_92,
         OXIMETRY_CHILD_92_93,
-        OXIMETRY_CHILD_94_UP,
+        OXIMETRY_CHILD_94_95,
+        OXIMETRY_CHILD_96_UP,
         NOT_CLASSIFIED,
     ),
     "blood_pressure": (

@@ -4,7 +4,8 @@ A 4-year-old's SpO2 of 91 % read "SpO2 91 % in a child (under 16: NEWS2's SpO2 s
 adults): below 92 %: refer urgently ..." in the reasons but "SpO2 91 % on scale 1: critical" in the
 scores table below, and the reason's name ("SpO2 critical (scale 1 <=91 %; scale 2 ...)") did not
 say a child is read otherwise. Through the real app on a real SQLite file, in English and Chinese;
-a 40-year-old's page keeps scale 1."""
+a 40-year-old's page keeps scale 1. A child's 95 % reached no rule (local care in 30 days) and the
+scores table said "94 % or more": it now says "94-95 %" and ``spo2_borderline_child`` beside it."""
 
 from __future__ import annotations
 
@@ -51,6 +52,14 @@ def _score_detail(page: str) -> str:
             "92-93 %",
             "SpO2 low (scale 1 92-93 %; a child under 16 (NICE NG9 2021): 92-93 %;",
             "血氧饱和度偏低（量表 1 92-93%；16 岁以下儿童（NICE NG9 2021）：92-93%；",
+        ),
+        (
+            95,
+            "spo2_borderline_child",
+            "94-95 %",
+            "94-95 %",
+            "SpO2 94-95 % in a child under 16 (NICE NG143: amber): a clinician assesses the child now;",
+            "16 岁以下儿童血氧饱和度 94-95%（NICE NG143：琥珀色）：医生立即评估患儿；",
         ),
     ],
 )

@@ -198,7 +198,7 @@ _CHOICES: dict[str, tuple[object, ...]] = {
 _FIXED: dict[str, tuple[dict[str, object], ...]] = {
     "blood_pressure": ({"sbp": 125.0, "dbp": None, "age": 15}, {"sbp": 190.0, "dbp": 100.0, "age": 9}),
     "oximetry": tuple(
-        {"spo2": spo2, "on_oxygen": False, "scale2": False, "age": 4} for spo2 in (91.0, 93.0, 95.0)
+        {"spo2": spo2, "on_oxygen": False, "scale2": False, "age": 4} for spo2 in (91.0, 93.0, 95.0, 97.0)
     ),
 }
 _SPANS = {

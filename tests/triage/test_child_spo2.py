@@ -72,8 +72,10 @@ def test_a_child_at_92_or_93_has_a_same_day_review_in_a_childs_words(
 
 
 @pytest.mark.parametrize("age", [4, 15])
-def test_a_child_at_94_reaches_no_spo2_rule_as_before(policy: Policy, age: int) -> None:
-    assert _spo2_detail(_assess(policy, 94, age)) is None
+def test_a_child_at_94_reaches_neither_the_critical_nor_the_low_rule(policy: Policy, age: int) -> None:
+    # 94-95 % is spo2_borderline_child's (tests/triage/test_child_spo2_borderline.py)
+    found = _spo2_detail(_assess(policy, 94, age))
+    assert found is not None and found[0] == "spo2_borderline_child", found
 
 
 @pytest.mark.parametrize("age", [16, 40, None])

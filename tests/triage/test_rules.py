@@ -64,6 +64,8 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
     ),
     "spo2_critical": ({}, [("spo2", 91, None)], [("spo2", 92, None)]),
     "spo2_low": ({}, [("spo2", 93, None)], [("spo2", 94, None)]),
+    # a child's 94-95 % (NICE NG143: amber); 96 % is not
+    "spo2_borderline_child": ({"age": 4}, [("spo2", 95, None)], [("spo2", 96, None)]),
     # an acute symptom with a pressure at 180 (or 110): 179/109 with the same symptom is not one
     "hypertensive_emergency": (
         {"acute_symptoms": ["chest_pain"]},
@@ -365,6 +367,7 @@ ACTIONS = {
     "altered_consciousness": "emergency assessment and transfer",
     "spo2_critical": "give oxygen to the target range and refer urgently",
     "spo2_low": "same-day clinical review",
+    "spo2_borderline_child": "a clinician assesses the child face to face now",
     # it said only to check for organ damage; the rule asks for an urgent (same-day) referral
     "hypertensive_emergency": "hypertensive emergency (acute target-organ damage suspected): emergency transfer now",
     "bp_adolescent_severe": "send to an emergency department now, with or without symptoms",
@@ -404,6 +407,7 @@ SHOWN = {
     "altered_consciousness": "consciousness C",
     "spo2_critical": "SpO2 91 %",
     "spo2_low": "SpO2 93 %",
+    "spo2_borderline_child": "SpO2 95 % in a child",
     "hypertensive_emergency": "blood pressure 180/90 mmHg (>=180 and/or >=110) with chest pain",
     "bp_adolescent_severe": "blood pressure 150/121 mmHg at age 13-17",
     "hypertensive_crisis": "181/90 mmHg",

@@ -96,23 +96,36 @@ _SPO2_ACTION = {
 # consider referring to hospital (1.2.2: no longer an emergency criterion on its own since 2021), oxygen
 # below 90 % (92 % under 6 weeks or with an underlying condition); the level stays the rule's. The
 # score's detail says the child's band ("SpO2 91 % in a child (...): below 92 %"), the action follows.
+# 94-95 % under 16 (``spo2_borderline_child``): NEWS2 would score it a point from 16 (a registered
+# nurse assesses), and NICE NG143 (fever in under 5s) makes 95 % or less in air an amber sign -
+# intermediate risk: a face-to-face assessment and, without a diagnosis, a safety net (information on
+# the warning signs, a follow-up at a set time and place) or a paediatric referral; no paediatric
+# source here makes it reassuring at 5-15 years, where no score is applied either
 _SPO2_CHILD_ACTION = {
     "critical": "refer urgently (same day) for a hospital assessment (NICE NG9 2021: SpO2"
     " persistently below 92 % on air); check the probe is a child's and well placed; give oxygen if it"
     " stays below 90 % (92 % under 6 weeks of age or with an underlying condition)",
     "low": "same-day clinical review; check the probe is a child's and repeat",
+    "borderline": "a clinician assesses the child face to face now (NICE NG143: 95 % or less in air is"
+    " an amber sign in a child under 5, intermediate risk of serious illness) - breathing, colour,"
+    " feeding and fluids, and the other observations on a paediatric early warning score (PEWS); check"
+    " the probe is a child's and repeat; without a diagnosis give the parents or carers a safety net"
+    " (the warning signs, and when and where to come back) or refer for a paediatric assessment",
 }
 
 
-def _oximetry(bands: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
+def _oximetry(bands: tuple[str, ...], *, children_only: bool = False) -> Callable[[Evidence], Finding | None]:
     def check(ev: Evidence) -> Finding | None:
         s = ev.scores.get("oximetry")
         if s is None or s.band not in bands:
             return None
+        if read_as_a_childs(ev.patient.age, scale2=s.components.get("scale") == 2):
+            # no NEWS2 scale under 16 (the score names none)
+            child: Values = {"spo2": ev.num("spo2"), "band": s.band, "child": True}
+            return Finding(child, f"{s.detail}: {_SPO2_CHILD_ACTION[str(s.band)]}")
+        if children_only:
+            return None
         values: Values = {"spo2": ev.num("spo2"), "scale": s.components.get("scale"), "band": s.band}
-        if read_as_a_childs(ev.patient.age, scale2=s.components.get("scale") != 1):
-            values["child"] = True
-            return Finding(values, f"{s.detail}: {_SPO2_CHILD_ACTION[str(s.band)]}")
         return Finding(values, f"{s.detail}: {_SPO2_ACTION[str(s.band)]}")
 
     return check
@@ -188,5 +201,15 @@ VITAL_SIGNS: tuple[Rule, ...] = (
         " same-day review",
         "BTS oxygen guideline 2017; risk.md 2.9; NICE NG9 2021 (a child's, under 16)",
         _oximetry(("low",)),
+    ),
+    Rule(
+        "spo2_borderline_child",
+        L,
+        "SpO2 94-95 % in a child under 16 (NICE NG143: amber): a clinician assesses the child now;"
+        " safety-net or refer",
+        "NICE NG143 (fever in under 5s: SpO2 95 % or less in air, amber - a safety net or a"
+        " paediatric referral); RCP NEWS2 2017 (not used under 16)",
+        _oximetry(("borderline",), children_only=True),
+        recheck_minutes=0,
     ),
 )

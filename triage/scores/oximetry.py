@@ -13,7 +13,9 @@ Oximeters overestimate saturation in darker skin (Sjoding et al., NEJM 2020;383:
 values are reported, never rounded up.
 Under 16 (``age``; NEWS2, its SpO2 scales and the BTS adult target range are not used: RCP NEWS2
 2017) a scale-1 reading's detail says the child's bands the SpO2 rules read it on (NICE NG9 2021:
-below 92 %, 92-93 %, 94 % or more), not scale 1; the bands and their cut-points are the same.
+below 92 %, 92-93 %; NICE NG143: 94-95 %, amber; 96 % or more), not scale 1; the bands and their
+cut-points are the same, but the record names no NEWS2 scale (``components.scale`` null,
+``components.child`` true) and gives the child's references.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ _NOT_CLASSIFIED = phrases.NOT_CLASSIFIED.format(inputs="SpO2")
 _NO_OXYGEN_RECORD = phrases.NOT_CLASSIFIED.format(inputs="air or oxygen record (scale 2, SpO2 93 % or more)")
 
 REFERENCE = "BTS guideline for oxygen use in adults 2017; RCP NEWS2 2017 Chart 1"
+# a child's bands: NICE NG9 (bronchiolitis, 2021 update: persistently below 92 % on air, consider
+# referral) and NICE NG143 (fever in under 5s: 95 % or less in air is an amber sign); their cut-points
+# are NEWS2 scale 1's, which is not used under 16
+REFERENCE_CHILD = (
+    "NICE NG9 2021 (a child's SpO2 below 92 % on air); NICE NG143 (95 % or less in air: amber);"
+    " cut-points as RCP NEWS2 2017 Chart 1 scale 1, which is not used under 16"
+)
 
 _SCALE1 = {3: "critical", 2: "low", 1: "borderline", 0: "normal"}
 _CHILD = {band: phrase.printf({"spo2": "%s"}) for band, phrase in phrases.OXIMETRY_CHILD.items()}
@@ -91,18 +100,24 @@ def oximetry(
             band = "critical_high" if points == 3 else "above_target"
     flags = ("spo2_critical",) if band in ("critical", "critical_high") else ()
     shown = as_read(spo2, "spo2", comparators)
+    if read_as_a_childs(age, scale2=scale2):
+        # no NEWS2 scale under 16: the record says the child's band and its sources, not scale 1
+        components: dict[str, int | bool | None] = {"scale": None, "on_oxygen": on_oxygen, "child": True}
+        detail, reference = _CHILD[band] % shown, REFERENCE_CHILD
+    else:
+        components = {"scale": 2 if scale2 else 1, "on_oxygen": on_oxygen}
+        detail = _DETAIL % (shown, "2" if scale2 else "1", band.replace("_", " "))
+        reference = REFERENCE
     return score_result(
         name="oximetry",
         value=spo2,
         unit="%",
         band=band,
         complete=not missing,
-        components={"scale": 2 if scale2 else 1, "on_oxygen": on_oxygen},
+        components=components,
         flags=flags,
         missing=missing,
         censored=among(censored, ("spo2",)),
-        detail=_CHILD[band] % shown
-        if read_as_a_childs(age, scale2=scale2)
-        else _DETAIL % (shown, "2" if scale2 else "1", band.replace("_", " ")),
-        reference=REFERENCE,
+        detail=detail,
+        reference=reference,
     )
