@@ -135,11 +135,22 @@ class ErgmResult:
         """Degree-distribution goodness of fit (in- and out-degree when directed)."""
         from analytics.ergm.degree_gof import degree_gof
 
+        return degree_gof(self.formula, self.coef, self._gof_network(), nsim=nsim, seed=seed)
+
+    def gof_structure(self, nsim: int = 100, seed: int | None = None) -> pd.DataFrame:
+        """Edgewise shared partners and geodesic distances against networks simulated from the fit
+        (ergm's ``GOF = ~espartners + distance``): what a model of degrees alone may miss."""
+        from analytics.ergm.structure_gof import structure_gof
+
+        return structure_gof(self.formula, self.coef, self._gof_network(), nsim=nsim, seed=seed)
+
+    def _gof_network(self) -> Any:
+        """The network a goodness of fit simulates on: a binary model's, kept with the fit."""
         if self.network is None or self.valued:
             raise ValueError(
                 "goodness of fit needs a binary (not valued) model whose network was kept with the fit"
             )
-        return degree_gof(self.formula, self.coef, self.network, nsim=nsim, seed=seed)
+        return self.network
 
     def to_json_dict(self) -> dict[str, Any]:
         """The fit as strict JSON values: a missing number (NaN, e.g. no log-likelihood) is None.

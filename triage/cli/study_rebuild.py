@@ -35,6 +35,7 @@ OUTPUTS = (
     ("figure7_centrality_FRAME.{csv,parquet,png}", "Figure 7: centrality"),
     ("attraction_hth_FRAME.{csv,parquet,png}", "ties received by HTH quintile"),
     ("gof_degree_FRAME.{csv,parquet,png}", "goodness of fit of Model 3"),
+    ("gof_structure_FRAME.{csv,parquet,png}", "shared partners, distances"),
     ("figures3_5_imbalance.{csv,parquet,png}", "Figures 3 and 5"),
     ("comparison_with_paper.{csv,parquet}", "Model 3 against the paper (1)"),
     ("comparison_fit_with_paper.{csv,parquet}", "AIC, BIC against the paper (1)"),

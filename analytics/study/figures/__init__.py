@@ -1,7 +1,7 @@
 """The study's figures, drawn with matplotlib (Agg) as PNG files, one module per figure family:
 :mod:`.network` (Figure 2), :mod:`.facilities` (Figure 6), :mod:`.centrality` (Figure 7),
 :mod:`.imbalance` (Figures 3 and 5), :mod:`.attraction` (the attraction chart and its table),
-:mod:`.degree_gof` (goodness of fit); their maps' axes (:mod:`.map_axes`), colour scales
+:mod:`.degree_gof` and :mod:`.structure_gof` (goodness of fit); their maps' axes (:mod:`.map_axes`), colour scales
 (:mod:`.colour_scales`), CJK font (:mod:`.fonts`) and PNG file (:mod:`.png`). The names here are
 the ones the rebuild draws with.
 
@@ -49,6 +49,7 @@ from analytics.study.figures.network import (
     network_map,
     size_key_values,
 )
+from analytics.study.figures.structure_gof import structure_gof_chart, structure_gof_figure
 
 __all__ = [
     "CJK_FAMILIES",
@@ -76,6 +77,8 @@ __all__ = [
     "network_figure",
     "network_map",
     "size_key_values",
+    "structure_gof_chart",
+    "structure_gof_figure",
     "tie_probability_by_hth",
     "tie_probability_figure",
     "unit_labels",
