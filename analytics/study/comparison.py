@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from scipy.stats import norm
 
 from analytics.study.hypothesis import HypothesisCheck
 from analytics.study.models import FrameFits, coefficient_text
@@ -416,17 +417,34 @@ def hypotheses(
             " quoted by the paper, unverified)",
         )
     )
+    checks.append(_h2b(texts["H2b"], national, zhejiang))
+    return checks
+
+
+def h2b_difference(national: FrameFits, zhejiang: FrameFits) -> tuple[float, float, float, float]:
+    """H2b's test: Model 3's HTH effect per standard deviation of HTH (log-odds of a tie per SD),
+    Zhejiang's minus the national one, with the difference's standard error and two-sided p-value.
+    The two are fits of two networks, independent, so the difference's variance is the sum of the
+    two effects' (each SE times its frame's SD of HTH). Returns (Zhejiang's, national, SE, p)."""
+    (coef_nat, se_nat, _), (coef_zj, se_zj, _) = (_term(f, "nodeicov.HTH") for f in (national, zhejiang))
     sd_nat = float(national.frame.nodes["HTH"].std())
     sd_zj = float(zhejiang.frame.nodes["HTH"].std())
-    effect_nat = hth[0][0][0] * sd_nat
-    effect_zj = hth[1][0][0] * sd_zj
-    checks.append(
-        HypothesisCheck(
-            "H2b",
-            texts["H2b"],
-            effect_zj > effect_nat,
-            f"log-odds change per SD of HTH: Zhejiang {effect_zj:.3f} vs national {effect_nat:.3f} (the"
-            " rebuild's test; the paper argues H2b from Zhejiang's bed occupancy, its Figure 5)",
-        )
+    se = math.hypot(se_nat * sd_nat, se_zj * sd_zj)
+    difference = coef_zj * sd_zj - coef_nat * sd_nat
+    p = 2 * float(norm.sf(abs(difference / se))) if se > 0 else float("nan")
+    return coef_zj * sd_zj, coef_nat * sd_nat, se, p
+
+
+def _h2b(text: str, national: FrameFits, zhejiang: FrameFits) -> HypothesisCheck:
+    """H2b supported when Zhejiang's HTH effect per SD is larger than the national one at p < ALPHA:
+    a larger point estimate alone (which it had taken) is as likely as not when the two are equal."""
+    effect_zj, effect_nat, se, p = h2b_difference(national, zhejiang)
+    return HypothesisCheck(
+        "H2b",
+        text,
+        bool(effect_zj > effect_nat and p < ALPHA),
+        f"log-odds change per SD of HTH: Zhejiang {effect_zj:.3f} vs national {effect_nat:.3f},"
+        f" difference {effect_zj - effect_nat:+.3f} (SE {se:.3f}, p = {p_text(p, 3)}; supported only"
+        f" when Zhejiang's is larger at p < {ALPHA:g}) (the rebuild's test; the paper argues H2b from"
+        " Zhejiang's bed occupancy, its Figure 5)",
     )
-    return checks
