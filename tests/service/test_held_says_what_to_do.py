@@ -24,6 +24,8 @@ from referral import review
 from tests.devices.gateway.test_hl7_withdrawal import NOW
 from tests.ports import free_port
 from tests.service.conftest import Staff, copy_seeded, make_settings
+from tests.service.test_corrections import deliver, result
+from tests.service.test_held_device_status_words import _pages
 from tests.service.test_pipeline import wait_for
 from triage.service import create_app
 from triage.service.auth import Role
@@ -124,3 +126,18 @@ def test_each_held_result_says_why_from_which_device_and_port_and_what_to_do(
         assert f"port: tcp listen 127.0.0.1:{port}" in said, said
         assert f"端口：tcp listen 127.0.0.1:{port}" in _device_cell(integrator_zh, result_id)
     assert f":{port}" not in english.split('id="held"')[1], "a nurse is not shown the connection"
+
+
+def test_a_rejected_correction_says_to_measure_again_then_dismiss_it(staff: Staff) -> None:
+    """The device corrected a stored glucose of 6.2 to 80 mmol/L, outside the plausible range: the
+    row said only 'Correction of a stored reading could not be used (the reading is withdrawn)',
+    where the patient page says to measure again or dismiss it. Real service and SQLite file, the
+    real inbox and pipeline."""
+    (result_id,) = deliver(staff, result("6.2"))
+    deliver(staff, result("80", "corrected"))
+    english, chinese = _pages(staff)
+    assert _why(english, result_id) == (
+        "Correction of a stored reading could not be used (the reading is withdrawn from the decision)"
+        " - measure again, then dismiss it"
+    )
+    assert _why(chinese, result_id) == "已存结果的更正无法使用（原结果已撤出决策）——请重新测量，然后作废此条"
