@@ -60,7 +60,7 @@ def find_or_register(
     def work(db: Database) -> tuple[dict[str, Any], bool]:
         existing = store.find_patient(db, patient.mrn)
         if existing is None:
-            return store.upsert_patient(db, patient, actor=actor, reason=reason), False  # a new patient
+            return store.insert_patient(db, patient, actor=actor, reason=reason), False  # a new patient
         return _agree(db, existing, patient, actor=actor, reason=reason, field=field), True
 
     return write(db, work)

@@ -112,11 +112,7 @@ def upsert_patient(db: Database, patient: PatientIn, *, actor: str, reason: str)
 
 def _upsert_patient(db: Database, patient: PatientIn, *, actor: str, reason: str) -> dict[str, Any]:
     existing = _one(db, "SELECT * FROM patients WHERE mrn = ?", [patient.mrn])
-    fields = {
-        "name": patient.name,
-        "sex": patient.sex,
-        "birth_date": patient.birth_date.isoformat() if patient.birth_date else None,
-    }
+    fields = _patient_fields(patient)
     if existing is not None:
         if all(existing[k] == v for k, v in fields.items()):
             return existing
@@ -134,22 +130,42 @@ def _upsert_patient(db: Database, patient: PatientIn, *, actor: str, reason: str
             data={"before": {k: existing[k] for k in fields}, "after": fields},
         )
         return {**existing, **fields}
+    return insert_patient(db, patient, actor=actor, reason=reason)
+
+
+def _patient_fields(patient: PatientIn) -> dict[str, str | None]:
+    """The patients columns a registration writes (its name, sex and birth date)."""
+    return {
+        "name": patient.name,
+        "sex": patient.sex,
+        "birth_date": patient.birth_date.isoformat() if patient.birth_date else None,
+    }
+
+
+def insert_patient(db: Database, patient: PatientIn, *, actor: str, reason: str) -> dict[str, Any]:
+    """Create the patient with ``patient.mrn``, audited ``patient.create``, inside the caller's
+    write transaction, which looked for the MRN and did not find it; returns the row as stored,
+    given back by its own INSERT (not read again: a walk-in read the patient four times)."""
+    fields = _patient_fields(patient)
     pseudo = pseudonym(pseudonym_secret(db), "patient", patient.mrn)
     cursor = db.conn.execute(
-        "INSERT INTO patients (mrn, name, sex, birth_date, pseudo_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO patients (mrn, name, sex, birth_date, pseudo_id, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " RETURNING *",
         [patient.mrn, fields["name"], fields["sex"], fields["birth_date"], pseudo, utc_now()],
     )
-    row_id = int(cursor.lastrowid or 0)
+    names = [column[0] for column in cursor.description]
+    (stored,) = cursor.fetchall()
+    row = dict(zip(names, stored, strict=True))
     audit.append(
         db,
         actor=actor,
         action="patient.create",
         entity="patient",
-        entity_id=row_id,
+        entity_id=row["id"],
         reason=reason,
         data={"mrn": patient.mrn, **fields, "pseudo_id": pseudo},
     )
-    return get_patient(db, row_id)
+    return row
 
 
 def get_patient(db: Database, patient_id: int) -> dict[str, Any]:
@@ -197,6 +213,7 @@ def open_visit(
     age_field: str = "age_years",
     birth_date: date | None = None,
     body_sha256: str | None = None,
+    patient: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """The patient's visit on the encounter's day: ``(row, already_open)``.
 
@@ -211,11 +228,20 @@ def open_visit(
     that day - is checked, not dropped: it must be the open visit's age, and for a new visit the
     age the stored birth date gives (when one is stored); else an :class:`AgeMismatchError` naming
     ``age_field``, nothing written. ``body_sha256`` (the API request's fingerprint) is stored with
-    a new encounter; the key repeated with another fingerprint is an :class:`IdempotencyConflictError`."""
+    a new encounter; the key repeated with another fingerprint is an :class:`IdempotencyConflictError`.
+
+    ``patient``: the patient's row as the caller's write transaction, which this one joins, read
+    or wrote it (a walk-in registers the patient, then opens the visit): it is not read again."""
+    if patient is not None and (not db.conn.in_transaction or patient["mrn"] != encounter.patient_mrn):
+        raise RuntimeError(
+            f"open_visit: the patient row given ({patient['mrn']!r}) must be the encounter's"
+            f" ({encounter.patient_mrn!r}), read in the write transaction this one joins"
+        )
+    known = patient
 
     def work(db: Database) -> tuple[dict[str, Any], bool]:
         existing = _existing_by_key(db, "encounters", encounter.idempotency_key, None, actor=actor)
-        patient = find_patient(db, encounter.patient_mrn)
+        patient = known if known is not None else find_patient(db, encounter.patient_mrn)
         if existing is not None:
             if patient is None or patient["id"] != existing["patient_id"]:
                 # Never hand one patient's encounter to a request about another.

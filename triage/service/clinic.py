@@ -265,11 +265,13 @@ class Clinic:
         age_field: str = "age_years",
         birth_date: date | None = None,
         body_sha256: str | None = None,
+        patient: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """``(encounter, already_open)``: the patient's visit already open today, or a new one
         (:func:`referral.store.open_visit`: one transaction, never two open visits a day); an age
         - ``age_years``, else the one a ``birth_date`` given with the request makes - that differs
-        from that visit's, or from the stored birth date's, is refused naming ``age_field``."""
+        from that visit's, or from the stored birth date's, is refused naming ``age_field``.
+        ``patient``: the patient's row, found or registered in the same write transaction (not read again)."""
         facility = self.facility_id if self._facility_known(db) else None
         encounter = EncounterIn(
             patient_mrn=mrn,
@@ -286,6 +288,7 @@ class Clinic:
             age_field=age_field,
             birth_date=birth_date,
             body_sha256=body_sha256,
+            patient=patient,
         )
 
     def _facility_known(self, db: Database) -> bool:

@@ -89,6 +89,7 @@ class WalkIn:
                 key=own_key,
                 age_field="patient.birth_date" if by_date else "age_years",
                 birth_date=self.patient.birth_date,
+                patient=patient,  # found or registered just now, in this unit's transaction
             )
             encounter_id = int(encounter["id"])
             if already_open:  # the patient's visit open today takes the readings and is assessed again

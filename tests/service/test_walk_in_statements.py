@@ -1,0 +1,115 @@
+"""What one walk-in asks of the referral log: each row read once, counted statement by statement.
+
+The real app on a real SQLite file; every statement each of its connections runs is traced
+(``sqlite3.Connection.set_trace_callback``) while one walk-in of a new patient is stored. The
+counts are deterministic (no timing): a row read again that the walk-in already holds is CPU spent
+on every walk-in at 300 a second.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from referral import audit
+from tests.service.conftest import WALK_IN, copy_seeded, make_settings
+from triage.service import create_app
+from triage.service.auth import Role
+
+
+class Traced:
+    """The statements the service's connections ran while :attr:`on` was set."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.statements: list[str] = []
+        self._lock = threading.Lock()
+
+    def connect(self, real: Callable[..., sqlite3.Connection]) -> Callable[..., sqlite3.Connection]:
+        def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+            conn = real(*args, **kwargs)
+            conn.set_trace_callback(self._said)
+            return conn
+
+        return traced
+
+    def _said(self, sql: str) -> None:
+        if self.on:
+            with self._lock:
+                self.statements.append(" ".join(sql.split()))
+
+    def count(self, pattern: str) -> int:
+        """How many statements begin with ``pattern`` (a regular expression)."""
+        return sum(1 for s in self.statements if re.match(pattern, s, re.IGNORECASE))
+
+
+@pytest.fixture
+def traced_walk_in(
+    tmp_path: Path, seeded: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Traced, TestClient, dict[str, str]]]:
+    tokens = copy_seeded(seeded, tmp_path)
+    traced = Traced()
+    monkeypatch.setattr(sqlite3, "connect", traced.connect(sqlite3.connect))
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app) as client:
+        nurse = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
+        # the first walk-in makes the clinic's pseudonym secret and builds the API's routes
+        first = client.post(
+            "/api/v1/assessments", json={**WALK_IN, "patient": {"mrn": "S-0", "sex": "male"}}, headers=nurse
+        )
+        assert first.status_code == 201, first.text
+        yield traced, client, nurse
+
+
+def one_walk_in(traced: Traced, client: TestClient, headers: dict[str, str], mrn: str) -> None:
+    traced.statements.clear()
+    traced.on = True
+    response = client.post(
+        "/api/v1/assessments", json={**WALK_IN, "patient": {"mrn": mrn, "sex": "female"}}, headers=headers
+    )
+    traced.on = False
+    assert response.status_code == 201, response.text
+    assert response.json()["visit_already_open"] is False
+
+
+def test_a_walk_in_reads_its_patient_by_record_number_once(
+    traced_walk_in: tuple[Traced, TestClient, dict[str, str]],
+) -> None:
+    """The patient was looked up by MRN three times (registration, the patient's creation inside
+    it, the visit's opening) and read back by id after its insert; once now, the new row coming
+    back from its own INSERT."""
+    traced, client, nurse = traced_walk_in
+    one_walk_in(traced, client, nurse, "S-1")
+    assert traced.count(r"SELECT \* FROM patients WHERE mrn =") == 1, traced.statements
+    assert traced.count(r"SELECT \* FROM patients WHERE id =") == 0, traced.statements
+    assert traced.count(r"INSERT INTO patients .* RETURNING \*") == 1, traced.statements
+
+
+def test_the_walk_in_is_stored_as_before(traced_walk_in: tuple[Traced, TestClient, dict[str, str]]) -> None:
+    """What the fewer statements store: one patient, one visit, its readings, one assessment, and
+    the four audit entries of the chain, which still verifies."""
+    traced, client, nurse = traced_walk_in
+    one_walk_in(traced, client, nurse, "S-2")
+    db = client.app.state.runtime.databases.get()  # type: ignore[attr-defined]
+    patient = db.conn.execute("SELECT id, sex, pseudo_id FROM patients WHERE mrn = 'S-2'").fetchone()
+    assert patient[1] == "female" and len(patient[2]) == 32
+    (encounter,) = db.conn.execute("SELECT id FROM encounters WHERE patient_id = ?", [patient[0]]).fetchall()
+    readings = db.conn.execute(
+        "SELECT count(*) FROM observations WHERE encounter_id = ?", encounter
+    ).fetchone()
+    assert readings[0] == len(WALK_IN["observations"])  # type: ignore[arg-type]
+    actions = [
+        row[0]
+        for row in db.conn.execute(
+            "SELECT action FROM audit WHERE seq > (SELECT max(seq) - 4 FROM audit) ORDER BY seq"
+        )
+    ]
+    assert actions == ["patient.create", "encounter.create", "observations.create", "assessment.create"]
+    assert audit.verify(db).ok
