@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -24,9 +26,10 @@ from triage.service import create_app
 from triage.service.auth import Role
 
 
-def test_the_devices_panel_shows_why_a_message_was_quarantined(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
-) -> None:
+@contextmanager
+def served_monitor(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[tuple[Staff, int]]:
+    """The real service, its gateway's one device ``ward-monitor`` the simulator's HL7 monitor on a
+    free loopback TCP port: the staff's client and that port."""
     tokens = copy_seeded(seeded, tmp_path)
     port = free_port()
     endpoint = endpoint_from_profile(
@@ -34,10 +37,17 @@ def test_the_devices_panel_shows_why_a_message_was_quarantined(
         clock=MonotonicClock(),
         transport=TcpListenSpec(port=port),
     )
-    bad = HL7.replace(b"SPO2^SPO2", b"SPO2^SP\xd62")
     app = create_app(make_settings(tmp_path), device_endpoints=[endpoint])
     with TestClient(app) as client:
-        staff = Staff(app, client, tokens)
+        yield Staff(app, client, tokens), port
+
+
+def test_the_devices_panel_shows_why_a_message_was_quarantined(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
+    bad = HL7.replace(b"SPO2^SPO2", b"SPO2^SP\xd62")
+    with served_monitor(tmp_path, seeded) as (staff, port):
+        client = staff.client
         wait_for(lambda: [d for d in devices_api(staff, Role.admin) if d["link_up"] is False], 1)
         with socket.create_connection(("127.0.0.1", port), timeout=5) as device:
             device.sendall(b"\x0b" + bad + b"\x1c\r")

@@ -14,20 +14,13 @@ import re
 import socket
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
-from devices.link_drivers import endpoint_from_profile
-from devices.session import MonotonicClock
-from devices.simulated_results import simulator_profile
-from devices.transports.link import TcpListenSpec
 from referral import review
 from tests.devices.gateway.test_hl7_withdrawal import NOW
-from tests.ports import free_port
-from tests.service.conftest import Staff, copy_seeded, make_settings
+from tests.service.conftest import Staff
 from tests.service.test_corrections import deliver, result
+from tests.service.test_device_panel_quarantine import served_monitor
 from tests.service.test_held_device_status_words import _pages
 from tests.service.test_pipeline import wait_for
-from triage.service import create_app
 from triage.service.auth import Role
 
 #: No patient id in PID-3: each result is held for no patient link; ETCO2 is no code of the
@@ -83,16 +76,8 @@ def _device_cell(page: str, result_id: int) -> str:
 def test_each_held_result_says_why_from_which_device_and_port_and_what_to_do(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
 ) -> None:
-    tokens = copy_seeded(seeded, tmp_path)
-    port = free_port()
-    endpoint = endpoint_from_profile(
-        simulator_profile("hl7-monitor", "ward-monitor"),
-        clock=MonotonicClock(),
-        transport=TcpListenSpec(port=port),
-    )
-    app = create_app(make_settings(tmp_path), device_endpoints=[endpoint])
-    with TestClient(app) as client:
-        staff = Staff(app, client, tokens)
+    with served_monitor(tmp_path, seeded) as (staff, port):
+        app, client = staff.app, staff.client
         db = app.state.runtime.databases.get()
         wait_for(lambda: [s for s in app.state.runtime.device_status() if s["device"] == "ward-monitor"], 1)
         with socket.create_connection(("127.0.0.1", port), timeout=5) as device:
@@ -118,7 +103,6 @@ def test_each_held_result_says_why_from_which_device_and_port_and_what_to_do(
     assert UNMAPPED_EN in _why(english, ids["ETCO2"]) and UNMAPPED_ZH in _why(chinese, ids["ETCO2"])
     assert NOT_FINAL_EN in _why(english, ids["HR"]) and NOT_FINAL_ZH in _why(chinese, ids["HR"])
     # the device, and its port for those who administer devices (as the devices table shows it)
-    assert endpoint.transport_label == f"tcp listen 127.0.0.1:{port}"
     for result_id in ids.values():
         assert "ward-monitor" in _device_cell(english, result_id)
         assert "ward-monitor" in _device_cell(integrator, result_id)
