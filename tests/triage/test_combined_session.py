@@ -52,7 +52,18 @@ def test_the_loaded_models_are_scored_by_one_run(model_set: ModelSet) -> None:
     assert seen == {"scored": 4, "own slots": [False] * 4, "combined slot": True}
 
 
+_ROWS: dict[str, st.SearchStrategy[list[float]]] = {}
+
+
 def _row(model: RiskModel) -> st.SearchStrategy[list[float]]:
+    """A row of the model's features, the strategy built once per model: Hypothesis validates each
+    new strategy object it is given to draw from, which took longer than the draws themselves."""
+    if model.name not in _ROWS:
+        _ROWS[model.name] = _new_row(model)
+    return _ROWS[model.name]
+
+
+def _new_row(model: RiskModel) -> st.SearchStrategy[list[float]]:
     columns = []
     for spec in model.card.features:
         low, high = spec.range
