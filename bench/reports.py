@@ -35,12 +35,12 @@ from analytics.reports.pooling import pool
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
 data, work = Path(sys.argv[1]), Path(sys.argv[2])
 pooled = pool([data], work)
-enc, fac = export_pooled(pooled.con, work / "pooled")
+enc, fac, untiered = export_pooled(pooled.con, work / "pooled")
 queries = dict(REPORT_QUERIES) | {"replay_histogram": replay_histogram("risk_cvd10")}
 duck = DuckDBEngine(pooled.con)
 t = time.perf_counter(); [duck.run(q) for q in queries.values()]; duck_s = time.perf_counter() - t
 t = time.perf_counter(); session = spark_session("bench-reports"); start_s = time.perf_counter() - t
-spark = SparkEngine(session, enc, fac)
+spark = SparkEngine(session, enc, fac, untiered)
 t = time.perf_counter(); [spark.run(q) for q in queries.values()]; spark_s = time.perf_counter() - t
 print(json.dumps({"duckdb_s": duck_s, "spark_s": spark_s, "spark_start_s": start_s}))
 """

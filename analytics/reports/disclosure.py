@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.reports.schema import SMALL_CELL
+from analytics.reports.schema import HOSPITAL_NOT_IN_DIRECTORY, SMALL_CELL, TIER_NOT_RECORDED
 
 Cell = tuple[str, Hashable, str]
 """A published count: (table, row label, column). Row labels are the raw frames' index labels,
@@ -274,11 +274,13 @@ def _network_relations(
     for idx, v in edges["referrals"].items():
         values[("network_edges", idx, "referrals")] = int(v)
     tier_of = dict(zip(raw["facilities"]["facility_id"], raw["facilities"]["tier"], strict=True))
+    untiered = untiered_ids(raw)
     by_tier: dict[str, list[Cell]] = defaultdict(list)
     for target, group in edges.groupby("target", sort=True):
         cell = ("hospital_centrality", str(target), "referrals")
         values[cell] = int(group["referrals"].sum())
-        by_tier[str(tier_of.get(target, "unknown"))].append(cell)
+        missing = TIER_NOT_RECORDED if target in untiered else HOSPITAL_NOT_IN_DIRECTORY
+        by_tier[str(tier_of.get(target, missing))].append(cell)
         relations.append(
             Relation(
                 "hospital_centrality referrals = its network_edges",
@@ -296,6 +298,12 @@ def _network_relations(
             relations.append(
                 Relation(f"{tier} hospitals' referrals = tier_month {tier}", tuple(cells), parts)
             )
+
+
+def untiered_ids(raw: Mapping[str, pd.DataFrame]) -> set[str]:
+    """The facilities a facilities table lists without a usable tier (``facilities_untiered``)."""
+    frame = raw.get("facilities_untiered")
+    return set() if frame is None else {str(f) for f in frame["facility_id"]}
 
 
 def hidden_cells(raw: Mapping[str, pd.DataFrame], small_cell: int = SMALL_CELL) -> set[Cell]:

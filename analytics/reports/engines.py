@@ -1,7 +1,7 @@
 """Query engines: the same SQL (:mod:`analytics.reports.queries`) on DuckDB or Apache Spark.
 
-Both adapters expose ``enc`` (pooled encounters + ``month``) and ``fac`` (facility directory)
-and return pandas frames with normalised dtypes (integers int64, dates as ISO strings), so the
+Both adapters expose ``enc`` (pooled encounters + ``month``), ``fac`` (facility directory) and
+``fac_untiered`` (the ids listed without a usable tier) and return pandas frames with normalised dtypes (integers int64, dates as ISO strings), so the
 results of the two engines compare equal. Spark reads the pooled tables as Parquet; by default it
 runs in local mode, and ``SPARK_REMOTE`` (Spark Connect, e.g. ``sc://host:15002``) or
 ``SPARK_MASTER`` (e.g. ``spark://host:7077``, ``yarn``) point it at a cluster.
@@ -62,18 +62,22 @@ class DuckDBEngine:
             "CREATE OR REPLACE TEMP VIEW enc AS SELECT *, strftime(encounter_day, '%Y-%m') AS month FROM encounters"
         )
         con.execute("CREATE OR REPLACE TEMP VIEW fac AS SELECT * FROM facilities")
+        con.execute("CREATE OR REPLACE TEMP VIEW fac_untiered AS SELECT * FROM facilities_untiered")
 
     def run(self, sql: str) -> pd.DataFrame:
         return normalise(self.con.execute(sql).df())
 
 
-def export_pooled(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[Path, Path]:
-    """Write the pooled relations as Parquet (what Spark, or a cluster, reads)."""
+def export_pooled(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[Path, Path, Path]:
+    """Write the pooled relations as Parquet (what Spark, or a cluster, reads): the encounters, the
+    facility directory and the ids listed without a usable tier."""
     folder.mkdir(parents=True, exist_ok=True)
     enc, fac = folder / "encounters.parquet", folder / "facilities.parquet"
+    untiered = folder / "facilities_untiered.parquet"
     con.execute(f"COPY (SELECT * FROM encounters) TO '{enc}' (FORMAT parquet, COMPRESSION zstd)")
     con.execute(f"COPY (SELECT * FROM facilities) TO '{fac}' (FORMAT parquet)")
-    return enc, fac
+    con.execute(f"COPY (SELECT * FROM facilities_untiered) TO '{untiered}' (FORMAT parquet)")
+    return enc, fac, untiered
 
 
 #: Log4j 2 settings of the local Spark (errors only), shipped with the package.
@@ -131,13 +135,16 @@ def spark_session(app_name: str = "clinic-triage-report") -> Any:
 class SparkEngine:
     name = "spark"
 
-    def __init__(self, spark: Any, encounters: Path | str, facilities: Path | str) -> None:
+    def __init__(
+        self, spark: Any, encounters: Path | str, facilities: Path | str, untiered: Path | str
+    ) -> None:
         from pyspark.sql import functions as F
 
         self.spark = spark
         enc = spark.read.parquet(str(encounters))
         enc.withColumn("month", F.date_format("encounter_day", "yyyy-MM")).createOrReplaceTempView("enc")
         spark.read.parquet(str(facilities)).createOrReplaceTempView("fac")
+        spark.read.parquet(str(untiered)).createOrReplaceTempView("fac_untiered")
 
     def run(self, sql: str) -> pd.DataFrame:
         result = self.spark.sql(sql)

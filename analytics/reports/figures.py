@@ -26,6 +26,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from analytics.reports.colour_classes import class_colour_bar, class_colours, colour_classes
 from analytics.reports.impact import MIN_MONTHS
+from analytics.reports.schema import HOSPITAL_NOT_IN_DIRECTORY, NO_HOSPITAL_YET, TIER_NOT_RECORDED
 from referral.plurals import counted
 
 
@@ -119,10 +120,19 @@ def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Fi
 SUPPRESSED_BAND = "tier suppressed (small cells)"
 
 
+#: The key entries of the tiers of referred encounters without a hospital of a known tier, each
+#: case apart: "referred, tier unknown" had said a referral not made yet, a hospital the directory
+#: lacks (a registration missing) and one listed without a tier (data missing) alike.
+UNKNOWN_TIER_KEYS = {
+    NO_HOSPITAL_YET: "referred, no hospital named yet",
+    HOSPITAL_NOT_IN_DIRECTORY: "referred, hospital not in the directory",
+    TIER_NOT_RECORDED: "referred, hospital's tier not recorded",
+}
+
+
 def _tier_label(tier: object) -> str:
-    """A tier's key entry: ``unknown`` is referred encounters without a hospital of a known tier (no
-    referral made yet, or a hospital not in the directory), which "unknown" alone had not said."""
-    return "referred, tier unknown" if tier == "unknown" else str(tier)
+    """A tier's key entry (:data:`UNKNOWN_TIER_KEYS`)."""
+    return UNKNOWN_TIER_KEYS.get(str(tier), str(tier))
 
 
 def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:

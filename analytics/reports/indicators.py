@@ -7,11 +7,13 @@ blanks every small count and every rate built from one before anything is publis
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection
 
+import numpy as np
 import pandas as pd
 
-from analytics.reports.disclosure import Cell, column_mask, hidden_cells
-from analytics.reports.schema import SMALL_CELL
+from analytics.reports.disclosure import Cell, column_mask, hidden_cells, untiered_ids
+from analytics.reports.schema import HOSPITAL_NOT_IN_DIRECTORY, SMALL_CELL, TIER_NOT_RECORDED
 from analytics.reports.suppress import add_rates, suppress
 
 REGION_RATES = {
@@ -40,7 +42,9 @@ def published(raw: dict[str, pd.DataFrame], small_cell: int = SMALL_CELL) -> dic
     tables["network_edges"], tables["hospital_centrality"] = network(
         raw["network"], raw["facilities"], hidden, n
     )
-    tables["tier_load"] = tier_load(raw["clinic_month"], raw["hospital_month"], raw["facilities"], hidden, n)
+    tables["tier_load"] = tier_load(
+        raw["clinic_month"], raw["hospital_month"], raw["facilities"], hidden, n, untiered_ids(raw)
+    )
     tables["clinic_month"] = clinic_month(raw["clinic_month"].drop(columns=["first_digital_day"]), hidden, n)
     return tables
 
@@ -147,6 +151,7 @@ def tier_load(
     facilities: pd.DataFrame,
     hidden: set[Cell] | None = None,
     small_cell: int = SMALL_CELL,
+    untiered: Collection[str] = (),
 ) -> pd.DataFrame:
     """Load by tier against capacity, per month.
 
@@ -156,7 +161,9 @@ def tier_load(
     ``patients_per_100_beds`` = arrivals / beds x 100, beds summed over the tier's hospitals that
     the pooled clinics referred anyone to that month). This is the load the pooled clinics create, not the hospitals' total
     occupancy. The primary row has no ``patients_per_100_beds`` (:data:`PER_BED_PRIMARY`); its
-    ``beds`` are the pooled clinics' own.
+    ``beds`` are the pooled clinics' own. A hospital the directory does not give a tier is
+    :data:`~analytics.reports.schema.TIER_NOT_RECORDED` when it is in ``untiered`` (listed without a
+    usable tier), else :data:`~analytics.reports.schema.HOSPITAL_NOT_IN_DIRECTORY`.
     """
     fac = facilities.set_index("facility_id")
     primary = clinic_month.groupby("month").agg(patients=("encounters", "sum")).reset_index()
@@ -174,7 +181,9 @@ def tier_load(
     hosp = hospital_month.merge(
         fac[["tier", "capacity", "beds"]], left_on="facility_id", right_index=True, how="left"
     )
-    hosp["tier"] = hosp["tier"].fillna("unknown")
+    listed = hosp["facility_id"].astype(str).isin(set(untiered))
+    why = pd.Series(np.where(listed, TIER_NOT_RECORDED, HOSPITAL_NOT_IN_DIRECTORY), index=hosp.index)
+    hosp["tier"] = hosp["tier"].fillna(why)
     second = (
         hosp.groupby(["month", "tier"])[["arrivals", "capacity", "beds"]]
         .sum(min_count=1)

@@ -402,6 +402,7 @@ def _pool_facilities(
             + ", ".join(f"CAST(NULL AS {t}) AS {_q(n)}" for n, t in FACILITY_TYPES.items())
             + " WHERE false"
         )
+        con.execute("CREATE TABLE facilities_untiered AS SELECT facility_id FROM facilities")
         return 0
     union = " UNION ALL ".join(f"SELECT {_lit(label)} AS _label, * FROM ({sql})" for label, sql in selects)
     con.execute(f"CREATE TABLE facilities_raw AS {union}")
@@ -436,6 +437,12 @@ def _pool_facilities(
     con.execute(
         f"CREATE TABLE facilities AS SELECT {names} FROM facilities_raw WHERE facility_id IS NOT NULL"
         f" AND tier IN ({tiers}) QUALIFY row_number() OVER (PARTITION BY facility_id ORDER BY _priority) = 1"
+    )
+    # listed, but no row of them with a usable tier: their referrals are a tier not recorded (data
+    # missing), not a hospital the directory lacks (a registration missing)
+    con.execute(
+        f"CREATE TABLE facilities_untiered AS SELECT DISTINCT facility_id FROM facilities_raw WHERE {bad_tier}"
+        " AND facility_id NOT IN (SELECT facility_id FROM facilities) ORDER BY 1"
     )
     return int(_scalar(con, "SELECT count(*) FROM facilities"))
 

@@ -1,15 +1,20 @@
 """The report's aggregation queries, written once in the SQL subset DuckDB and Spark SQL share.
 
-Each engine adapter (:mod:`analytics.reports.engines`) exposes two relations: ``enc`` (the pooled
-encounters plus ``month``, ``YYYY-MM`` of ``encounter_day``) and ``fac`` (the facility
-directory). The queries return counts only (sums cast to BIGINT, one exact median); rates are
+Each engine adapter (:mod:`analytics.reports.engines`) exposes three relations: ``enc`` (the pooled
+encounters plus ``month``, ``YYYY-MM`` of ``encounter_day``), ``fac`` (the facility directory) and
+``fac_untiered`` (the ids a facilities table lists without a usable tier, left out of ``fac``). The queries return counts only (sums cast to BIGINT, one exact median); rates are
 derived afterwards in Python so both engines give identical numbers. Portability rules used
 here: CASE instead of FILTER, ``CAST(... AS STRING)``, ordinal GROUP BY, explicit ORDER BY.
 """
 
 from __future__ import annotations
 
-from analytics.reports.schema import REFERRAL_DISPOSITIONS
+from analytics.reports.schema import (
+    HOSPITAL_NOT_IN_DIRECTORY,
+    NO_HOSPITAL_YET,
+    REFERRAL_DISPOSITIONS,
+    TIER_NOT_RECORDED,
+)
 
 URGENT_TARGET_HOURS = {"emergency": 2.0, "urgent": 24.0}
 """Arrival targets used for timeliness: emergency transfers within 2 h, urgent referrals within 24 h."""
@@ -54,9 +59,15 @@ ORDER BY 1, 2
 
 TIER_MONTH = f"""
 SELECT e.region_code, e.month,
-  CASE WHEN e.{_REFERRED} THEN COALESCE(f.tier, 'unknown') ELSE 'primary' END AS tier,
+  CASE WHEN e.{_REFERRED} THEN
+    CASE WHEN f.tier IS NOT NULL THEN f.tier
+      WHEN e.referral_to IS NULL THEN '{NO_HOSPITAL_YET}'
+      WHEN u.facility_id IS NOT NULL THEN '{TIER_NOT_RECORDED}'
+      ELSE '{HOSPITAL_NOT_IN_DIRECTORY}' END
+  ELSE 'primary' END AS tier,
   CAST(COUNT(*) AS BIGINT) AS encounters
 FROM enc e LEFT JOIN fac f ON f.facility_id = e.referral_to
+  LEFT JOIN fac_untiered u ON u.facility_id = e.referral_to
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3
 """
@@ -98,6 +109,10 @@ FROM fac
 ORDER BY 1
 """
 
+FACILITIES_UNTIERED = """
+SELECT facility_id FROM fac_untiered ORDER BY 1
+"""
+
 
 def replay_histogram(risk_column: str | None) -> str:
     """Encounters counted by the stored inputs of the routing decision, for policy replay.
@@ -126,5 +141,6 @@ REPORT_QUERIES: dict[str, str] = {
     "hospital_month": HOSPITAL_MONTH,
     "network": NETWORK,
     "facilities": FACILITIES,
+    "facilities_untiered": FACILITIES_UNTIERED,
 }
 """Every aggregation of the imbalance report, by name (the simulator adds ``replay_histogram``)."""

@@ -35,6 +35,7 @@ from analytics.reports.indicators import PER_BED_PRIMARY
 from analytics.reports.key_figures import NONE_TO_MEASURE, key_figures, small_cells
 from analytics.reports.policy_figure import policy_figure
 from analytics.reports.report import Report
+from analytics.reports.schema import HOSPITAL_NOT_IN_DIRECTORY, NO_HOSPITAL_YET, TIER_NOT_RECORDED
 from analytics.reports.simulate import policy_caption, risk_column_note
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA - generated for testing and teaching, not real clinics or patients"
@@ -337,15 +338,33 @@ MEDIAN_OF = (
 )
 
 
-#: What ``tier_month``'s tier ``unknown`` counts, in its caption when it shows: referred encounters
-#: whose referral names no hospital of a known tier. The demo's pool showed "unknown 10" beside a
-#: run that said every facility was in the directory: the ten had no referral made yet.
-TIER_UNKNOWN = (
-    "tier unknown: encounters with a referral disposition (emergency transfer, urgent or routine"
-    " referral) but no hospital of a known tier to count them at: no referral to a hospital was"
-    " recorded for them when the clinic exported (a clinician had not made it yet), or its hospital is"
-    " not in the facility directory (the notes above name those)."
-)
+#: What each tier of referred encounters without a hospital of a known tier counts, in the caption
+#: of ``tier_month`` for those that show. The demo's pool showed "unknown 10" beside a run that said
+#: every facility was in the directory (the ten had no referral made yet), and one "unknown" said a
+#: hospital missing from the directory and one listed there without a tier alike: a registration
+#: missing and data missing, which an analyst follows up with different people.
+TIER_UNKNOWN = {
+    NO_HOSPITAL_YET: (
+        f"{NO_HOSPITAL_YET}: encounters with a referral disposition (emergency transfer, urgent or"
+        " routine referral) but no referral to a hospital recorded when the clinic exported (a"
+        " clinician had not made it yet)."
+    ),
+    HOSPITAL_NOT_IN_DIRECTORY: (
+        f"{HOSPITAL_NOT_IN_DIRECTORY}: referred to a hospital that no facility directory lists - its"
+        " registration is missing (the notes above name it; --facilities gives the region's directory)."
+    ),
+    TIER_NOT_RECORDED: (
+        f"{TIER_NOT_RECORDED}: referred to a hospital the facility directory lists without a tier of"
+        " primary, secondary or tertiary - the tier is missing from its row, which was left out (the"
+        " notes above name the hospital, the rejected inputs its file and line)."
+    ),
+}
+
+
+def tier_caption(tiers: pd.Series) -> str:
+    """What the tiers of referred encounters without a known tier count, for those in ``tiers``."""
+    present = set(tiers.astype(str))
+    return " ".join(text for tier, text in TIER_UNKNOWN.items() if tier in present)
 
 
 #: Per table, a rate (or median) whose denominator is a published 0 and why it is empty: there is
@@ -460,9 +479,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
             _img(plots["tiers"], "tiers")
             + _table(
                 t["tier_month"],
-                caption=f"{TIER_UNKNOWN} {counts_note}"
-                if (t["tier_month"]["tier"] == "unknown").any()
-                else counts_note,
+                caption=" ".join(filter(None, (tier_caption(t["tier_month"]["tier"]), counts_note))),
             ),
         ),
         (

@@ -18,7 +18,13 @@ from analytics.reports.engines import DuckDBEngine, Engine, SparkEngine, export_
 from analytics.reports.errors import ReportInputError
 from analytics.reports.pooling import Pool, pool, provenance_unknown
 from analytics.reports.queries import REPORT_QUERIES, replay_histogram
-from analytics.reports.schema import EXACT_COUNTS, FORMAT_VERSION, SMALL_CELL
+from analytics.reports.schema import (
+    EXACT_COUNTS,
+    FORMAT_VERSION,
+    HOSPITAL_NOT_IN_DIRECTORY,
+    SMALL_CELL,
+    TIER_NOT_RECORDED,
+)
 from analytics.reports.simulate import Thresholds, labelled, published, replay, risk_column_note
 from analytics.reports.sources import Rejection, Source
 from referral.errors import json_text
@@ -72,9 +78,9 @@ def open_engine(name: str, pooled: Pool, work: Path, progress: Progress) -> Engi
         return DuckDBEngine(pooled.con)
     if name == "spark":
         progress("writing the pooled tables as Parquet for Spark")
-        enc, fac = export_pooled(pooled.con, work / "pooled")
+        enc, fac, untiered = export_pooled(pooled.con, work / "pooled")
         progress("starting Spark")
-        return SparkEngine(spark_session(), enc, fac)
+        return SparkEngine(spark_session(), enc, fac, untiered)
     raise ReportInputError(f"--engine {json_text(name)}: expected duckdb or spark")
 
 
@@ -249,9 +255,16 @@ def assemble(
             "facility_id": str(top["facility_id"].iloc[0]),
             "standardized_in_degree": float(top["standardized_in_degree"].iloc[0]),
         }
-    absent = not_in_directory(facilities, raw["clinic_month"]["clinic_id"], raw["network"]["target"])
+    untiered = raw["facilities_untiered"]["facility_id"]
+    absent = not_in_directory(
+        facilities, raw["clinic_month"]["clinic_id"], raw["network"]["target"], also_known=untiered
+    )
     summary["not_in_directory"] = absent
-    gap = directory_gap(absent)
+    # listed without a usable tier (their rows left out): data missing, not a registration
+    summary["tier_not_recorded"] = not_in_directory(
+        untiered.to_frame(), raw["clinic_month"]["clinic_id"], raw["network"]["target"], among=True
+    )
+    gap = directory_gap(absent, summary["tier_not_recorded"])
     notes = list(pooled.notes) + ([gap] if gap else [])
     notes.append(
         "Policy sensitivity is measured on completed referrals with hospital feedback only; patients kept"
@@ -332,35 +345,73 @@ def provenance(synthetic: Sequence[bool | None]) -> str:
 
 
 def not_in_directory(
-    facilities: pd.DataFrame, clinic_ids: pd.Series, hospital_ids: pd.Series
+    facilities: pd.DataFrame,
+    clinic_ids: pd.Series,
+    hospital_ids: pd.Series,
+    *,
+    also_known: pd.Series | None = None,
+    among: bool = False,
 ) -> dict[str, list[str]]:
-    """Pooled clinics and receiving hospitals with no row in the facility directory."""
+    """Pooled clinics and receiving hospitals with no row in the facility directory (``also_known``:
+    ids counted as in it); ``among``: those that are in ``facilities`` instead."""
     known = set(facilities["facility_id"].dropna().astype(str))
-    return {
-        "clinics": sorted(set(clinic_ids.dropna().astype(str)) - known),
-        "hospitals": sorted(set(hospital_ids.dropna().astype(str)) - known),
-    }
+    known |= set() if also_known is None else set(also_known.dropna().astype(str))
+
+    def pick(ids: pd.Series) -> list[str]:
+        found = set(ids.dropna().astype(str))
+        return sorted(found & known if among else found - known)
+
+    return {"clinics": pick(clinic_ids), "hospitals": pick(hospital_ids)}
 
 
-def directory_gap(absent: dict[str, list[str]], shown: int = 5) -> str | None:
-    """One line on the facilities the directory lacks (a --facilities file of another region, or
-    exports without their facilities table): their tier reads 'unknown' and their capacity, beds
-    and location are missing, which the tables alone do not say."""
+def _named(ids_by_kind: dict[str, list[str]], shown: int) -> tuple[str, bool]:
+    """'1 clinic (A) and 2 receiving hospitals (B, C)', and whether it names one facility."""
     labels = {"clinics": "clinics", "hospitals": "receiving hospitals"}
     parts = []
-    for kind, ids in absent.items():
+    for kind, ids in ids_by_kind.items():
         if ids:
             listed = ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
             parts.append(f"{counted(len(ids), labels[kind])} ({listed})")
-    if not parts:
-        return None
-    one = sum(len(ids) for ids in absent.values()) == 1
-    is_, its = ("is", "its") if one else ("are", "their")
-    return (
-        f"facility directory: {' and '.join(parts)} {is_} not in it, so {its} tier is 'unknown' and {its}"
-        " capacity, beds and location are missing (tier, load and network tables); give the region's"
-        " directory with --facilities"
-    )
+    return " and ".join(parts), sum(len(ids) for ids in ids_by_kind.values()) == 1
+
+
+def directory_gap(
+    absent: dict[str, list[str]], untiered: dict[str, list[str]] | None = None, shown: int = 5
+) -> str | None:
+    """One line on the facilities the directory lacks (a --facilities file of another region, or
+    exports without their facilities table: a registration missing) and on those it lists without a
+    usable tier (data missing, their rows left out), each said apart: the referrals to them count as
+    tiers of their own, and their capacity, beds and location are missing, which the tables alone
+    do not say. One ``'unknown'`` had said both."""
+    said = []
+    names, one = _named(absent, shown)
+    if names:
+        is_, its = ("is", "its") if one else ("are", "their")
+        referred = (
+            f", referrals to {'it' if one else 'them'} count as tier '{HOSPITAL_NOT_IN_DIRECTORY}'"
+            if absent.get("hospitals")
+            else ""
+        )
+        said.append(
+            f"{names} {is_} not in it (a registration missing), so {its} capacity, beds and location are"
+            f" missing{referred} (tier, load and network tables); give the region's directory with"
+            " --facilities"
+        )
+    names, one = _named(untiered or {}, shown)
+    if names:
+        is_, its = ("is", "its") if one else ("are", "their")
+        referred = (
+            f", referrals to {'it' if one else 'them'} count as tier '{TIER_NOT_RECORDED}'"
+            if (untiered or {}).get("hospitals")
+            else ""
+        )
+        said.append(
+            f"{names} {is_} in it without a tier of primary, secondary or tertiary (data missing: {its}"
+            f" {'row was' if one else 'rows were'} left out, the rejected inputs say where), so {its}"
+            f" capacity, beds and location are missing{referred}; record {its} tier in the clinic's"
+            " facility directory"
+        )
+    return "facility directory: " + "; ".join(said) if said else None
 
 
 def _ratio(num: Any, den: Any) -> float | None:

@@ -62,6 +62,14 @@ FACILITY_TYPES: dict[str, str] = {
 REFERRAL_DISPOSITIONS = ("emergency_transfer", "urgent_referral", "routine_referral")
 AGE_BANDS = ("0-17", "18-34", "35-44", "45-54", "55-64", "65-74", "75+", "unknown")
 TIERS = ("primary", "secondary", "tertiary")
+#: The tiers of ``tier_month`` and ``tier_load`` beside :data:`TIERS` for referred encounters whose
+#: hospital has no tier the directory gives, each case apart (one ``unknown`` had said all three):
+#: no hospital named yet, a hospital no facilities table lists (a registration missing), and one
+#: listed without a usable tier (data missing: its row left out, the rejections name it).
+NO_HOSPITAL_YET = "unknown_no_referral"
+HOSPITAL_NOT_IN_DIRECTORY = "unknown_not_in_directory"
+TIER_NOT_RECORDED = "unknown_tier_not_recorded"
+UNKNOWN_TIERS = (NO_HOSPITAL_YET, HOSPITAL_NOT_IN_DIRECTORY, TIER_NOT_RECORDED)
 RISK_PREFIX = "risk_"
 
 ALLOWED_VALUES: dict[str, tuple[str, ...]] = {

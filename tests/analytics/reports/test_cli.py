@@ -512,9 +512,10 @@ def test_a_directory_that_lacks_the_pooled_facilities_is_a_warning_not_silence(
     assert err.startswith(
         f"warning: facility directory: 1 clinic ({clinic}) and {len(hospitals)} receiving hospitals"
     )
-    assert "tier is 'unknown'" in err and err.count("\n") == 1
+    assert "referrals to them count as tier 'unknown_not_in_directory'" in err and err.count("\n") == 1
     summary = json.loads((out / "summary.json").read_text())
     assert summary["not_in_directory"] == {"clinics": [clinic], "hospitals": hospitals}
+    assert summary["tier_not_recorded"] == {"clinics": [], "hospitals": []}
     assert f"facility directory: 1 clinic ({clinic})" in (out / "report.html").read_text(encoding="utf-8")
     # with the export's own directory nothing is missing and nothing is said
     assert main(["report", "imbalance", "-i", str(export), "-o", str(tmp_path / "ok"), "-q"]) == 0

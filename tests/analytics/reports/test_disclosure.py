@@ -194,6 +194,7 @@ def raw_tables(rows: list[tuple[Any, ...]]) -> dict[str, pd.DataFrame]:
     con.execute(
         "CREATE TABLE facilities AS SELECT * REPLACE (CAST(digital_triage_start AS DATE) AS digital_triage_start) FROM fac_df"
     )
+    con.execute("CREATE TABLE facilities_untiered AS SELECT facility_id FROM facilities WHERE false")
     engine = DuckDBEngine(con)
     return {name: engine.run(sql) for name, sql in REPORT_QUERIES.items()}
 

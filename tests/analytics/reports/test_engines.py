@@ -17,9 +17,17 @@ from analytics.reports.report import assemble
 def test_duckdb_and_spark_agree_on_every_query_and_the_report(
     generated: tuple[Path, dict[str, Any]], spark: Any, tmp_path: Path
 ) -> None:
-    pooled = pool([generated[0]], tmp_path)
-    enc, fac = export_pooled(pooled.con, tmp_path / "pooled")
-    engines: dict[str, Engine] = {"duckdb": DuckDBEngine(pooled.con), "spark": SparkEngine(spark, enc, fac)}
+    # a directory listing one hospital without a tier, so that facilities_untiered has a row
+    export = sorted(p for p in generated[0].iterdir() if p.is_dir())[0]
+    directory = pd.read_parquet(export / "facilities.parquet")
+    extra = directory.iloc[[-1]].assign(facility_id="SYN-H99", tier=None)
+    pd.concat([directory, extra]).to_csv(tmp_path / "directory.csv", index=False)
+    pooled = pool([generated[0]], tmp_path, facilities_file=tmp_path / "directory.csv")
+    enc, fac, untiered = export_pooled(pooled.con, tmp_path / "pooled")
+    engines: dict[str, Engine] = {
+        "duckdb": DuckDBEngine(pooled.con),
+        "spark": SparkEngine(spark, enc, fac, untiered),
+    }
     queries = dict(REPORT_QUERIES) | {"replay_histogram": replay_histogram("risk_cvd10")}
     results = {name: {q: engine.run(sql) for q, sql in queries.items()} for name, engine in engines.items()}
     for q in queries:

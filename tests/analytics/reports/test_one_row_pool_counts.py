@@ -25,7 +25,10 @@ def test_a_one_encounter_pool_says_one_of_each(
     assert (
         "pooled 1 encounter from 1 clinic in 1 region, 1 month [engine: duckdb]" in captured.out.splitlines()
     )
-    gap = f"facility directory: 1 clinic ({clinic.name}) is not in it, so its tier is 'unknown' and its capacity"
+    gap = (
+        f"facility directory: 1 clinic ({clinic.name}) is not in it (a registration missing), so its capacity,"
+        " beds and location are missing (tier, load and network tables)"
+    )
     assert f"warning: {gap}" in captured.err
     page = " ".join(html.unescape((tmp_path / "r" / "report.html").read_text(encoding="utf-8")).split())
     assert gap in page

@@ -2,7 +2,8 @@
 "Encounters by tier", `plots/tiers.png`) counts referred encounters without a hospital of a known
 tier - most often a referral disposition whose referral a clinician had not made yet when the clinic
 exported. The page and the plot said "unknown" alone: pooled from two demo clinics, "unknown 10"
-stood beside a run that said every facility was in the directory, and nothing said what it was."""
+stood beside a run that said every facility was in the directory, and nothing said what it was.
+Since then each case is a tier of its own (test_tier_unknown_apart.py): here, unknown_no_referral."""
 
 from __future__ import annotations
 
@@ -22,20 +23,20 @@ def test_referred_encounters_without_a_hospital_are_said_on_the_page_and_in_the_
     done = run(["report", "imbalance", "-i", str(log), "-o", str(out), "-q"], tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr
     tiers = pd.read_csv(out / "tables" / "tier_month.csv")
-    assert list(tiers["tier"]) == ["unknown"] and list(tiers["encounters"]) == [6]
+    assert list(tiers["tier"]) == ["unknown_no_referral"] and list(tiers["encounters"]) == [6]
     page = (out / "report.html").read_text(encoding="utf-8")
     section = page[page.index("<h2>Encounters by tier") :]
     section = section[: section.index("<h2>", 5)]
     assert (
-        "tier unknown: encounters with a referral disposition (emergency transfer, urgent or routine"
-        " referral) but no hospital of a known tier to count them at: no referral to a hospital was"
-        " recorded for them when the clinic exported (a clinician had not made it yet), or its hospital is"
-        " not in the facility directory (the notes above name those)."
+        "unknown_no_referral: encounters with a referral disposition (emergency transfer, urgent or"
+        " routine referral) but no referral to a hospital recorded when the clinic exported (a clinician"
+        " had not made it yet)."
     ) in section
+    assert "unknown_not_in_directory" not in section and "unknown_tier_not_recorded" not in section
     figure = tiers_figure(tiers, synthetic=True)
     keys = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
     plt.close(figure)
-    assert keys == ["referred, tier unknown"]
+    assert keys == ["referred, no hospital named yet"]
 
 
 def test_a_pool_without_the_unknown_tier_does_not_explain_it(tmp_path: Path) -> None:
