@@ -273,8 +273,9 @@ def trail_warning(report: BackupReport) -> str | None:
 
 
 #: What SQLite and the service keep beside the log ``clinic.db``: ``clinic.db-wal`` holds its
-#: latest commits until a checkpoint; a backup renamed over one of them destroys them.
-SIDE_FILES = ("-wal", "-shm", "-journal", ".writer-lock")
+#: latest commits until a checkpoint; a backup renamed over one of them destroys them (``.logouts``:
+#: the logouts the service could not write yet, triage/service/logouts.py).
+SIDE_FILES = ("-wal", "-shm", "-journal", ".writer-lock", ".logouts")
 
 
 def _refuse_the_log_s_own_files(db: Database, out: Path) -> None:

@@ -78,8 +78,11 @@ def rekey(db: Database, id_sha256: str, new_id_sha256: str, csrf_token: str) -> 
     )
 
 
-def end(db: Database, id_sha256: str) -> None:
-    write(db, lambda db: db.conn.execute("DELETE FROM staff_sessions WHERE id_sha256 = ?", [id_sha256]))
+def end(db: Database, id_sha256: str) -> int:
+    """End the session; returns whether there was one (1) or not (0)."""
+    return write(
+        db, lambda db: db.conn.execute("DELETE FROM staff_sessions WHERE id_sha256 = ?", [id_sha256]).rowcount
+    )
 
 
 def end_user(db: Database, username: str) -> int:

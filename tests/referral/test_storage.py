@@ -119,7 +119,7 @@ def test_backup_refuses_the_log_itself_and_a_folder(
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("suffix", ["-wal", "-shm", ".writer-lock"])
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", ".writer-lock", ".logouts"])
 def test_backup_refuses_a_file_the_log_keeps_beside_it_and_its_last_commits_stay(
     suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,6 +24,7 @@ from triage.service.security import token_digest
 from triage.settings import load_settings
 
 NEW = "night-shift-47-quince"
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -36,6 +37,22 @@ def locker() -> Iterator[list[sqlite3.Connection]]:
         other.close()
 
 
+def another_writer_after(
+    write: Callable[..., T], path: Path, held: list[sqlite3.Connection]
+) -> Callable[..., T]:
+    """``write`` whose return is followed at once by another writer taking the log ``path`` (a
+    backup starting the moment it is written), its connection put in ``held``."""
+
+    def then_another_writer(*args: Any, **kwargs: Any) -> T:
+        done = write(*args, **kwargs)
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        held.append(other)
+        return done
+
+    return then_another_writer
+
+
 def test_the_changed_password_and_the_new_cookie_are_written_together(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]], locker: list[sqlite3.Connection]
 ) -> None:
@@ -43,14 +60,7 @@ def test_the_changed_password_and_the_new_cookie_are_written_together(
     path = tmp_path / "clinic.db"
     app = create_app(load_settings(None, data_dir=tmp_path, database={"path": path, "busy_timeout_ms": 200}))
     accounts = app.state.runtime.accounts
-    change = accounts.change_password
-
-    def then_another_writer(*args: Any, **kwargs: Any) -> int:
-        ended = change(*args, **kwargs)
-        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        other.execute("BEGIN IMMEDIATE")  # a backup starts the moment the change is written
-        locker.append(other)
-        return ended
+    then_another_writer = another_writer_after(accounts.change_password, path, locker)
 
     with TestClient(app) as client:
         assert client.post("/login", data={"username": "nurse", "password": PASSWORD}).status_code == 200

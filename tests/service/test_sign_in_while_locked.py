@@ -101,30 +101,33 @@ def test_a_login_is_answered_at_once_while_another_writer_holds_the_log(served: 
     assert "Traceback" not in log, log
 
 
-def test_a_logout_ends_the_session_at_once_while_another_writer_holds_the_log(served: Served) -> None:
-    with httpx.Client(base_url=served.base, timeout=HANG_GUARD_S) as client:
+def nurse_signed_in(base: str) -> tuple[dict[str, str], str]:
+    """The nurse logged in at ``base``: her session cookie's header and its CSRF token."""
+    with httpx.Client(base_url=base, timeout=HANG_GUARD_S) as client:
         assert client.post("/login", data=NURSE, follow_redirects=False).status_code == 303
         found = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/queue").text)
         assert found is not None
-        cookie = {"Cookie": f"triage_session={client.cookies['triage_session']}"}
-        with log_held(served.db_path) as other:
-            out = _posted(f"{served.base}/logout", {}, {**cookie, "X-CSRF-Token": found[1]})
-            try:
-                after = httpx.get(f"{served.base}/queue", headers=cookie, timeout=HANG_GUARD_S)
-            except httpx.TimeoutException:
-                pytest.fail("the queue was not answered while another writer held the log")
-            assert other.in_transaction, "answered while the other writer still holds the log"
-            assert _sessions(served.db_path) == 1, "the row is removed once the log is free"
-        assert out.status_code == 303 and out.headers["location"] == "/login?ended=logout", out.text[:2000]
-        dropped = out.headers.get_list("set-cookie")
-        assert any(c.startswith("triage_session=") and "Max-Age=0" in c for c in dropped), dropped
-        assert after.status_code == 303 and after.headers["location"].startswith("/login"), "ended"
-        assert [action for action, _ in _sign_ins(served.db_path)] == ["user.login"]
-        # the next request once the log is free writes the logout: the copied cookie is still refused
-        later = httpx.get(
-            f"{served.base}/queue", headers=cookie, timeout=HANG_GUARD_S, follow_redirects=False
-        )
-        assert later.status_code == 303 and later.headers["location"].startswith("/login")
+        return {"Cookie": f"triage_session={client.cookies['triage_session']}"}, found[1]
+
+
+def test_a_logout_ends_the_session_at_once_while_another_writer_holds_the_log(served: Served) -> None:
+    cookie, csrf = nurse_signed_in(served.base)
+    with log_held(served.db_path) as other:
+        out = _posted(f"{served.base}/logout", {}, {**cookie, "X-CSRF-Token": csrf})
+        try:
+            after = httpx.get(f"{served.base}/queue", headers=cookie, timeout=HANG_GUARD_S)
+        except httpx.TimeoutException:
+            pytest.fail("the queue was not answered while another writer held the log")
+        assert other.in_transaction, "answered while the other writer still holds the log"
+        assert _sessions(served.db_path) == 1, "the row is removed once the log is free"
+    assert out.status_code == 303 and out.headers["location"] == "/login?ended=logout", out.text[:2000]
+    dropped = out.headers.get_list("set-cookie")
+    assert any(c.startswith("triage_session=") and "Max-Age=0" in c for c in dropped), dropped
+    assert after.status_code == 303 and after.headers["location"].startswith("/login"), "ended"
+    assert [action for action, _ in _sign_ins(served.db_path)] == ["user.login"]
+    # the next request once the log is free writes the logout: the copied cookie is still refused
+    later = httpx.get(f"{served.base}/queue", headers=cookie, timeout=HANG_GUARD_S, follow_redirects=False)
+    assert later.status_code == 303 and later.headers["location"].startswith("/login")
     assert _sessions(served.db_path) == 0
     (_, login), (action, logout) = _sign_ins(served.db_path)
     assert action == "user.logout" and logout["client"] == login["client"] == "127.0.0.1"

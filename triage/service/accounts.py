@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from referral import audit, sessions, users
 from referral.errors import StorageError
-from referral.transactions import when, write
+from referral.transactions import when
 from triage.errors import ConflictError, NotFoundError, UserInputError, json_text
 from triage.service.api.errors import said_again
 from triage.service.auth import (
@@ -129,23 +129,41 @@ class Accounts:
         row = users.create_user(self.db, name, password_hash, role.value, language=language, actor=actor)
         return _account(row)
 
-    def create_first_admin(self, username: str, password: str, language: str) -> Account:
+    def create_first_admin(
+        self,
+        username: str,
+        password: str,
+        language: str,
+        *,
+        signed_in: Callable[[Database, Account], object] | None = None,
+    ) -> Account:
         """Create the administrator; refused once any account exists (no takeover of /setup). The
         count and the insert are one ``BEGIN IMMEDIATE`` transaction: of two setups sent at once
-        (two PCs, ``serve --workers 2``) one makes the administrator, the other is refused."""
+        (two PCs, ``serve --workers 2``) one makes the administrator, the other is refused.
+        ``signed_in(db, account)`` writes its first session in the same transaction
+        (``SessionStore.opened``). While another writer holds the log past ``SIGN_IN_WAIT_MS`` (a
+        backup, a migration) raises ``DatabaseBusyError``, nothing stored."""
         name = check_username(username)
         password_hash = hash_password(password, name)  # (slow on purpose: before taking the write lock)
+        made: builtins.list[Account] = []
 
-        def work(db: Database) -> dict[str, Any]:
+        def work(db: Database) -> None:
             if db.conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0:
                 raise ConflictError(
                     "an administrator already exists; log in instead", says="error.admin_exists"
                 )
-            return users.create_user(
-                db, name, password_hash, Role.admin.value, language=language, actor="first-run-setup"
+            account = _account(
+                users.create_user(
+                    db, name, password_hash, Role.admin.value, language=language, actor="first-run-setup"
+                )
             )
+            if signed_in is not None:
+                signed_in(db, account)
+            made.append(account)
 
-        return _account(write(self.db, work))
+        if not write_sign_in(self.db, work, self._dbs.busy_timeout_ms):
+            raise sign_in_busy(self.db, f"the first administrator account {name}", "send the form again")
+        return made[0]
 
     def authenticate(self, username: str, password: str) -> Account | None:
         name = account_name(username)
@@ -194,12 +212,21 @@ class Accounts:
         ``rekey_to`` (a new cookie digest and CSRF token, ``SessionStore.new_key``) re-keys the kept
         session in the same transaction: a second write after the change waited for whoever took
         the log meanwhile, and a busy answer then said nothing was stored. Returns how many other
-        sessions ended."""
+        sessions ended. While another writer holds the log past ``SIGN_IN_WAIT_MS`` (a backup, a
+        migration) the change, or a refusal's audit entry, is not waited for: raises
+        ``DatabaseBusyError`` (a refusal's ``why`` in its ``params``), nothing stored."""
         name = account_name(username)
+
+        def written(work: Callable[[Database], object], why: str = "") -> None:
+            """``work`` written, or ``DatabaseBusyError`` (``params["why"]``: a refusal's reason)
+            while another writer holds the log past ``SIGN_IN_WAIT_MS``."""
+            if not write_sign_in(self.db, work, self._dbs.busy_timeout_ms):
+                said = {"why": why} if why else None
+                raise sign_in_busy(self.db, f"the password change of {name}", "change it again", said)
 
         def refused(why: str) -> None:
             data = {"client": client, "why": why}
-            write(self.db, lambda db: audit_account(db, "user.password_change_refused", name, data))
+            written(lambda db: audit_account(db, "user.password_change_refused", name, data), why)
 
         if self.authenticate(name, current) is None:
             refused("wrong_password")
@@ -216,7 +243,7 @@ class Accounts:
             refused((exc.says or "error.password").removeprefix("error."))
             raise said_again(exc, f"new_{exc}") from None
 
-        def work(db: Database) -> int:
+        def work(db: Database) -> None:
             db.conn.execute("UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, name])
             ended = db.conn.execute(
                 "DELETE FROM staff_sessions WHERE username = ? AND id_sha256 != ?", [name, keep_session]
@@ -231,19 +258,27 @@ class Accounts:
             audit_account(db, "user.password_change", name, data)
             if keep_session and rekey_to is not None:
                 sessions.rekey(db, keep_session, *rekey_to)
-            return int(ended)
+            ended_here.append(int(ended))
 
-        return write(self.db, work)
+        ended_here: builtins.list[int] = []
+        written(work)
+        return ended_here[0]
 
-    def set_language(self, username: str, language: str) -> None:
+    def set_language(self, username: str, language: str, *, session: str = "") -> None:
+        """The language of ``username``'s pages, and of the session whose cookie digest ``session``
+        is (the language switch), in one write. A display preference, not clinical data: no audit
+        entry. While another writer holds the log past ``SIGN_IN_WAIT_MS`` raises
+        ``DatabaseBusyError``, nothing stored (it waited ``busy_timeout`` per try, six tries)."""
         if language not in ("en", "zh"):
             raise UserInputError(f'language {json_text(language)}: use "en" or "zh"')
 
-        # A display preference, not clinical data: no audit entry.
         def work(db: Database) -> None:
             db.conn.execute("UPDATE users SET language = ? WHERE username = ?", [language, username])
+            if session:
+                sessions.set_language(db, session, language)
 
-        write(self.db, work)
+        if not write_sign_in(self.db, work, self._dbs.busy_timeout_ms):
+            raise sign_in_busy(self.db, f"the language switch of {username}", "switch again")
 
     def issue_token(self, username: str, label: str, *, actor: str, days: int | None = None) -> str:
         """A new API token for ``username``, working for ``days`` (default: ``service.

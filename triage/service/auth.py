@@ -5,8 +5,8 @@ Every route declares the roles allowed to use it with ``Depends(allow(...))`` (o
 with every role and without login.
 
 - Staff log in with a password and get a random session id in an HttpOnly, SameSite=Strict
-  cookie. Sessions live in memory (a restart logs everyone out), end after
-  ``service.session_max_age_s`` and after ``service.idle_logout_s`` without use.
+  cookie. Sessions are kept in the referral log (:class:`SessionStore`: a restart does not log
+  staff out), end after ``service.session_max_age_s`` and after ``service.idle_logout_s`` without use.
 - Integrators and scripts send ``Authorization: Bearer <token>``.
 - Anonymous API calls get 401; anonymous page visits are redirected to the login page.
 """
@@ -17,7 +17,6 @@ import contextlib
 import functools
 import logging
 import secrets
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from referral.errors import DatabaseBusyError, StorageError
 from referral.transactions import db_path, utc_now, write_unless_locked
 from triage.errors import ClinicError, json_text
 from triage.service.database import Databases
+from triage.service.logouts import PendingLogouts
 from triage.service.security import csrf_matches, new_csrf_token, token_digest
 
 log = logging.getLogger("triage.service")
@@ -123,12 +123,13 @@ class Session:
     last_seen: float
 
 
-#: How long a sign-in, a refused one's audit entry or a logout waits for another writer's lock on the
-#: referral log, in one try (at most the log's ``busy_timeout``): another process's commit or the
+#: How long a sign-in, a refused one's audit entry, a logout, first-run setup, a user's own password
+#: change (or its refusal's audit entry) and the language switch wait for another writer's lock on
+#: the referral log, in one try (at most the log's ``busy_timeout``): another process's commit or the
 #: group commit holds it for milliseconds; a backup, a migration or ``triage referrals ...`` in a
-#: shell holds it longer, and the login page then says at once that the log is busy (503,
-#: ``Retry-After``). It waited ``busy_timeout`` per try, six tries - the login button spun for 33 s,
-#: then the page said "Something needs attention" without the login form.
+#: shell holds it longer, and the page then says at once that the log is busy (503,
+#: ``Retry-After``), its form again. They waited ``busy_timeout`` per try, six tries - the button
+#: spun for 33 s, then the page said "Something needs attention" without the form.
 SIGN_IN_WAIT_MS = 2000
 
 
@@ -138,11 +139,15 @@ def write_sign_in(db: Database, work: Callable[[Database], object], busy_timeout
     return write_unless_locked(db, work, wait_ms=min(busy_timeout_ms, SIGN_IN_WAIT_MS))
 
 
-def sign_in_busy(db: Database, what: str) -> DatabaseBusyError:
-    """The error of a sign-in :func:`write_sign_in` could not write (nothing of it stored)."""
+def sign_in_busy(
+    db: Database, what: str, again: str = "sign in again", params: Mapping[str, object] | None = None
+) -> DatabaseBusyError:
+    """The error of a sign-in or an account write :func:`write_sign_in` could not write (nothing of
+    it stored): ``what`` was not stored, ``again`` in a moment."""
     return DatabaseBusyError(
         f"the referral log {db_path(db)} is locked by another writer (a backup, a migration or"
-        f" triage referrals ... in a shell?): {what} not stored - sign in again in a moment"
+        f" triage referrals ... in a shell?): {what} not stored - {again} in a moment",
+        params=params,
     )
 
 
@@ -172,10 +177,9 @@ class SessionStore:
         self.max_age_s = max_age_s
         self.idle_s = idle_s
         self.clock = clock
-        # logouts the log was too busy to write (:meth:`log_out`): cookie digest -> (user name,
-        # audit data); refused at once in this process, written at a later request
-        self._logged_out: dict[str, tuple[str, dict[str, str]]] = {}
-        self._logged_out_lock = threading.Lock()
+        # logouts the log was too busy to write (:meth:`log_out`): refused at once by every process
+        # of the service, written at a later request of any of them
+        self._logged_out = PendingLogouts(databases.path)
 
     def create(
         self,
@@ -192,32 +196,45 @@ class SessionStore:
         first-run ``setup``), where the session of the cookie it ``replaces`` (a shared PC's: nobody
         logged out of it) ends too. Raises ``DatabaseBusyError``, nothing stored, when another writer
         holds the log past :data:`SIGN_IN_WAIT_MS` (a backup, a migration)."""
-        sid = secrets.token_urlsafe(32)
+        sid, digest, csrf = self.new_key()
         db = self._databases.get()
 
         def work(db: Database) -> None:
             if replaces:
                 sessions.end(db, token_digest(replaces))
-            sessions.create(db, token_digest(sid), username, language, new_csrf_token(), self.clock())
-            audit_sign_in(db, "user.login", username, username, {"client": client, "via": via})
+            self.opened(db, digest, csrf, username, language, client=client, via=via)
 
         if not write_sign_in(db, work, self._databases.busy_timeout_ms):
             raise sign_in_busy(db, f"the sign-in of {username}")
-        with contextlib.suppress(StorageError):  # bookkeeping: never waiting for the lock
+        self.tidy()
+        return sid
+
+    def opened(
+        self, db: Database, digest: str, csrf: str, username: str, language: str, *, client: str, via: str
+    ) -> None:
+        """A new session (a cookie's digest and CSRF token, :meth:`new_key`) and its ``user.login``
+        entry, inside the caller's write: :meth:`create`'s, or first-run setup's with the
+        administrator it creates (one transaction: the administrator was written first, and a busy
+        log then refused the sign-in, the page saying nothing was stored)."""
+        sessions.create(db, digest, username, language, csrf, self.clock())
+        audit_sign_in(db, "user.login", username, username, {"client": client, "via": via})
+
+    def tidy(self) -> None:
+        """After a sign-in: ended sessions removed and the logouts waiting written, if the log is free
+        (bookkeeping: never waiting for the lock)."""
+        db = self._databases.get()
+        self._write_logouts(db)  # (first: a session purged before its logout is written has none)
+        with contextlib.suppress(StorageError):
             write_unless_locked(
                 db, lambda db: sessions.purge_expired(db, self.clock(), self.max_age_s, self.idle_s)
             )
-        self._write_logouts(db)
-        return sid
 
     def get(self, sid: str) -> Session | None:
         now = self.clock()
         db = self._databases.get()
         key = token_digest(sid)
-        if self._logged_out:
-            self._write_logouts(db)
-            if key in self._logged_out:  # logged out, the log still busy
-                return None
+        if key in self._write_logouts(db):  # logged out (on any process), the log still busy
+            return None
         row = sessions.find(db, key)
         if row is None:
             return None
@@ -243,7 +260,7 @@ class SessionStore:
     def alive(self, sid: str) -> bool:
         """Whether the session is still valid (not logged out, expired or disabled), without
         counting this as a use: a live stream asks it, and an open page is not someone working."""
-        if token_digest(sid) in self._logged_out:
+        if token_digest(sid) in self._logged_out.waiting():
             return False
         row = sessions.find(self._databases.get(), token_digest(sid))
         now = self.clock()
@@ -253,9 +270,6 @@ class SessionStore:
             and now - row["created_at"] <= self.max_age_s
             and now - row["last_seen"] <= self.idle_s
         )
-
-    def set_language(self, sid: str, language: str) -> None:
-        sessions.set_language(self._databases.get(), token_digest(sid), language)
 
     @staticmethod
     def new_key() -> tuple[str, str, str]:
@@ -278,7 +292,9 @@ class SessionStore:
     def log_out(self, sid: str, username: str, client: str) -> bool:
         """End the session ``username`` logged out of, audited (``user.logout``); whether that is
         written now. While another writer holds the log past :data:`SIGN_IN_WAIT_MS` the logout is
-        not waited for: this process refuses the session from now on, and the row's removal and the
+        not waited for: every process of the service refuses the session from now on
+        (:class:`~triage.service.logouts.PendingLogouts`; only this one did, and with ``--workers 2``
+        the other took the logged-out cookie until the log was free), and the row's removal and the
         audit entry (its ``logged_out_at`` the time of the logout) are written at a later request
         once the log is free - the browser drops the cookie at once either way."""
         key = token_digest(sid)
@@ -286,8 +302,7 @@ class SessionStore:
         data = {"client": client}
         if write_sign_in(db, lambda db: self._end(db, key, username, data), self._databases.busy_timeout_ms):
             return True
-        with self._logged_out_lock:
-            self._logged_out[key] = (username, {**data, "logged_out_at": utc_now()})
+        self._logged_out.add(key, username, {**data, "logged_out_at": utc_now()})
         log.info(
             "the logout of %s is written once the referral log is free (another writer holds it)", username
         )
@@ -295,24 +310,28 @@ class SessionStore:
 
     @staticmethod
     def _end(db: Database, key: str, username: str, data: dict[str, str]) -> None:
-        sessions.end(db, key)
-        audit_sign_in(db, "user.logout", username, username, data)
+        """The session's row removed and its ``user.logout`` entry, inside the caller's write; no
+        entry when the row is gone (another process wrote this logout first, or the session ended
+        otherwise meanwhile): each logout is recorded once."""
+        if sessions.end(db, key):
+            audit_sign_in(db, "user.logout", username, username, data)
 
-    def _write_logouts(self, db: Database) -> None:
-        """The logouts :meth:`log_out` could not write, written if the log is free now (never
-        waiting: a page view asks this on the event loop)."""
-        with self._logged_out_lock:
-            waiting = list(self._logged_out.items())
-        for key, (username, data) in waiting:
+    def _write_logouts(self, db: Database) -> set[str]:
+        """The logouts :meth:`log_out` (of any process) could not write, written if the log is free
+        now (never waiting: a page view asks this on the event loop); the cookie digests of those
+        still waiting."""
+        waiting = self._logged_out.waiting()
+        for key, (username, data) in list(waiting.items()):
             try:
                 if not write_unless_locked(
                     db, functools.partial(self._end, key=key, username=username, data=data)
                 ):
-                    return
+                    break
             except StorageError:  # a full or failing disk: tried again at the next request
-                return
-            with self._logged_out_lock:
-                self._logged_out.pop(key, None)
+                break
+            self._logged_out.written([key])
+            del waiting[key]
+        return set(waiting)
 
     def end_user(self, username: str) -> None:
         sessions.end_user(self._databases.get(), username)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlite_utils import Database
 
 from referral.errors import DatabaseBusyError
 from triage.errors import UserInputError
-from triage.service.accounts import ACCOUNT_ACTIONS
-from triage.service.api.deps import runtime_of
+from triage.service.accounts import ACCOUNT_ACTIONS, Account
+from triage.service.api import request_id
+from triage.service.api.deps import runtime_of, said_to_caller
 from triage.service.api.errors import retry_after
 from triage.service.auth import (
     ALL_ROLES,
@@ -28,10 +31,11 @@ from triage.service.auth import (
 from triage.service.i18n import Catalogue, catalogue
 from triage.service.pages.clock import clock
 from triage.service.pages.forms import FieldError, FormState, done_last, field_error
-from triage.service.pages.rendering import LANGUAGE_COOKIE, language_for, render, secure_cookie
+from triage.service.pages.rendering import LANGUAGE_COOKIE, language_for, render, render_error, secure_cookie
 from triage.service.runtime import Runtime
 from triage.service.security import token_digest
 
+log = logging.getLogger("triage.service")
 router = APIRouter()
 
 
@@ -262,17 +266,28 @@ def setup(
     # none sent (a script's post; the page's form always sends its choice): the clinic's, as for
     # POST /api/v1/users and `triage referrals users add` (it was always "zh")
     language = language or rt.settings.service.default_language
+    sid, digest, csrf = rt.sessions.new_key()
+    client = client_address(request)
+
+    def signed_in(db: Database, made: Account) -> None:  # (its first session, in the same write)
+        rt.sessions.opened(db, digest, csrf, made.username, made.language, client=client, via="setup")
+
     try:
-        account = rt.accounts.create_first_admin(username, password, language)
+        account = rt.accounts.create_first_admin(username, password, language, signed_in=signed_in)
     except UserInputError as exc:
         # beside the field it is about, in the page's language ("username ...", "password: ...")
         field = next((name for name in ("username", "password") if str(exc).startswith(name)), "form")
         error = field_error(language_for(request, None), exc, rt.clock)
         sent = FormState({"username": username}, {field: error})
         return render(request, "setup.html", None, status_code=422, setup_form=sent, language=language)
-    sid = rt.sessions.create(
-        account.username, Role.admin, account.language, client=client_address(request), via="setup"
-    )
+    except DatabaseBusyError:
+        # another writer holds the log (a backup, a migration): nothing stored, the form again at once
+        busy = FieldError(catalogue(language_for(request, None))("setup.busy"))
+        sent = FormState({"username": username}, {"form": busy})
+        page = render(request, "setup.html", None, status_code=503, setup_form=sent, language=language)
+        page.headers["Retry-After"] = retry_after("database_busy")
+        return page
+    rt.sessions.tidy()
     response = RedirectResponse("/", status_code=303)
     _set_session(request, response, rt, sid, account.language)
     return response
@@ -286,8 +301,17 @@ def switch_language(
     back: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     rt = runtime_of(request)
-    rt.accounts.set_language(who.username, language)
-    rt.sessions.set_language(who.session_id, language)
+    session = token_digest(who.session_id) if who.via == "session" else ""
+    try:
+        rt.accounts.set_language(who.username, language, session=session)
+    except DatabaseBusyError as exc:
+        # another writer holds the log (a backup, a migration): said at once, leading back
+        log.warning("request %s: POST /language: %s", request_id.current(), exc)
+        said = str(said_to_caller(request, exc))  # (the log's path to an administrator only)
+        busy = DatabaseBusyError(said, says="error.language_busy")
+        page = render_error(request, said, 503, busy, back=safe_next(back))
+        page.headers["Retry-After"] = retry_after(exc.code)
+        return page
     request.state.principal = None
     current_principal(request)
     response = RedirectResponse(safe_next(back), status_code=303)
@@ -376,6 +400,15 @@ def change_password(
         if field == "current_password":
             rt.limiter.failed(*keys)
         return _password_page(request, who, 422, errors={field: field_error(language, exc, rt.clock)})
+    except DatabaseBusyError as exc:
+        # another writer holds the log (a backup, a migration): nothing stored, the form again at
+        # once; a wrong current password still counts as a failed login (as at login then)
+        if exc.params.get("why") == "wrong_password":
+            rt.limiter.failed(*keys)
+        busy = FieldError(catalogue(language)("password.busy"))
+        response = _password_page(request, who, 503, errors={"form": busy})
+        response.headers["Retry-After"] = retry_after(exc.code)
+        return response
     done = RedirectResponse("/account/password?changed=true", status_code=303)
     sid = fresh[0] if fresh is not None else rt.sessions.rekey(who.session_id) if keep else None
     if sid is not None:  # a new cookie: one copied before the change (the reason for it?) ends
