@@ -185,6 +185,22 @@ def proteinuria(ev: Evidence) -> Finding | None:
     )
 
 
+# NICE NG133 (2019) 1.4.7 and its definition of pre-eclampsia: an albumin:creatinine ratio of 8 mg/mmol
+# or more is significant proteinuria in pregnancy (KDIGO's 3 mg/mmol, 30 mg/g, is not the pre-eclampsia
+# cut-point); compared as reported - in mg/mmol from 8, in mg/g from 70.7 (8 x 1000/113.12 = 70.72, to
+# the one decimal mg/g is reported in)
+PREGNANCY_ACR_MG_MMOL, PREGNANCY_ACR_MG_G = 8.0, 70.7
+
+
+def pregnancy_significant_acr(ev: Evidence) -> bool:
+    """An ACR of 8 mg/mmol (70.7 mg/g) or more, in the unit it was reported in (NICE NG133)."""
+    acr, reading = ev.num("albumin_creatinine_ratio"), ev.latest.get("albumin_creatinine_ratio")
+    if acr is None or reading is None:
+        return False
+    reported = reading.reported_numeric("mg/mmol")
+    return acr >= PREGNANCY_ACR_MG_G if reported is None else reported >= PREGNANCY_ACR_MG_MMOL
+
+
 def unquantified_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
     """Dipstick protein at ``levels`` with no ACR to quantify it and without hypertension (with it,
     ``proteinuria_with_hypertension`` refers at >=1+; an ACR decides through ``albuminuria``); not

@@ -63,6 +63,16 @@ HIGHER: dict[str, tuple[str, ...]] = {
     "albuminuria": ("egfr_below_30",),
     "proteinuria_3plus": ("egfr_below_30",),
     "proteinuria_with_hypertension": (*_EMERGENCY, "egfr_below_30", *_URGENT),
+    # new proteinuria in pregnancy with a symptom of pre-eclampsia is assessed the same day (PRECOG),
+    # not re-checked within a week or assessed within 48 hours
+    **{
+        lower: ("pregnancy_proteinuria_symptoms",)
+        for lower in (
+            "pregnancy_proteinuria_1plus",
+            "pregnancy_proteinuria_2plus",
+            "pregnancy_proteinuria_acr",
+        )
+    },
     # qSOFA >=2 ("refer urgently") and CRB-65 3-4 ("urgent admission if pneumonia") beside an
     # emergency from the same observations (NEWS2 >=7, not alert): the emergency transfer applies
     "qsofa_high": ("news2_emergency", "altered_consciousness"),
@@ -84,6 +94,9 @@ _SAME = {
     "albuminuria": "these readings",
     "proteinuria_3plus": "these readings",
     "proteinuria_with_hypertension": "these readings",
+    "pregnancy_proteinuria_1plus": "these readings",
+    "pregnancy_proteinuria_2plus": "these readings",
+    "pregnancy_proteinuria_acr": "these readings",
     "qsofa_high": "these observations",
     "crb65_high": "these observations",
 }

@@ -61,6 +61,7 @@ def test_the_rules_with_their_own_interval_are_the_ones_whose_action_says_when()
         "proteinuria_2plus": 10080,
         "pregnancy_proteinuria_1plus": 10080,
         "pregnancy_proteinuria_2plus": 2880,
+        "pregnancy_proteinuria_acr": 2880,
         "pregnancy_known_diabetes_above_target": 10080,
         "news2_low_elevated": 240,
         "news2_incomplete": 0,

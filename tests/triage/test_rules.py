@@ -206,6 +206,18 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("urine_protein", "2+", None), ("sbp", 139, None), ("dbp", 89, None)],
         [("urine_protein", "1+", None), ("sbp", 139, None), ("dbp", 89, None)],
     ),
+    # NICE NG133: an ACR of 8 mg/mmol or more is significant proteinuria in pregnancy
+    "pregnancy_proteinuria_acr": (
+        {"sex": "female", "pregnant": True, "gestation_weeks": 20},
+        [("albumin_creatinine_ratio", 8, "mg/mmol"), ("sbp", 139, None), ("dbp", 89, None)],
+        [("albumin_creatinine_ratio", 7.9, "mg/mmol"), ("sbp", 139, None), ("dbp", 89, None)],
+    ),
+    # PRECOG: new proteinuria of 1+ or more with a headache, the same day
+    "pregnancy_proteinuria_symptoms": (
+        {"sex": "female", "pregnant": True, "acute_symptoms": ["headache"]},
+        [("urine_protein", "1+", None), ("sbp", 139, None), ("dbp", 89, None)],
+        [("urine_protein", "trace", None), ("sbp", 139, None), ("dbp", 89, None)],
+    ),
     "proteinuria_3plus": (
         {},
         [("urine_protein", "3+", None), ("spo2", 98, None)],
@@ -397,6 +409,8 @@ ACTIONS = {
     "egfr_30_59": "refer (non-emergency)",
     "albuminuria": "confirm on a repeat sample; refer (non-emergency)",
     "proteinuria_with_hypertension": "refer (non-emergency)",
+    "pregnancy_proteinuria_acr": "refer for a hospital (obstetric day unit) assessment for pre-eclampsia within 48 hours",
+    "pregnancy_proteinuria_symptoms": "same-day hospital (obstetric) assessment for pre-eclampsia",
     "total_cholesterol_above_8": "refer (non-emergency)",
 }
 # the reading as shown in the detail, with its unit, where the rule reads one reading
@@ -423,6 +437,9 @@ SHOWN = {
     "pregnancy_hyperglycaemia": "fasting glucose 5.1 mmol/L in pregnancy at 26 weeks",
     "pregnancy_known_diabetes_above_target": "random glucose 7.8 mmol/L with known diabetes in pregnancy at 24 weeks",
     "proteinuria_with_hypertension": "urine protein 1+",
+    "pregnancy_proteinuria_acr": "ACR 70.7 mg/g (reported 8 mg/mmol) in pregnancy at 20 weeks",
+    "pregnancy_proteinuria_symptoms": "with urine protein 1+ (dipstick) (blood pressure 139/89 mmHg): new"
+    " proteinuria with a symptom of pre-eclampsia",
     "total_cholesterol_above_8": "total cholesterol 8.1 mmol/L",
     "egfr_below_30": "eGFR 29 mL/min/1.73m2",
     # the items that scored, each with its reading and unit ("qSOFA >=2" alone did not say which)

@@ -88,7 +88,7 @@ CONSCIOUSNESS = st.sampled_from(["A", "C", "V", "P", "U"])
 KETONES = ("neg", "trace", "1+", "2+", "3+", "4+")  # dipstick, in order
 FORMS = ("plain", "converted", "censored")
 # every code the generators draw (the property tests exercise every rule that reads only these)
-GENERATED = (*RANGES, "consciousness", "supplemental_o2", "urine_ketones")
+GENERATED = (*RANGES, "consciousness", "supplemental_o2", "urine_ketones", "urine_protein")
 
 
 def near_cut(code: str) -> st.SearchStrategy[float]:
@@ -179,7 +179,7 @@ def vital_sets(draw: st.DrawFn) -> dict[str, Reading]:
             out[code] = Reading(draw(CONSCIOUSNESS))
         elif code == "supplemental_o2":
             out[code] = Reading(draw(st.sampled_from(["air", "oxygen"])))
-        elif code == "urine_ketones":
+        elif code in ("urine_ketones", "urine_protein"):  # dipsticks, on the same scale
             out[code] = Reading(draw(st.sampled_from(KETONES)))
         else:
             out[code] = Reading(draw(vital_value(code)), draw(st.sampled_from(FORMS)))
@@ -210,7 +210,7 @@ def worse(code: str, value: float | str, scale2: bool, other: float | None = Non
         return ["C", "V", "P", "U"] if value == "A" else [value]
     if code == "supplemental_o2":
         return ["oxygen"]
-    if code == "urine_ketones":
+    if code in ("urine_ketones", "urine_protein"):  # dipsticks: a higher step is worse
         return list(KETONES[KETONES.index(str(value)) :])
     assert isinstance(value, float)
     step = STEP.get(code, 1.0)

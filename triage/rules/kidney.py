@@ -14,9 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from triage.evidence import Evidence, Finding
-from triage.rule_checks import kidney_flag, pregnancy_where, proteinuria, unquantified_proteinuria
+from triage.evidence import Evidence, Finding, Values
+from triage.rule_checks import (
+    kidney_flag,
+    pregnancy_significant_acr,
+    pregnancy_where,
+    pressures,
+    proteinuria,
+    unquantified_proteinuria,
+)
 from triage.rules.rule import HEARTS_REF, HEARTS_ROUTINE_REF, L, R, Rule, U
+from triage.scores.result import years
 
 PRE_ECLAMPSIA_PROTEINURIA_REF = (
     "NICE NG133 (2019) 1.4.3-1.4.7 (quantify a dipstick of 1+ or more: PCR >=30 mg/mmol, ACR >=8 mg/mmol);"
@@ -27,6 +35,55 @@ _QUANTIFY = (
     " ratio (from 8 mg/mmol)"
 )
 _SAME_DAY = "; the same day with a headache, visual disturbance or epigastric pain"
+
+# A positive dipstick is repeated away from what raises urine protein for a while (infection, fever,
+# heavy exercise) and from menstruation (blood reads as protein) - said only where she may menstruate:
+# not for a male, not in pregnancy (before 20 weeks these rules read it), not under 10, where menarche
+# would be precocious puberty (中枢性性早熟诊断与治疗专家共识 2022: menarche before 10.0 years); with
+# the sex or the age not recorded it is said. Under 18 on a first morning urine sample: orthostatic
+# proteinuria, common in children and adolescents (Brandt JR et al. Pediatr Nephrol 2010;25:1131: 1
+# in 5 healthy 6-19-year-olds), is absent from it (K/DOQI 2002 guideline 5). The ACR that refers,
+# 30 mg/g, is KDIGO's A2 at every age.
+MENARCHE_FROM = 10
+CHILD_UNDER = 18
+
+
+def _dipstick_repeat(text: str, levels: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
+    """``unquantified_proteinuria`` at ``levels``, its ``text``'s ``{repeat}`` said for the patient: a
+    child's first morning sample (``values.child``), menstruation only where she may menstruate
+    (``values.menstruation`` false where not)."""
+    checks = {
+        (child, menses): unquantified_proteinuria(levels, text.format(repeat=_repeat(child, menses)))
+        for child in (False, True)
+        for menses in (False, True)
+    }
+
+    def check(ev: Evidence) -> Finding | None:
+        patient = ev.patient
+        age = None if patient.age is None else years(patient.age)
+        child = age is not None and age < CHILD_UNDER
+        menses = patient.sex != "male" and not patient.pregnant and (age is None or age >= MENARCHE_FROM)
+        found = checks[child, menses](ev)
+        if found is not None:
+            if child:
+                found.values["child"] = True
+            if not menses:
+                found.values["menstruation"] = False
+        return found
+
+    return check
+
+
+def _repeat(child: bool, menses: bool) -> str:
+    avoid = (
+        "infection, fever, heavy exercise or menstruation" if menses else "infection, fever or heavy exercise"
+    )
+    if child:
+        return (
+            "on a first morning urine sample (orthostatic proteinuria, common in children and adolescents,"
+            f" is absent from it; not during {avoid})"
+        )
+    return f"(not during {avoid})"
 
 
 def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
@@ -52,6 +109,96 @@ def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evide
     return check
 
 
+def _below_140_90(ev: Evidence) -> bool:
+    """Neither pressure at 140/90 mmHg or more (or none measured): from there the pressure rules read
+    the proteinuria (``pregnancy_hypertension`` the same day, ``pre_eclampsia_severe_features``)."""
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    return not ((sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90))
+
+
+_ACR_SIGNIFICANT = "significant proteinuria (NICE NG133: an ACR of 8 mg/mmol, 70.7 mg/g, or more)"
+
+
+def _pregnancy_acr(ev: Evidence) -> Finding | None:
+    """An ACR of 8 mg/mmol or more in pregnancy from 20 weeks (or the weeks not recorded), the
+    pressure below 140/90 mmHg or not measured: significant proteinuria (NICE NG133), read as a
+    dipstick of 2+ is (PRECOG: a hospital assessment within 48 hours), not on KDIGO's pathway."""
+    if not (ev.patient.pre_eclampsia_possible and pregnancy_significant_acr(ev) and _below_140_90(ev)):
+        return None
+    return Finding(
+        {
+            "acr": ev.num("albumin_creatinine_ratio"),
+            "pregnant": True,
+            "gestation_weeks": ev.patient.gestation_weeks,
+        },
+        f"ACR {ev.shown('albumin_creatinine_ratio')} {pregnancy_where(ev.patient)}: {_ACR_SIGNIFICANT} - new"
+        " proteinuria from 20 weeks can be the first sign of pre-eclampsia - refer for a hospital (obstetric"
+        f" day unit) assessment for pre-eclampsia within 48 hours{_SAME_DAY}",
+    )
+
+
+_KDIGO_ALBUMINURIA = kidney_flag(
+    ("albuminuria_a2_a3", "albuminuria_a3"),
+    "moderately or severely increased albuminuria: confirm on a repeat sample; refer (non-emergency)",
+)
+
+
+def _albuminuria(ev: Evidence) -> Finding | None:
+    """KDIGO's albuminuria, unless ``pregnancy_proteinuria_acr`` (checked before it) read the ACR as
+    significant proteinuria in pregnancy: the obstetric assessment within 48 hours then applies. Below
+    8 mg/mmol, and wherever that rule did not fire (switched off by a clinic), KDIGO's referral stays."""
+    if ev.fired.get("pregnancy_proteinuria_acr") is True:
+        return None
+    return _KDIGO_ALBUMINURIA(ev)
+
+
+# the symptoms PRECOG names beside new proteinuria: headache, visual disturbance, epigastric pain
+_PROTEINURIA_SIGNS = {
+    "headache": "headache",
+    "visual_loss": "visual disturbance",
+    "epigastric_pain": "right upper quadrant or epigastric pain",
+}
+
+
+def _proteinuria_with_symptoms(ev: Evidence) -> Finding | None:
+    """New proteinuria - dipstick 1+ or more, or an ACR of 8 mg/mmol or more - with a headache, visual
+    disturbance or epigastric pain recorded, in pregnancy from 20 weeks (or the weeks not recorded) and
+    below 140/90 mmHg or with no pressure measured: a same-day hospital assessment (PRECOG: new
+    proteinuria of 1+ or more with symptoms). From 140/90 ``pre_eclampsia_severe_features`` reads it
+    (an emergency transfer)."""
+    patient = ev.patient
+    recorded = patient.acute_symptoms
+    if not recorded or not patient.pre_eclampsia_possible:
+        return None
+    found = [s for s in recorded if s in _PROTEINURIA_SIGNS]
+    if not found or not _below_140_90(ev):
+        return None
+    protein = ev.values.get("urine_protein")
+    dipstick = protein in ("1+", "2+", "3+", "4+")
+    acr = pregnancy_significant_acr(ev)
+    if not (dipstick or acr):
+        return None
+    urine = [f"urine protein {protein} (dipstick)"] if dipstick else []
+    if acr:
+        urine.append(f"ACR {ev.shown('albumin_creatinine_ratio')}")
+    values: Values = {
+        "acute_symptoms": ", ".join(found),
+        "urine_protein": protein if dipstick else None,
+        "acr": ev.num("albumin_creatinine_ratio") if acr else None,
+        "pregnant": True,
+        "gestation_weeks": patient.gestation_weeks,
+    }
+    unmeasured = pressures(ev) == "?/?"
+    bp = "no blood pressure measured" if unmeasured else f"blood pressure {pressures(ev)} mmHg"
+    return Finding(
+        values,
+        f"{', '.join(_PROTEINURIA_SIGNS[s] for s in found)} {pregnancy_where(patient)} with"
+        f" {' and '.join(urine)} ({bp}): new proteinuria with a symptom of pre-eclampsia - same-day hospital"
+        " (obstetric) assessment for pre-eclampsia (PRECOG: new proteinuria of 1+ or more with headache,"
+        f" visual disturbance or epigastric pain){'; measure the blood pressure now' if unmeasured else ''}",
+    )
+
+
 KIDNEY: tuple[Rule, ...] = (
     Rule(
         "egfr_below_30",
@@ -72,14 +219,20 @@ KIDNEY: tuple[Rule, ...] = (
         kidney_flag(("egfr_30_59",), "30-59: refer (non-emergency); review drug doses", "eGFR"),
     ),
     Rule(
+        "pregnancy_proteinuria_acr",
+        R,
+        "ACR >=8 mg/mmol (70.7 mg/g) in pregnancy from 20 weeks, below 140/90 mmHg: obstetric assessment for"
+        " pre-eclampsia within 48 hours",
+        PRE_ECLAMPSIA_PROTEINURIA_REF,
+        _pregnancy_acr,
+        recheck_minutes=2880,
+    ),
+    Rule(
         "albuminuria",
         R,
         "Urine ACR >=30 mg/g (>=3 mg/mmol)",
         HEARTS_ROUTINE_REF + "; KDIGO 2024",
-        kidney_flag(
-            ("albuminuria_a2_a3", "albuminuria_a3"),
-            "moderately or severely increased albuminuria: confirm on a repeat sample; refer (non-emergency)",
-        ),
+        _albuminuria,
     ),
     Rule(
         "proteinuria_with_hypertension",
@@ -93,10 +246,10 @@ KIDNEY: tuple[Rule, ...] = (
         L,
         "Dipstick protein 1+ without hypertension and no ACR: confirm with an ACR",
         "KDIGO 2024 (confirm a positive dipstick with a laboratory ACR or PCR); risk.md 2.10",
-        unquantified_proteinuria(
-            ("1+",),
+        _dipstick_repeat(
             "about 30 mg/dL - confirm with a urine ACR and creatinine within 4 weeks; repeat the dipstick"
-            " (not during infection, fever, heavy exercise or menstruation); an ACR >=30 mg/g refers",
+            " {repeat}; an ACR >=30 mg/g refers",
+            ("1+",),
         ),
         recheck_minutes=40320,
     ),
@@ -105,12 +258,23 @@ KIDNEY: tuple[Rule, ...] = (
         L,
         "Dipstick protein 2+ without hypertension and no ACR: measure the ACR now",
         "KDIGO 2024 (confirm a positive dipstick with a laboratory ACR or PCR); risk.md 2.10",
-        unquantified_proteinuria(
+        _dipstick_repeat(
+            "about 100 mg/dL - measure the ACR and creatinine now; repeat the dipstick within 1 week"
+            " {repeat}; an ACR >=30 mg/g refers",
             ("2+",),
-            "about 100 mg/dL - measure the ACR and creatinine now; repeat the dipstick within 1 week (not"
-            " during infection, fever, heavy exercise or menstruation); an ACR >=30 mg/g refers",
         ),
         recheck_minutes=10080,
+    ),
+    Rule(
+        "pregnancy_proteinuria_symptoms",
+        U,
+        "New proteinuria (dipstick >=1+ or ACR >=8 mg/mmol) with headache, visual disturbance or epigastric"
+        " pain in pregnancy from 20 weeks, below 140/90 mmHg: same-day obstetric assessment",
+        "PRECOG (Milne F et al. BMJ 2005;330:576): new proteinuria of 1+ or more with symptoms, a same-day"
+        " hospital assessment; NICE NG133 (2019) 1.1.1, 1.4.7",
+        _proteinuria_with_symptoms,
+        red_flag=True,
+        minimum=U,
     ),
     Rule(
         "pregnancy_proteinuria_1plus",
