@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from referral.plurals import counted
+from referral.plurals import counted, listed
 
 #: Why an H3 estimate can be missing, per method (the data cannot identify it).
 NOT_ESTIMABLE = {
@@ -96,10 +96,18 @@ def encounters_pooled(summary: dict[str, Any]) -> str:
 def most_central(summary: dict[str, Any]) -> str:
     """The most central receiving hospital and its standardized in-degree, or why there is none: a
     pool with no referral to a hospital left the key figure out of the page and the CLI, where
-    every other one says n/a and why."""
+    every other one says n/a and why. Hospitals tied at the top are named together (``tied_with``):
+    the first of them in id order had been named alone, as the network's hub, where a pool whose
+    clinics all refer to the same three hospitals gives the three the same in-degree."""
     top = summary.get("top_hospital")
     if not top:
         return "none (no referral to a receiving hospital in the pool)"
+    tied = top.get("tied_with") or []
+    if tied:  # one of them named alone read as the network's hub
+        return (
+            f"{listed([top['facility_id'], *tied])}, tied (standardized in-degree"
+            f" {top['standardized_in_degree']:.3f} each)"
+        )
     return f"{top['facility_id']} (standardized in-degree {top['standardized_in_degree']:.3f})"
 
 

@@ -249,11 +249,15 @@ def assemble(
         "suppressed_cells": suppressed_total(tables),
     }
     summary["h3_planted"] = planted_effect(pooled.sources)
-    top = tables["hospital_centrality"].head(1)
-    if len(top):
+    hospitals = tables["hospital_centrality"]
+    if len(hospitals):
+        best = float(hospitals["standardized_in_degree"].iloc[0])
+        tied = hospitals.loc[hospitals["standardized_in_degree"] == best, "facility_id"].astype(str)
         summary["top_hospital"] = {
-            "facility_id": str(top["facility_id"].iloc[0]),
-            "standardized_in_degree": float(top["standardized_in_degree"].iloc[0]),
+            "facility_id": tied.iloc[0],
+            "standardized_in_degree": best,
+            # hospitals with the same centrality: one named alone read as the network's hub
+            "tied_with": list(tied.iloc[1:]),
         }
     untiered = raw["facilities_untiered"]["facility_id"]
     absent = not_in_directory(
