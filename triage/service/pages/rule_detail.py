@@ -75,6 +75,7 @@ DERIVED = frozenset(
         "spo2_whose",
         "spo2_action",
         "ketones",
+        "dipstick_repeat",
     }
 )
 
@@ -313,6 +314,14 @@ class DetailFields:
         NG9's 92 %) for a child."""
         child = "_child" if self.given.get("child") is True else ""
         return self.owner.entry(f"detail.band.{self.given['band']}{child}")
+
+    def _dipstick_repeat(self) -> str:
+        """How a positive dipstick is repeated (``detail.dipstick_repeat``): a child's on a first
+        morning sample (``child``: under 18, ``_child``), menstruation said only where she may
+        menstruate (``menstruation`` false: ``_no_menstruation``; ``triage.rules.kidney``)."""
+        child = "_child" if self.given.get("child") is True else ""
+        menses = "_no_menstruation" if self.given.get("menstruation") is False else ""
+        return self.owner.entry(f"detail.dipstick_repeat{child}{menses}")
 
     def _scores(self) -> str:
         return self._listed(
