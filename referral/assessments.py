@@ -60,6 +60,7 @@ def insert_assessment(
     reason: str,
     after_close: bool = False,
     body_sha256: str | None = None,
+    encounter: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Like :func:`record_assessment`, but returns the row as stored: JSON columns stay text.
 
@@ -72,6 +73,8 @@ def insert_assessment(
     (``triage/service/corrections.py``): the record must follow the correction, and a referral
     made from the old value must be flagged, whether or not the visit has ended. ``body_sha256``,
     the fingerprint of the API request that asked for the assessment, is stored with it.
+    ``encounter``: its row as the caller's write transaction read or wrote it (a walk-in's visit,
+    opened a moment before): checked open as it is, not read again.
     """
     payload_text = (
         assessment.payload_json
@@ -88,7 +91,7 @@ def insert_assessment(
         if after_close:
             store.get_encounter(db, encounter_id)
         else:
-            store.require_open(db, encounter_id, "a new assessment")
+            store.require_open(db, encounter_id, "a new assessment", encounter)
         row: dict[str, Any] = {
             "encounter_id": encounter_id,
             "idempotency_key": assessment.idempotency_key,

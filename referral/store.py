@@ -38,7 +38,7 @@ from referral.overrides import final_disposition as final_disposition
 from referral.overrides import override_assessment as override_assessment
 from referral.overrides import overrides_for as overrides_for
 from referral.records import EncounterIn, ObservationIn, PatientIn
-from referral.transactions import insert_row, one_row, utc_now, when, write
+from referral.transactions import insert_returning, insert_row, one_row, utc_now, when, write
 
 
 def request_digest(model: Any) -> str:
@@ -232,12 +232,7 @@ def open_visit(
 
     ``patient``: the patient's row as the caller's write transaction, which this one joins, read
     or wrote it (a walk-in registers the patient, then opens the visit): it is not read again."""
-    if patient is not None and (not db.conn.in_transaction or patient["mrn"] != encounter.patient_mrn):
-        raise RuntimeError(
-            f"open_visit: the patient row given ({patient['mrn']!r}) must be the encounter's"
-            f" ({encounter.patient_mrn!r}), read in the write transaction this one joins"
-        )
-    known = patient
+    known = None if patient is None else held_row(db, patient, encounter.patient_mrn, "patient", "mrn")
 
     def work(db: Database) -> tuple[dict[str, Any], bool]:
         existing = _existing_by_key(db, "encounters", encounter.idempotency_key, None, actor=actor)
@@ -311,17 +306,17 @@ def open_visit(
             "created_by": actor,
             **_with_body(body_sha256),
         }
-        row_id = insert_encounter(db, row)
+        stored = insert_encounter(db, row)
         audit.append(
             db,
             actor=actor,
             action="encounter.create",
             entity="encounter",
-            entity_id=row_id,
+            entity_id=stored["id"],
             reason=reason,
             data=row,
         )
-        return get_encounter(db, row_id), False
+        return stored, False
 
     return write(db, work)
 
@@ -337,14 +332,15 @@ class VisitAlreadyOpenError(ConflictError):
 _ONE_OPEN_A_DAY = "UNIQUE constraint failed: encounters.patient_id, encounters.day"
 
 
-def insert_encounter(db: Database, row: dict[str, Any]) -> int:
-    """Insert an encounter row (inside the caller's transaction); its id. A second open visit of
+def insert_encounter(db: Database, row: dict[str, Any]) -> dict[str, Any]:
+    """Insert an encounter row (inside the caller's transaction); the row as stored (given back by
+    the INSERT itself, not read again). A second open visit of
     the patient on the row's day - the index ``encounters_one_open_a_day`` refuses it whoever
     writes - is a :class:`VisitAlreadyOpenError` naming the open visit (a 409, not a raw SQLite
     error): :func:`open_visit` looks for that visit first, so only a caller that did not look
     meets it."""
     try:
-        return insert_row(db, "encounters", row)
+        return insert_returning(db, "encounters", row)
     except sqlite3.IntegrityError as exc:
         if _ONE_OPEN_A_DAY not in str(exc):
             raise
@@ -390,10 +386,16 @@ def count_patient_encounters(db: Database, patient_id: int) -> int:
     )
 
 
-def require_open(db: Database, encounter_id: int, doing: str) -> dict[str, Any]:
+def require_open(
+    db: Database, encounter_id: int, doing: str, held: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The encounter, if it is not closed; ``doing`` names the refused work in the error
-    (``NotFoundError`` for an unknown encounter, ``ConflictError`` for a closed one)."""
-    row = _one(db, "SELECT * FROM encounters WHERE id = ?", [encounter_id])
+    (``NotFoundError`` for an unknown encounter, ``ConflictError`` for a closed one). ``held``: the
+    encounter's row as the caller's write transaction read or wrote it (a walk-in opened the visit
+    a moment before, in the same transaction): checked as it is, not read again."""
+    row = held_row(db, held, encounter_id, "encounter") if held is not None else None
+    if row is None:
+        row = _one(db, "SELECT * FROM encounters WHERE id = ?", [encounter_id])
     if row is None:
         raise NotFoundError(f"{doing}: encounter {encounter_id} not found")
     if row.get("closed_at") is not None:  # .get: a log saved before migration 0014 has no close
@@ -402,6 +404,20 @@ def require_open(db: Database, encounter_id: int, doing: str) -> dict[str, Any]:
             f" {row['closed_by']} ({row['close_reason']}); open a new encounter",
             says="error.encounter_closed",
             params={"closed_at": row["closed_at"], "user": row["closed_by"], "reason": row["close_reason"]},
+        )
+    return row
+
+
+def held_row(
+    db: Database, row: dict[str, Any], expected: object, what: str, key: str = "id"
+) -> dict[str, Any]:
+    """A row a caller hands down instead of it being read again: only inside a write transaction
+    (the one that read or wrote it, which the callee joins), and only the row named (its ``key``
+    is ``expected``) - else a :class:`RuntimeError`, a mistake in the code, not in the request."""
+    if not db.conn.in_transaction or row[key] != expected:
+        raise RuntimeError(
+            f"the {what} row given ({key} {row[key]!r}) must be the one named ({expected!r}), read"
+            " in the write transaction this one joins"
         )
     return row
 
@@ -431,12 +447,14 @@ def add_observations(
     reason: str,
     after_close: bool = False,
     keyed: tuple[str, str] | None = None,
+    encounter: dict[str, Any] | None = None,
 ) -> list[int]:
     """Store observations for an encounter in one transaction; returns their ids. A closed
     encounter takes none (``ConflictError``), except with ``after_close``: only for a device's
     correction of a reading the encounter already holds (``referral/corrections.py``). ``keyed``:
     the request's idempotency key and body fingerprint - the request again returns the ids stored
-    the first time and writes nothing (``referral.observation_requests``)."""
+    the first time and writes nothing (``referral.observation_requests``). ``encounter``: its row
+    as the caller's write transaction read or wrote it (:func:`require_open`'s ``held``)."""
 
     def work(db: Database) -> list[int]:
         if keyed is not None:
@@ -446,7 +464,7 @@ def add_observations(
         if after_close:
             get_encounter(db, encounter_id)
         else:
-            require_open(db, encounter_id, "new readings")
+            require_open(db, encounter_id, "new readings", encounter)
         ids = []
         dumped = [o.model_dump(mode="json") for o in observations]
         for fields in dumped:

@@ -61,6 +61,15 @@ def insert_row(db: Database, table: str, row: Mapping[str, object], *, upsert_on
     return int(cursor.lastrowid or 0)
 
 
+def insert_returning(db: Database, table: str, row: Mapping[str, object]) -> dict[str, Any]:
+    """:func:`insert_row`, returning the new row as stored (every column, from the INSERT's own
+    ``RETURNING *``) instead of its id: the row is not read back with a second statement."""
+    cursor = db.conn.execute(_insert_sql(table, tuple(row), None) + " RETURNING *", list(row.values()))
+    names = [column[0] for column in cursor.description]
+    (stored,) = cursor.fetchall()
+    return dict(zip(names, stored, strict=True))
+
+
 @functools.lru_cache(maxsize=256)
 def _insert_sql(table: str, columns: tuple[str, ...], upsert_on: str | None) -> str:
     """The INSERT statement of :func:`insert_row`, written once for each table and set of columns

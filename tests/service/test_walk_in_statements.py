@@ -113,3 +113,16 @@ def test_the_walk_in_is_stored_as_before(traced_walk_in: tuple[Traced, TestClien
     ]
     assert actions == ["patient.create", "encounter.create", "observations.create", "assessment.create"]
     assert audit.verify(db).ok
+
+
+def test_a_walk_in_reads_the_visit_it_opens_not_once(
+    traced_walk_in: tuple[Traced, TestClient, dict[str, str]],
+) -> None:
+    """The visit a walk-in opens was read back by id after its insert, then again before its
+    readings and before its assessment were stored (each checking it was still open); it comes
+    back from its own INSERT now and is handed down, checked open as it is."""
+    traced, client, nurse = traced_walk_in
+    one_walk_in(traced, client, nurse, "S-3")
+    assert traced.count(r"SELECT \* FROM encounters WHERE id =") == 0, traced.statements
+    # (SQLite's trace names the INSERT again for the program of the table's BEFORE INSERT trigger)
+    assert traced.count(r'INSERT INTO "encounters" .* RETURNING \*') >= 1, traced.statements

@@ -322,11 +322,15 @@ class Clinic:
         actor: str,
         reason: str,
         keyed: tuple[str, str] | None = None,
+        encounter: dict[str, Any] | None = None,
     ) -> list[int]:
-        """Store validated observations already in the referral log's shape."""
+        """Store validated observations already in the referral log's shape (``encounter``: its row,
+        read or written in the same write transaction, not read again)."""
         if not rows:
             raise UserInputError("observations: send at least one observation")
-        ids = store.add_observations(db, encounter_id, rows, actor=actor, reason=reason, keyed=keyed)
+        ids = store.add_observations(
+            db, encounter_id, rows, actor=actor, reason=reason, keyed=keyed, encounter=encounter
+        )
         self.hub.publish("queue", encounter_id=encounter_id)
         return ids
 
@@ -398,7 +402,13 @@ class Clinic:
         if context:
             encounter_context.remember(db, encounter_id, context, actor=actor)
         row = store.insert_assessment(
-            db, encounter_id, prepared.record, actor=actor, reason="assessment (api)", body_sha256=body_sha256
+            db,
+            encounter_id,
+            prepared.record,
+            actor=actor,
+            reason="assessment (api)",
+            body_sha256=body_sha256,
+            encounter=encounter,  # opened by this walk-in, in the same transaction
         )
         self.metrics.assessments.labels(prepared.disposition, "api").inc()
         self.hub.publish("queue", encounter_id=encounter_id, urgent=prepared.disposition in URGENT)

@@ -99,12 +99,13 @@ class WalkIn:
                     self.observations,
                     actor=self.actor,
                     reason="walk-in (visit already open)",
+                    encounter=encounter,
                 )
                 return {**self._assess(clinic, db, encounter_id), ALREADY_OPEN: True}
             if key is not None and store.list_observations(db, encounter_id):
                 return {**self._assess(clinic, db, encounter_id), ALREADY_OPEN: False}
             clinic.add_observation_rows(
-                db, encounter_id, self.observations, actor=self.actor, reason="walk-in"
+                db, encounter_id, self.observations, actor=self.actor, reason="walk-in", encounter=encounter
             )
             row = clinic.record_walk_in(
                 db,
