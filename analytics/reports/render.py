@@ -139,8 +139,22 @@ def plot_network(
     return _png(_stamped(network_figure(edges, hospitals, facilities, synthetic), stamp), source)
 
 
+#: What ``tier_load`` and its plot measure, under the plot and in the table's caption: a hospital
+#: tier's load is the arrivals the pooled clinics sent, not its patients; the plot and the page had
+#: said "Load by tier against capacity" alone, and a secondary tier at 0.4 % of its capacity read as
+#: hospitals nearly empty.
+LOAD_MEANS = (
+    "Load: primary - every encounter at the pooled clinics per day, against the clinics' daily"
+    " capacity; secondary and tertiary - the referral arrivals from the pooled clinics per day, against"
+    " the hospitals' daily capacity: the load these clinics send, not the hospitals' other patients nor"
+    " their occupancy."
+)
+
+
 def plot_load(load: pd.DataFrame, synthetic: bool | None, *, source: str, stamp: str = "") -> bytes:
-    return _png(_stamped(load_figure(load, synthetic), stamp), source)
+    fig = load_figure(load, synthetic)
+    add_footer_line(fig, LOAD_MEANS, color="#222222")
+    return _png(_stamped(fig, stamp), source)
 
 
 def plot_h3(
@@ -499,7 +513,9 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
             "Load by tier against capacity",
             _img(plots["load"], "load")
             + _table(
-                t["tier_load"], not_applicable=_load_not_applicable(t["tier_load"]), caption=counts_note
+                t["tier_load"],
+                not_applicable=_load_not_applicable(t["tier_load"]),
+                caption=f"{LOAD_MEANS} {counts_note}",
             ),
         ),
         (
