@@ -161,6 +161,20 @@ def kidney_flag(flags: tuple[str, ...], text: str, noun: str = "") -> Callable[[
     return check
 
 
+# known (chronic) hypertension and new proteinuria from 20 weeks: pre-eclampsia superimposed on chronic
+# hypertension (ISSHP 2018, Brown MA et al. Hypertension 2018;72:24: chronic hypertension with new
+# proteinuria, maternal organ dysfunction or uteroplacental dysfunction; NICE NG133 2019: pre-eclampsia
+# is assessed as such, its proteinuria quantified by PCR >=30 or ACR >=8 mg/mmol) - not read as the
+# kidney damage of hypertension outside pregnancy; before 20 weeks, or present since, kidney disease
+SUPERIMPOSED = (
+    "superimposed pre-eclampsia suspected - new proteinuria from 20 weeks in chronic hypertension (ISSHP"
+    " 2018; NICE NG133), unless it was there before 20 weeks (kidney disease) - quantify it (urine"
+    " protein:creatinine ratio >=30 mg/mmol or albumin:creatinine ratio >=8 mg/mmol) and check creatinine;"
+    " refer to her obstetric team for a pre-eclampsia assessment (non-emergency; the same day with a"
+    " headache, visual disturbance or epigastric pain, or from 140/90 mmHg)"
+)
+
+
 def proteinuria(ev: Evidence) -> Finding | None:
     protein = ev.values.get("urine_protein")
     if protein not in ("1+", "2+", "3+", "4+"):
@@ -169,18 +183,26 @@ def proteinuria(ev: Evidence) -> Finding | None:
     raised = bp is not None and bp.band in ("grade_1", "grade_2", "grade_3", "stage_1", "stage_2")
     if not (ev.patient.hypertension or raised):
         return None
+    values: Values = {
+        "urine_protein": protein,
+        "hypertension": ev.patient.hypertension,
+        "sbp": ev.num("sbp"),
+        "dbp": ev.num("dbp"),
+    }
+    if ev.patient.hypertension and ev.patient.pre_eclampsia_possible:
+        values["superimposed"] = True
+        return Finding(
+            values,
+            f"urine protein {protein} (dipstick) with known hypertension {pregnancy_where(ev.patient)}:"
+            f" {SUPERIMPOSED}",
+        )
     if ev.patient.hypertension:
         why = "known hypertension"
     else:
         grade = str(bp.band if bp is not None else "").replace("_", " ")
         why = f"blood pressure {pressures(ev)} mmHg ({grade} range)"
     return Finding(
-        {
-            "urine_protein": protein,
-            "hypertension": ev.patient.hypertension,
-            "sbp": ev.num("sbp"),
-            "dbp": ev.num("dbp"),
-        },
+        values,
         f"urine protein {protein} (dipstick) with {why}: check ACR and creatinine; refer (non-emergency)",
     )
 

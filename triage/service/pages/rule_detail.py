@@ -67,6 +67,7 @@ DERIVED = frozenset(
         "points",
         "readings",
         "kidney",
+        "hypertension_action",
         "scores",
         "response",
         "symptoms",
@@ -237,6 +238,13 @@ class DetailFields:
         if not parts:
             raise KeyError("kidney")
         return self.owner.entry("list.clauses").join(parts)
+
+    def _hypertension_action(self) -> str:
+        """What proteinuria with hypertension asks for: in pregnancy from 20 weeks with known
+        hypertension a suspected superimposed pre-eclampsia (``superimposed``), else the ACR, the
+        creatinine and a referral (``triage.rule_checks.proteinuria``)."""
+        superimposed = self.given.get("superimposed") is True
+        return self.owner.entry("detail.superimposed" if superimposed else "detail.proteinuria_hypertension")
 
     def _response(self) -> str:
         """The NEWS2 Chart 4 clinical response and monitoring of the assessment's NEWS2 band
