@@ -216,7 +216,7 @@ def _fit_dependent(
         valued=False,
         method="Monte Carlo Maximum Likelihood",
         iterations=fit.iterations,
-        mcmc_se=fit.mcmc_se,
+        mcmc_cov=fit.mcmc_cov,
         diagnostics=fit.diagnostics,
         network=network,
         notes=notes,

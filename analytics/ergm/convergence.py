@@ -129,3 +129,55 @@ def hummel_steplength(
         else:
             high = mid
     return max(low, precision)
+
+
+def spectrum0_ar(series: np.ndarray) -> float:
+    """The spectral density at frequency zero of one series, as coda's ``spectrum0.ar``.
+
+    It is the series' long-run variance (n times the variance of its mean, autocorrelation and
+    all): an autoregressive model is fitted by Yule-Walker with its order chosen by AIC up to
+    10 log10(n), as R's ``ar()``, and its density at zero is the innovation variance over
+    (1 - the sum of its coefficients)^2. A series with no variation about a straight line has 0.
+    """
+    x = np.asarray(series, dtype=float)
+    n = len(x)
+    if n < 2:
+        return 0.0
+    t = np.arange(n, dtype=float)
+    residual = x - np.polyval(np.polyfit(t, x, 1), t) if n > 2 else np.zeros(n)
+    if residual.std(ddof=1) < 1.5e-8:  # R's all.equal(sd(residuals(lm(x ~ t))), 0)
+        return 0.0
+    order_max = min(n - 1, math.floor(10 * math.log10(n)))
+    d = x - x.mean()
+    acov = np.array([d[: n - k] @ d[k:] / n for k in range(order_max + 1)])
+    # Levinson-Durbin: the Yule-Walker coefficients and innovation variance at every order (R's eureka)
+    coefs: list[np.ndarray] = [np.zeros(0)]
+    variances = [acov[0]]
+    phi = np.zeros(0)
+    for k in range(1, order_max + 1):
+        kappa = (acov[k] - phi @ acov[k - 1 : 0 : -1]) / variances[-1]
+        phi = np.append(phi - kappa * phi[::-1], kappa)
+        coefs.append(phi)
+        variances.append(variances[-1] * (1 - kappa**2))
+    aic = n * np.log(np.maximum(variances, np.finfo(float).tiny)) + 2 * np.arange(order_max + 1)
+    order = int(np.argmin(aic))
+    innovation = variances[order] * n / (n - (order + 1))
+    return float(innovation / (1 - coefs[order].sum()) ** 2)
+
+
+def geweke_z(sample: np.ndarray, first: float = 0.1, last: float = 0.5) -> np.ndarray:
+    """Geweke's convergence z per column, as coda's ``geweke.diag`` (frac1 0.1, frac2 0.5).
+
+    The mean of the first tenth of the draws minus that of the last half, over the standard error
+    of the difference, each window's mean's variance its spectral density at zero over its
+    length (``spectrum0_ar``): autocorrelated draws vary more in their mean than independent
+    ones, so the naive variance of each window's mean inflates z.
+    """
+    n = len(sample)
+    head = sample[: math.ceil(1 + first * (n - 1))]
+    tail = sample[math.floor(n - last * (n - 1)) - 1 :]
+    out = np.empty(sample.shape[1])
+    for k in range(sample.shape[1]):
+        variance = spectrum0_ar(head[:, k]) / len(head) + spectrum0_ar(tail[:, k]) / len(tail)
+        out[k] = (head[:, k].mean() - tail[:, k].mean()) / math.sqrt(variance + 1e-12)
+    return out

@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from analytics.ergm.convergence import convergence_test, hummel_steplength, target_effective_size
+from analytics.ergm.convergence import (
+    convergence_test,
+    geweke_z,
+    hummel_steplength,
+    mean_covariance,
+    target_effective_size,
+)
 from analytics.ergm.formula import TermSpec
 from analytics.ergm.network import Network
 from analytics.ergm.proposal import (
@@ -341,13 +347,18 @@ class Chain:
 @dataclass(frozen=True)
 class McmcFit:
     coef: np.ndarray
-    cov: np.ndarray
-    mcmc_se: np.ndarray
+    cov: np.ndarray  # the model's: the inverse Fisher information
+    mcmc_cov: np.ndarray  # the Monte Carlo error's
     observed: np.ndarray
     diagnostics: dict[str, Any]
     iterations: int
     interval: int  # toggles between recorded draws
     converged: bool
+
+    @property
+    def mcmc_se(self) -> np.ndarray:
+        """The Monte Carlo standard errors of the estimates."""
+        return np.sqrt(np.diag(self.mcmc_cov))
 
 
 def _mple(chain: Chain, y: np.ndarray, directed: bool) -> np.ndarray:
@@ -501,14 +512,12 @@ def fit_mcmc(
     except np.linalg.LinAlgError:
         raise ConvergenceError("the sampled statistics are collinear; the model is degenerate") from None
     ess = effective_size(sim)
-    mcmc_var = np.diag(cov @ info @ cov) / np.maximum(ess, 1.0)
+    # The estimate's Monte Carlo covariance: the sample mean's (autocorrelation-adjusted) mapped
+    # through the inverse information, as ergm's vcov(fit, sources = "mcmc").
+    mcmc_cov = cov @ mean_covariance(sim, ess) @ cov
     sd = sim.std(axis=0)
     t_ratio = np.where(sd > 0, (sim.mean(axis=0) - observed) / np.where(sd > 0, sd, 1), 0.0)
-    half = len(sim) // 2
-    first, last = sim[: len(sim) // 10], sim[half:]
-    geweke = (first.mean(axis=0) - last.mean(axis=0)) / np.sqrt(
-        first.var(axis=0) / max(len(first), 1) + last.var(axis=0) / max(len(last), 1) + 1e-12
-    )
+    geweke = geweke_z(sim)
     diagnostics: dict[str, Any] = {
         "converged": test.converged,
         "iterations": iteration,
@@ -525,7 +534,7 @@ def fit_mcmc(
         "proposal": chain.proposal,
         "seed": seed,
     }
-    return McmcFit(theta, cov, np.sqrt(mcmc_var), observed, diagnostics, iteration, interval, test.converged)
+    return McmcFit(theta, cov, mcmc_cov, observed, diagnostics, iteration, interval, test.converged)
 
 
 def exact_edges_mutual(net: Network) -> tuple[np.ndarray, np.ndarray, float]:

@@ -73,13 +73,32 @@ class ErgmResult:
     ergm_version: str | None = None
     notes: tuple[str, ...] = ()
     probabilities: Any = field(default=None, repr=False, compare=False)
-    mcmc_se: Any = field(default=None, repr=False, compare=False)
+    #: The Monte Carlo covariance of an MCMC estimate (R's ``vcov(fit, sources = "mcmc")``); None for
+    #: exact fits. ``cov`` is the model's (the inverse Fisher information, ``sources = "model"``).
+    mcmc_cov: Any = field(default=None, repr=False, compare=False)
     diagnostics: dict[str, Any] | None = field(default=None, compare=False)
     network: Any = field(default=None, repr=False, compare=False)
 
     @property
+    def total_cov(self) -> np.ndarray:
+        """The model's covariance plus an MCMC fit's Monte Carlo covariance (R's ``sources = "all"``)."""
+        return self.cov if self.mcmc_cov is None else self.cov + self.mcmc_cov
+
+    @property
     def se(self) -> np.ndarray:
+        """The standard errors R's ``summary.ergm`` reports (since ergm 3.10): an MCMC fit's total,
+        sqrt(model variance + MCMC variance); an exact fit's model one alone."""
+        return np.sqrt(np.diag(self.total_cov))
+
+    @property
+    def model_se(self) -> np.ndarray:
+        """The standard errors of the model alone (the inverse Fisher information)."""
         return np.sqrt(np.diag(self.cov))
+
+    @property
+    def mcmc_se(self) -> np.ndarray | None:
+        """An MCMC fit's Monte Carlo standard errors of the estimates; None for exact fits."""
+        return None if self.mcmc_cov is None else np.sqrt(np.diag(self.mcmc_cov))
 
     @property
     def z(self) -> np.ndarray:
@@ -155,6 +174,9 @@ class ErgmResult:
     def to_json_dict(self) -> dict[str, Any]:
         """The fit as strict JSON values: a missing number (NaN, e.g. no log-likelihood) is None.
 
+        A term's ``se`` (and so ``z`` and ``p``) is the standard error ``summary()`` prints: an MCMC
+        fit's total, with its parts ``se_model`` and ``se_mcmc`` beside it (MCMC fits only).
+
         ``seed`` and ``proposal`` are the seed and the Metropolis-Hastings proposal of an MCMC fit
         (and its bridge sampling) and ``converged`` its convergence test's verdict; all are None
         for exact fits. ``backend`` says which engine fitted it, ``software`` the versions of what
@@ -164,11 +186,15 @@ class ErgmResult:
         """
         columns = ("coef", "se", "z", "p")
         rows = zip(self.terms, self.coef, self.se, self.z, self.p, strict=True)
+        terms = [
+            {"term": term} | {k: json_number(v) for k, v in zip(columns, values, strict=True)}
+            for term, *values in rows
+        ]
+        if self.mcmc_se is not None:  # an MCMC fit's se is the total: its two parts beside it
+            for term, model, mcmc in zip(terms, self.model_se, self.mcmc_se, strict=True):
+                term |= {"se_model": json_number(model), "se_mcmc": json_number(mcmc)}
         return {
-            "terms": [
-                {"term": term} | {k: json_number(v) for k, v in zip(columns, values, strict=True)}
-                for term, *values in rows
-            ],
+            "terms": terms,
             "loglik": json_number(self.loglik),
             "loglik_mc_se": json_number(self.loglik_mc_se),
             "loglik_method": self.loglik_method,
@@ -198,6 +224,11 @@ class ErgmResult:
             f"{self.method} Results:",
             "",
         ]
+        if self.mcmc_cov is not None:
+            lines.append(
+                "Std. Error is the total, sqrt(model variance + MCMC variance), as R's summary.ergm;"
+                " z and Pr(>|z|) use it"
+            )
         header = f"{'':<24}{'Estimate':>12}{'Std. Error':>12}{'z value':>9}{'Pr(>|z|)':>10}"
         lines.append(header)
         for term, row in frame.iterrows():
@@ -225,6 +256,7 @@ class ErgmResult:
             lines.append(f"Deviance, AIC and BIC are MCMC estimates: log-likelihood by {self.loglik_method}")
         if self.diagnostics is not None:
             d = self.diagnostics
+            mcmc_se = self.mcmc_se if self.mcmc_se is not None else np.full(len(self.terms), np.nan)
             verdict = "converged" if d["converged"] else "NOT converged"
             lines += [
                 "",
@@ -232,8 +264,10 @@ class ErgmResult:
                 f"(convergence test at the estimate: p = {d['convergence_p']:.2g}, converged below 0.01); "
                 f"{d['draws']} draws every {d['interval']} proposals ({d['proposal']}) after {d['burnin']};"
                 f" seed {d['seed']}",
-                "MCMC standard errors: "
-                + ", ".join(f"{t} {s:.4g}" for t, s in zip(self.terms, self.mcmc_se, strict=True)),
+                "MCMC standard errors (part of Std. Error): "
+                + ", ".join(f"{t} {s:.4g}" for t, s in zip(self.terms, mcmc_se, strict=True)),
+                "model standard errors (inverse Fisher information): "
+                + ", ".join(f"{t} {s:.4g}" for t, s in zip(self.terms, self.model_se, strict=True)),
                 "t-ratios (simulated - observed) / sd: " + ", ".join(f"{t:.3f}" for t in d["t_ratio"]),
                 "effective sample sizes: " + ", ".join(f"{e:.0f}" for e in d["effective_size"]),
             ]

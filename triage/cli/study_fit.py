@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 
 #: ``--json``'s format (its first key, ``format_version``, as `triage study rebuild --json` and
-#: ``summary.json`` of `triage report imbalance`); changed whenever a key is renamed or removed.
-#: Changes are listed in docs/ergm.md.
-FIT_FORMAT = "clinic-triage-study-fit/1"
+#: ``summary.json`` of `triage report imbalance`); changed whenever a key is renamed or removed or
+#: its meaning changes. Changes are listed in docs/ergm.md. 2: an MCMC fit's ``se``, ``z`` and ``p``
+#: are from the total standard error (model and MCMC), with ``se_model`` and ``se_mcmc`` beside it.
+FIT_FORMAT = "clinic-triage-study-fit/2"
 
 
 def register(app: typer.Typer) -> None:

@@ -46,7 +46,7 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "edgecov.GeoProx",
         "edgecov.CulProx",
     ]
-    assert next(iter(payload.items())) == ("format_version", "clinic-triage-study-fit/1")
+    assert next(iter(payload.items())) == ("format_version", "clinic-triage-study-fit/2")
     assert set(payload) == {
         "format_version",
         "terms",
