@@ -329,9 +329,14 @@ def _lowest(fits: FrameFits, criterion: str) -> str:
     return min(ranked, key=ranked.__getitem__) if ranked else "none (no log-likelihood)"
 
 
-def fit_comparison(fits: FrameFits) -> pd.DataFrame:
+def fit_comparison(fits: FrameFits, great_circle_geoprox: bool = False) -> pd.DataFrame:
     """AIC and BIC of Models 1-3, the paper's where it prints them (Table 4 only) against the
-    rebuild's, with the best model by each: the paper picks Model 3 by both in both tables."""
+    rebuild's, with the best model by each: the paper picks Model 3 by both in both tables.
+
+    ``note`` says where a row is not like for like: the paper's number of parameters (from its AIC
+    and BIC) is not the rebuild's, or (``great_circle_geoprox``: the frame's GeoProx is 100 km /
+    great-circle distance, as computed from coordinates or by the embedded dataset's generator)
+    the paper measures GeoProx otherwise."""
     key = fits.frame.key
     published = paper_figures()["national" if key == "national" else "zhejiang"]
     printed = published.get("fit", {})
@@ -356,20 +361,64 @@ def fit_comparison(fits: FrameFits) -> pd.DataFrame:
     rows = []
     for model, fit in fits.fits.items():
         number = model.replace(" ", "").lower()  # "Model 1" -> "model1", as paper-figures.json
+        paper_k = printed_parameters(printed, number)
         rows.append(
             {
                 "frame": key,
                 "model": model,
                 "paper_aic": printed.get("AIC", {}).get(number),
                 "paper_bic": printed.get("BIC", {}).get(number),
+                "paper_parameters": paper_k,
                 "paper_best": paper_best,
                 "paper_source": source,
                 "rebuilt_aic": float(fit.aic),
                 "rebuilt_bic": float(fit.bic),
+                "rebuilt_parameters": len(fit.terms),
                 "rebuilt_best": f"{_lowest(fits, 'aic')} by AIC, {_lowest(fits, 'bic')} by BIC",
+                "note": _fit_note(fits, fit.terms, paper_k, printed, number, great_circle_geoprox),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table["paper_parameters"] = table["paper_parameters"].astype("Int64")  # a whole number, or empty
+    return table
+
+
+def printed_parameters(printed: Mapping[str, Any], number: str) -> int | None:
+    """How many parameters a printed model has, from its AIC and BIC: BIC - AIC = k (ln d - 2), d
+    the dyads n(n - 1) of its N units (BIC's sample size in R's ergm); None when the paper does not
+    print both, or they give no whole k."""
+    aic, bic = printed.get("AIC", {}).get(number), printed.get("BIC", {}).get(number)
+    units = printed.get("N")
+    if aic is None or bic is None or not units:
+        return None
+    k = (float(bic) - float(aic)) / (math.log(units * (units - 1)) - 2)
+    return round(k) if abs(k - round(k)) < 0.01 else None
+
+
+def _fit_note(
+    fits: FrameFits,
+    terms: tuple[str, ...],
+    paper_k: int | None,
+    printed: Mapping[str, Any],
+    number: str,
+    great_circle_geoprox: bool,
+) -> str:
+    """Why a row's AIC and BIC are not like for like with the paper's: another number of
+    parameters, or a GeoProx measured otherwise; empty when the paper prints nothing to compare."""
+    if printed.get("AIC", {}).get(number) is None and printed.get("BIC", {}).get(number) is None:
+        return ""
+    said = []
+    if paper_k is not None and paper_k != len(terms):
+        said.append(
+            f"not like for like: the paper's model has {paper_k} parameters (BIC - AIC ="
+            f" k (ln {printed['N'] * (printed['N'] - 1)} - 2)), the rebuild's {len(terms)}; the paper"
+            f" says its {PAPER_TABLES[fits.frame.key]} has fewer controls and does not say which"
+        )
+    if "edgecov.GeoProx" in terms and great_circle_geoprox:
+        said.append(
+            "GeoProx here is 100 km / great-circle distance; the paper's is the inverse Euclidean distance"
+        )
+    return "; ".join(said)
 
 
 def _term(fits: FrameFits, term: str) -> tuple[float, float, float]:

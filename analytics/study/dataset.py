@@ -41,6 +41,11 @@ class StudyDataError(UserInputError):
     code = "invalid_study_data"
 
 
+#: A frame's note when GeoProx is computed from the seats' coordinates (no matrix given): the paper
+#: measures it as the inverse Euclidean distance, so its GeoProx is not this one.
+GEOPROX_COMPUTED = "GeoProx computed from coordinates (100 km / great-circle distance)"
+
+
 @dataclass(frozen=True)
 class Frame:
     """One network of the study: nodes, binary ties, flows and dyadic covariates."""
@@ -280,7 +285,7 @@ def load_frame(
     notes = []
     if "GeoProx" not in edgecov:
         edgecov["GeoProx"] = geographic_proximity(nodes["lon"], nodes["lat"])
-        notes.append("GeoProx computed from coordinates (100 km / great-circle distance)")
+        notes.append(GEOPROX_COMPUTED)
     if "CulProx" not in edgecov:
         if "dialect" not in nodes.columns:
             raise StudyDataError(

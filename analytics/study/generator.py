@@ -36,6 +36,8 @@ NATIONAL_POPULATION_2020 = 1_411_778_724
 #: Model 3 covariates in the study's order.
 NODE_TERMS = ("PCF", "HTH", "GDP", "UR", "ENV", "INT", "EDU")
 EDGE_TERMS = ("GeoProx", "CulProx")
+#: study.json's "generator": what made the embedded dataset (its GeoProx is 100 km / great-circle distance).
+GENERATOR = "analytics/study/generator.py"
 
 #: True coefficients of the generator. Values printed in the paper are used where it gives them;
 #: where the paper reports a non-significant effect (PCF, Zhejiang GDP) the truth is 0, the
@@ -234,7 +236,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, progress: Progress | None 
         "title": "Embedded study dataset: real 2020-census geography, SYNTHETIC facilities, economy and mobility",
         "synthetic": True,
         "seed": seed,
-        "generator": "analytics/study/generator.py",
+        "generator": GENERATOR,
         "synthetic_parts": SYNTHETIC_PARTS,
         "true_coefficients": TRUE_COEFFICIENTS,
         "truth_notes": TRUTH_NOTES,

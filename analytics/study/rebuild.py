@@ -26,8 +26,8 @@ from analytics.study.comparison import (
     not_reproduced,
     p_text,
 )
-from analytics.study.dataset import StudyData, StudyDataError, load_study
-from analytics.study.generator import ATTRIBUTION, DEFAULT_SEED, SYNTHETIC_NOTICE, generate
+from analytics.study.dataset import GEOPROX_COMPUTED, Frame, StudyData, StudyDataError, load_study
+from analytics.study.generator import ATTRIBUTION, DEFAULT_SEED, GENERATOR, SYNTHETIC_NOTICE, generate
 from analytics.study.hypothesis import HypothesisCheck
 from analytics.study.imbalance import imbalance_file_table, imbalance_table, occupancy_summary
 from analytics.study.models import NODE_ATTRIBUTES, FrameFits, fit_frame, long_table, side_by_side
@@ -186,11 +186,19 @@ def _attraction_shown(attraction: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _great_circle_geoprox(study: StudyData, frame: Frame) -> bool:
+    """Whether a frame's GeoProx is 100 km / great-circle distance: computed from the seats'
+    coordinates (no matrix given), or the matrix the embedded dataset's generator wrote."""
+    return GEOPROX_COMPUTED in frame.notes or study.manifest.get("generator") == GENERATOR
+
+
 def _fit_shown(fit: pd.DataFrame) -> pd.DataFrame:
     """The page's AIC and BIC: four decimals as Tables 3 and 4 print them (six had been shown next
     to the paper's four), "not printed" where the paper gives none (it had read "None") and NA
-    where the rebuild has none, as the tables say."""
+    where the rebuild has none, as the tables say; the paper's number of parameters "not printed"
+    where it prints no AIC and BIC to tell it."""
     shown = fit.drop(columns=["paper_source"]).astype(object)
+    shown["paper_parameters"] = ["not printed" if pd.isna(k) else int(k) for k in fit["paper_parameters"]]
     for column in ("paper_aic", "paper_bic", "rebuilt_aic", "rebuilt_bic"):
         missing = "not printed" if column.startswith("paper") else "NA"
         shown[column] = [
@@ -400,7 +408,11 @@ def rebuild(
             )
         )
         fit = pd.concat(
-            [fit_comparison(fits["national"]), fit_comparison(fits["zhejiang"])], ignore_index=True
+            [
+                fit_comparison(fits[key], _great_circle_geoprox(study, fits[key].frame))
+                for key in ("national", "zhejiang")
+            ],
+            ignore_index=True,
         )
         tables["comparison_fit"] = fit
         _write_table(out, "comparison_fit_with_paper", fit, files, synthetic=any(compared))

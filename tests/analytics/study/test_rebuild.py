@@ -397,6 +397,12 @@ def test_the_papers_aic_and_bic_are_compared_and_its_own_table_4_bic_is_read(reb
         best_bic = rows["rebuilt_bic"].idxmin()
         assert (rows["rebuilt_best"] == f"{best_aic} by AIC, {best_bic} by BIC").all()
     assert fit["synthetic"].eq(True).all()
+    # the embedded generator's GeoProx is 100 km / great-circle distance, and Table 4 has 5-7 parameters
+    assert list(zhejiang["paper_parameters"]) == [5, 6, 7]
+    assert list(zhejiang["rebuilt_parameters"]) == [8, 9, 10]
+    assert zhejiang["note"].str.startswith("not like for like").all()
+    assert list(zhejiang["note"].str.contains("great-circle")) == [False, True, True]
+    assert fit[fit["frame"] == "national"]["note"].isna().all()  # nothing printed to compare: empty
 
 
 def test_the_report_prints_numbers_as_written_and_says_what_a_cell_holds(rebuilt) -> None:
