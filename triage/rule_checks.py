@@ -101,13 +101,20 @@ FASTING_TARGET_HIGH = 7.0  # 中国2型糖尿病防治指南 2020: fasting gluco
 NON_FASTING_TARGET, NON_FASTING_TARGET_MGDL = 10.0, 180.0
 
 
+def at_or_above(ev: Evidence, code: str, cut: float, unit: str, cut_as_reported: float) -> bool:
+    """The reading of ``code`` at or above ``cut`` (its canonical unit), compared in the unit it was
+    reported in: a reading received in ``unit`` against ``cut_as_reported``, that unit's member of the
+    published pair (180 mg/dL, not 10.0 mmol/L converted); ``False`` without a reading."""
+    value, reading = ev.num(code), ev.latest.get(code)
+    if value is None or reading is None:
+        return False
+    reported = reading.reported_numeric(unit)
+    return value >= cut if reported is None else reported >= cut_as_reported
+
+
 def _random_above_target(ev: Evidence) -> bool:
     """A random (non-fasting) glucose at or above 10.0 mmol/L (180 mg/dL, as reported)."""
-    glucose, reading = ev.num("glucose_random"), ev.latest.get("glucose_random")
-    if glucose is None or reading is None:
-        return False
-    mgdl = reading.reported_numeric("mg/dL")
-    return glucose >= NON_FASTING_TARGET if mgdl is None else mgdl >= NON_FASTING_TARGET_MGDL
+    return at_or_above(ev, "glucose_random", NON_FASTING_TARGET, "mg/dL", NON_FASTING_TARGET_MGDL)
 
 
 def _above_target(ev: Evidence) -> bool:
@@ -216,11 +223,7 @@ PREGNANCY_ACR_MG_MMOL, PREGNANCY_ACR_MG_G = 8.0, 70.7
 
 def pregnancy_significant_acr(ev: Evidence) -> bool:
     """An ACR of 8 mg/mmol (70.7 mg/g) or more, in the unit it was reported in (NICE NG133)."""
-    acr, reading = ev.num("albumin_creatinine_ratio"), ev.latest.get("albumin_creatinine_ratio")
-    if acr is None or reading is None:
-        return False
-    reported = reading.reported_numeric("mg/mmol")
-    return acr >= PREGNANCY_ACR_MG_G if reported is None else reported >= PREGNANCY_ACR_MG_MMOL
+    return at_or_above(ev, "albumin_creatinine_ratio", PREGNANCY_ACR_MG_G, "mg/mmol", PREGNANCY_ACR_MG_MMOL)
 
 
 def unquantified_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:

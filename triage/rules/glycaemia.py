@@ -4,35 +4,41 @@ hyperglycaemia in pregnancy and the diabetes range (their longer checks: ``triag
 from __future__ import annotations
 
 from triage.evidence import Evidence, Finding, Values
-from triage.rule_checks import diabetes_range, glycaemia_flag
+from triage.rule_checks import at_or_above, diabetes_range, glycaemia_flag
 from triage.rules.rule import HEARTS_REF, L, R, Rule, U
 
 PREGNANCY_GLUCOSE_REF = (
     "WHO 2013, Diagnostic criteria and classification of hyperglycaemia first detected in pregnancy"
     " (WHO/NMH/MND/13.2); ADA Standards of Care 2025 s2, s15"
 )
-# in pregnancy (WHO 2013): fasting 5.1-6.9 mmol/L is gestational diabetes, 7.0 or more - or a random
-# 11.1 or more with symptoms - diabetes in pregnancy (a random 11.1 without symptoms recorded is
-# referred too, to be confirmed there); HbA1c 6.5 % or more is diabetes (ADA s15, first visit); the
-# mg/dL member of each published pair is compared with a reading reported in mg/dL (IADPSG: 92)
-PREGNANCY_CUTS = (
-    ("glucose_fasting", "fasting glucose", 5.1, "mg/dL", 92.0),
-    ("glucose_random", "random glucose", 11.1, "mg/dL", 200.0),
-    ("hba1c", "HbA1c", 6.5, "mmol/mol", 48.0),
-)
+# each reading in pregnancy: its name, the unit of the published pairs, and two cuts (the value in
+# mmol/L or %, and its mg/dL or mmol/mol member, compared with a reading reported in that unit):
+# - hyperglycaemia first detected in pregnancy (WHO 2013): fasting 5.1-6.9 mmol/L (IADPSG: 92 mg/dL) is
+#   gestational diabetes, 7.0 or more - or a random 11.1 or more with symptoms - diabetes in pregnancy
+#   (a random 11.1 without symptoms recorded is referred too, to be confirmed there); HbA1c 6.5 % or
+#   more is diabetes (ADA s15, first visit)
+# - known diabetes above the pregnancy targets (NICE NG3 2015; ADA 2025 s15): fasting below 5.3 mmol/L
+#   (95 mg/dL) and 1 hour after a meal below 7.8 (140 mg/dL), so a random glucose of 7.8 or more is above
+#   the highest of them whenever it was taken; an HbA1c of 6.5 % (48 mmol/mol) or more raises the risks
+#   to the pregnancy (NG3). Her diabetes is managed by the joint diabetes and antenatal clinic, in
+#   contact every 1-2 weeks (NG3 Table 1): a glucose of 10.5 mmol/L at 24 weeks was local care,
+#   re-checked in 30 days (glucose_diabetes_range), or reached no rule at 8.5
+PREGNANCY_CUTS: dict[str, tuple[str, str, tuple[float, float], tuple[float, float]]] = {
+    # code: (name, unit, WHO 2013 / ADA diagnosis, known diabetes above target)
+    "glucose_fasting": ("fasting glucose", "mg/dL", (5.1, 92.0), (5.3, 95.0)),
+    "glucose_random": ("random glucose", "mg/dL", (11.1, 200.0), (7.8, 140.0)),
+    "hba1c": ("HbA1c", "mmol/mol", (6.5, 48.0), (6.5, 48.0)),
+}
 
 
-def _met(ev: Evidence, cuts: tuple[tuple[str, str, float, str, float], ...]) -> dict[str, str]:
-    """The readings at or above their cut, each compared in the unit it was reported in (the mg/dL or
-    mmol/mol member of the published pair), named as the reason says them."""
+def _met(ev: Evidence, above_target: bool) -> dict[str, str]:
+    """The readings at or above their cut in ``PREGNANCY_CUTS`` (the diagnosis's, or with
+    ``above_target`` known diabetes's target), each compared in the unit it was reported in
+    (``triage.rule_checks.at_or_above``), named as the reason says them."""
     met: dict[str, str] = {}
-    for code, name, cut, unit, cut_as_reported in cuts:
-        value = ev.num(code)
-        if value is None:
-            continue
-        reading = ev.latest.get(code)
-        reported = None if reading is None else reading.reported_numeric(unit)
-        if (value >= cut) if reported is None else (reported >= cut_as_reported):
+    for code, (name, unit, diagnosis, target) in PREGNANCY_CUTS.items():
+        cut, cut_as_reported = target if above_target else diagnosis
+        if at_or_above(ev, code, cut, unit, cut_as_reported):
             met[code] = f"{name} {ev.shown(code)}"
     return met
 
@@ -40,7 +46,7 @@ def _met(ev: Evidence, cuts: tuple[tuple[str, str, float, str, float], ...]) -> 
 def _pregnancy_glucose(ev: Evidence) -> Finding | None:
     if not ev.patient.pregnant:
         return None
-    met = _met(ev, PREGNANCY_CUTS)
+    met = _met(ev, above_target=False)
     if not met:
         return None
     weeks = ev.patient.gestation_weeks
@@ -62,17 +68,6 @@ KNOWN_DIABETES_PREGNANCY_REF = (
     " hyperglycaemia) and Table 1 (contact with the joint diabetes and antenatal clinic every 1-2 weeks);"
     " ADA Standards of Care 2025 s15 (fasting <95 mg/dL, 1 hour <140 mg/dL)"
 )
-# a woman with known diabetes in pregnancy above the pregnancy targets: NICE NG3 (2015) and ADA 2025 s15
-# - fasting below 5.3 mmol/L (95 mg/dL) and 1 hour after a meal below 7.8 (140 mg/dL), so a random
-# glucose of 7.8 or more is above the highest of them whenever it was taken; an HbA1c of 6.5 % (48
-# mmol/mol) or more raises the risks to the pregnancy (NG3). Her diabetes is managed by the joint
-# diabetes and antenatal clinic, in contact every 1-2 weeks (NG3 Table 1): a glucose of 10.5 mmol/L at
-# 24 weeks was local care, re-checked in 30 days (glucose_diabetes_range), or reached no rule at 8.5
-KNOWN_DIABETES_PREGNANCY_CUTS = (
-    ("glucose_fasting", "fasting glucose", 5.3, "mg/dL", 95.0),
-    ("glucose_random", "random glucose", 7.8, "mg/dL", 140.0),
-    ("hba1c", "HbA1c", 6.5, "mmol/mol", 48.0),
-)
 _KETONES_NOW = (
     "; test for ketones now (NICE NG3: urgently in a pregnant woman with diabetes and hyperglycaemia, to"
     " exclude diabetic ketoacidosis)"
@@ -85,7 +80,7 @@ def _known_diabetes_pregnancy(ev: Evidence) -> Finding | None:
     patient = ev.patient
     if not (patient.pregnant and patient.diabetes):
         return None
-    met = _met(ev, KNOWN_DIABETES_PREGNANCY_CUTS)
+    met = _met(ev, above_target=True)
     if not met:
         return None
     weeks = patient.gestation_weeks
