@@ -42,7 +42,10 @@ def test_a_constant_series_has_no_variance() -> None:
     assert spectrum0_ar(np.arange(50.0)) == 0.0  # no variation about its line, as coda's lm check
 
 
-@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript not found (Debian's r-base-core)")
+@pytest.mark.skipif(
+    shutil.which("R") is None,
+    reason="R not found: `make test` run as root installs it (scripts/system-deps.sh), or apt-get install r-base-core",
+)
 def test_spectral_density_is_r_ar_by_aic(tmp_path: Path) -> None:
     # coda's spectrum0.ar is ar(x, aic = TRUE)'s var.pred / (1 - sum(ar))^2; R's own ar() computes it here.
     rng = np.random.default_rng(3)
