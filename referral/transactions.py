@@ -10,6 +10,7 @@ caller get a :class:`DatabaseBusyError` - never a raw ``sqlite3.OperationalError
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import sqlite3
 import time
@@ -96,6 +97,9 @@ def write(db: Database, work: Callable[[Database], T]) -> T:
     another ``write``, it joins that transaction (savepoint) and the outer one commits.
     """
     if db.conn.in_transaction:
+        unit = _UNIT.get()
+        if unit is not None and unit.conn == id(db.conn):
+            return unit.run(db, work)
         return _nested(db, work)
     attempts = len(RETRY_PAUSES_S) + 1
     for attempt in range(attempts):
@@ -188,6 +192,47 @@ def _nested(db: Database, work: Callable[[Database], T]) -> T:
         raise
     db.conn.execute("RELEASE SAVEPOINT referral_write")
     return result
+
+
+class _Unit:
+    """A unit of work inside one savepoint of its own (:func:`one_savepoint`)."""
+
+    def __init__(self, conn: int) -> None:
+        self.conn = conn
+        self.failed: BaseException | None = None
+
+    def run(self, db: Database, work: Callable[[Database], T]) -> T:
+        try:
+            return work(db)
+        except BaseException as exc:
+            self.failed = exc
+            raise
+
+
+_UNIT: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar("referral_unit", default=None)
+
+
+@contextlib.contextmanager
+def one_savepoint(db: Database) -> Iterator[None]:
+    """Inside, the :func:`write` calls on ``db`` take no savepoint of their own: the caller holds
+    one for the whole unit (the group commit's per-walk-in savepoint, ``triage/service/commit.py``)
+    and rolls all of it back when an error leaves this block - a walk-in's five writes took ten
+    savepoint statements more. A write that failed inside leaves its partial changes for that
+    rollback, so an error caught inside and not raised out of the block is raised here, as a
+    :class:`RuntimeError`: the unit must not be kept half-written."""
+    if not db.conn.in_transaction:
+        raise RuntimeError("one_savepoint: the caller's savepoint must be open (no transaction is)")
+    unit = _Unit(id(db.conn))
+    token = _UNIT.set(unit)
+    try:
+        yield
+    finally:
+        _UNIT.reset(token)
+    if unit.failed is not None:
+        raise RuntimeError(
+            f"a write failed ({type(unit.failed).__name__}: {unit.failed}) and its error was caught inside"
+            " a unit of work: the unit is rolled back whole"
+        ) from unit.failed
 
 
 @contextlib.contextmanager

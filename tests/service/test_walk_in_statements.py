@@ -126,3 +126,13 @@ def test_a_walk_in_reads_the_visit_it_opens_not_once(
     assert traced.count(r"SELECT \* FROM encounters WHERE id =") == 0, traced.statements
     # (SQLite's trace names the INSERT again for the program of the table's BEFORE INSERT trigger)
     assert traced.count(r'INSERT INTO "encounters" .* RETURNING \*') >= 1, traced.statements
+
+
+def test_a_walk_in_takes_one_savepoint(traced_walk_in: tuple[Traced, TestClient, dict[str, str]]) -> None:
+    """The group commit runs each walk-in in a savepoint of its own; the store's five writes inside
+    it each took another (SAVEPOINT referral_write / RELEASE: ten statements) that nothing rolled
+    back to alone - a failure rolls the walk-in's whole savepoint back."""
+    traced, client, nurse = traced_walk_in
+    one_walk_in(traced, client, nurse, "S-5")
+    assert traced.count(r"SAVEPOINT ") == 1, traced.statements
+    assert traced.count(r"RELEASE ") == 1, traced.statements

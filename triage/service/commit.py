@@ -60,6 +60,7 @@ from referral.checkpoint import Checkpointer
 from referral.errors import ClinicError, DatabaseBusyError
 from referral.schema import connect
 from referral.storage import storage_error, wrote
+from referral.transactions import one_savepoint
 from referral.writer_lock import WriterLock
 from triage.service.events import HeldEvents
 
@@ -252,7 +253,7 @@ class GroupCommitter:
         rows = conn.total_changes
         events = HeldEvents()
         try:
-            with events:
+            with events, one_savepoint(self._nested):  # the store's writes inside take none of their own
                 result = unit(self._nested)
         except Exception as exc:
             if not conn.in_transaction:  # SQLite rolled back the batch (SQLITE_FULL, SQLITE_IOERR)
