@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from tests.service.test_engine_text import _payload
+from tests.service.test_rule_reasons_page import english_left
 from tests.triage.conftest import NOW, normal_vitals, ob
 from triage.assess import assess
 from triage.assessment import Assessment, Disposition
@@ -144,6 +145,9 @@ def test_the_staff_pages_say_it_in_both_languages(
     assert "aortic dissection (more likely in pregnancy)" in en.rule_detail(emergency)
     assert "按疑似肺栓塞（孕产妇直接死亡的首要原因" in zh.rule_detail(emergency)
     assert "pulmonary embolism" in en.rule_detail(urgent) and "肺栓塞" in zh.rule_detail(urgent)
+    assert not english_left(zh.rule_detail(emergency)) and english_left(zh.rule_detail(urgent)) <= {
+        "MEWS/MEOWS"
+    }
     after = "after birth (within 6 weeks)" in en.rule_detail(urgent)
     assert after is (when == "postpartum")
     assert ("MEWS/MEOWS" in en.rule_detail(urgent)) is (when == "pregnancy")

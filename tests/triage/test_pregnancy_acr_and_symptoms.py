@@ -231,4 +231,4 @@ def test_the_staff_pages_say_both_in_both_languages(policy: Policy) -> None:
     (reason,) = [r for r in acr["reasons"] if r["rule"] == ACR_RULE]
     assert "significant proteinuria (NICE NG133" in EngineText("en", acr).rule_detail(reason)
     assert "8 mg/mmol" in EngineText("en", acr).rule_detail(reason)
-    assert "显著蛋白尿（NICE NG133" in EngineText("zh", acr).rule_detail(reason)
+    assert "显著蛋白尿（ACR ≥8 mg/mmol" in EngineText("zh", acr).rule_detail(reason)
