@@ -97,4 +97,4 @@ def test_the_staff_pages_say_it_in_both_languages(policy: Policy) -> None:
     assert zh.startswith(
         "血氧饱和度 95 %（儿童，16 岁以下：NEWS2 的 SpO2 量表用于成人）：94-95 %：医生立即面诊"
     ), zh
-    assert "NICE NG143" in zh and "PEWS" in zh and "量表 1" not in zh
+    assert "琥珀色体征" in zh and "儿童早期预警评分" in zh and "量表 1" not in zh
