@@ -290,13 +290,33 @@ _AFTER_BIRTH = " after birth (postpartum, within 6 weeks: pre-eclampsia is possi
 _AFTER_BIRTH_NAMED = {"headache": "headache", "epigastric_pain": "right upper quadrant or epigastric pain"}
 
 
+# chest pain in pregnancy and the 6 weeks after birth: pulmonary embolism is the leading direct cause of
+# maternal death (MBRRACE-UK) and pregnancy raises the risk of aortic dissection; RCOG Green-top 37b
+# (2015): objective testing without delay. Said at any pressure - by acute_symptom_emergency below the
+# pressure rules' thresholds (triage.rules.symptoms), by hypertensive_emergency from 180 and/or 110
+MATERNAL_CHEST_PAIN = (
+    "in pregnancy and the 6 weeks after birth pulmonary embolism (the leading direct cause of maternal"
+    " death, MBRRACE-UK) and aortic dissection (more likely in pregnancy) are suspected as well as an acute"
+    " coronary syndrome, until an ECG and a clinician exclude them (RCOG Green-top 37b: objective testing"
+    " for a pulmonary embolism without delay)"
+)
+
+
+def maternal(patient: PatientContext) -> str | None:
+    """``postpartum`` in the 6 weeks after birth, ``pregnancy`` in pregnancy, else ``None``: where chest
+    pain and breathlessness name a pulmonary embolism (``values["pulmonary_embolism"]``)."""
+    return "postpartum" if patient.postpartum else "pregnancy" if patient.pregnant else None
+
+
 def hypertensive_emergency(ev: Evidence) -> Finding | None:
     """A pressure of 180 and/or 110 mmHg or more (13-17: the AAP 2017 stage 2, 140 and/or 90) with
     an acute symptom a clinician recorded: acute target-organ damage is suspected. A headache or
     epigastric pain (``PRE_ECLAMPSIA_SYMPTOMS``) counts as a sign of severe pre-eclampsia only: in
     pregnancy from 20 weeks, or with the weeks not recorded (``PatientContext.pre_eclampsia_possible``;
     the reason says which), and in the 6 weeks after birth (``postpartum``: ``values["postpartum"]``).
-    Under 13 the adult pressure, as the reason says."""
+    Under 13 the adult pressure, as the reason says. Chest pain in pregnancy or after birth also names a
+    pulmonary embolism and an aortic dissection (``MATERNAL_CHEST_PAIN``, ``values["pulmonary_embolism"]``),
+    as ``acute_symptom_emergency`` does below this pressure."""
     sbp, dbp = ev.num("sbp"), ev.num("dbp")
     patient = ev.patient
     if not patient.acute_symptoms or not is_emergency_pressure(sbp, dbp, patient.age):
@@ -322,11 +342,15 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
         else:
             values["gestation_weeks"] = patient.gestation_weeks
             named[i] += _gestation(patient)
+    told = ""
+    if "chest_pain" in found and (where := maternal(patient)) is not None:
+        values["pulmonary_embolism"] = where
+        told = f"; chest pain: {MATERNAL_CHEST_PAIN}"
     return Finding(
         values,
         f"blood pressure {pressures(ev)} mmHg ({_EMERGENCY_THRESHOLDS[threshold]}) with"
         f" {', '.join(named)}: hypertensive emergency (acute target-organ damage"
-        " suspected): emergency transfer now",
+        f" suspected): emergency transfer now{told}",
     )
 
 

@@ -101,7 +101,9 @@ BLOOD_PRESSURE: tuple[Rule, ...] = (
         " damage (recorded by staff)",
         "McEvoy JW et al. 2024 ESC Guidelines, Eur Heart J 2024;45:3912 (hypertensive emergency);"
         " Unger T et al. 2020 ISH Guidelines, Hypertension 2020;75:1334 (s10.4);"
-        " Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 11, footnote d: stage 2 and symptomatic, 13-17)",
+        " Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 11, footnote d: stage 2 and symptomatic, 13-17);"
+        " chest pain in pregnancy and after birth: MBRRACE-UK (pulmonary embolism, the leading direct cause of"
+        " maternal death), RCOG Green-top 37b (2015)",
         hypertensive_emergency,
         red_flag=True,
         minimum=U,

@@ -20,7 +20,9 @@ from collections.abc import Callable, Sequence
 from triage.evidence import Evidence, Finding, Values
 from triage.patient import PRE_ECLAMPSIA_SYMPTOMS
 from triage.rule_checks import (
+    MATERNAL_CHEST_PAIN,
     hypertensive_emergency,
+    maternal,
     pre_eclampsia_severe_features,
     pregnancy_where,
     pressures,
@@ -72,10 +74,7 @@ PE_MATERNAL = (
     " clinician excludes it (RCOG Green-top 37b: objective testing without delay)"
 )
 MATERNAL_MEANINGS = {
-    "chest_pain": "in pregnancy and the 6 weeks after birth pulmonary embolism (the leading direct cause of"
-    " maternal death, MBRRACE-UK) and aortic dissection (more likely in pregnancy) are suspected as well as an"
-    " acute coronary syndrome, until an ECG and a clinician exclude them (RCOG Green-top 37b: objective"
-    " testing for a pulmonary embolism without delay)",
+    "chest_pain": MATERNAL_CHEST_PAIN,
     "dyspnoea_pregnancy": f"{NEWS2_NOT_USED['pregnancy']}; {PE_MATERNAL}",
     "dyspnoea_postpartum": "measure the NEWS2 observations now (respiration rate, SpO2, pulse); after birth"
     f" (within 6 weeks) {PE_MATERNAL}",
@@ -102,7 +101,7 @@ def _meanings(
     (``child``, ``news2_not_used``) for the staff pages."""
     patient = ev.patient
     child = patient.age is not None and patient.age < CHILD_UNDER
-    maternal = "postpartum" if patient.postpartum else "pregnancy" if patient.pregnant else None
+    where = maternal(patient)
     unscored = (
         "pregnancy"
         if patient.pregnant
@@ -112,12 +111,12 @@ def _meanings(
     )
     said = []
     for s in found:
-        if maternal is not None and s in ("chest_pain", "dyspnoea"):
+        if where is not None and s in ("chest_pain", "dyspnoea"):
             # a pregnant girl too: pregnancy's pulmonary embolism before a child's rarer causes
-            values["pulmonary_embolism"] = maternal
+            values["pulmonary_embolism"] = where
             if s == "dyspnoea" and unscored == "pregnancy":
                 values["news2_not_used"] = unscored
-            said.append(MATERNAL_MEANINGS[s if s == "chest_pain" else f"dyspnoea_{maternal}"])
+            said.append(MATERNAL_MEANINGS[s if s == "chest_pain" else f"dyspnoea_{where}"])
         elif child and s in CHILD_EMERGENCY:
             values["child"] = True
             said.append(CHILD_EMERGENCY[s])

@@ -72,6 +72,7 @@ DERIVED = frozenset(
         "response",
         "symptoms",
         "meanings",
+        "maternal_chest_pain",
         "dose",
         "spo2_whose",
         "spo2_action",
@@ -297,6 +298,18 @@ class DetailFields:
             meaning = self.owner.entry(f"detail.symptom_meaning.{symptom}{variant}")
             meanings.append(self.owner.entry("text.labelled").format(label=label, text=meaning))
         return self.owner.entry("list.clauses").join(meanings)
+
+    def _maternal_chest_pain(self) -> str:
+        """In pregnancy or after birth (``pulmonary_embolism``), a hypertensive emergency's chest pain
+        with what it means there (``detail.symptom_meaning.chest_pain_maternal``), as a clause after
+        the action; else nothing (``triage.rule_checks.hypertensive_emergency``)."""
+        if not self.given.get("pulmonary_embolism"):
+            return ""
+        said = self.owner.entry("text.labelled").format(
+            label=self.owner.entry("detail.acute_symptom.chest_pain"),
+            text=self.owner.entry("detail.symptom_meaning.chest_pain_maternal"),
+        )
+        return self.owner.entry("list.clauses") + said
 
     def _dose(self) -> str:
         """The fast-acting glucose for a glucose below the critical low: a child's by weight
