@@ -43,22 +43,43 @@ def _met(ev: Evidence, above_target: bool) -> dict[str, str]:
     return met
 
 
+_WHO_2013 = (
+    "WHO 2013: fasting >=5.1 mmol/L, 92 mg/dL, is gestational diabetes; fasting >=7.0, or random >=11.1 with"
+    " symptoms, diabetes in pregnancy; ADA 2025: HbA1c >=6.5 % diabetes"
+)
+
+
 def _pregnancy_glucose(ev: Evidence) -> Finding | None:
-    if not ev.patient.pregnant:
+    """Hyperglycaemia in pregnancy at the WHO 2013 / ADA cuts: referred to antenatal care to confirm
+    and manage it. With known diabetes (``patient.diabetes``) there is no diagnosis to confirm: the
+    referral stays at its level and says her diabetes is known and her treatment is reviewed against
+    the pregnancy targets (``values["known_diabetes"]``). It fires whether or not
+    ``pregnancy_known_diabetes_above_target`` did: asking that rule would make the answer depend on a
+    clinic switching it off, and a fasting glucose of 5.1-5.2 mmol/L (92-94 mg/dL) reaches this rule
+    only; so no disposition is lower than before."""
+    patient = ev.patient
+    if not patient.pregnant:
         return None
     met = _met(ev, above_target=False)
     if not met:
         return None
-    weeks = ev.patient.gestation_weeks
+    weeks = patient.gestation_weeks
     values: Values = {code: ev.shown(code) for code in met}
     values["gestation_weeks"] = weeks
     when = "in pregnancy" if weeks is None else f"in pregnancy at {weeks} weeks"
+    if patient.diabetes:
+        values["known_diabetes"] = True
+        return Finding(
+            values,
+            f"{', '.join(met.values())} with known diabetes {when}: her diabetes is known - no gestational"
+            " diabetes to confirm; refer to antenatal care to review her treatment with her diabetes team"
+            " against the pregnancy targets (NICE NG3: fasting glucose <5.3 mmol/L, 1 hour after a meal"
+            " <7.8 mmol/L) (non-emergency)",
+        )
     return Finding(
         values,
-        f"{', '.join(met.values())} {when}: hyperglycaemia in pregnancy (WHO 2013: fasting >=5.1 mmol/L,"
-        " 92 mg/dL, is gestational diabetes; fasting >=7.0, or random >=11.1 with symptoms, diabetes in"
-        " pregnancy; ADA 2025: HbA1c >=6.5 % diabetes); refer to antenatal care to confirm and manage it"
-        " (non-emergency)",
+        f"{', '.join(met.values())} {when}: hyperglycaemia in pregnancy ({_WHO_2013}); refer to antenatal"
+        " care to confirm and manage it (non-emergency)",
     )
 
 

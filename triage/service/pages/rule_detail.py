@@ -77,6 +77,7 @@ DERIVED = frozenset(
         "spo2_whose",
         "spo2_action",
         "ketones",
+        "pregnancy_glucose",
         "dipstick_repeat",
     }
 )
@@ -317,6 +318,12 @@ class DetailFields:
         return self.owner.entry(
             "detail.glucose_dose_child" if self.given.get("child") is True else "detail.glucose_dose"
         )
+
+    def _pregnancy_glucose(self) -> str:
+        """Hyperglycaemia in pregnancy, its readings in it: first detected (referred to confirm it) or,
+        with known diabetes (``known_diabetes``), her treatment reviewed (``triage.rules.glycaemia``)."""
+        which = "known_diabetes" if self.given.get("known_diabetes") is True else "first_detected"
+        return self.owner.entry(f"detail.pregnancy_glucose.{which}").format_map(self)
 
     def _ketones(self) -> str:
         """That ketones are tested now when none were measured (``ketones_now``), else nothing
