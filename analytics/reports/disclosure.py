@@ -7,16 +7,19 @@ control's answer is complementary suppression: blank another cell of that relati
 until no relation has exactly one blank (the "simple heuristic" of sdcTable, applied here to
 linked tables: a complement blanked for one relation is a blank in every relation holding it).
 
-The complement is the smallest non-zero published part (so totals, the figures readers use,
-stay published where possible), else the smallest non-zero published total. Zeros are never
+The complement is a non-zero published part (so totals, the figures readers use, stay
+published where possible), else a total: of those, the ones that leave the fewest other relations
+with a single blank, and the smallest of them. Zeros are never
 chosen: a blank zero next to a blank 1-4 would still let a reader bound the pair tightly, and a
 zero reveals no individual. Cells in ``keep`` (pool-wide totals that ``summary.json`` publishes
 anyway) are never blanked.
 
-What this guarantees: no blank can be solved from any single relation of :func:`report_relations`.
-What it does not: a blank can still be bounded (two blanks of a relation summing to 3 are each
-at most 3) and, in rare patterns, solved from two or more relations combined, or by differencing
-two reports over overlapping periods.
+What this guarantees: no blank can be solved from any single relation of :func:`report_relations`,
+and no count from 1 to 4 from all of them solved together (a linear system over the blanks;
+:mod:`analytics.reports.solvable`), unless no cell among the :data:`MAX_TRIALS` smallest tried
+unlinks it. What it does not: a blank can still be bounded (two blanks of a relation summing to 3
+are each at most 3; counts are whole and not negative), or given back by differencing two
+reports over overlapping periods.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.reports.schema import HOSPITAL_NOT_IN_DIRECTORY, SMALL_CELL, TIER_NOT_RECORDED
+from analytics.reports.solvable import solved
 
 Cell = tuple[str, Hashable, str]
 """A published count: (table, row label, column). Row labels are the raw frames' index labels,
@@ -64,35 +68,153 @@ def complementary(
     relations: Sequence[Relation],
     keep: Collection[Cell] = (),
 ) -> set[Cell]:
-    """Every blank cell (``blank`` plus the complements) once no relation has exactly one blank.
+    """Every blank cell (``blank`` plus the complements) once no relation has exactly one blank
+    and no cell of ``blank`` can be solved from the published cells, all relations together.
 
-    Deterministic: relations are visited in order, ties broken by position in the relation.
-    A relation whose lone blank has no possible complement (every other cell zero or kept) is
-    left as is; with consistent data that only happens when a kept total is itself 1-4.
+    A relation with a single blank gets as complement the smallest eligible (non-zero, not
+    public) part, else total, among those that leave the fewest other relations with a single
+    blank: a cell that also covers another relation's lone blank (the fourth corner of a
+    rectangle) before one that would need complements of its own, and the smallest of those (a
+    cell that opened three relations had blanked a region-month's referrals, 365, and with them
+    its tiers and another month's, where local care, 489, covered both relations of the blank).
+    A cell of ``blank`` that the relations solved together still give back (three blanks
+    pairwise in three relations) gets the smallest published cell that unlinks it
+    (:mod:`analytics.reports.solvable`). Complements that turn out not to be needed are
+    published again, the largest first.
+    Deterministic. A relation whose lone blank has no possible complement (every other cell zero
+    or kept) is left as is; with consistent data that only happens when a kept total is itself 1-4.
     """
-    hidden = set(blank)
-    known = public(values, relations, keep)
+    first = set(blank)
     holding: dict[Cell, list[int]] = defaultdict(list)
     for i, rel in enumerate(relations):
         for cell in rel.cells:
             holding[cell].append(i)
-    queue = deque(range(len(relations)))
+    return _protected(first, _Linked(values, relations, holding, public(values, relations, keep)))
+
+
+@dataclass(frozen=True)
+class _Linked:
+    """The published counts, their relations, the relations holding each cell, and the cells
+    published whatever is blanked (never complements)."""
+
+    values: Mapping[Cell, int]
+    relations: Sequence[Relation]
+    holding: Mapping[Cell, list[int]]
+    known: Collection[Cell]
+
+    def blanks(self, i: int, hidden: set[Cell]) -> int:
+        return sum(cell in hidden for cell in self.relations[i].cells)
+
+    def eligible(self, cell: Cell, hidden: set[Cell]) -> bool:
+        return cell not in hidden and cell not in self.known and self.values[cell] > 0
+
+
+MAX_TRIALS = 40
+"""Cells tried, smallest first, to unlink a blank that relations solve together."""
+
+
+def _protected(first: set[Cell], t: _Linked) -> set[Cell]:
+    """``first`` and its complements, unsolvable, with the ones not needed published again."""
+    hidden = set(first)
+    _close(hidden, t)
+    exposed_anyway = first & set(t.known)
+    while True:
+        exposed = sorted(solved(hidden, t.relations) & (first - exposed_anyway), key=repr)
+        if not exposed:
+            break
+        choice = _breaker(exposed[0], hidden, t)
+        if choice is None:
+            exposed_anyway.add(exposed[0])
+            continue
+        hidden |= choice
+    return _trim(hidden, first, exposed_anyway, t)
+
+
+def _close(hidden: set[Cell], t: _Linked) -> None:
+    """Add complements to ``hidden`` until no relation has a single blank (where one can be found)."""
+    queue = deque(range(len(t.relations)))
     queued = set(queue)
     while queue:
         i = queue.popleft()
         queued.discard(i)
-        rel = relations[i]
-        if sum(cell in hidden for cell in rel.cells) != 1:
+        if t.blanks(i, hidden) != 1:
             continue
-        choice = _complement(rel, hidden, values, known)
+        choice = _complement(t.relations[i], hidden, t)
         if choice is None:
             continue
         hidden.add(choice)
-        for j in holding[choice]:
+        for j in t.holding[choice]:
             if j not in queued:
                 queue.append(j)
                 queued.add(j)
-    return hidden
+
+
+def _complement(rel: Relation, hidden: set[Cell], t: _Linked) -> Cell | None:
+    """A part (else a total) of ``rel``: of the eligible ones, those that open the fewest other
+    relations, and of those the smallest."""
+    for side in (rel.parts, rel.totals):
+        open_cells = [
+            (_opened(c, hidden, t), t.values[c], n, c) for n, c in enumerate(side) if t.eligible(c, hidden)
+        ]
+        if open_cells:
+            return min(open_cells, key=lambda x: x[:3])[3]
+    return None
+
+
+def _opened(cell: Cell, hidden: set[Cell], t: _Linked) -> int:
+    """How many relations blanking ``cell`` leaves with a single blank, less those it covers."""
+    score = 0
+    for i in t.holding[cell]:
+        blanks = t.blanks(i, hidden)
+        score += (blanks == 0) - (blanks == 1)
+    return score
+
+
+def _breaker(target: Cell, hidden: set[Cell], t: _Linked) -> set[Cell] | None:
+    """The cells to add so that ``target`` is no longer solved: the first published cell (of the
+    relations holding ``target``, then of those linked to it through blanks; smallest first, at
+    most :data:`MAX_TRIALS`) that does it with its own complements; ``None`` when none does."""
+    direct = {c for i in t.holding[target] for c in t.relations[i].cells}
+    linked = {c for i in _linked(target, hidden, t) for c in t.relations[i].cells}
+    candidates = sorted(
+        (c for c in linked if t.eligible(c, hidden)), key=lambda c: (c not in direct, t.values[c], repr(c))
+    )
+    for cell in candidates[:MAX_TRIALS]:
+        trial = hidden | {cell}
+        _close(trial, t)
+        if target not in solved(trial, t.relations):
+            return trial - hidden
+    return None
+
+
+def _linked(target: Cell, hidden: set[Cell], t: _Linked) -> list[int]:
+    """The relations joined to ``target`` through blank cells."""
+    seen_cells, seen_rels = {target}, set()
+    stack = [target]
+    while stack:
+        for i in t.holding[stack.pop()]:
+            if i in seen_rels:
+                continue
+            seen_rels.add(i)
+            for c in t.relations[i].cells:
+                if c in hidden and c not in seen_cells:
+                    seen_cells.add(c)
+                    stack.append(c)
+    return sorted(seen_rels)
+
+
+def _trim(hidden: set[Cell], first: set[Cell], exposed_anyway: set[Cell], t: _Linked) -> set[Cell]:
+    """Publish again each complement, largest first, whose blank no relation needs: no relation is
+    left with a single blank and no blank of ``first`` becomes solvable."""
+    out = set(hidden)
+    for cell in sorted(out - first, key=lambda c: (-t.values[c], repr(c))):
+        trial = out - {cell}
+        if any(t.blanks(i, trial) == 1 for i in t.holding[cell]):
+            continue
+        if solved(trial, t.relations) & (first - exposed_anyway):
+            continue
+        out = trial
+    return out
 
 
 def public(values: Mapping[Cell, int], relations: Sequence[Relation], keep: Collection[Cell]) -> set[Cell]:
@@ -110,20 +232,6 @@ def public(values: Mapping[Cell, int], relations: Sequence[Relation], keep: Coll
                 known.add(open_cells[0])
                 changed = True
     return known
-
-
-def _complement(
-    rel: Relation, hidden: set[Cell], values: Mapping[Cell, int], keep: Collection[Cell]
-) -> Cell | None:
-    for side in (rel.parts, rel.totals):
-        open_cells = [
-            (values[c], n, c)
-            for n, c in enumerate(side)
-            if c not in hidden and c not in keep and values[c] > 0
-        ]
-        if open_cells:
-            return min(open_cells, key=lambda t: (t[0], t[1]))[2]
-    return None
 
 
 REGION_PARTS = {
@@ -210,8 +318,8 @@ def report_relations(raw: Mapping[str, pd.DataFrame]) -> tuple[dict[Cell, int], 
         relations.append(
             Relation(
                 "tier_month primary = local_care + insufficient_data",
-                kept,
                 (tiers["primary"],) if "primary" in tiers else (),
+                kept,
             )
         )
 

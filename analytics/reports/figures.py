@@ -83,11 +83,11 @@ def _month_lines(
     no data is a gap in its line (a straight segment had run across eleven empty months)."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
     every = every_month(table["month"])
-    suppressed = missing = False
+    suppressed, missing = 0, False
     for key, rows in table.groupby(by):
         given = rows.set_index("month")[column]
         values = given.reindex(every)
-        suppressed = suppressed or bool(given.isna().any())
+        suppressed += int(given.isna().sum())
         missing = missing or len(given) < len(every)
         ax.plot(month_starts(every.to_series()), values.to_numpy(dtype=float), marker=".", label=str(key))
     ax.set_ylabel(ylabel)
@@ -96,7 +96,9 @@ def _month_lines(
     month_axis(ax, table["month"])
     handles, _ = ax.get_legend_handles_labels()
     # a gap in a line said nothing: a share blanked by the small-cell suppression read as missing data
-    gaps = [words for words, shown in ((GAP_SUPPRESSED, suppressed), (GAP_NO_DATA, missing)) if shown]
+    # and how many of them the suppression blanked (a gap had not said whether one or twenty were)
+    blanked = f"{counted(suppressed, 'points')} {GAP_SUPPRESSED}"
+    gaps = [words for words, shown in ((blanked, suppressed), (GAP_NO_DATA, missing)) if shown]
     if gaps:
         handles.append(Line2D([], [], linestyle="none", label="gaps: " + " or ".join(gaps)))
     ax.legend(handles=handles, fontsize=7, title=legend, title_fontsize=7)
@@ -118,6 +120,14 @@ def local_share_figure(region_month: pd.DataFrame, synthetic: bool | None) -> Fi
 
 #: The stacked band of encounters whose tier the small-cell suppression blanked.
 SUPPRESSED_BAND = "tier suppressed (small cells)"
+#: Why a tier count is blank, said in the band's key with how many are.
+SUPPRESSED_WHY = "counts from 1 to 4 and cells\nthat would give one back by subtraction"
+
+
+def suppressed_band_label(blank: int) -> str:
+    """The hatched band's key: how many tier counts it stands for and why they are blank (the key
+    had said "tier suppressed (small cells)" alone, over 3 blank tiers of a month or over 1)."""
+    return f"{SUPPRESSED_BAND}:\n{counted(blank, 'tier counts')} blank -\n{SUPPRESSED_WHY}"
 
 
 #: The key entries of the tiers of referred encounters without a hospital of a known tier, each
@@ -133,6 +143,12 @@ UNKNOWN_TIER_KEYS = {
 def _tier_label(tier: object) -> str:
     """A tier's key entry (:data:`UNKNOWN_TIER_KEYS`)."""
     return UNKNOWN_TIER_KEYS.get(str(tier), str(tier))
+
+
+def _key(tier: object, tier_month: pd.DataFrame) -> str:
+    if tier == SUPPRESSED_BAND:
+        return suppressed_band_label(int(tier_month["encounters"].isna().sum()))
+    return _tier_label(tier)
 
 
 def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
@@ -164,7 +180,7 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
         areas: list[Any] = []
         for tier in pivot.columns:
             value = float(pivot[tier].iloc[0])
-            areas.append(ax.bar(x, value, width=20, bottom=bottom, label=_tier_label(tier)))
+            areas.append(ax.bar(x, value, width=20, bottom=bottom, label=_key(tier, tier_month)))
             bottom += value
     else:
         # each month a flat step from its first day to the next month's (the last one's end
@@ -174,7 +190,7 @@ def tiers_figure(tier_month: pd.DataFrame, synthetic: bool | None) -> Figure:
         areas = ax.stackplot(
             ends,
             *(np.append(pivot[tier].to_numpy(dtype=float), pivot[tier].iloc[-1]) for tier in pivot.columns),
-            labels=[_tier_label(tier) for tier in pivot.columns],
+            labels=[_key(tier, tier_month) for tier in pivot.columns],
             linewidth=0,
             step="post",
         )

@@ -101,7 +101,14 @@ def test_tiers_plot_stacks_suppressed_cells_as_their_own_band_not_as_zero() -> N
     )
     ax = tiers_figure(tier_month, True).axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["primary", "secondary", "tertiary", "tier suppressed (small cells)"]
+    # the band's key says how many tier counts it stands for and why they are blank
+    assert labels == [
+        "primary",
+        "secondary",
+        "tertiary",
+        "tier suppressed (small cells):\n2 tier counts blank -\ncounts from 1 to 4 and cells\n"
+        "that would give one back by subtraction",
+    ]
     band = ax.collections[3]
     assert band.get_hatch() == "///"
     top = band.get_paths()[0].vertices[:, 1].max()
@@ -133,7 +140,7 @@ def test_a_gap_in_a_month_line_says_why_in_the_legend() -> None:
     region_month = pd.DataFrame({"region_code": "R1", "month": months, "local_share": [0.5, None, 0.6, 0.7]})
     legend = local_share_figure(region_month, True).axes[0].get_legend()
     texts = [t.get_text() for t in legend.get_texts()]
-    assert texts == ["R1", "gaps: suppressed (small cells) or months without data"]
+    assert texts == ["R1", "gaps: 1 point suppressed (small cells) or months without data"]
     whole = pd.DataFrame({"region_code": "R1", "month": months[:3], "local_share": [0.5, 0.55, 0.6]})
     assert [t.get_text() for t in local_share_figure(whole, True).axes[0].get_legend().get_texts()] == ["R1"]
     plt.close("all")
