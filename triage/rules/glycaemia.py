@@ -31,6 +31,18 @@ PREGNANCY_CUTS: dict[str, tuple[str, str, tuple[float, float], tuple[float, floa
 }
 
 
+def _read_in_pregnancy(ev: Evidence, above_target: bool) -> tuple[dict[str, str], Values, str] | None:
+    """:func:`_met`'s readings with the finding's values (each reading as shown, then the weeks) and
+    the words for when (``in pregnancy at 30 weeks``); None when no reading is at its cut."""
+    met = _met(ev, above_target)
+    if not met:
+        return None
+    weeks = ev.patient.gestation_weeks
+    values: Values = {code: ev.shown(code) for code in met}
+    values["gestation_weeks"] = weeks
+    return met, values, "in pregnancy" if weeks is None else f"in pregnancy at {weeks} weeks"
+
+
 def _met(ev: Evidence, above_target: bool) -> dict[str, str]:
     """The readings at or above their cut in ``PREGNANCY_CUTS`` (the diagnosis's, or with
     ``above_target`` known diabetes's target), each compared in the unit it was reported in
@@ -58,15 +70,9 @@ def _pregnancy_glucose(ev: Evidence) -> Finding | None:
     clinic switching it off, and a fasting glucose of 5.1-5.2 mmol/L (92-94 mg/dL) reaches this rule
     only; so no disposition is lower than before."""
     patient = ev.patient
-    if not patient.pregnant:
+    if not patient.pregnant or not (read := _read_in_pregnancy(ev, above_target=False)):
         return None
-    met = _met(ev, above_target=False)
-    if not met:
-        return None
-    weeks = patient.gestation_weeks
-    values: Values = {code: ev.shown(code) for code in met}
-    values["gestation_weeks"] = weeks
-    when = "in pregnancy" if weeks is None else f"in pregnancy at {weeks} weeks"
+    met, values, when = read
     if patient.diabetes:
         values["known_diabetes"] = True
         return Finding(
@@ -99,15 +105,10 @@ def _known_diabetes_pregnancy(ev: Evidence) -> Finding | None:
     """Known diabetes in pregnancy with a glucose or HbA1c above the pregnancy targets: her joint
     diabetes and antenatal clinic within a week, ketones now when none were measured."""
     patient = ev.patient
-    if not (patient.pregnant and patient.diabetes):
+    if not (patient.pregnant and patient.diabetes) or not (read := _read_in_pregnancy(ev, above_target=True)):
         return None
-    met = _met(ev, above_target=True)
-    if not met:
-        return None
-    weeks = patient.gestation_weeks
-    values: Values = {code: ev.shown(code) for code in met}
-    values.update(gestation_weeks=weeks, ketones_now="urine_ketones" not in ev.latest)
-    when = "in pregnancy" if weeks is None else f"in pregnancy at {weeks} weeks"
+    met, values, when = read
+    values["ketones_now"] = "urine_ketones" not in ev.latest
     return Finding(
         values,
         f"{', '.join(met.values())} with known diabetes {when}: above the pregnancy targets (NICE NG3, ADA"
