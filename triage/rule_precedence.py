@@ -120,13 +120,32 @@ def _finding(ev: Evidence, detail: str) -> str:
     """What a lower blood-pressure, glycaemia or kidney rule found, without its action: the
     blood-pressure or kidney score's detail its detail starts with (grade or stage, a pressure
     missing, the crisis range; eGFR and ACR with their stages), else the reading(s) before the first
-    ``: `` (``blood pressure >250/? mmHg in pregnancy (>=140 and/or >=90)``, ``random glucose 25
-    mmol/L, urine ketones 2+ (dipstick)``, ``urine protein 3+ (dipstick) and no ACR``)."""
+    ``: `` outside brackets (``blood pressure >250/? mmHg in pregnancy (>=140 and/or >=90)``,
+    ``random glucose 25 mmol/L, urine ketones 2+ (dipstick)``, ``urine protein 3+ (dipstick) and no
+    ACR``)."""
     for score in ("blood_pressure", "kidney"):
         s = ev.scores.get(score)
         if s is not None and s.detail and detail.startswith(s.detail):
             return s.detail
-    return detail.split(": ", 1)[0]
+    return _before_action(detail)
+
+
+def _before_action(detail: str) -> str:
+    """``detail`` up to its first ``: `` outside brackets: a finding may say something in brackets
+    with a colon of its own (``in pregnancy (weeks of pregnancy not recorded: counted as from 20
+    weeks, ...) and no ACR``), which is not where its action starts."""
+    head = detail.split(": ", 1)[0]
+    if head.count("(") == head.count(")"):
+        return head
+    depth = 0
+    for at, ch in enumerate(detail):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and detail.startswith(": ", at):
+            return detail[:at]
+    return detail
 
 
 def _news2_finding(ev: Evidence, detail: str) -> str:
