@@ -423,7 +423,15 @@ def assess(
     scores = compute_scores(patient, values, tuple(censored), policy, latest)
 
     glucose = policy.glucose
-    ev = evidence(values, latest, patient, scores, glucose.critical_low_mmol_l, glucose.critical_high_mmol_l)
+    ev = evidence(
+        values,
+        latest,
+        patient,
+        scores,
+        glucose.critical_low_mmol_l,
+        glucose.critical_high_mmol_l,
+        runtime.rules_off,
+    )
     reasons: list[Reason] = []
     # each reason's place in the answer, (urgency, not a red flag, from a model, position in
     # ``reasons``): sorted, the stable order of (-rank, not red_flag, source != "rule"), kept

@@ -27,6 +27,10 @@ class Evidence:
     scores: Mapping[str, ScoreResult]
     glucose_critical_low: float
     glucose_critical_high: float
+    # the rules the clinic's policy switched off, by name (``PolicyRuntime.rules_off``): a rule that
+    # leaves a finding to another rule's own condition (``albuminuria`` to ``pregnancy_proteinuria_acr``)
+    # keeps it when that rule is off
+    rules_off: frozenset[str] = frozenset()
     # whether each rule checked so far on this evidence fired, by name (``assess()`` writes it as
     # it checks the rules): a lower rule that fired asks whether the rules above it fired
     # (``triage.rule_precedence``) without checking them again; one assessment's, never shared
@@ -49,6 +53,7 @@ _EVIDENCE_FIELDS = (
     "scores",
     "glucose_critical_low",
     "glucose_critical_high",
+    "rules_off",
     "fired",
 )
 # the slots' own setters: what the frozen dataclass's __init__ reaches through object.__setattr__
@@ -62,18 +67,20 @@ def evidence(
     scores: Mapping[str, ScoreResult],
     glucose_critical_low: float,
     glucose_critical_high: float,
+    rules_off: frozenset[str] = frozenset(),
 ) -> Evidence:
     """``Evidence(...)`` by position, each field set through its slot (the frozen dataclass's
-    ``__init__`` goes through ``object.__setattr__`` six times); ``tests/triage/test_rules.py``
+    ``__init__`` goes through ``object.__setattr__`` seven times); ``tests/triage/test_rules.py``
     compares with the constructor."""
     ev = _new_object(Evidence)
-    set_values, set_latest, set_patient, set_scores, set_low, set_high, set_fired = _SET_EVIDENCE
+    set_values, set_latest, set_patient, set_scores, set_low, set_high, set_off, set_fired = _SET_EVIDENCE
     set_values(ev, values)
     set_latest(ev, latest)
     set_patient(ev, patient)
     set_scores(ev, scores)
     set_low(ev, glucose_critical_low)
     set_high(ev, glucose_critical_high)
+    set_off(ev, rules_off)
     set_fired(ev, {})
     return ev
 

@@ -4,7 +4,10 @@ do ``proteinuria_1plus`` and ``proteinuria_2plus`` whether ``proteinuria_with_hy
 
 The fast path is compared with the reference path - every active rule checked on its own fresh
 evidence, nothing known beforehand - over Hypothesis patients and readings (the safety tests'
-generators: cut-points, converted and censored values, children, pregnancy).
+generators: cut-points, converted and censored values, children, pregnancy), and over dipsticks and
+ACRs in and out of pregnancy: ``albuminuria`` leaves an ACR of 8 mg/mmol or more in pregnancy from 20
+weeks below 140/90 mmHg to ``pregnancy_proteinuria_acr`` from the readings (that rule's own
+condition), not from whether that rule fired before it - unless a clinic switched it off.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import triage.assess as engine
 from tests.triage.conftest import NOW, ob
 from tests.triage.test_safety_properties import Reading, patients, to_obs, vital_sets
-from triage.assessment import Assessment
+from triage.assessment import Assessment, Disposition
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.policy import Policy, load_policy, policy_from_mapping
@@ -30,6 +34,27 @@ from triage.rules import RULES_BY_NAME, Evidence
 POLICY = load_policy()
 # proteinuria_with_hypertension switched off: nothing records it, the dipstick rules check it themselves
 NO_PROTEINURIA_RULE = policy_from_mapping({"rules": {"proteinuria_with_hypertension": {"level": "off"}}})
+# pregnancy_proteinuria_acr switched off: KDIGO's albuminuria reads the ACR in pregnancy too
+ACR_RULE = "pregnancy_proteinuria_acr"
+NO_ACR_RULE = policy_from_mapping({"rules": {ACR_RULE: {"level": "off"}}})
+# in pregnancy before 20 weeks, from 20, the weeks not recorded (counted as from 20), or not pregnant
+PREGNANCY: list[dict[str, object]] = [
+    {},
+    {"pregnant": True, "gestation_weeks": 19},
+    {"pregnant": True, "gestation_weeks": 20},
+    {"pregnant": True, "gestation_weeks": 30},
+    {"pregnant": True},
+]
+# NICE NG133's 8 mg/mmol (70.7 mg/g) and KDIGO's 30 mg/g, each side, as reported
+ACRS = [
+    (10.0, "mg/g"),
+    (30.0, "mg/g"),
+    (70.6, "mg/g"),
+    (70.7, "mg/g"),
+    (7.9, "mg/mmol"),
+    (8.0, "mg/mmol"),
+    (400.0, "mg/g"),
+]
 
 
 @contextmanager
@@ -83,32 +108,93 @@ def test_reasons_equal_each_rule_checked_on_fresh_evidence(
     assert_reasons_as_checked_alone(patient, to_obs(values))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    age=st.sampled_from([12, 15, 17, 40, 70]),
-    hypertension=st.one_of(st.none(), st.booleans()),
-    protein=st.sampled_from(["neg", "trace", "1+", "2+", "3+", "4+"]),
-    sbp=st.one_of(st.none(), st.sampled_from([118, 130, 139, 140, 160, 185])),
-    dbp=st.sampled_from([75, 85, 90, 100, 115]),
-    acr=st.one_of(st.none(), st.sampled_from([10.0, 30.0, 400.0])),
-    policy=st.sampled_from([POLICY, NO_PROTEINURIA_RULE]),
-)
-def test_dipstick_reasons_equal_each_rule_checked_on_fresh_evidence(
-    age: int,
-    hypertension: bool | None,
-    protein: str,
-    sbp: int | None,
-    dbp: int,
-    acr: float | None,
-    policy: Policy,
-) -> None:
+def _urine(protein: str, sbp: int | None, dbp: int, acr: tuple[float, str] | None) -> list[Observation]:
     observations = [ob("urine_protein", protein)]
     if sbp is not None:
         observations += [ob("sbp", sbp), ob("dbp", dbp)]
     if acr is not None:
-        observations.append(ob("albumin_creatinine_ratio", acr, "mg/g"))
-    patient = PatientContext(age=age, sex="female", hypertension=hypertension)
-    assert_reasons_as_checked_alone(patient, observations, policy)
+        observations.append(ob("albumin_creatinine_ratio", *acr))
+    return observations
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    age=st.sampled_from([12, 15, 17, 30, 40, 70]),
+    hypertension=st.one_of(st.none(), st.booleans()),
+    pregnancy=st.sampled_from(PREGNANCY),
+    protein=st.sampled_from(["neg", "trace", "1+", "2+", "3+", "4+"]),
+    sbp=st.one_of(st.none(), st.sampled_from([118, 130, 139, 140, 160, 185])),
+    dbp=st.sampled_from([75, 85, 89, 90, 100, 115]),
+    acr=st.one_of(st.none(), st.sampled_from(ACRS)),
+    policy=st.sampled_from([POLICY, NO_PROTEINURIA_RULE, NO_ACR_RULE]),
+)
+# an ACR of 8 mg/mmol at 30 weeks and 118/75 mmHg: pregnancy_proteinuria_acr's, not KDIGO's
+@example(30, None, PREGNANCY[3], "neg", 118, 75, (8.0, "mg/mmol"), POLICY)
+@example(30, None, PREGNANCY[4], "neg", None, 75, (400.0, "mg/g"), POLICY)
+def test_dipstick_reasons_equal_each_rule_checked_on_fresh_evidence(
+    age: int,
+    hypertension: bool | None,
+    pregnancy: dict[str, object],
+    protein: str,
+    sbp: int | None,
+    dbp: int,
+    acr: tuple[float, str] | None,
+    policy: Policy,
+) -> None:
+    patient = PatientContext(age=age, sex="female", hypertension=hypertension, **pregnancy)  # type: ignore[arg-type]
+    assert_reasons_as_checked_alone(patient, _urine(protein, sbp, dbp, acr), policy)
+
+
+def _albuminuria_first(policy: Policy) -> Policy:
+    """``policy`` with ``albuminuria`` checked just before ``pregnancy_proteinuria_acr`` (it comes after)."""
+    rules = list(policy.runtime.active_rules)
+    names = [rule.name for rule, _, _ in rules]
+    if ACR_RULE in names:
+        rules.insert(names.index(ACR_RULE), rules.pop(names.index("albuminuria")))
+    swapped = policy.model_copy()
+    swapped.__dict__["runtime"] = replace(policy.runtime, active_rules=tuple(rules))
+    return swapped
+
+
+@pytest.mark.parametrize("policy", [POLICY, NO_ACR_RULE], ids=["policy", "acr rule off"])
+@pytest.mark.parametrize("acr", ACRS, ids=[f"{v:g} {u}" for v, u in ACRS])
+@pytest.mark.parametrize(
+    "pregnancy", PREGNANCY, ids=["not pregnant", "19 weeks", "20 weeks", "30 weeks", "weeks not recorded"]
+)
+@pytest.mark.parametrize(("sbp", "dbp"), [(139, 89), (140, 85), (120, 90)])
+def test_the_rule_order_does_not_change_who_reads_an_acr(
+    policy: Policy, acr: tuple[float, str], pregnancy: dict[str, object], sbp: int, dbp: int
+) -> None:
+    """At each cut-point (8 mg/mmol, 70.7 mg/g, 20 weeks, 140/90 mmHg) the reasons, disposition and
+    re-check are the same with ``albuminuria`` checked before ``pregnancy_proteinuria_acr``: a
+    switched-off ACR rule leaves KDIGO's referral, never a lower disposition."""
+    patient = PatientContext(age=30, sex="female", **pregnancy)  # type: ignore[arg-type]
+    readings = _urine("neg", sbp, dbp, acr)
+    usual = engine.assess(patient, readings, policy, now=NOW)
+    swapped = engine.assess(patient, readings, _albuminuria_first(policy), now=NOW)
+    assert {r.rule: r.detail for r in swapped.reasons} == {r.rule: r.detail for r in usual.reasons}
+    assert (swapped.disposition, swapped.recheck_minutes) == (usual.disposition, usual.recheck_minutes)
+    fired = {r.rule for r in usual.reasons}
+    if ACR_RULE not in fired and "pregnancy_hypertension" not in fired and "albuminuria" not in fired:
+        return  # below KDIGO's 30 mg/g: no rule reads the ACR
+    assert usual.disposition in (Disposition.routine_referral, Disposition.urgent_referral)
+    assert len(fired & {ACR_RULE, "albuminuria"}) <= 1
+
+
+def test_albuminuria_leaves_a_pregnancy_acr_to_its_rule_from_the_readings() -> None:
+    """Checked on fresh evidence - nothing known of what fired - ``albuminuria`` does not fire on an
+    ACR of 8 mg/mmol at 30 weeks and 118/75 mmHg; with ``pregnancy_proteinuria_acr`` switched off
+    (``Evidence.rules_off``) it does, KDIGO's referral."""
+    patient = PatientContext(age=30, sex="female", pregnant=True, gestation_weeks=30)
+    _, ev = _assessed(patient, _urine("neg", 118, 75, (8.0, "mg/mmol")))
+    albuminuria, acr_rule = RULES_BY_NAME["albuminuria"], RULES_BY_NAME[ACR_RULE]
+    fresh = replace(ev)
+    assert fresh.fired == {} and ACR_RULE not in fresh.rules_off
+    assert albuminuria.check(fresh) is None and acr_rule.check(fresh) is not None
+    _, off = _assessed(patient, _urine("neg", 118, 75, (8.0, "mg/mmol")), NO_ACR_RULE)
+    assert ACR_RULE in off.rules_off
+    kdigo = albuminuria.check(replace(off))
+    assert kdigo is not None and "confirm on a repeat sample; refer (non-emergency)" in kdigo.detail
 
 
 def test_a_lower_rule_reads_whether_the_rule_above_it_fired_from_the_evidence() -> None:

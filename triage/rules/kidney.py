@@ -119,11 +119,17 @@ def _below_140_90(ev: Evidence) -> bool:
 _ACR_SIGNIFICANT = "significant proteinuria (NICE NG133: an ACR of 8 mg/mmol, 70.7 mg/g, or more)"
 
 
+def _pregnancy_acr_read(ev: Evidence) -> bool:
+    """An ACR of 8 mg/mmol or more in pregnancy from 20 weeks (or the weeks not recorded), the
+    pressure below 140/90 mmHg or not measured: what ``pregnancy_proteinuria_acr`` reads."""
+    return ev.patient.pre_eclampsia_possible and pregnancy_significant_acr(ev) and _below_140_90(ev)
+
+
 def _pregnancy_acr(ev: Evidence) -> Finding | None:
     """An ACR of 8 mg/mmol or more in pregnancy from 20 weeks (or the weeks not recorded), the
     pressure below 140/90 mmHg or not measured: significant proteinuria (NICE NG133), read as a
     dipstick of 2+ is (PRECOG: a hospital assessment within 48 hours), not on KDIGO's pathway."""
-    if not (ev.patient.pre_eclampsia_possible and pregnancy_significant_acr(ev) and _below_140_90(ev)):
+    if not _pregnancy_acr_read(ev):
         return None
     return Finding(
         {
@@ -143,13 +149,18 @@ _KDIGO_ALBUMINURIA = kidney_flag(
 )
 
 
+PREGNANCY_ACR_RULE = "pregnancy_proteinuria_acr"
+
+
 def _albuminuria(ev: Evidence) -> Finding | None:
-    """KDIGO's albuminuria, unless ``pregnancy_proteinuria_acr`` (checked before it) read the ACR as
-    significant proteinuria in pregnancy: the obstetric assessment within 48 hours then applies. Below
-    8 mg/mmol, and wherever that rule did not fire (switched off by a clinic), KDIGO's referral stays."""
-    if ev.fired.get("pregnancy_proteinuria_acr") is True:
+    """KDIGO's albuminuria, unless the readings are those ``pregnancy_proteinuria_acr`` reads as
+    significant proteinuria in pregnancy (its own condition, ``_pregnancy_acr_read``, whichever rule
+    is checked first): the obstetric assessment within 48 hours then applies. Below 8 mg/mmol, and
+    with that rule switched off by a clinic (``Evidence.rules_off``), KDIGO's referral stays."""
+    found = _KDIGO_ALBUMINURIA(ev)
+    if found is None or (PREGNANCY_ACR_RULE not in ev.rules_off and _pregnancy_acr_read(ev)):
         return None
-    return _KDIGO_ALBUMINURIA(ev)
+    return found
 
 
 # the symptoms PRECOG names beside new proteinuria: headache, visual disturbance, epigastric pain
@@ -219,7 +230,7 @@ KIDNEY: tuple[Rule, ...] = (
         kidney_flag(("egfr_30_59",), "30-59: refer (non-emergency); review drug doses", "eGFR"),
     ),
     Rule(
-        "pregnancy_proteinuria_acr",
+        PREGNANCY_ACR_RULE,
         R,
         "ACR >=8 mg/mmol (70.7 mg/g) in pregnancy from 20 weeks, below 140/90 mmHg: obstetric assessment for"
         " pre-eclampsia within 48 hours",
