@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import resource
-import shutil
 import signal
 import sqlite3
 import stat
@@ -26,6 +25,7 @@ from referral.migrations import MIGRATIONS
 from referral.plurals import counted
 from referral.records import ReferralIn
 from referral.schema import applied_migrations, connect
+from tests.fault_injection import killed_at
 
 from .conftest import visit
 from .test_cli import run
@@ -410,19 +410,7 @@ def killed_at_fsync(arguments: list[str]) -> None:
     """Run ``triage ARGUMENTS`` killed (SIGKILL) at its first fsync by strace's fault injection -
     SQLite itself syncs with fdatasync, so the first is the copy's -; skips where strace is missing
     or may not trace."""
-    if shutil.which("strace") is None:
-        pytest.skip("needs strace (Debian package strace) to kill the command at a given system call")
-    triage = str(Path(sys.executable).with_name("triage"))
-    killer = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync"]
-    done = subprocess.run(
-        [*killer, "-e", "inject=fsync:signal=SIGKILL:when=1", triage, *arguments],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if "ptrace" in done.stderr or "PTRACE" in done.stderr:
-        pytest.skip(f"strace may not trace here: {done.stderr[-200:]}")
-    assert done.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), (done.returncode, done.stderr)
+    killed_at([str(Path(sys.executable).with_name("triage")), *arguments], "fsync")
 
 
 def _padded_log(path: Path) -> Path:

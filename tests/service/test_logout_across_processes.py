@@ -26,6 +26,15 @@ from triage.service.auth import Role, SessionStore
 from triage.service.database import Databases
 
 
+def sessions_and_logouts(path: Path) -> tuple[int, int]:
+    """The sessions stored in the log at ``path`` and its ``user.logout`` audit entries."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT count(*) FROM staff_sessions").fetchone()[0]
+        logouts = conn.execute("SELECT count(*) FROM audit WHERE action = 'user.logout'").fetchone()[0]
+    conn.close()
+    return int(rows), int(logouts)
+
+
 def _fresh(served: Served, path: str, headers: dict[str, str]) -> httpx.Response:
     """GET ``path`` on a new connection (the primary deals each to the next process)."""
     try:
@@ -89,10 +98,7 @@ def test_a_logout_while_the_log_is_held_is_refused_by_every_process(two: Served)
         assert other.in_transaction, "answered while the other writer still holds the log"
     assert refused == {0: 303, 1: 303}, "every process refuses the logged-out cookie"
     assert _processes(two, cookie) == {0: 303, 1: 303}, "and once the log is free"
-    with sqlite3.connect(two.db_path) as conn:
-        rows = conn.execute("SELECT count(*) FROM staff_sessions").fetchone()[0]
-        logouts = conn.execute("SELECT count(*) FROM audit WHERE action = 'user.logout'").fetchone()[0]
-    assert (rows, logouts) == (0, 1), "the logout written once, by one process"
+    assert sessions_and_logouts(two.db_path) == (0, 1), "the logout written once, by one process"
     log = "".join(two.log)
     assert "Traceback" not in log, log
 
@@ -120,8 +126,5 @@ def test_a_restarted_service_still_refuses_a_logout_it_could_not_write(tmp_path:
     assert before.get(sid) is None
     databases.close_all()
     again.close_all()
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute("SELECT count(*) FROM staff_sessions").fetchone()[0]
-        logouts = conn.execute("SELECT count(*) FROM audit WHERE action = 'user.logout'").fetchone()[0]
-    assert (rows, logouts) == (0, 1), "the logout written once"
+    assert sessions_and_logouts(path) == (0, 1), "the logout written once"
     assert Path(f"{path}.logouts").read_text(encoding="utf-8") == "", "nothing waits any more"

@@ -8,9 +8,14 @@ the log was free. Now the logout is also appended to a small file beside the log
 ``<log>.logouts`` (one JSON line per logout: the SHA-256 of the cookie - never the cookie -, the
 user name and the entry's data), synced before the logout is answered; every process reads it at
 each request while it holds any line, refuses those sessions, and writes them once the log is free
-(a restart before that reads them too). Appends and rewrites hold an ``flock`` on the file, and
-reads a shared one, so none sees half of another's change. An in-memory log, or a file this
-process may not write (said once), keeps them in this process only, as before.
+(a restart before that reads them too). A logout written to the log is a line too (``written``:
+the digests), appended after it: the file is only ever appended to, and emptied once no logout in
+it waits - it was rewritten in place, emptied and its remaining lines written back, so a process
+killed (or a power cut) between the two forgot every other logout still waiting, and their
+sessions were taken again. A line a crash cut short is skipped, and the next one starts on a line
+of its own. Appends hold an ``flock`` on the file, and reads a shared one, so none sees half of
+another's change. An in-memory log, or a file this process may not write (said once), keeps them
+in this process only, as before.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 log = logging.getLogger("triage.service")
@@ -43,8 +48,7 @@ class PendingLogouts:
         every process from now on."""
         with self._lock:
             self._own[key] = (username, data)
-        line = json.dumps({"session": key, "username": username, "data": data}, separators=(",", ":"))
-        self._change(lambda lines: [*lines, line])
+        self._append({"session": key, "username": username, "data": data})
 
     def waiting(self) -> dict[str, Waiting]:
         """Every logout not written yet, this process's and the others': one ``stat`` while there
@@ -56,7 +60,7 @@ class PendingLogouts:
         try:
             if self.path.stat().st_size == 0:
                 return found
-            with open(self.path, encoding="utf-8") as file:
+            with open(self.path, encoding="utf-8", errors="replace") as file:
                 fcntl.flock(file.fileno(), fcntl.LOCK_SH)
                 text = file.read()
         except FileNotFoundError:
@@ -64,10 +68,8 @@ class PendingLogouts:
         except OSError as exc:
             self._unusable(exc)
             return found
-        for line in text.splitlines():
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                said = json.loads(line)
-                found.setdefault(str(said["session"]), (str(said["username"]), dict(said["data"])))
+        for key, said in _waiting_in(text).items():
+            found.setdefault(key, said)
         return found
 
     def written(self, keys: Iterable[str]) -> None:
@@ -76,24 +78,14 @@ class PendingLogouts:
         with self._lock:
             for key in done:
                 self._own.pop(key, None)
+        self._append({"written": sorted(done)}, settles=done)
 
-        def kept(lines: list[str]) -> list[str]:
-            left = []
-            for line in lines:
-                try:
-                    key = str(json.loads(line)["session"])
-                except (ValueError, KeyError, TypeError):
-                    continue  # (a line cut short by a crash: nothing to refuse)
-                if key not in done:
-                    left.append(line)
-            return left
-
-        self._change(kept)
-
-    def _change(self, change: Callable[[list[str]], list[str]]) -> None:
-        """The file's lines rewritten in place by ``change`` under an exclusive ``flock``, synced
-        (never renamed: a process waiting for the lock on the old file would write to a file no
-        one reads)."""
+    def _append(self, record: dict[str, object], settles: Collection[str] = ()) -> None:
+        """``record`` appended to the file as one line under an exclusive ``flock``, synced; the file
+        emptied once no logout in it waits. Never rewritten in place (a crash between emptying it
+        and writing its lines back lost the logouts waiting) nor renamed (a process waiting for the
+        lock on the old file would write to a file no one reads). A record that ``settles`` logouts
+        (``written``) is not written at all when none of them waits in the file."""
         if self.path is None:
             return
         try:
@@ -107,16 +99,22 @@ class PendingLogouts:
                     owner = self._database.stat()
                     os.fchown(fd, owner.st_uid, owner.st_gid)
             fcntl.flock(fd, fcntl.LOCK_EX)
-            with os.fdopen(os.dup(fd), "r+", encoding="utf-8") as file:
-                before = file.read().splitlines()
-                after = change(before)
-                if after == before:
+            with os.fdopen(os.dup(fd), "r+b") as file:
+                before = file.read()  # (and the position at its end)
+                waiting = _waiting_in(before.decode("utf-8", errors="replace"))
+                if settles and not waiting.keys() & set(settles):
                     return
-                file.seek(0)
-                file.truncate()
-                file.write("".join(f"{line}\n" for line in after))
+                # a line a crash cut short stays alone on its line: the next record is not its end
+                line = (
+                    ("" if before.endswith(b"\n") or not before else "\n")
+                    + json.dumps(record, separators=(",", ":"))
+                    + "\n"
+                )
+                file.write(line.encode("utf-8"))
                 file.flush()
                 os.fsync(file.fileno())
+                if not _waiting_in((before + line.encode("utf-8")).decode("utf-8", errors="replace")):
+                    file.truncate(0)  # nothing waits: a crash here loses nothing
         except OSError as exc:
             self._unusable(exc)
         finally:
@@ -132,3 +130,18 @@ class PendingLogouts:
                 exc.strerror or exc,
             )
         self.path = None
+
+
+def _waiting_in(text: str) -> dict[str, Waiting]:
+    """The logouts the file's lines leave waiting, in their order: each added by its line and no
+    longer waiting after a ``written`` line naming it; a line a crash cut short says nothing."""
+    found: dict[str, Waiting] = {}
+    for line in text.splitlines():
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            said = json.loads(line)
+            if "written" in said:
+                for key in said["written"]:
+                    found.pop(str(key), None)
+            else:
+                found[str(said["session"])] = (str(said["username"]), dict(said["data"]))
+    return found
