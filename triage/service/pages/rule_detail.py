@@ -79,6 +79,7 @@ DERIVED = frozenset(
         "ketones",
         "pregnancy_glucose",
         "dipstick_repeat",
+        "proteinuria_pressure",
     }
 )
 
@@ -350,6 +351,13 @@ class DetailFields:
         child = "_child" if self.given.get("child") is True else ""
         menses = "_no_menstruation" if self.given.get("menstruation") is False else ""
         return self.owner.entry(f"detail.dipstick_repeat{child}{menses}")
+
+    def _proteinuria_pressure(self) -> str:
+        """The pressure new proteinuria with a symptom of pre-eclampsia was read at: below 140/90
+        mmHg, or none measured among the readings the assessment used (neither pressure), which is
+        then asked for, as the engine's reason says (``triage.rules.kidney``)."""
+        measured = "sbp" in self.owner.observations or "dbp" in self.owner.observations
+        return self.owner.entry(f"detail.proteinuria_pressure.{'below' if measured else 'none'}")
 
     def _scores(self) -> str:
         return self._listed(
