@@ -302,6 +302,16 @@ MATERNAL_CHEST_PAIN = (
 )
 
 
+# breathlessness in pregnancy and the 6 weeks after birth: a pulmonary embolism is possible (MBRRACE-UK;
+# RCOG Green-top 37b: objective testing without delay). Said at any pressure - by acute_symptom_urgent
+# below the pressure rules' thresholds (triage.rules.symptoms), by pre_eclampsia_severe_features from
+# 140 and/or 90 (beside a pulmonary oedema) and by hypertensive_emergency from 180 and/or 110
+PE_MATERNAL = (
+    "pulmonary embolism (the leading direct cause of maternal death, MBRRACE-UK) is possible until a"
+    " clinician excludes it (RCOG Green-top 37b: objective testing without delay)"
+)
+
+
 def maternal(patient: PatientContext) -> str | None:
     """``postpartum`` in the 6 weeks after birth, ``pregnancy`` in pregnancy, else ``None``: where chest
     pain and breathlessness name a pulmonary embolism (``values["pulmonary_embolism"]``)."""
@@ -316,7 +326,8 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
     the reason says which), and in the 6 weeks after birth (``postpartum``: ``values["postpartum"]``).
     Under 13 the adult pressure, as the reason says. Chest pain in pregnancy or after birth also names a
     pulmonary embolism and an aortic dissection (``MATERNAL_CHEST_PAIN``, ``values["pulmonary_embolism"]``),
-    as ``acute_symptom_emergency`` does below this pressure."""
+    as ``acute_symptom_emergency`` does below this pressure; without chest pain, breathlessness there names
+    a pulmonary embolism (``PE_MATERNAL``), as ``acute_symptom_urgent`` does below it."""
     sbp, dbp = ev.num("sbp"), ev.num("dbp")
     patient = ev.patient
     if not patient.acute_symptoms or not is_emergency_pressure(sbp, dbp, patient.age):
@@ -343,9 +354,14 @@ def hypertensive_emergency(ev: Evidence) -> Finding | None:
             values["gestation_weeks"] = patient.gestation_weeks
             named[i] += _gestation(patient)
     told = ""
-    if "chest_pain" in found and (where := maternal(patient)) is not None:
-        values["pulmonary_embolism"] = where
-        told = f"; chest pain: {MATERNAL_CHEST_PAIN}"
+    if (where := maternal(patient)) is not None:
+        # chest pain's meaning names the embolism too: said once
+        if "chest_pain" in found:
+            told = f"; chest pain: {MATERNAL_CHEST_PAIN}"
+        elif "dyspnoea" in found:
+            told = f"; breathlessness: {PE_MATERNAL}"
+        if told:
+            values["pulmonary_embolism"] = where
     return Finding(
         values,
         f"blood pressure {pressures(ev)} mmHg ({_EMERGENCY_THRESHOLDS[threshold]}) with"
@@ -388,7 +404,10 @@ def pre_eclampsia_severe_features(ev: Evidence) -> Finding | None:
     Box 3; ISSHP 2018), which is admitted (NICE NG133 1.5.2; ACOG PB 222: inpatient management) -
     an emergency transfer to an obstetric unit, not a same-day appointment. ACOG counts a headache
     and epigastric pain when medication does not relieve them and no other diagnosis accounts for
-    them, which the clinic cannot settle at the desk: the obstetric unit does, and the reason says so."""
+    them, which the clinic cannot settle at the desk: the obstetric unit does, and the reason says so.
+    Breathlessness is a pulmonary oedema's sign here, and in pregnancy and after birth a pulmonary
+    embolism's as well: the reason names it (``PE_MATERNAL``, ``values["pulmonary_embolism"]``), as
+    ``acute_symptom_urgent`` does below 140/90."""
     patient = ev.patient
     if not patient.acute_symptoms or not (patient.pre_eclampsia_possible or patient.postpartum):
         return None
@@ -401,6 +420,10 @@ def pre_eclampsia_severe_features(ev: Evidence) -> Finding | None:
         values["postpartum"] = True
     else:
         values.update(pregnant=True, gestation_weeks=patient.gestation_weeks)
+    embolism = ""
+    if "dyspnoea" in found:
+        values["pulmonary_embolism"] = "postpartum" if patient.postpartum else "pregnancy"
+        embolism = f"; breathlessness: {PE_MATERNAL}"
     where = pregnancy_where(patient)
     # ACOG counts each only when no other diagnosis accounts for it: the obstetric unit settles that
     named = [
@@ -418,7 +441,7 @@ def pre_eclampsia_severe_features(ev: Evidence) -> Finding | None:
         f"blood pressure {pressures(ev)} mmHg {where} (>=140 and/or >=90) with"
         f" {', '.join(_SEVERE_FEATURES[s] for s in found)}: pre-eclampsia with severe features suspected,"
         " at risk of eclampsia: emergency transfer to an obstetric unit now for assessment and admission"
-        f"{headache}",
+        f"{headache}{embolism}",
     )
 
 

@@ -102,8 +102,8 @@ BLOOD_PRESSURE: tuple[Rule, ...] = (
         "McEvoy JW et al. 2024 ESC Guidelines, Eur Heart J 2024;45:3912 (hypertensive emergency);"
         " Unger T et al. 2020 ISH Guidelines, Hypertension 2020;75:1334 (s10.4);"
         " Flynn JT et al. Pediatrics 2017;140:e20171904 (Table 11, footnote d: stage 2 and symptomatic, 13-17);"
-        " chest pain in pregnancy and after birth: MBRRACE-UK (pulmonary embolism, the leading direct cause of"
-        " maternal death), RCOG Green-top 37b (2015)",
+        " chest pain or breathlessness in pregnancy and after birth: MBRRACE-UK (pulmonary embolism, the leading"
+        " direct cause of maternal death), RCOG Green-top 37b (2015)",
         hypertensive_emergency,
         red_flag=True,
         minimum=U,
@@ -193,7 +193,8 @@ BLOOD_PRESSURE: tuple[Rule, ...] = (
         "ACOG Practice Bulletin 222, Obstet Gynecol 2020;135:e237 (Box 3: preeclampsia with severe features);"
         " Brown MA et al. ISSHP 2018, Hypertension 2018;72:24 (neurological complications);"
         " NICE NG133 (2019, 2023) 1.5.2 (admission) and 1.1.1 (symptoms of pre-eclampsia: severe pain just"
-        " below the ribs)",
+        " below the ribs); breathlessness: MBRRACE-UK (pulmonary embolism, the leading direct cause of maternal"
+        " death), RCOG Green-top 37b (2015)",
         pre_eclampsia_severe_features,
         red_flag=True,
         minimum=U,

@@ -21,6 +21,7 @@ from triage.evidence import Evidence, Finding, Values
 from triage.patient import PRE_ECLAMPSIA_SYMPTOMS
 from triage.rule_checks import (
     MATERNAL_CHEST_PAIN,
+    PE_MATERNAL,
     hypertensive_emergency,
     maternal,
     pre_eclampsia_severe_features,
@@ -67,12 +68,8 @@ NEWS2_NOT_USED = {
 # the leading direct cause of maternal death (MBRRACE-UK, Saving Lives, Improving Mothers' Care) and
 # pregnancy raises the risk of aortic dissection, so chest pain and breathlessness name them for the
 # receiving team; RCOG Green-top Guideline 37b (2015): a woman with symptoms suggestive of a pulmonary
-# embolism has objective testing without delay. The level stays (chest pain an emergency transfer,
-# breathlessness a same-day assessment): what the receiving team is told changes, not where she goes.
-PE_MATERNAL = (
-    "pulmonary embolism (the leading direct cause of maternal death, MBRRACE-UK) is possible until a"
-    " clinician excludes it (RCOG Green-top 37b: objective testing without delay)"
-)
+# embolism has objective testing without delay (``PE_MATERNAL``). The level stays (chest pain an emergency
+# transfer, breathlessness a same-day assessment): what the receiving team is told changes, not where she goes.
 MATERNAL_MEANINGS = {
     "chest_pain": MATERNAL_CHEST_PAIN,
     "dyspnoea_pregnancy": f"{NEWS2_NOT_USED['pregnancy']}; {PE_MATERNAL}",

@@ -72,7 +72,7 @@ DERIVED = frozenset(
         "response",
         "symptoms",
         "meanings",
-        "maternal_chest_pain",
+        "maternal_embolism",
         "dose",
         "spo2_whose",
         "spo2_action",
@@ -301,15 +301,22 @@ class DetailFields:
             meanings.append(self.owner.entry("text.labelled").format(label=label, text=meaning))
         return self.owner.entry("list.clauses").join(meanings)
 
-    def _maternal_chest_pain(self) -> str:
-        """In pregnancy or after birth (``pulmonary_embolism``), a hypertensive emergency's chest pain
-        with what it means there (``detail.symptom_meaning.chest_pain_maternal``), as a clause after
-        the action; else nothing (``triage.rule_checks.hypertensive_emergency``)."""
+    def _maternal_embolism(self) -> str:
+        """In pregnancy or after birth (``pulmonary_embolism``), the pulmonary embolism a pressure
+        rule's reason names, as a clause after the action: chest pain with what it means there
+        (``detail.symptom_meaning.chest_pain_maternal``), else breathlessness
+        (``detail.pulmonary_embolism_maternal``); else nothing (``triage.rule_checks``:
+        ``hypertensive_emergency``, ``pre_eclampsia_severe_features``)."""
         if not self.given.get("pulmonary_embolism"):
             return ""
+        chest = "chest_pain" in str(self.given["acute_symptoms"]).split(", ")
         said = self.owner.entry("text.labelled").format(
-            label=self.owner.entry("detail.acute_symptom.chest_pain"),
-            text=self.owner.entry("detail.symptom_meaning.chest_pain_maternal"),
+            label=self.owner.entry(f"detail.acute_symptom.{'chest_pain' if chest else 'dyspnoea'}"),
+            text=self.owner.entry(
+                "detail.symptom_meaning.chest_pain_maternal"
+                if chest
+                else "detail.pulmonary_embolism_maternal"
+            ),
         )
         return self.owner.entry("list.clauses") + said
 
