@@ -137,11 +137,14 @@ RESULT_MESSAGE_TYPES = frozenset({"ORU", "OUL"})
 
 def unsupported_type(message: Hl7Message) -> str | None:
     """MSH-9 (``ADT^A01``) of a message the gateway does not take (:data:`RESULT_MESSAGE_TYPES`;
-    never an ACK, which is not answered at all); None for a result message."""
+    never an ACK, which is not answered at all), each component without the spaces a padded field
+    holds, as :attr:`Hl7Message.message_type` reads it; empty for an MSH-9 that is empty or blank
+    (``|   |``, ``| ^ |``); None for a result message."""
     if not needs_ack(message) or message.message_type.upper() in RESULT_MESSAGE_TYPES:
         return None
-    parts = message.msh.components(9)
-    return parts[0] + "".join(f"^{c}" for c in parts[1:2])
+    parts = [c.strip() for c in message.msh.components(9)]
+    kind = parts[0] + "".join(f"^{c}" for c in parts[1:2])
+    return kind if kind.strip("^") else ""
 
 
 #: The name a message with an empty MSH-9 is counted under (``triage devices listen``'s and
