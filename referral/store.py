@@ -214,6 +214,7 @@ def open_visit(
     birth_date: date | None = None,
     body_sha256: str | None = None,
     patient: dict[str, Any] | None = None,
+    facility_if_listed: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """The patient's visit on the encounter's day: ``(row, already_open)``.
 
@@ -231,7 +232,12 @@ def open_visit(
     a new encounter; the key repeated with another fingerprint is an :class:`IdempotencyConflictError`.
 
     ``patient``: the patient's row as the caller's write transaction, which this one joins, read
-    or wrote it (a walk-in registers the patient, then opens the visit): it is not read again."""
+    or wrote it (a walk-in registers the patient, then opens the visit): it is not read again.
+
+    ``encounter.facility_id`` must be in the facility directory (:class:`UnknownFacilityError`
+    naming it); with ``facility_if_listed`` (the clinic's own id, which a log without a directory
+    lacks) a new visit is recorded at it when the directory lists it, else with no facility - read
+    once, in this transaction, and only for a new visit."""
     known = None if patient is None else held_row(db, patient, encounter.patient_mrn, "patient", "mrn")
 
     def work(db: Database) -> tuple[dict[str, Any], bool]:
@@ -280,8 +286,11 @@ def open_visit(
                     params={"given": typed, "age": shown, "encounter": still_open["id"]},
                 )
             return still_open, True
-        if encounter.facility_id is not None:
-            facilities.require(db, encounter.facility_id, "encounter facility_id")
+        facility_id = encounter.facility_id
+        if facility_id is not None and facility_if_listed:
+            facility_id = facility_id if facilities.get(db, facility_id) is not None else None
+        elif facility_id is not None:
+            facilities.require(db, facility_id, "encounter facility_id")
         dated = age_at(patient["birth_date"], started)
         if typed is not None and dated is not None and typed != dated:
             raise AgeMismatchError(
@@ -298,7 +307,7 @@ def open_visit(
             )
         row = {
             "patient_id": patient["id"],
-            "facility_id": encounter.facility_id,
+            "facility_id": facility_id,
             "started_at": encounter.started_at,
             "day": started.date().isoformat(),
             "age_years": age,

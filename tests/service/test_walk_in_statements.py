@@ -68,7 +68,9 @@ def traced_walk_in(
         yield traced, client, nurse
 
 
-def one_walk_in(traced: Traced, client: TestClient, headers: dict[str, str], mrn: str) -> None:
+def one_walk_in(
+    traced: Traced, client: TestClient, headers: dict[str, str], mrn: str, *, already_open: bool = False
+) -> None:
     traced.statements.clear()
     traced.on = True
     response = client.post(
@@ -76,7 +78,7 @@ def one_walk_in(traced: Traced, client: TestClient, headers: dict[str, str], mrn
     )
     traced.on = False
     assert response.status_code == 201, response.text
-    assert response.json()["visit_already_open"] is False
+    assert response.json()["visit_already_open"] is already_open
 
 
 def test_a_walk_in_reads_its_patient_by_record_number_once(
@@ -136,3 +138,22 @@ def test_a_walk_in_takes_one_savepoint(traced_walk_in: tuple[Traced, TestClient,
     one_walk_in(traced, client, nurse, "S-5")
     assert traced.count(r"SAVEPOINT ") == 1, traced.statements
     assert traced.count(r"RELEASE ") == 1, traced.statements
+
+
+def test_a_walk_in_reads_the_clinics_facility_once(
+    traced_walk_in: tuple[Traced, TestClient, dict[str, str]],
+) -> None:
+    """A walk-in opening a visit read the clinic's facility row twice: once to decide whether the
+    directory lists it (``Clinic.open_visit``), then again in the store to check it was there. The
+    store reads it once now, in its transaction, and the visit is recorded at it as before; a
+    walk-in whose readings join the visit already open today reads it not at all."""
+    traced, client, nurse = traced_walk_in
+    one_walk_in(traced, client, nurse, "S-6")
+    assert traced.count(r"SELECT .* FROM facilities\b") == 1, traced.statements
+    db = client.app.state.runtime.databases.get()  # type: ignore[attr-defined]
+    (facility,) = db.conn.execute(
+        "SELECT e.facility_id FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = 'S-6'"
+    ).fetchone()
+    assert facility == "clinic-demo"
+    one_walk_in(traced, client, nurse, "S-6", already_open=True)
+    assert traced.count(r"SELECT .* FROM facilities\b") == 0, traced.statements

@@ -271,11 +271,12 @@ class Clinic:
         (:func:`referral.store.open_visit`: one transaction, never two open visits a day); an age
         - ``age_years``, else the one a ``birth_date`` given with the request makes - that differs
         from that visit's, or from the stored birth date's, is refused naming ``age_field``.
-        ``patient``: the patient's row, found or registered in the same write transaction (not read again)."""
-        facility = self.facility_id if self._facility_known(db) else None
+        ``patient``: the patient's row, found or registered in the same write transaction (not read
+        again). A new visit is recorded at the clinic's facility when the directory lists it, else
+        with none: the store reads that row once, in its transaction (it was read here as well)."""
         encounter = EncounterIn(
             patient_mrn=mrn,
-            facility_id=facility,
+            facility_id=self.facility_id,
             started_at=self.clock.now().isoformat(),  # the clinic's zone: its date is the visit's day
             age_years=age_years,
             idempotency_key=key,
@@ -289,14 +290,7 @@ class Clinic:
             birth_date=birth_date,
             body_sha256=body_sha256,
             patient=patient,
-        )
-
-    def _facility_known(self, db: Database) -> bool:
-        if self.facility_id is None:
-            return False
-        return (
-            db.conn.execute("SELECT 1 FROM facilities WHERE id = ?", [self.facility_id]).fetchone()
-            is not None
+            facility_if_listed=True,
         )
 
     def add_observations(
