@@ -10,16 +10,14 @@ gateway and SQLite log, and through the real replay CLI."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from devices.gateway import DeviceStatus
-from tests.devices.gateway.harness import count, running_gateway, wait_until
-from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, _endpoint, msa_fields, read_acks
-from tests.devices.gateway.test_hl7_other_message_types import UNTYPED_SAID
+from tests.devices.gateway.harness import count
+from tests.devices.gateway.test_conformance_tcp import msa_fields
+from tests.devices.gateway.test_hl7_other_message_types import UNTYPED_SAID, answered_alone
 from triage.cli import main
 from triage.cli.devices_result_lines import status_line
 
@@ -37,18 +35,7 @@ def _untyped(msh9: str) -> bytes:
 @pytest.mark.parametrize("msh9", BLANK, ids=["spaces", "spaces around a component separator"])
 def test_a_message_whose_msh9_is_blank_is_rejected_saying_msh9_is_empty(tmp_path: Path, msh9: str) -> None:
     db_path = tmp_path / "clinic.db"
-
-    async def scenario() -> tuple[list[bytes], DeviceStatus]:
-        async with running_gateway([_endpoint("hl7-monitor")], db_path) as gateway:
-            reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
-            writer.write(VT + _untyped(msh9) + FS_CR)
-            await writer.drain()
-            acks = await read_acks(reader, 1)
-            await wait_until(lambda: gateway.status()[0].messages == 1)
-            writer.close()
-            return acks, gateway.status()[0]
-
-    (reject,), status = asyncio.run(scenario())
+    reject, status = answered_alone(db_path, _untyped(msh9))
     assert msa_fields(reject)[:3] == ["MSA", "AR", "BLANK-1"]
     assert msa_fields(reject)[3] == UNTYPED_SAID, reject
     assert count(db_path, "device_messages") == 1 and count(db_path, "device_results") == 0

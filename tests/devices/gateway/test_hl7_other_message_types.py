@@ -62,20 +62,27 @@ UNTYPED = (
 UNTYPED_SAID = "MSH-9 (the message type) is empty: the gateway takes results (ORU, OUL)"
 
 
-def test_a_message_with_an_empty_msh9_is_rejected_saying_msh9_is_empty(tmp_path: Path) -> None:
-    db_path = tmp_path / "clinic.db"
+def answered_alone(db_path: Path, message: bytes) -> tuple[bytes, DeviceStatus]:
+    """``message`` sent alone over loopback MLLP to a live gateway logging to ``db_path``: its one
+    answer and the link's status once it is stored."""
 
     async def scenario() -> tuple[list[bytes], DeviceStatus]:
         async with running_gateway([_endpoint("hl7-monitor")], db_path) as gateway:
             reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
-            writer.write(VT + UNTYPED + FS_CR)
+            writer.write(VT + message + FS_CR)
             await writer.drain()
             acks = await read_acks(reader, 1)
             await wait_until(lambda: gateway.status()[0].messages == 1)
             writer.close()
             return acks, gateway.status()[0]
 
-    (reject,), status = asyncio.run(scenario())
+    (answer,), status = asyncio.run(scenario())
+    return answer, status
+
+
+def test_a_message_with_an_empty_msh9_is_rejected_saying_msh9_is_empty(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    reject, status = answered_alone(db_path, UNTYPED)
     assert msa_fields(reject)[:3] == ["MSA", "AR", "NOTYPE-1"]
     assert msa_fields(reject)[3] == UNTYPED_SAID, reject
     assert count(db_path, "device_messages") == 1 and count(db_path, "device_results") == 0
