@@ -218,6 +218,7 @@ def _fit_dependent(
         iterations=fit.iterations,
         mcmc_cov=fit.mcmc_cov,
         diagnostics=fit.diagnostics,
+        mcmc_sample=fit.sample,
         network=network,
         notes=notes,
     )

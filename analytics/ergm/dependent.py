@@ -355,6 +355,7 @@ class McmcFit:
     iterations: int
     interval: int  # toggles between recorded draws
     converged: bool
+    sample: np.ndarray  # the final sample: one row of statistics minus the observed ones per draw
 
     @property
     def mcmc_se(self) -> np.ndarray:
@@ -533,7 +534,9 @@ def fit_mcmc(
         "proposal": chain.proposal,
         "seed": seed,
     }
-    return McmcFit(theta, cov, mcmc_cov, observed, diagnostics, iteration, interval, test.converged)
+    return McmcFit(
+        theta, cov, mcmc_cov, observed, diagnostics, iteration, interval, test.converged, sim - observed
+    )
 
 
 def exact_edges_mutual(net: Network) -> tuple[np.ndarray, np.ndarray, float]:

@@ -127,3 +127,20 @@ def refuse_unused_settings(plan: FitPlan | None, given: Mapping[str, str], *, py
         f"{listed(unused)} {applies} only to {scope}; this model is fitted {plan.how}, because"
         f" {plan.because}; drop {them}"
     )
+
+
+def refuse_plot_without_draws(plan: FitPlan | None, spelt: str, *, python_backend: str) -> None:
+    """Refuse a plot of an MCMC fit's draws (``spelt``: ``--mcmc-plot``) for a fit that
+    will have none here, naming how the model is fitted, rather than draw an empty plot or none
+    without a word: an exact fit samples nothing, and R's fit keeps its draws in R."""
+    if plan is None or "bridges" in plan.uses:  # None: the engine refuses the model and says why
+        return
+    if plan.in_r and plan.uses:
+        raise AnalyticsInputError(
+            f"{spelt} applies to {python_backend} only: this model is fitted {plan.how}, whose draws"
+            f" stay in R (mcmc.diagnostics(fit) draws them there); drop {spelt}, or use {python_backend}"
+        )
+    raise AnalyticsInputError(
+        f"{spelt} applies only to a fit by MCMC; this model is fitted {plan.how}, because"
+        f" {plan.because}, so it has no draws to plot; drop {spelt}"
+    )

@@ -77,6 +77,9 @@ class ErgmResult:
     #: exact fits. ``cov`` is the model's (the inverse Fisher information, ``sources = "model"``).
     mcmc_cov: Any = field(default=None, repr=False, compare=False)
     diagnostics: dict[str, Any] | None = field(default=None, compare=False)
+    #: An MCMC fit's final sample, the one its diagnostics were computed from: one row per draw, the
+    #: sampled statistics minus the observed ones (R's ``fit$sample``); None for exact fits.
+    mcmc_sample: Any = field(default=None, repr=False, compare=False)
     network: Any = field(default=None, repr=False, compare=False)
 
     @property

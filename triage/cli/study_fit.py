@@ -23,10 +23,12 @@ from triage.cli.analysis_options import (
     seed_option,
 )
 from triage.cli.output import examples, step_progress, write
+from triage.cli.paths import in_existing_folder
 
 _T = TypeVar("_T")
 
 if TYPE_CHECKING:
+    from analytics.ergm import ErgmResult
     from analytics.ergm.formula import TermSpec
 
 
@@ -92,6 +94,49 @@ def _input_file(given: str, path: Path) -> Path:
     if path.is_dir():
         raise UserInputError(f"{given}: a folder; give the CSV file itself")
     return path
+
+
+def _synthetic_line(marks: list[str]) -> str:
+    """What of the data is SYNTHETIC, as the summary's first line and the plot's label say it (empty:
+    nothing is marked)."""
+    return (
+        f"SYNTHETIC data (generated or made up, for teaching and testing): {'; '.join(marks)}"
+        if marks
+        else ""
+    )
+
+
+def _plot_file(path: Path) -> Path:
+    """``--mcmc-plot``'s file, checked before the fit (a fit by MCMC takes a while): a PNG in a folder
+    that exists."""
+    given = f"--mcmc-plot {path}"
+    if path.is_dir():
+        raise UserInputError(f"{given}: a folder; give the PNG file's name (e.g. {path / 'mcmc.png'})")
+    if path.suffix.lower() != ".png":
+        raise UserInputError(f"{given}: not a .png file name; the plot is a PNG (e.g. mcmc.png)")
+    return in_existing_folder(path, "--mcmc-plot")
+
+
+def _write_mcmc_plot(
+    result: ErgmResult, path: Path, nodes: Path, edges: Path, marks: list[str], quiet: bool
+) -> None:
+    """Draw the fit's trace and density plots to ``path`` and say so on stderr (stdout: the fit)."""
+    from analytics.study.figures import mcmc_chart
+
+    source = (
+        f"triage study fit --nodes {nodes} --edges {edges}; seed {(result.diagnostics or {}).get('seed')}"
+    )
+    try:
+        mcmc_chart(result, path, source=source, stamp=_synthetic_line(marks))
+    except OSError as exc:
+        raise UserInputError(f"--mcmc-plot {path}: cannot write the file ({exc.strerror})") from None
+    if not quiet:
+        draws = len(result.mcmc_sample)
+        write(
+            f"wrote {path}: the MCMC trace and density of {counted(len(result.terms), 'statistics')}"
+            f" over {counted(draws, 'draws')}",
+            err=True,
+        )
 
 
 def _edgecov_pairs(values: list[str]) -> dict[str, Path]:
@@ -257,6 +302,15 @@ def fit_command(
             "as statnet's) or random (uniform random toggles).",
         ),
     ] = ProposalName.TNT,
+    mcmc_plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--mcmc-plot",
+            help="PNG file for a fit by MCMC's diagnostics, as R's mcmc.diagnostics(fit): per statistic"
+            " its trace and density over the final sample's draws, titled with its Geweke z and"
+            " effective size (docs/ergm.md).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -269,7 +323,7 @@ def fit_command(
     from analytics.ergm.bridge import DEFAULT_BRIDGE_DRAWS, DEFAULT_BRIDGES
     from analytics.ergm.dependent import MAX_ITERATIONS
     from analytics.ergm.formula import parse_formula
-    from analytics.ergm.plan import fit_plan, refuse_unused_settings
+    from analytics.ergm.plan import fit_plan, refuse_plot_without_draws, refuse_unused_settings
     from analytics.network_files import read_network, synthetic_marks
 
     reference = _check_response(reference, response)
@@ -303,6 +357,9 @@ def fit_command(
         # gets the settings it uses, each the option's value or its default
         given_options = {name: option for name, option in _SAMPLING_OPTIONS.items() if given(ctx, name)}
         refuse_unused_settings(plan, given_options, python_backend="--backend python")
+        if mcmc_plot is not None:  # before the fit: an exact fit (or R's) has no draws to plot
+            refuse_plot_without_draws(plan, "--mcmc-plot", python_backend="--backend python")
+            _plot_file(mcmc_plot)
         iterations = MAX_ITERATIONS if max_iterations is None else max_iterations
         uses = plan.uses if plan is not None else frozenset(_SAMPLING_OPTIONS)
 
@@ -354,8 +411,10 @@ def fit_command(
         write(json.dumps(payload, indent=2, allow_nan=False))
     else:
         if marks:  # as `triage study rebuild` and `triage report` say it, before the numbers
-            write(f"SYNTHETIC data (generated or made up, for teaching and testing): {'; '.join(marks)}")
+            write(_synthetic_line(marks))
         write(result.summary())
+    if mcmc_plot is not None:  # not converged too: the plot is what shows why
+        _write_mcmc_plot(result, mcmc_plot, nodes_file, edges_file, marks, quiet)
     if result.converged is False:
         d = result.diagnostics or {}
         write(

@@ -1,9 +1,10 @@
 """The study's figures, drawn with matplotlib (Agg) as PNG files, one module per figure family:
 :mod:`.network` (Figure 2), :mod:`.facilities` (Figure 6), :mod:`.centrality` (Figure 7),
 :mod:`.imbalance` (Figures 3 and 5), :mod:`.attraction` (the attraction chart and its table),
-:mod:`.degree_gof` and :mod:`.structure_gof` (goodness of fit); their maps' axes (:mod:`.map_axes`), colour scales
+:mod:`.degree_gof` and :mod:`.structure_gof` (goodness of fit), :mod:`.mcmc` (an MCMC fit's trace and
+density plots, for `triage study fit --mcmc-plot`); their maps' axes (:mod:`.map_axes`), colour scales
 (:mod:`.colour_scales`), CJK font (:mod:`.fonts`) and PNG file (:mod:`.png`). The names here are
-the ones the rebuild draws with.
+the ones the rebuild and `triage study fit` draw with.
 
 Maps are points on longitude/latitude (no basemap download). Figure 7 labels units with their
 Chinese names and codes ("上海市 310100") when a CJK font is installed (`cjk_font_family`; Debian's
@@ -43,6 +44,7 @@ from analytics.study.figures.imbalance import (
     imbalance_source,
 )
 from analytics.study.figures.map_axes import LAT_LABEL, LON_LABEL
+from analytics.study.figures.mcmc import mcmc_chart, mcmc_figure, mcmc_panel_title
 from analytics.study.figures.network import (
     DIRECTION_WORDS,
     network_figure,
@@ -74,6 +76,9 @@ __all__ = [
     "imbalance_figure",
     "imbalance_source",
     "in_degree_centrality",
+    "mcmc_chart",
+    "mcmc_figure",
+    "mcmc_panel_title",
     "network_figure",
     "network_map",
     "size_key_values",
