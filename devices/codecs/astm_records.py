@@ -105,13 +105,13 @@ def delimiters_from_header(
     return Delimiters(fd, spec[0], spec[1], spec[2])
 
 
-def unescape(text: str, d: Delimiters) -> str:
-    """Resolve ``&F& &S& &R& &E& &Xhh..& &H& &N&`` (with the header's escape character).
-    ``&Z..&`` local escapes and unknown sequences are kept as sent."""
+def unescape(text: str, d: Delimiters, encoding: str = "latin-1") -> str:
+    """Resolve ``&F& &S& &R& &E& &Xhh..& &H& &N&`` (with the header's escape character; hex bytes
+    read in the records' ``encoding``). ``&Z..&`` local escapes and unknown sequences are kept as sent."""
     if d.escape not in text:
         return text
     named = {"F": d.field, "S": d.component, "R": d.repeat, "E": d.escape, "H": "", "N": ""}
-    return escapes.resolve(text, d.escape, named)
+    return escapes.resolve(text, d.escape, named, encoding)
 
 
 def escape(text: str, d: Delimiters) -> str:
@@ -140,6 +140,7 @@ class Record:
     offset: int
     delimiters: Delimiters
     comments: list[Record] = field(default_factory=list)
+    encoding: str = "latin-1"  # the profile's, the records' and their &Xhh..& bytes'
 
     @property
     def type(self) -> str:
@@ -164,11 +165,15 @@ class Record:
         elif repeat:
             text = ""
         parts = text.split(d.component)
-        return [unescape(c, d) for c in parts] if d.escape in text else parts
+        return [unescape(c, d, self.encoding) for c in parts] if d.escape in text else parts
 
     def text(self, n: int) -> str:
         """Field ``n`` unescaped, components and repeats kept with their delimiters."""
-        return unescape(self.raw(n), self.delimiters) if n != 2 or self.type != "H" else self.raw(n)
+        return (
+            unescape(self.raw(n), self.delimiters, self.encoding)
+            if n != 2 or self.type != "H"
+            else self.raw(n)
+        )
 
     def ref(self, spec: str) -> str:
         """``"O.3"`` -> first non-empty component of field 3 (stripped)."""
@@ -305,12 +310,15 @@ def parse_message(
             except CodecError as exc:
                 raise CodecError(f"byte {base_offset + off}: {exc}") from None
             hdr = Record(
-                [text[0], text[2:].split(delims.field, 1)[0], *text.split(delims.field)[2:]], off, delims
+                [text[0], text[2:].split(delims.field, 1)[0], *text.split(delims.field)[2:]],
+                off,
+                delims,
+                encoding=profile.encoding,
             )
             records.append(hdr)
             last = hdr
             continue
-        rec = Record(text.split(delims.field), base_offset + off, delims)
+        rec = Record(text.split(delims.field), base_offset + off, delims, encoding=profile.encoding)
         if rec.type == "H":
             raise CodecError(f"byte {base_offset + off}: second H record inside one message")
         if rec.type == "C" and last is not None:
@@ -342,7 +350,7 @@ def split_messages(raw: bytes) -> list[tuple[int, bytes]]:
 def _abnormal_flags(rec: Record) -> tuple[str, ...]:
     """R.7, the result abnormal flags: every repeat (``H\\>``), unescaped and stripped, as sent."""
     d = rec.delimiters
-    read = (unescape(f, d).strip() if d.escape in f else f.strip() for f in rec.repeats(7))
+    read = (unescape(f, d, rec.encoding).strip() if d.escape in f else f.strip() for f in rec.repeats(7))
     return tuple(f for f in read if f)
 
 

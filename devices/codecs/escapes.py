@@ -8,6 +8,7 @@ value, or quarantines a field with several (one result holds one value).
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 
 from devices.results import Quarantine
@@ -16,11 +17,14 @@ from referral.errors import json_text
 _HEX = frozenset("0123456789ABCDEFabcdef")
 
 
-def resolve(text: str, escape: str, named: Mapping[str, str]) -> str:
+def resolve(text: str, escape: str, named: Mapping[str, str], charset: str = "latin-1") -> str:
     """``text`` with its escape sequences resolved left to right: a sequence in ``named`` becomes
-    its text, ``<e>Xhh..<e>`` the Latin-1 characters of its hex bytes; an unknown sequence (or a
-    lone escape character) is kept as sent. Left to right, ``<e>E<e>R<e>`` is a literal escape
-    character followed by ``R<e>``, never a repeat."""
+    its text, ``<e>Xhh..<e>`` its hex bytes read in the message's ``charset`` (HL7 v2.5.1 2.7: hex
+    data, its meaning the message's; ASCII's as Latin-1, the bytes it cannot hold being what hex
+    data is sent for) - kept as sent when ``charset`` cannot read them (half a UTF-8 character):
+    no character is invented from them; an unknown sequence (or a lone escape character) is kept
+    as sent. Left to right, ``<e>E<e>R<e>`` is a literal escape character followed by ``R<e>``,
+    never a repeat."""
     if escape not in text:
         return text
     out: list[str] = []
@@ -36,11 +40,21 @@ def resolve(text: str, escape: str, named: Mapping[str, str]) -> str:
         if seq in named:
             out.append(named[seq])
         elif seq[:1] == "X" and len(seq) > 1 and len(seq) % 2 == 1 and _HEX.issuperset(seq[1:]):
-            out.append(bytes.fromhex(seq[1:]).decode("latin-1"))
+            out.append(_hex_text(seq[1:], charset) or text[i : j + 1])
         else:
             out.append(text[i : j + 1])
         i = j + 1
     return "".join(out)
+
+
+def _hex_text(digits: str, charset: str) -> str | None:
+    """The characters of hex ``digits``'s bytes in ``charset`` (ASCII: Latin-1), None when it cannot
+    read them."""
+    codec = "latin-1" if codecs.lookup(charset).name == "ascii" else charset
+    try:
+        return bytes.fromhex(digits).decode(codec)
+    except UnicodeDecodeError:
+        return None
 
 
 def one_value(

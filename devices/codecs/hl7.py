@@ -19,10 +19,11 @@ from devices.codecs.hl7_charset import (
     SET_UTF8,
     UNICODE_READ_AS_UTF8,
     UTF16_MSH,
-    WIDE_CHARSETS,
     declared_charset,
+    decode,
     field_byte,
     read_msh,
+    refused_charset,
 )
 from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError
@@ -55,9 +56,10 @@ class Encoding:
     subcomponent: str = "&"
 
 
-def unescape(text: str, enc: Encoding) -> str:
+def unescape(text: str, enc: Encoding, charset: str = "latin-1") -> str:
     """Resolve ``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\ \\Xhh..\\ \\.br\\ \\H\\ \\N\\`` left to right (so
-    ``\\E\\R\\`` is a literal escape character followed by ``R\\``, not a repeat)."""
+    ``\\E\\R\\`` is a literal escape character followed by ``R\\``, not a repeat); hex bytes are read
+    in the message's ``charset`` (:func:`devices.codecs.escapes.resolve`)."""
     e = enc.escape
     if e not in text:
         return text
@@ -71,7 +73,7 @@ def unescape(text: str, enc: Encoding) -> str:
         "N": "",
         ".br": "\n",
     }
-    return escapes.resolve(text, e, named)
+    return escapes.resolve(text, e, named, charset)
 
 
 def escape(text: str, enc: Encoding = Encoding()) -> str:
@@ -88,6 +90,7 @@ class Segment:
     fields: list[str]  # fields[n] is field n (for MSH, fields[1] is MSH-1 = the separator)
     offset: int
     enc: Encoding
+    charset: str = "latin-1"  # the message's, in which \Xhh..\ bytes are read
 
     def raw(self, n: int) -> str:
         return self.fields[n] if 0 <= n < len(self.fields) else ""
@@ -95,7 +98,7 @@ class Segment:
     def components(self, n: int, repeat: int = 0) -> list[str]:
         reps = self.raw(n).split(self.enc.repeat)
         text = reps[repeat] if repeat < len(reps) else ""
-        return [unescape(c, self.enc) for c in text.split(self.enc.component)]
+        return [unescape(c, self.enc, self.charset) for c in text.split(self.enc.component)]
 
     def first(self, n: int) -> str:
         return self.components(n)[0].strip()
@@ -287,9 +290,9 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     charset = profile.encoding
     if declared:
         at = field_byte(msh_fields, 18, fs, msh_codec)
-        if declared in WIDE_CHARSETS:
+        if (why := refused_charset(msh_fields)) is not None:
             raise Hl7ParseError(
-                f"byte {at}: MSH-18 character set {json_text(declared)}: {SET_UTF8}",
+                f"byte {at}: MSH-18 character set {json_text(declared)}: {why}",
                 field=18,
                 condition=TABLE_VALUE_NOT_FOUND,
             )
@@ -305,7 +308,7 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     for m in _SEGMENT.finditer(raw):
         start, chunk = m.start(), m.group()
         try:
-            text = chunk.decode(charset)
+            text = decode(chunk, charset)
         except UnicodeDecodeError as exc:
             name, sequence, field = _place(raw, start + exc.start, raw[3:4], charset)
             why = f": {UNICODE_READ_AS_UTF8}" if declared == "UNICODE" else ""
@@ -320,7 +323,7 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
         parts = text.split(fs)
         name = parts[0]
         fields = [name, fs, *parts[1:]] if name == "MSH" else parts
-        segments.append(Segment(name, fields, start, enc))
+        segments.append(Segment(name, fields, start, enc, charset))
     return Hl7Message(segments, enc, charset)
 
 

@@ -39,18 +39,34 @@ CHARSETS: dict[str, str] = {
     "UNICODE": "utf-8",
     "GB 18030-2000": "gb18030",
     "GB18030": "gb18030",
+    # JIS X 0208 (ISO IR87) and JIS X 0201's Roman set (ISO IR14, ESC ( J: HL7 2.7.2's \C284A\)
+    # switched to by ISO 2022 escapes, which Python's iso2022_jp reads with ASCII (¥ on 0x5C, ‾ on
+    # 0x7E in the Roman set); with JIS X 0212 (ISO IR159, ESC $ ( D) too, iso2022_jp_1 (:func:`decode`)
     "ISO IR87": "iso2022_jp",
+    "ISO IR14": "iso2022_jp",
+    "ISO IR159": "iso2022_jp_1",
     "KS X 1001": "euc_kr",
     "BIG-5": "big5",
-    "CNS 11643-1992": "big5",
 }
-#: Table 0211's 2- and 4-byte forms: MLLP frames bytes, and theirs hold its 0x0B, 0x1C and 0x0D
-#: and the delimiters inside characters (HL7 MLLP: not supported), so they are refused by name.
-WIDE_CHARSETS = ("UNICODE UTF-16", "UNICODE UTF-32")
 #: The start of a message in UTF-16 or UTF-32: a byte-order mark (UTF-32's start as UTF-16's),
 #: or the M of MSH with NUL bytes.
 UTF16_MSH = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"M\x00S", b"\x00M\x00S", b"\x00\x00\x00M")
 SET_UTF8 = "MLLP's byte framing cannot carry it: set the device's character set (MSH-18) to UNICODE UTF-8"
+#: MSH-18 first repetitions refused by name, with why and what to set instead: table 0211's 2- and
+#: 4-byte forms (MLLP frames bytes, and theirs hold its 0x0B, 0x1C and 0x0D and the delimiters
+#: inside characters: HL7 MLLP does not support them); CNS 11643, whose characters have other bytes
+#: than Big5's (陳 is DD F3 in EUC-TW, B3 AF in Big5: read as Big5, a name silently became another)
+#: and which Python has no codec for; and JIS X 0201's Roman set as the message's default set.
+REFUSED_CHARSETS: dict[str, str] = {
+    "UNICODE UTF-16": SET_UTF8,
+    "UNICODE UTF-32": SET_UTF8,
+    "CNS 11643-1992": "CNS 11643 is not Big5 (a character has other bytes in each; HAPI reads this name"
+    " as EUC-TW) and the gateway has no table to read CNS 11643 with: set the device's character set"
+    " (MSH-18) to BIG-5 if it writes Big5, or to UNICODE UTF-8",
+    "ISO IR14": "as the first repetition it makes JIS X 0201's Roman set the default, whose yen sign and"
+    " overline are on the bytes of the escape and repetition characters (0x5C, 0x7E): send ASCII first"
+    " and the Japanese sets after it (~ISO IR87, ~ISO IR14~ISO IR87), switched to with ISO 2022 escapes",
+}
 #: Why bytes declared ``UNICODE`` that are not UTF-8 are refused: what the name means and what to set.
 UNICODE_READ_AS_UTF8 = (
     "MSH-18 UNICODE (table 0211's ISO/IEC 10646, deprecated from v2.5) is read as UTF-8, the only"
@@ -79,32 +95,93 @@ def ascii_inside_characters(codec: str) -> bool:
 
 def _decoded(data: bytes, codec: str) -> str | None:
     try:
-        return data.decode(codec)
+        return decode(data, codec)
     except UnicodeDecodeError:
         return None
 
 
 #: Table 0211's sets a message switches to through ISO 2022 escapes when a later repetition of
 #: MSH-18 names them (HL7 table 0356, MSH-20 ``ISO 2022-1994``: the first repetition is the default
-#: set, the later ones the alternates; Japanese systems send ``~ISO IR87`` or ``ISO IR6~ISO IR87``):
-#: ISO IR87's JIS X 0208, which Python's iso2022_jp reads together with ASCII.
-ISO2022_ALTERNATES = ("ISO IR87",)
-#: MSH-18's first repetition naming ASCII as the default set (empty: ASCII, the table's default).
-_ASCII_DEFAULT = ("", "ASCII", "ISO IR6")
+#: set, the later ones the alternates; Japanese systems send ``~ISO IR87``, ``ISO IR6~ISO IR87`` or
+#: ``~ISO IR87~ISO IR159``), the one whose codec reads the others first: ISO IR159's reads JIS X
+#: 0212, JIS X 0208 and the Roman set, ISO IR87's the last two, each with ASCII.
+ISO2022_ALTERNATES = ("ISO IR159", "ISO IR87", "ISO IR14")
+#: MSH-18's first repetition naming a default set the ISO 2022 codecs read (empty: ASCII, the
+#: table's default; JIS X 0208 or 0212 named first, as some senders do, starts in ASCII too).
+_ISO2022_DEFAULT = ("", "ASCII", "ISO IR6", "ISO IR87", "ISO IR159")
 
 
 def declared_charset(fields: list[str]) -> str:
     """The set MSH-18 names for the message, upper case, from the MSH ``fields`` (split on the field
     separator: ``fields[n - 1]`` is MSH-n, ``fields[1]`` MSH-2): its first repetition, unless that
-    is ASCII and a later one names a set switched to by ISO 2022 escapes (:data:`ISO2022_ALTERNATES`:
-    ``~ISO IR87`` is ``ISO IR87``, whose reading is ASCII's too); empty when it is not sent."""
-    if len(fields) <= 17:
-        return ""
-    repeat = fields[1][1] if len(fields[1]) > 1 else "~"
-    names = [name.strip().upper() for name in fields[17].split(repeat)]
-    if names[0] in _ASCII_DEFAULT:
-        return next((name for name in names[1:] if name in ISO2022_ALTERNATES), names[0])
+    is ASCII (or ISO IR87 or ISO IR159) and any repetition names a set switched to by ISO 2022
+    escapes: then the first of :data:`ISO2022_ALTERNATES` named (``~ISO IR87`` is ``ISO IR87``,
+    ``~ISO IR87~ISO IR159`` ``ISO IR159``); empty when it is not sent."""
+    names = msh18_names(fields)
+    if names[0] in _ISO2022_DEFAULT:
+        return next((name for name in ISO2022_ALTERNATES if name in names), names[0])
     return names[0]
+
+
+def msh18_names(fields: list[str]) -> list[str]:
+    """MSH-18's repetitions, upper case, from the MSH ``fields`` (``[""]`` when it is not sent)."""
+    if len(fields) <= 17:
+        return [""]
+    repeat = fields[1][1] if len(fields[1]) > 1 else "~"
+    return [name.strip().upper() for name in fields[17].split(repeat)]
+
+
+def refused_charset(fields: list[str]) -> str | None:
+    """Why the set MSH-18's first repetition names is refused (:data:`REFUSED_CHARSETS`), or None."""
+    return REFUSED_CHARSETS.get(msh18_names(fields)[0])
+
+
+#: JIS X 0212's designation (ISO IR159) and its TILDE (row 2, cell 23), which Python's table reads
+#: as U+007E, HL7's repetition character (the table's only character read as a delimiter): read as
+#: U+FF5E FULLWIDTH TILDE, as glibc's iconv reads it, it stays a character of its field.
+_JIS_X0212, _JIS_X0212_TILDE = b"$(D", b"\x22\x37"
+
+
+def decode(data: bytes, codec: str) -> str:
+    """``data`` read in ``codec`` (strict: :class:`UnicodeDecodeError` at ``data``'s offsets), JIS
+    X 0212's TILDE as U+FF5E where ``codec`` reads JIS X 0212 (ISO-2022-JP-1, -2)."""
+    at, pieces = 0, []
+    for tilde in _x0212_tildes(data) if b"\x1b" + _JIS_X0212 in data and _reads_x0212(codec) else []:
+        pieces += [_decode_piece(data, at, tilde, codec), "\uff5e"]
+        at = tilde + 2
+    return "".join([*pieces, _decode_piece(data, at, len(data), codec)])
+
+
+def _x0212_tildes(data: bytes) -> list[int]:
+    """Offsets of JIS X 0212's TILDE in ``data``'s runs of JIS X 0212 (after ESC $ ( D, two bytes a
+    character up to the next escape)."""
+    found: list[int] = []
+    at = 0
+    for n, part in enumerate(data.split(b"\x1b")):
+        if n and part.startswith(_JIS_X0212):
+            run = at + len(_JIS_X0212)
+            pairs = range(run, at + len(part) - 1, 2)
+            found += [i for i in pairs if data[i : i + 2] == _JIS_X0212_TILDE]
+        at += len(part) + 1
+    return found
+
+
+@cache
+def _reads_x0212(codec: str) -> bool:
+    try:
+        return b"\x1b$(D\x30\x21".decode(codec) == "\u4e02"  # 丂, JIS X 0212's first kanji
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def _decode_piece(data: bytes, start: int, end: int, codec: str) -> str:
+    """``data[start:end]`` read in ``codec``; after a TILDE (``start`` > 0) still in JIS X 0212."""
+    resume = b"\x1b" + _JIS_X0212 if start else b""
+    try:
+        return (resume + data[start:end]).decode(codec)
+    except UnicodeDecodeError as exc:
+        shift = start - len(resume)
+        raise UnicodeDecodeError(exc.encoding, data, exc.start + shift, exc.end + shift, exc.reason) from None
 
 
 def _same(codec: str | None, other: str) -> bool:

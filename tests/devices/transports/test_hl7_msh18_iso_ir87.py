@@ -29,14 +29,23 @@ PATIENT = "山田^日向"
 TEST = "SPO2^経皮的動脈血酸素飽和度"
 
 
-def _message(control: str, *, msh18: str = "ISO IR87", obx: str = f"{TEST}||97|%") -> bytes:
+def jis_message(
+    control: str,
+    *,
+    msh18: str = "ISO IR87",
+    obx: str = f"{TEST}||97|%",
+    hospital: str = HOSPITAL,
+    patient: str = PATIENT,
+    codec: str = "iso2022_jp",
+) -> bytes:
+    """A Japanese monitor's ORU^R01 in ``codec`` (ISO-2022-JP; ISO-2022-JP-1 for JIS X 0212)."""
     segments = [
-        f"MSH|^~\\&|モニタ|{HOSPITAL}|LIS|検査室|{NOW}||ORU^R01|{control}|P|2.5||||||{msh18}",
-        f"PID|1||SIM-P1||{PATIENT}",
+        f"MSH|^~\\&|モニタ|{hospital}|LIS|検査室|{NOW}||ORU^R01|{control}|P|2.5||||||{msh18}",
+        f"PID|1||SIM-P1||{patient}",
         "OBR|1|SIM-S1",
         f"OBX|1|NM|{obx}|||||F|||{NOW}",
     ]
-    return ("\r".join(segments) + "\r").encode("iso2022_jp")
+    return ("\r".join(segments) + "\r").encode(codec)
 
 
 def test_the_characters_hold_the_field_separator_and_the_escape_character_in_their_two_byte_run() -> None:
@@ -55,7 +64,7 @@ MSH18 = ["ISO IR87", "~ISO IR87", "ISO IR6~ISO IR87", "ASCII~ISO IR87"]
 def test_the_codec_reads_msh18_iso_ir87_past_a_name_whose_two_byte_run_holds_a_separator(
     encoding: str, msh18: str
 ) -> None:
-    raw = _message("CTL-0", obx="GLU^日内変動血糖||7.8|mmol/L", msh18=msh18)
+    raw = jis_message("CTL-0", obx="GLU^日内変動血糖||7.8|mmol/L", msh18=msh18)
     message = parse_message(raw, profile(encoding=encoding))
     assert (message.charset, message.control_id, message.message_type) == ("iso2022_jp", "CTL-0", "ORU")
     assert message.msh.raw(4) == HOSPITAL and message.msh.raw(7) == NOW
@@ -71,7 +80,9 @@ def test_a_hospital_name_holding_a_separator_byte_before_msh18_iso_ir87_is_read_
     tmp_path: Path, msh18: str
 ) -> None:
     db_path = tmp_path / "clinic.db"
-    ack, status, delivered = sent_alone(db_path, _message("CTL-1", msh18=msh18), results=1, encoding="ascii")
+    ack, status, delivered = sent_alone(
+        db_path, jis_message("CTL-1", msh18=msh18), results=1, encoding="ascii"
+    )
     msh, msa = ack.decode("iso2022_jp").rstrip("\r").split("\r")  # strict: one bad byte fails here
     assert msa == "MSA|AA|CTL-1"
     # sender and receiver swapped, each name whole, MSH-18 echoed
