@@ -172,14 +172,22 @@ def kidney_flag(flags: tuple[str, ...], text: str, noun: str = "") -> Callable[[
 # hypertension (ISSHP 2018, Brown MA et al. Hypertension 2018;72:24: chronic hypertension with new
 # proteinuria, maternal organ dysfunction or uteroplacental dysfunction; NICE NG133 2019: pre-eclampsia
 # is assessed as such, its proteinuria quantified by PCR >=30 or ACR >=8 mg/mmol) - not read as the
-# kidney damage of hypertension outside pregnancy; before 20 weeks, or present since, kidney disease
+# kidney damage of hypertension outside pregnancy; before 20 weeks, or present since, kidney disease.
+# Said below 140/90 mmHg (from there its finding is supporting evidence for the pressure rules'), what
+# it says of later readings as the engine routes them: a headache, visual disturbance or epigastric pain
+# the same day (pregnancy_proteinuria_symptoms), 140/90 the same day (pregnancy_hypertension; NICE
+# NG133 2019 Table 2: pre-eclampsia at 140/90-159/109 is assessed in secondary care and admitted on any
+# concern), 160/110 (pregnancy_severe_hypertension) or 140/90 with a symptom of pre-eclampsia
+# (pre_eclampsia_severe_features) an emergency transfer; with no pressure measured, it is measured now
 SUPERIMPOSED = (
     "superimposed pre-eclampsia suspected - new proteinuria from 20 weeks in chronic hypertension (ISSHP"
     " 2018; NICE NG133), unless it was there before 20 weeks (kidney disease) - quantify it (urine"
     " protein:creatinine ratio >=30 mg/mmol or albumin:creatinine ratio >=8 mg/mmol) and check creatinine;"
     " refer to her obstetric team for a pre-eclampsia assessment (non-emergency; the same day with a"
-    " headache, visual disturbance or epigastric pain, or from 140/90 mmHg)"
+    " headache, visual disturbance or epigastric pain, or from 140/90 mmHg; an emergency transfer from"
+    " 160/110 mmHg, or from 140/90 mmHg with a symptom of pre-eclampsia)"
 )
+UNMEASURED = "; no blood pressure measured: measure it now"
 
 
 def proteinuria(ev: Evidence) -> Finding | None:
@@ -198,10 +206,13 @@ def proteinuria(ev: Evidence) -> Finding | None:
     }
     if ev.patient.hypertension and ev.patient.pre_eclampsia_possible:
         values["superimposed"] = True
+        # what decides how soon she is seen (from 140/90 the same day) is missing: measured now
+        unmeasured = pressures(ev) == "?/?"
         return Finding(
             values,
             f"urine protein {protein} (dipstick) with known hypertension {pregnancy_where(ev.patient)}:"
-            f" {SUPERIMPOSED}",
+            f" {SUPERIMPOSED}{UNMEASURED if unmeasured else ''}",
+            0 if unmeasured else None,
         )
     if ev.patient.hypertension:
         why = "known hypertension"

@@ -16,11 +16,10 @@ import pytest
 
 from tests.service.test_engine_text import _payload
 from tests.service.test_rule_reasons_page import english_left
-from tests.triage.conftest import NOW, normal_vitals, ob
+from tests.triage.conftest import NOW
+from tests.triage.test_maternal_chest_pain_hypertensive_emergency import _context, _readings
 from triage.assess import assess
 from triage.assessment import Assessment, Disposition
-from triage.observation import Observation
-from triage.patient import PatientContext
 from triage.policy import Policy
 from triage.rules.symptoms import PE_MATERNAL
 from triage.service.pages.engine_text import EngineText
@@ -42,14 +41,6 @@ PRE_ECLAMPSIA = [
 ]
 # each side of 140/90 and up to severe hypertension (160/110) and a hypertensive emergency (180/110)
 RAISED = [(140, 85), (139, 90), (150, 95), (165, 105), (185, 112)]
-
-
-def _readings(sbp: float, dbp: float) -> list[Observation]:
-    return [*(o for o in normal_vitals() if o.code != "sbp"), ob("sbp", sbp), ob("dbp", dbp)]
-
-
-def _context(symptoms: tuple[str, ...], **patient: object) -> PatientContext:
-    return PatientContext(**{"age": 30, "sex": "female", **patient}, acute_symptoms=symptoms)  # type: ignore[arg-type]
 
 
 def _assess(

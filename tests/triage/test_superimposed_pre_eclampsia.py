@@ -29,7 +29,8 @@ SUPERIMPOSED = (
     " NICE NG133), unless it was there before 20 weeks (kidney disease) - quantify it (urine protein:creatinine"
     " ratio >=30 mg/mmol or albumin:creatinine ratio >=8 mg/mmol) and check creatinine; refer to her obstetric"
     " team for a pre-eclampsia assessment (non-emergency; the same day with a headache, visual disturbance or"
-    " epigastric pain, or from 140/90 mmHg)"
+    " epigastric pain, or from 140/90 mmHg; an emergency transfer from 160/110 mmHg, or from 140/90 mmHg with"
+    " a symptom of pre-eclampsia)"
 )
 AS_BEFORE = "with known hypertension: check ACR and creatinine; refer (non-emergency)"
 

@@ -245,9 +245,15 @@ class DetailFields:
     def _hypertension_action(self) -> str:
         """What proteinuria with hypertension asks for: in pregnancy from 20 weeks with known
         hypertension a suspected superimposed pre-eclampsia (``superimposed``), else the ACR, the
-        creatinine and a referral (``triage.rule_checks.proteinuria``)."""
+        creatinine and a referral (``triage.rule_checks.proteinuria``); with no pressure measured, that
+        it is measured now (``detail.proteinuria_pressure.none``)."""
         superimposed = self.given.get("superimposed") is True
-        return self.owner.entry("detail.superimposed" if superimposed else "detail.proteinuria_hypertension")
+        if not superimposed:
+            return self.owner.entry("detail.proteinuria_hypertension")
+        said = self.owner.entry("detail.superimposed")
+        if self.given.get("sbp") is None and self.given.get("dbp") is None:  # measured now
+            said += self.owner.entry("list.clauses") + self.owner.entry("detail.proteinuria_pressure.none")
+        return said
 
     def _response(self) -> str:
         """The NEWS2 Chart 4 clinical response and monitoring of the assessment's NEWS2 band
