@@ -20,7 +20,7 @@ import html
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,8 @@ from tests.service.test_password_change_while_locked import another_writer_after
 from tests.service.test_sign_in_while_locked import log_held
 from tests.service.test_token_use_while_locked import HANG_GUARD_S
 from triage.service import create_app
-from triage.service.auth import Role
+from triage.service.auth import SESSION_COOKIE, Role, SessionStore
+from triage.service.security import token_digest
 from triage.settings import load_settings
 
 NEW = "night-shift-47-quince"
@@ -275,3 +276,116 @@ def test_the_language_switch_while_another_writer_holds_the_log_says_so(
     )
     assert switched.status_code == 303 and switched.headers["location"] == "/queue"
     assert ("nurse", "zh") in _rows(path, "SELECT username, language FROM users")
+
+
+CHANGED_BUSY = (
+    "Your password was changed, but the record database is busy with another task (a backup or"
+    " maintenance, for example): this browser's sign-in was not renewed with it yet. Send the form"
+    " again in a moment, with the new password as the new one.",
+    "您的密码已更改，但记录数据库正忙于其他任务（例如备份或维护）：此浏览器的登录尚未随之更新。"
+    "请稍后重新提交此表单，新密码一栏填写新密码。",
+)
+CHANGED_ELSEWHERE = (
+    "Your password was changed, and this browser's session ended with the change. Log in with the new"
+    " password.",
+    "您的密码已更改，此浏览器的登录已随之结束。请使用新密码登录。",
+)
+STAFF = ("nurse", "clinician")  # (two_staff's: English pages, Chinese pages)
+
+
+def _pressed_again(client: httpx.Client, csrf: str) -> httpx.Response:
+    """The password form sent again after its first press changed the password."""
+    form = {"csrf_token": csrf, "current_password": PASSWORD, "new_password": NEW}
+    return _posted(client, "/account/password", form)
+
+
+def test_a_password_change_pressed_again_while_the_log_is_held_says_it_was_changed(
+    seeded_served: tuple[FastAPI, str], two_staff: list[tuple[httpx.Client, str]], tmp_path: Path
+) -> None:
+    """The first press changed the password and left the session's re-key to the second (as
+    test_browser_password_pressed_twice makes it): that re-key, a write of its own, waited
+    ``busy_timeout`` per try, six tries, for a change already stored. Now it is said changed at
+    once, the session kept under its cookie, and re-keyed when the form is sent again."""
+    app, base = seeded_served
+    path = tmp_path / "clinic.db"
+    for (client, _), name in zip(two_staff, STAFF, strict=True):
+        keep = token_digest(client.cookies[SESSION_COOKIE])
+        app.state.runtime.accounts.change_password(name, PASSWORD, NEW, keep_session=keep, client="127.0.0.1")
+    sessions = _rows(path, "SELECT id_sha256, csrf_token FROM staff_sessions ORDER BY id_sha256")
+    entries = _rows(path, "SELECT count(*) FROM audit")
+    with log_held(path) as other:
+        pages = [_pressed_again(client, csrf) for client, csrf in two_staff]
+        assert other.in_transaction, "answered while the other writer still holds the log"
+    for page, said in zip(pages, CHANGED_BUSY, strict=True):
+        _busy_answer(page)
+        assert _error(page) == said
+        assert 'name="current_password"' in page.text and 'name="new_password"' in page.text
+        assert PASSWORD not in page.text and NEW not in page.text, "never a password"
+    assert _rows(path, "SELECT id_sha256, csrf_token FROM staff_sessions ORDER BY id_sha256") == sessions
+    assert _rows(path, "SELECT count(*) FROM audit") == entries, "nothing recorded"
+    client, csrf = two_staff[0]
+    old = client.cookies[SESSION_COOKIE]
+    assert client.get("/account/password", follow_redirects=False).status_code == 200, "still signed in"
+    done = _pressed_again(client, csrf)
+    assert done.status_code == 303 and done.headers["location"] == "/account/password?changed=true"
+    assert client.cookies[SESSION_COOKIE] != old, "the session goes on under a new cookie"
+    with httpx.Client(base_url=base, timeout=HANG_GUARD_S, cookies={SESSION_COOKIE: old}) as copied:
+        assert copied.get("/queue", follow_redirects=False).status_code == 303, "the old cookie ends"
+
+
+def _first_press_then_another_writer(
+    app: FastAPI, path: Path, name: str, cookie: str, held: list[sqlite3.Connection]
+) -> Callable[[], tuple[str, str, str]]:
+    """``SessionStore.new_key`` for the second press of the password form, once: first the first
+    press's change with its re-key, as the service writes it, then another writer takes the log
+    ``path`` (a backup starting), its connection put in ``held``."""
+    sessions = app.state.runtime.sessions
+
+    def first_press_then_another_writer() -> tuple[str, str, str]:
+        del sessions.new_key  # (once: the class's own from here on)
+        app.state.runtime.accounts.change_password(
+            name,
+            PASSWORD,
+            NEW,
+            keep_session=token_digest(cookie),
+            client="127.0.0.1",
+            rekey_to=SessionStore.new_key()[1:],
+        )
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        held.append(other)
+        return SessionStore.new_key()
+
+    return first_press_then_another_writer
+
+
+def test_a_password_change_pressed_again_after_the_first_re_keyed_the_session_leads_to_login(
+    seeded_served: tuple[FastAPI, str], two_staff: list[tuple[httpx.Client, str]], tmp_path: Path
+) -> None:
+    """The first press changed the password and re-keyed the session after the second press was
+    let in (its cookie checked), then another writer took the log: the second press's re-key of a
+    session gone waited ``busy_timeout`` per try, six tries, for nothing. Now it writes nothing and
+    leads to the login page, which says the password was changed."""
+    app, _ = seeded_served
+    path = tmp_path / "clinic.db"
+    sessions = app.state.runtime.sessions
+    for (client, csrf), name, said in zip(two_staff, STAFF, CHANGED_ELSEWHERE, strict=True):
+        cookie = client.cookies[SESSION_COOKIE]
+        held: list[sqlite3.Connection] = []
+        sessions.new_key = _first_press_then_another_writer(app, path, name, cookie, held)
+        last = _rows(path, "SELECT max(seq) FROM audit")[0][0]
+        try:
+            page = _pressed_again(client, csrf)
+            assert held and held[0].in_transaction, "answered while the other writer still holds the log"
+        finally:
+            for other in held:
+                other.execute("ROLLBACK")
+                other.close()
+        assert page.status_code == 303, page.text[:3000]
+        assert page.headers["location"] == "/login?ended=changed"
+        added = _rows(path, f"SELECT action FROM audit WHERE seq > {last}")
+        assert added == [("user.password_change",)], "the first press's change, nothing more"
+        login = client.get(page.headers["location"])
+        assert said in html.unescape(login.text)
+        signed_in = client.post("/login", data={"username": name, "password": NEW}, follow_redirects=False)
+        assert signed_in.status_code == 303, "the new password signs in"

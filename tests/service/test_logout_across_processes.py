@@ -114,7 +114,7 @@ def test_a_restarted_service_still_refuses_a_logout_it_could_not_write(tmp_path:
     databases.migrate()
     Accounts(databases).create("hushi", NURSE["password"], Role.nurse, "en", actor="test-setup")
     before = SessionStore(databases, max_age_s=3600, idle_s=600)
-    sid = before.create("hushi", Role.nurse, "en", client="127.0.0.1")
+    sid = before.create("hushi", "en", client="127.0.0.1")
     with log_held(path) as other:
         assert before.log_out(sid, "hushi", "127.0.0.1") is False, "not written: the log is held"
         assert before.get(sid) is None

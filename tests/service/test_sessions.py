@@ -43,7 +43,7 @@ def test_a_restart_keeps_staff_logged_in_and_the_log_holds_only_the_hash(
 def test_idle_and_absolute_limits_end_a_session(staff: Staff) -> None:
     now = [1_000_000.0]
     store = SessionStore(staff.app.state.runtime.databases, max_age_s=3600, idle_s=600, clock=lambda: now[0])
-    idle = store.create("nurse", Role.nurse, "en")
+    idle = store.create("nurse", "en")
     now[0] += 599
     assert store.get(idle) is not None, "599 s idle is within the limit"
     now[0] += 599  # last seen was written at the previous request (more than a minute before)
@@ -52,7 +52,7 @@ def test_idle_and_absolute_limits_end_a_session(staff: Staff) -> None:
     assert store.get(idle) is None, "601 s without a request ends it"
     assert store.get(idle) is None, "and it stays ended"
 
-    busy = store.create("nurse", Role.nurse, "en")
+    busy = store.create("nurse", "en")
     for _ in range(7):
         now[0] += 500
         assert store.get(busy) is not None, "requests every 500 s keep it alive up to 3600 s"
@@ -62,7 +62,7 @@ def test_idle_and_absolute_limits_end_a_session(staff: Staff) -> None:
 
 def test_disabling_an_account_ends_its_sessions_for_good(staff: Staff) -> None:
     store: SessionStore = staff.app.state.runtime.sessions
-    sid = store.create("clinician", Role.clinician, "zh")
+    sid = store.create("clinician", "zh")
     session = store.get(sid)
     assert session is not None and session.role is Role.clinician and session.language == "zh"
     db = staff.app.state.runtime.databases.get()

@@ -7,8 +7,9 @@ back in; whoever may write the log file adds one here, under the service's passw
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, cast, get_args
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast, get_args
 
 import typer
 
@@ -18,6 +19,11 @@ from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table
 from triage.cli.paths import triage_command
 from triage.cli.referrals_log import DbOption, JsonOption, cli_actor, open_log, read_log
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Staff accounts, on the service's machine: list them, add one (an administrator locked out).",
@@ -107,7 +113,12 @@ def add_command(
         from referral import users
 
         database = open_log(ctx, db)
-        row = users.create_user(database, name, password_hash, role, language=language, actor=cli_actor())
+        row = _written(
+            ctx,
+            database,
+            lambda d: users.create_user(d, name, password_hash, role, language=language, actor=cli_actor()),
+            f"the account {name}",
+        )
     except ClinicError as exc:  # said as the command's: nothing was added
         exc.args = (f"{exc}; no account was added",)
         raise
@@ -141,11 +152,27 @@ def _password(from_stdin: bool) -> str:
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
+def _written(ctx: typer.Context, database: Database, work: Callable[[Database], T], what: str) -> T:
+    """``work`` written as the service writes an account (``triage.service.auth.write_account``):
+    while another writer holds the log past 2 s (a backup, a migration, another command) the
+    command says so at once, ``what`` not stored - it waited ``database.busy_timeout_ms`` per try,
+    six tries (33 s with the default 5 s, 6 min with 60 s), then said "stayed locked"."""
+    from triage.service.auth import write_account
+
+    busy_timeout_ms = cast(AppContext, ctx.obj).settings.database.busy_timeout_ms
+    return write_account(database, work, busy_timeout_ms, what, "run the command again")
+
+
 def _set_disabled(ctx: typer.Context, username: str, disabled: bool, db: Path | None, as_json: bool) -> None:
     from referral import users  # the log's modules (sqlite-utils): when a command opens it
 
     database = open_log(ctx, db)
-    users.set_disabled(database, username, disabled, actor=cli_actor())
+    _written(
+        ctx,
+        database,
+        lambda d: users.set_disabled(d, username, disabled, actor=cli_actor()),
+        f"the {'disabling' if disabled else 'enabling'} of the account {username}",
+    )
     row = users.get_user(database, username) or {}
     if as_json:
         print_json({key: row[key] for key in ("username", "role", "language", "created_at", "disabled")})

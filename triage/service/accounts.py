@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -27,11 +27,12 @@ from triage.service.auth import (
     NotAuthenticatedError,
     Role,
     audit_sign_in,
-    sign_in_busy,
-    write_sign_in,
+    write_account,
 )
 from triage.service.database import Databases
 from triage.service.security import hash_password, new_api_token, token_digest, verify_password
+
+T = TypeVar("T")
 
 #: How long an API token works unless ``service.token_max_age_days`` or its issue says otherwise.
 DEFAULT_TOKEN_DAYS = 365
@@ -123,10 +124,21 @@ class Accounts:
     def list(self) -> list[Account]:
         return [_account(r) for r in users.list_users(self.db)]
 
+    def _written(self, work: Callable[[Database], T], what: str, again: str = "send it again") -> T:
+        """``work`` written (``auth.write_account``): while another writer holds the log past
+        ``SIGN_IN_WAIT_MS`` (a backup, a migration) ``DatabaseBusyError``, nothing stored. An
+        administrator's account writes waited ``busy_timeout`` per try, six tries (33 s with the
+        default 5 s, 6 min with 60 s), then said the same."""
+        return write_account(self.db, work, self._dbs.busy_timeout_ms, what, again)
+
     def create(self, username: str, password: str, role: Role, language: str, *, actor: str) -> Account:
+        """A new account (audited ``user.create``); ``DatabaseBusyError`` while the log is held."""
         name = check_username(username)
-        password_hash = hash_password(password, name)
-        row = users.create_user(self.db, name, password_hash, role.value, language=language, actor=actor)
+        password_hash = hash_password(password, name)  # (slow on purpose: before taking the write lock)
+        row = self._written(
+            lambda db: users.create_user(db, name, password_hash, role.value, language=language, actor=actor),
+            f"the new account {name}",
+        )
         return _account(row)
 
     def create_first_admin(
@@ -145,9 +157,8 @@ class Accounts:
         backup, a migration) raises ``DatabaseBusyError``, nothing stored."""
         name = check_username(username)
         password_hash = hash_password(password, name)  # (slow on purpose: before taking the write lock)
-        made: builtins.list[Account] = []
 
-        def work(db: Database) -> None:
+        def work(db: Database) -> Account:
             if db.conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0:
                 raise ConflictError(
                     "an administrator already exists; log in instead", says="error.admin_exists"
@@ -159,11 +170,9 @@ class Accounts:
             )
             if signed_in is not None:
                 signed_in(db, account)
-            made.append(account)
+            return account
 
-        if not write_sign_in(self.db, work, self._dbs.busy_timeout_ms):
-            raise sign_in_busy(self.db, f"the first administrator account {name}", "send the form again")
-        return made[0]
+        return self._written(work, f"the first administrator account {name}", "send the form again")
 
     def authenticate(self, username: str, password: str) -> Account | None:
         name = account_name(username)
@@ -187,11 +196,11 @@ class Accounts:
         actor = "anonymous" if account is None else account.username
         data = {"client": client, "why": why}
 
-        def entry(db: Database) -> None:
-            audit_sign_in(db, "user.login_failed", actor, name, data)
-
-        if not write_sign_in(self.db, entry, self._dbs.busy_timeout_ms):
-            raise sign_in_busy(self.db, "the refused login")
+        self._written(
+            lambda db: audit_sign_in(db, "user.login_failed", actor, name, data),
+            "the refused login",
+            "sign in again",
+        )
 
     def change_password(
         self,
@@ -220,9 +229,9 @@ class Accounts:
         def written(work: Callable[[Database], object], why: str = "") -> None:
             """``work`` written, or ``DatabaseBusyError`` (``params["why"]``: a refusal's reason)
             while another writer holds the log past ``SIGN_IN_WAIT_MS``."""
-            if not write_sign_in(self.db, work, self._dbs.busy_timeout_ms):
-                said = {"why": why} if why else None
-                raise sign_in_busy(self.db, f"the password change of {name}", "change it again", said)
+            said = {"why": why} if why else None
+            what = f"the password change of {name}"
+            write_account(self.db, work, self._dbs.busy_timeout_ms, what, "change it again", said)
 
         def refused(why: str) -> None:
             data = {"client": client, "why": why}
@@ -277,8 +286,7 @@ class Accounts:
             if session:
                 sessions.set_language(db, session, language)
 
-        if not write_sign_in(self.db, work, self._dbs.busy_timeout_ms):
-            raise sign_in_busy(self.db, f"the language switch of {username}", "switch again")
+        self._written(work, f"the language switch of {username}", "switch again")
 
     def issue_token(self, username: str, label: str, *, actor: str, days: int | None = None) -> str:
         """A new API token for ``username``, working for ``days`` (default: ``service.
@@ -296,8 +304,12 @@ class Accounts:
         token = new_api_token()
         lasts = timedelta(days=self.token_max_age_days if days is None else days)
         expires = (self.now() + lasts).isoformat(timespec="milliseconds")
-        users.create_token(
-            self.db, token_digest(token), username, label.strip(), actor=actor, expires_at=expires
+        digest = token_digest(token)
+        self._written(
+            lambda db: users.create_token(
+                db, digest, username, label.strip(), actor=actor, expires_at=expires
+            ),
+            f"the API token for {username}",
         )
         return token
 
@@ -314,14 +326,18 @@ class Accounts:
     def set_disabled(self, username: str, disabled: bool, *, actor: str) -> Account:
         """Disable an account (its sessions end and its API tokens are refused at once, audited
         ``user.disable``) or enable it again; an administrator cannot disable their own account
-        (another administrator does it, so one is always left to undo it)."""
+        (another administrator does it, so one is always left to undo it). ``DatabaseBusyError``
+        while the log is held."""
         name = account_name(username)
         if disabled and name == actor:
             raise ConflictError(
                 f"username {json_text(username)}: you cannot disable your own account; another"
                 " administrator does it"
             )
-        users.set_disabled(self.db, name, disabled, actor=actor)
+        self._written(
+            lambda db: users.set_disabled(db, name, disabled, actor=actor),
+            f"the {'disabling' if disabled else 'enabling'} of the account {name}",
+        )
         account = self.get(name)
         assert account is not None  # (set_disabled raised NotFoundError otherwise)
         return account
@@ -329,8 +345,9 @@ class Accounts:
     def revoke_token(self, token: str, *, actor: str) -> None:
         """Revoke the API token given (a token leaked, or its device bridge retired): refused from
         its next request on, audited ``token.revoke``."""
+        digest = token_digest(token.strip())
         try:
-            users.revoke_token(self.db, token_digest(token.strip()), actor=actor)
+            self._written(lambda db: users.revoke_token(db, digest, actor=actor), "the token's revocation")
         except NotFoundError:
             raise NotFoundError(
                 "token: not known, or revoked already (send the token itself, ctk_..., as it was shown"
@@ -346,7 +363,10 @@ class Accounts:
                 f"id: no live token {json_text(token_id)} (not listed by GET /api/v1/tokens, or revoked"
                 " already)"
             )
-        users.revoke_token(self.db, digest, actor=actor)
+        found = digest
+        self._written(
+            lambda db: users.revoke_token(db, found, actor=actor), f"the revocation of token {token_id}"
+        )
 
     def _token_times(self) -> tuple[str, str]:
         """Now and a minute ago, as the log writes times, to the second: formatted once a second,

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -36,6 +36,7 @@ from triage.service.logouts import PendingLogouts
 from triage.service.security import csrf_matches, new_csrf_token, token_digest
 
 log = logging.getLogger("triage.service")
+T = TypeVar("T")
 
 SESSION_COOKIE = "triage_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -124,8 +125,10 @@ class Session:
 
 
 #: How long a sign-in, a refused one's audit entry, a logout, first-run setup, a user's own password
-#: change (or its refusal's audit entry) and the language switch wait for another writer's lock on
-#: the referral log, in one try (at most the log's ``busy_timeout``): another process's commit or the
+#: change (or its refusal's audit entry), the re-key of the session after it, the language switch
+#: and an administrator's account writes (an account added, disabled or enabled, an API token issued
+#: or revoked - the API's and ``triage referrals users ...``) wait for another writer's lock on the
+#: referral log, in one try (at most the log's ``busy_timeout``): another process's commit or the
 #: group commit holds it for milliseconds; a backup, a migration or ``triage referrals ...`` in a
 #: shell holds it longer, and the page then says at once that the log is busy (503,
 #: ``Retry-After``), its form again. They waited ``busy_timeout`` per try, six tries - the button
@@ -146,9 +149,26 @@ def sign_in_busy(
     it stored): ``what`` was not stored, ``again`` in a moment."""
     return DatabaseBusyError(
         f"the referral log {db_path(db)} is locked by another writer (a backup, a migration or"
-        f" triage referrals ... in a shell?): {what} not stored - {again} in a moment",
+        f" triage referrals ... in a shell?): {what} was not stored - {again} in a moment",
         params=params,
     )
+
+
+def write_account(
+    db: Database,
+    work: Callable[[Database], T],
+    busy_timeout_ms: int,
+    what: str,
+    again: str,
+    params: Mapping[str, object] | None = None,
+) -> T:
+    """``work(db)`` written in one transaction as :func:`write_sign_in` does, and its result; while
+    another writer holds the log past :data:`SIGN_IN_WAIT_MS` raises :func:`sign_in_busy`'s error
+    (``what`` not stored, ``again`` in a moment), nothing stored."""
+    done: list[T] = []
+    if not write_sign_in(db, lambda db: done.append(work(db)), busy_timeout_ms):
+        raise sign_in_busy(db, what, again, params)
+    return done[0]
 
 
 class SessionStore:
@@ -184,28 +204,33 @@ class SessionStore:
     def create(
         self,
         username: str,
-        role: Role,
         language: str,
         *,
         client: str = "unknown",
         via: str = "password",
         replaces: str | None = None,
     ) -> str:
-        """A new session for a just-authenticated account; returns the cookie value. The sign-in is
-        audited in the same transaction (``user.login``: from ``client``, ``via`` the login form or
-        first-run ``setup``), where the session of the cookie it ``replaces`` (a shared PC's: nobody
-        logged out of it) ends too. Raises ``DatabaseBusyError``, nothing stored, when another writer
-        holds the log past :data:`SIGN_IN_WAIT_MS` (a backup, a migration)."""
+        """A new session for a just-authenticated account; returns the cookie value. Its role is
+        not kept with it: each request reads the account's current one (a role changed, an account
+        disabled, applies at once). The sign-in is audited in the same transaction (``user.login``:
+        from ``client``, ``via`` the login form or first-run ``setup``), where the session of the
+        cookie it ``replaces`` (a shared PC's: nobody logged out of it) ends too. Raises
+        ``DatabaseBusyError``, nothing stored, when another writer holds the log past
+        :data:`SIGN_IN_WAIT_MS` (a backup, a migration)."""
         sid, digest, csrf = self.new_key()
-        db = self._databases.get()
 
         def work(db: Database) -> None:
             if replaces:
                 sessions.end(db, token_digest(replaces))
             self.opened(db, digest, csrf, username, language, client=client, via=via)
 
-        if not write_sign_in(db, work, self._databases.busy_timeout_ms):
-            raise sign_in_busy(db, f"the sign-in of {username}")
+        write_account(
+            self._databases.get(),
+            work,
+            self._databases.busy_timeout_ms,
+            f"the sign-in of {username}",
+            "sign in again",
+        )
         self.tidy()
         return sid
 
@@ -278,12 +303,23 @@ class SessionStore:
         sid = secrets.token_urlsafe(32)
         return sid, token_digest(sid), new_csrf_token()
 
-    def rekey(self, sid: str) -> str | None:
+    def rekey(self, sid: str, username: str) -> str | None:
         """The session under a new cookie value and CSRF token, the old value ending (after a
         password change: whoever copied the cookie is out too); the new value, or ``None`` when the
-        session is gone."""
-        new = secrets.token_urlsafe(32)
-        found = sessions.rekey(self._databases.get(), token_digest(sid), token_digest(new), new_csrf_token())
+        session is gone. While another writer holds the log past :data:`SIGN_IN_WAIT_MS` (a backup,
+        a migration) raises ``DatabaseBusyError``, the session kept under ``sid`` (it waited
+        ``busy_timeout`` per try, six tries, after the password change had been stored)."""
+        db = self._databases.get()
+        if sessions.find(db, token_digest(sid)) is None:  # (re-keyed already: nothing to wait for)
+            return None
+        new, digest, csrf = self.new_key()
+        found = write_account(
+            db,
+            lambda db: sessions.rekey(db, token_digest(sid), digest, csrf),
+            self._databases.busy_timeout_ms,
+            f"the renewed session of {username} (its password is changed)",
+            "send the form again",
+        )
         return new if found else None
 
     def end(self, sid: str) -> None:

@@ -22,7 +22,6 @@ from triage.service.auth import (
     ALL_ROLES,
     SESSION_COOKIE,
     Principal,
-    Role,
     allow,
     client_address,
     current_principal,
@@ -132,13 +131,15 @@ def changed_from_here(request: Request, rt: Runtime, username: str) -> str | Non
 @router.get("/login")
 def login_page(request: Request, next: str = "/", ended: str = "") -> Response:
     """The login form; ``ended``: why the user is here again - ``expired`` (the session ended),
-    ``unsent`` (it ended before a form was sent, which was not recorded) or ``logout`` (the user
-    logged out: a shared clinic PC says so, for the next person and the one leaving)."""
+    ``unsent`` (it ended before a form was sent, which was not recorded), ``logout`` (the user
+    logged out: a shared clinic PC says so, for the next person and the one leaving) or ``changed``
+    (a password change pressed twice: the first press changed it and gave the session a new cookie
+    that this browser never got)."""
     rt = runtime_of(request)
     if rt.accounts.count() == 0:
         return RedirectResponse("/setup", status_code=303)
     notice = None
-    if ended in ("expired", "unsent", "logout"):
+    if ended in ("expired", "unsent", "logout", "changed"):
         limits = rt.settings.service
         t = catalogue(language_for(request, None))
         notice = t(
@@ -200,7 +201,6 @@ def login(
     try:
         sid = rt.sessions.create(
             account.username,
-            Role(account.role),
             account.language,
             client=client_address(request),
             replaces=previous,
@@ -405,12 +405,27 @@ def change_password(
         # once; a wrong current password still counts as a failed login (as at login then)
         if exc.params.get("why") == "wrong_password":
             rt.limiter.failed(*keys)
-        busy = FieldError(catalogue(language)("password.busy"))
-        response = _password_page(request, who, 503, errors={"form": busy})
-        response.headers["Retry-After"] = retry_after(exc.code)
-        return response
+        return _busy_password_page(request, who, exc, "password.busy")
+    sid = fresh[0] if fresh is not None else None
+    if fresh is None and keep:  # the first press changed it: this session re-keyed now, if still here
+        try:
+            sid = rt.sessions.rekey(who.session_id, who.username)
+        except DatabaseBusyError as exc:
+            # its re-key, alone now, waits no longer than the change did (it waited the busy
+            # timeout's six tries): said changed, the session still under its cookie until sent again
+            return _busy_password_page(request, who, exc, "password.changed_busy")
+        if sid is None:  # the first press re-keyed it: its new cookie never reached this browser
+            return RedirectResponse("/login?ended=changed", status_code=303)
     done = RedirectResponse("/account/password?changed=true", status_code=303)
-    sid = fresh[0] if fresh is not None else rt.sessions.rekey(who.session_id) if keep else None
     if sid is not None:  # a new cookie: one copied before the change (the reason for it?) ends
         _set_session(request, done, rt, sid, who.language)
     return done
+
+
+def _busy_password_page(request: Request, who: Principal, exc: DatabaseBusyError, says: str) -> Response:
+    """The password form again at once, never a password, while another writer holds the log (a
+    backup, a migration): 503 with ``Retry-After``, ``says`` above it in the page's language."""
+    busy = FieldError(catalogue(language_for(request, who))(says))
+    response = _password_page(request, who, 503, errors={"form": busy})
+    response.headers["Retry-After"] = retry_after(exc.code)
+    return response
