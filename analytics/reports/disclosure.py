@@ -245,10 +245,21 @@ hospital's feedback; elsewhere it bounds the counts but solves none of them."""
 CLINIC_COUNTS = ("encounters", "local_care", "digital")
 """``clinic_month`` counts, each summing to the same column of its region's ``region_month`` row."""
 
-POOL_TOTALS = ("encounters", "local_care", "referred", "justified", "completed")
+POOL_TOTALS = (
+    "encounters",
+    "local_care",
+    "referred",
+    "justified",
+    "completed",
+    "urgent_arrived",
+    "urgent_on_time",
+)
 """Pool-wide sums published unsuppressed: ``rows_pooled``, ``local_share`` and ``referral_rate``
 times it in ``summary.json``, the policy curve's ``encounters`` and ``confirmed`` (= justified),
-and ``confirmed`` over ``justified_share`` (= completed)."""
+``confirmed`` over ``justified_share`` (= completed), and ``urgent_on_time_share``'s numerator and
+denominator: a float's every digit makes it a fraction (293/300) that gives both, up to a common
+factor the published cells settle - a region-month's urgent count blank alone in its column was
+the pool's less the others."""
 
 
 def report_relations(raw: Mapping[str, pd.DataFrame]) -> tuple[dict[Cell, int], list[Relation], set[Cell]]:
