@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from referral.errors import AuditChainError, UserInputError, json_text
-from referral.transactions import utc_now
+from referral.transactions import current_unit, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,19 @@ def append(
     reason: str,
     data: Mapping[str, Any],
 ) -> int:
-    """Append one entry; must be called inside the write transaction of the change it records."""
+    """Append one entry; must be called inside the write transaction of the change it records.
+
+    The trail's newest entry, which the new one follows, is read from the log - except inside a
+    unit of work of the group commit (``referral.transactions.one_savepoint``), whose later
+    appends take it from the unit's own last one (a walk-in's four entries read it four times)."""
     if not db.conn.in_transaction:
         raise RuntimeError("audit.append must run inside the write transaction it records")
     if not actor.strip():
         raise UserInputError(f'audit entry for {entity} {entity_id}: "actor" (who) is empty')
-    last = db.conn.execute("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    unit = current_unit(db)
+    last: tuple[Any, ...] | None = None if unit is None else unit.audit_tail
+    if last is None:
+        last = db.conn.execute("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq = 1 if last is None else int(last[0]) + 1
     at = utc_now()
     if last is not None and _earlier(at, str(last[2])):
@@ -123,6 +130,8 @@ def append(
         " VALUES (:seq, :at, :actor, :action, :entity, :entity_id, :reason, :data, :prev_hash, :hash)",
         entry,
     )
+    if unit is not None:  # (only once the entry is in: a refused INSERT leaves the tail as it was)
+        unit.audit_tail = (seq, entry["hash"], at)
     return seq
 
 

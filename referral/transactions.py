@@ -200,6 +200,10 @@ class _Unit:
     def __init__(self, conn: int) -> None:
         self.conn = conn
         self.failed: BaseException | None = None
+        #: the audit trail's newest entry as this unit's last append wrote it (``seq``, ``hash``,
+        #: ``at``), for its next append (``referral.audit.append``): nothing inside the unit is
+        #: rolled back alone, so it is the trail's tail until the unit ends
+        self.audit_tail: tuple[int, str, str] | None = None
 
     def run(self, db: Database, work: Callable[[Database], T]) -> T:
         try:
@@ -210,6 +214,16 @@ class _Unit:
 
 
 _UNIT: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar("referral_unit", default=None)
+
+
+def current_unit(db: Database) -> _Unit | None:
+    """The unit of work (:func:`one_savepoint`) running on ``db``'s connection now, while no write
+    inside it failed; else ``None``. What it holds is good for this unit alone: the next unit, or
+    any write outside one, reads the log again."""
+    unit = _UNIT.get()
+    if unit is None or unit.conn != id(db.conn) or unit.failed is not None:
+        return None
+    return unit
 
 
 @contextlib.contextmanager

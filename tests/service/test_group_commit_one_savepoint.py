@@ -64,3 +64,44 @@ def test_one_savepoint_needs_the_callers_transaction(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="savepoint must be open"), one_savepoint(db):
         pass
     db.close()
+
+
+def test_a_unit_rolled_back_after_its_audit_entries_leaves_the_next_units_linked(tmp_path: Path) -> None:
+    """A unit's later audit entries follow its own last one without reading the trail again; a unit
+    rolled back after writing two leaves the next unit of the same batch (one transaction) to follow
+    the trail as it is - no gap, no entry linked to one rolled back."""
+    path = tmp_path / "clinic.db"
+    connect(path).close()
+
+    def refused(db: Database) -> None:
+        _register(db, "GONE-1")
+        _register(db, "GONE-2")
+        raise UserInputError("refused after two entries")
+
+    def kept(db: Database) -> str:
+        return _register(db, "KEPT-1") + _register(db, "KEPT-2")
+
+    async def scenario() -> list[BaseException | str]:
+        committer = GroupCommitter(path, 5000)
+        committer.start()
+        try:
+            first = await committer.run(lambda db: _register(db, "BEFORE"))
+            rest = await asyncio.gather(committer.run(refused), committer.run(kept), return_exceptions=True)
+            batches = committer.batches
+        finally:
+            await committer.stop()
+        assert batches == 2  # the refused and the kept unit shared one transaction
+        return [first, *rest]
+
+    before, refused_outcome, kept_outcome = asyncio.run(scenario())
+    assert before == "BEFORE" and kept_outcome == "KEPT-1KEPT-2"
+    assert isinstance(refused_outcome, UserInputError)
+    db = connect(path)
+    assert [row[0] for row in db.conn.execute("SELECT mrn FROM patients ORDER BY id")] == [
+        "BEFORE",
+        "KEPT-1",
+        "KEPT-2",
+    ]
+    report = audit.verify(db)
+    assert report.ok and report.entries == 3, report
+    db.close()

@@ -157,3 +157,17 @@ def test_a_walk_in_reads_the_clinics_facility_once(
     assert facility == "clinic-demo"
     one_walk_in(traced, client, nurse, "S-6", already_open=True)
     assert traced.count(r"SELECT .* FROM facilities\b") == 0, traced.statements
+
+
+def test_a_walk_in_reads_the_audit_trails_tail_once(
+    traced_walk_in: tuple[Traced, TestClient, dict[str, str]],
+) -> None:
+    """Each of a walk-in's four audit entries read the trail's newest entry to follow it; the first
+    does now, the later ones follow the entry the walk-in wrote just before - and the chain, whose
+    every link and hash the check recomputes, still verifies."""
+    traced, client, nurse = traced_walk_in
+    one_walk_in(traced, client, nurse, "S-7")
+    assert traced.count(r"SELECT seq, hash, at FROM audit ORDER BY seq DESC") == 1, traced.statements
+    assert traced.count(r"INSERT INTO audit ") == 4, traced.statements
+    db = client.app.state.runtime.databases.get()  # type: ignore[attr-defined]
+    assert audit.verify(db).ok
