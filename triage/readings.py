@@ -67,8 +67,10 @@ def measured(
     return f"; measured {shown} to {last.isoformat(timespec='minutes')}"
 
 
-# the vital signs only NEWS2 reads (SpO2, consciousness and blood pressure have rules of their own)
-_NEWS2_ONLY = ("heart_rate", "resp_rate", "temperature")
+# the vital signs only NEWS2 reads (SpO2, consciousness and blood pressure have rules of their own);
+# supplemental oxygen too, which NEWS2 scores 2 (RCP 2017 Chart 1) and nothing else reads - said only
+# on oxygen (on air there is nothing to assess)
+_NEWS2_ONLY = ("heart_rate", "resp_rate", "temperature", "supplemental_o2")
 _CHILD_BP = ("sbp", "dbp")
 
 
@@ -76,13 +78,17 @@ def vitals_not_scored(
     scores: Mapping[str, ScoreResult], latest: Mapping[str, Observation], age: float | None
 ) -> str | None:
     """Why local care cannot be concluded from the vital signs: NEWS2 does not apply (a child,
-    pregnancy) to readings nothing else reads - for a child under 13 the blood pressure too (not
-    graded: percentile tables; crisis rules still fire) -, or a scale-2 SpO2 of 93 % or more
-    without air or oxygen recorded; ``None`` otherwise."""
+    pregnancy) to readings nothing else reads - supplemental oxygen among them (on oxygen), and for
+    a child under 13 the blood pressure too (not graded: percentile tables; crisis rules still
+    fire) -, or a scale-2 SpO2 of 93 % or more without air or oxygen recorded; ``None`` otherwise."""
     news2, oximetry = scores["news2"], scores["oximetry"]
     if not news2.applicable:
         codes = _NEWS2_ONLY + _CHILD_BP if age is not None and age < ADOLESCENT_AGE else _NEWS2_ONLY
-        shown = [f"{code} {latest[code].display_value()}" for code in codes if code in latest]
+        shown = [
+            f"{code} {latest[code].display_value()}"
+            for code in codes
+            if code in latest and (code != "supplemental_o2" or latest[code].value == "oxygen")
+        ]
         if shown:
             return VITALS_NOT_SCORED.format(readings=", ".join(shown), reason=news2.detail)
     if oximetry.band is None and oximetry.value is not None:

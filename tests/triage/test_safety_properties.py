@@ -8,8 +8,8 @@
 4. With no usable observations the answer is never local_care: insufficient_data, or what a
    red flag that reads no reading (an acute symptom staff recorded) says.
 5. Vital signs no applicable score reads (a child's or a pregnant woman's pulse, breathing,
-   temperature: NEWS2 does not apply; a blood pressure under 13: not graded) never give local
-   care, and NEWS2 is never a number for them.
+   temperature, supplemental oxygen: NEWS2 does not apply; a blood pressure under 13: not graded)
+   never give local care, and NEWS2 is never a number for them.
 6. Every scored model probability, and every model reason, carries the teaching-data label.
 
 Patients include children, pregnancy, fractional ages and birth dates next to each age limit.
@@ -436,6 +436,8 @@ def test_vitals_no_score_reads_never_give_local_care(
     if patient.pregnant or (patient.age is not None and patient.age < 16):
         assert not news2.applicable and news2.value is None and news2.band == "not_applicable"
     unscored = [o.code for o in a.observations_used if o.code in _NEWS2_ONLY]
+    # on supplemental oxygen (NEWS2 scores it 2; on air there is nothing to score)
+    unscored += [o.code for o in a.observations_used if o.code == "supplemental_o2" and o.value == "oxygen"]
     if not news2.applicable and unscored:
         assert a.disposition is not Disposition.local_care, (unscored, a.notes)
     # under 13 the blood pressure is not graded (percentile tables): no local care from it either
