@@ -171,6 +171,8 @@ def ergm_control_args(
     seed: int | None,
     proposal: str = DEFAULT_PROPOSAL,
     max_iterations: int = MAX_ITERATIONS,
+    mcmc_interval: int | None = None,
+    mcmc_burnin: int | None = None,
 ) -> dict[str, int | str]:
     """The arguments of R's ``control.ergm()`` that make R's ergm fit as this engine would.
 
@@ -183,6 +185,8 @@ def ergm_control_args(
       other fits sample nothing, and a Poisson-reference (ergm.count) model has its own proposals.
     * ``max_iterations``: ``MCMLE.maxit``, the bound on MCMC-MLE iterations (ergm 4's default is
       60, this engine's 20), again only when there is a chain.
+    * ``mcmc_interval`` and ``mcmc_burnin`` when given: ``MCMC.interval`` and ``MCMC.burnin`` (R's
+      defaults, 1024 and 16 intervals, otherwise), the same.
     * ``MPLE.type = "logitreg"`` for binary models, as before (R's in-house logistic regression).
     """
     if seed is not None and not 0 <= seed <= R_MAX_SEED:
@@ -195,6 +199,10 @@ def ergm_control_args(
         if dependent:
             args["MCMC.prop.weights"] = check_proposal(proposal)
             args["MCMLE.maxit"] = max_iterations
+            if mcmc_interval is not None:
+                args["MCMC.interval"] = mcmc_interval
+            if mcmc_burnin is not None:
+                args["MCMC.burnin"] = mcmc_burnin
     if seed is not None:
         args["seed"] = seed
     return args
@@ -268,12 +276,15 @@ def fit_in_r(
     seed: int | None = None,
     proposal: str = DEFAULT_PROPOSAL,
     max_iterations: int = MAX_ITERATIONS,
+    mcmc_interval: int | None = None,
+    mcmc_burnin: int | None = None,
 ) -> ErgmResult:
     """Fit in R: ``ergm()`` when installed, else ``glm`` on the dyad table (dyad-independent only).
 
-    ``seed``, ``proposal`` and ``max_iterations`` reach R's ``ergm()`` through
-    ``ergm_control_args``; the glm path samples nothing and does not need them. Dyad-dependent
-    terms need R's ergm package: without it a ``DependencyMissingError`` says how to install it.
+    ``seed``, ``proposal``, ``max_iterations``, ``mcmc_interval`` and ``mcmc_burnin`` reach R's
+    ``ergm()`` through ``ergm_control_args``; the glm path samples nothing and does not need them.
+    Dyad-dependent terms need R's ergm package: without it a ``DependencyMissingError`` says how to
+    install it.
     """
     from analytics.ergm.dependent import dependent_terms
     from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
@@ -283,7 +294,13 @@ def fit_in_r(
     dependent = any(t.name in DEPENDENT_TERMS for t in terms)
     try:
         control = ergm_control_args(
-            dependent=dependent, valued=valued, seed=seed, proposal=proposal, max_iterations=max_iterations
+            dependent=dependent,
+            valued=valued,
+            seed=seed,
+            proposal=proposal,
+            max_iterations=max_iterations,
+            mcmc_interval=mcmc_interval,
+            mcmc_burnin=mcmc_burnin,
         )
     except ValueError as exc:
         raise FormulaError(f"R backend: {exc}") from None

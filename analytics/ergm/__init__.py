@@ -47,6 +47,8 @@ def ergm(
     bridge_draws: int | None = None,
     max_iterations: int | None = None,
     proposal: str | None = None,
+    mcmc_interval: int | None = None,
+    mcmc_burnin: int | None = None,
 ) -> ErgmResult:
     """Fit ``formula`` to ``network``; ``reference="poisson"`` with ``response`` for counts.
 
@@ -55,8 +57,12 @@ def ergm(
     ``max_iterations`` bounds the MCMC-MLE iterations; a fit that has not passed its convergence
     test by then is returned with ``converged`` False and a note. ``proposal`` is the MCMC
     sampler's Metropolis-Hastings proposal: ``"TNT"`` (statnet's default, tie / no tie) or
-    ``"random"`` (uniform random toggles), for the fit and its bridge sampling. With
-    ``backend="r"``, ``seed``, ``proposal`` and ``max_iterations`` go to R's ``ergm()`` as
+    ``"random"`` (uniform random toggles), for the fit and its bridge sampling. ``mcmc_interval``
+    is the number of proposals between the fit's recorded draws (default: a twentieth of the dyads,
+    at least 10) and ``mcmc_burnin`` the proposals before each iteration's first draw (default: 20
+    intervals), R's ``MCMC.interval`` and ``MCMC.burnin``; the bridge sampling keeps the interval
+    and burns in by ergm's own rule. With ``backend="r"``, ``seed``, ``proposal``,
+    ``max_iterations``, ``mcmc_interval`` and ``mcmc_burnin`` go to R's ``ergm()`` as
     ``control.ergm()`` arguments (``analytics.rbridge.ergm_control_args``); the bridge settings do not.
 
     These sampling settings (None: not given; the defaults are ``DEFAULT_BRIDGES``,
@@ -67,6 +73,10 @@ def ergm(
     """
     if max_iterations is not None and max_iterations < 1:
         raise ValueError(f"max_iterations must be at least 1, not {max_iterations}")
+    if mcmc_interval is not None and mcmc_interval < 1:
+        raise ValueError(f"mcmc_interval must be at least 1 proposal, not {mcmc_interval}")
+    if mcmc_burnin is not None and mcmc_burnin < 0:
+        raise ValueError(f"mcmc_burnin must be 0 proposals or more, not {mcmc_burnin}")
     if proposal is not None:
         proposal = check_proposal(proposal)
     reference = reference.lower()
@@ -78,6 +88,7 @@ def ergm(
     if backend not in ("python", "r"):
         raise FormulaError(f'backend must be "python" or "r", not {json_text(backend)}')
     settings = {"seed": seed, "proposal": proposal, "max_iterations": max_iterations}
+    settings |= {"mcmc_interval": mcmc_interval, "mcmc_burnin": mcmc_burnin}
     settings |= {"bridges": bridges, "bridge_draws": bridge_draws}
     given = {name: f"{name}={value!r}" for name, value in settings.items() if value is not None}
     terms = parse_formula(formula)
@@ -105,6 +116,8 @@ def ergm(
             seed=seed,
             proposal=proposal,
             max_iterations=max_iterations,
+            mcmc_interval=mcmc_interval,
+            mcmc_burnin=mcmc_burnin,
         )
     if any(t.name in DEPENDENT_TERMS for t in terms):
         if valued:
@@ -119,6 +132,7 @@ def ergm(
             DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws,
             max_iterations,
             proposal,
+            (mcmc_interval, mcmc_burnin),
         )
     stats = build_statistics(terms, network, valued)
     y = network.response(response if valued else None)
@@ -151,7 +165,9 @@ def _fit_dependent(
     bridge_draws: int,
     max_iterations: int,
     proposal: str,
+    chain: tuple[int | None, int | None],
 ) -> ErgmResult:
+    """``chain``: the fit's sampling interval and burn-in in proposals (None: the defaults)."""
     rhs = formula.split("~", 1)[-1].strip()
     names = [t.name for t in terms]
     null_loglik = -network.n_dyads * float(np.log(2.0))  # every dyad a fair coin (R's null model)
@@ -176,7 +192,14 @@ def _fit_dependent(
         )
     dependent = dependent_terms(terms, network)
     fit = fit_mcmc(
-        dependent, network, seed=seed, max_iter=max_iterations, progress=progress, proposal=proposal
+        dependent,
+        network,
+        seed=seed,
+        interval=chain[0],
+        max_iter=max_iterations,
+        progress=progress,
+        proposal=proposal,
+        burnin=chain[1],
     )
     loglik, loglik_se, loglik_method = float("nan"), float("nan"), "not estimated"
     notes: tuple[str, ...] = ()

@@ -458,8 +458,13 @@ def fit_mcmc(
     max_iter: int = MAX_ITERATIONS,
     progress: Progress | None = None,
     proposal: str = DEFAULT_PROPOSAL,
+    burnin: int | None = None,
 ) -> McmcFit:
     """MCMC-MLE from the MPLE, judged and reported at the estimate it returns.
+
+    ``interval`` is the number of proposals between recorded draws (None: ``default_interval``)
+    and ``burnin`` the proposals before each iteration's first draw (None: ``BURNIN_INTERVALS``
+    intervals), R's ``MCMC.interval`` and ``MCMC.burnin``.
 
     Every iteration samples at the current estimate and applies ergm's convergence test
     (``convergence.convergence_test``) to that sample; a fit stops there, so the estimate
@@ -476,7 +481,7 @@ def fit_mcmc(
     observed = chain.stats.copy()
     theta = _mple(chain, y, net.directed)
     interval = interval or default_interval(net.n_dyads)
-    burnin = BURNIN_INTERVALS * interval
+    burnin = BURNIN_INTERVALS * interval if burnin is None else burnin
     size, final_size = draws, 2 * draws
     steps: list[float] = []
     for iteration in range(1, max_iter + 1):

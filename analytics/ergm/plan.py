@@ -8,9 +8,9 @@ or a bridge count would change nothing. ``ergm()`` and ``triage study fit`` both
 :func:`fit_plan` which settings the fit uses, and :func:`refuse_unused_settings` refuses the others
 given (the arguments ``seed=7``, the options ``--seed``) rather than ignore them.
 
-The R backend (``analytics/rbridge.py``) passes the seed, the proposal and the iteration bound to
-R's ``ergm()`` for a binary model with dyad-dependent terms (R fits ``edges + mutual`` by MCMC
-too); R's ``ergm.count`` fits a Poisson-reference model by MCMC with a sampler of its own, which
+The R backend (``analytics/rbridge.py``) passes the seed, the proposal, the iteration bound, the
+interval and the burn-in to R's ``ergm()`` for a binary model with dyad-dependent terms (R fits
+``edges + mutual`` by MCMC too); R's ``ergm.count`` fits a Poisson-reference model by MCMC with a sampler of its own, which
 takes the seed only; a dyad-independent binary model (R's ergm or R's glm) and a Poisson model by
 R's glm (no ergm installed) sample nothing. The bridge sampling of the log-likelihood is this
 engine's own: R estimates the log-likelihood its own way.
@@ -27,9 +27,17 @@ from analytics.errors import AnalyticsInputError
 from referral.plurals import listed
 
 #: The sampling settings of ``ergm()``, by the names of its arguments.
-SAMPLING_SETTINGS = ("seed", "proposal", "max_iterations", "bridges", "bridge_draws")
+SAMPLING_SETTINGS = (
+    "seed",
+    "proposal",
+    "max_iterations",
+    "mcmc_interval",
+    "mcmc_burnin",
+    "bridges",
+    "bridge_draws",
+)
 _MCMC = frozenset(SAMPLING_SETTINGS)
-_R_MCMC = frozenset({"seed", "proposal", "max_iterations"})
+_R_MCMC = frozenset({"seed", "proposal", "max_iterations", "mcmc_interval", "mcmc_burnin"})
 _NONE: frozenset[str] = frozenset()
 _DEPENDENT = "mutual, triangle or gwesp"
 

@@ -214,6 +214,8 @@ _SAMPLING_OPTIONS = {
     "seed": "--seed",
     "proposal": "--proposal",
     "max_iterations": "--max-iterations",
+    "mcmc_interval": "--mcmc-interval",
+    "mcmc_burnin": "--mcmc-burnin",
     "bridges": "--bridges",
     "bridge_draws": "--bridge-draws",
 }
@@ -302,6 +304,24 @@ def fit_command(
             "as statnet's) or random (uniform random toggles).",
         ),
     ] = ProposalName.TNT,
+    mcmc_interval: Annotated[
+        int | None,
+        typer.Option(
+            "--mcmc-interval",
+            min=1,
+            help="Proposals between an MCMC fit's recorded draws (default: a twentieth of the dyads,"
+            " at least 10); longer for draws less alike.",
+        ),
+    ] = None,
+    mcmc_burnin: Annotated[
+        int | None,
+        typer.Option(
+            "--mcmc-burnin",
+            min=0,
+            help="Proposals before each MCMC-MLE iteration's first draw (default: 20 intervals);"
+            " longer for a trace that drifts at first.",
+        ),
+    ] = None,
     mcmc_plot: Annotated[
         Path | None,
         typer.Option(
@@ -397,6 +417,8 @@ def fit_command(
                 seed=used("seed", seed),
                 proposal=used("proposal", proposal.value),
                 max_iterations=used("max_iterations", iterations),
+                mcmc_interval=used("mcmc_interval", mcmc_interval),
+                mcmc_burnin=used("mcmc_burnin", mcmc_burnin),
                 bridges=used("bridges", DEFAULT_BRIDGES if bridges is None else bridges),
                 bridge_draws=used(
                     "bridge_draws", DEFAULT_BRIDGE_DRAWS if bridge_draws is None else bridge_draws

@@ -89,6 +89,8 @@ SAMPLING = [
     ("--seed", "7"),
     ("--proposal", "random"),
     ("--max-iterations", "5"),
+    ("--mcmc-interval", "20"),
+    ("--mcmc-burnin", "500"),
     ("--bridges", "4"),
     ("--bridge-draws", "50"),
 ]
@@ -139,8 +141,8 @@ def test_every_sampling_option_that_would_be_ignored_is_named_in_one_line(
     assert main([*FIT, 'edges + nodeicov("HTH")', *[a for pair in SAMPLING for a in pair]]) == 2
     err = capsys.readouterr().err
     assert err.startswith(
-        "error: --seed, --proposal, --max-iterations, --bridges and --bridge-draws apply only to a fit"
-        " by MCMC; this model is fitted by exact maximum likelihood"
+        "error: --seed, --proposal, --max-iterations, --mcmc-interval, --mcmc-burnin, --bridges and"
+        " --bridge-draws apply only to a fit by MCMC; this model is fitted by exact maximum likelihood"
     )
     assert err.endswith("; drop them\n") and err.count("\n") == 1
 
@@ -172,7 +174,15 @@ def test_the_plan_says_what_the_engine_does(formula: str, undirected: bool, mcmc
     assert (fit.method == "Monte Carlo Maximum Likelihood") is mcmc
 
 
-API_SAMPLING = {"seed": 7, "proposal": "random", "max_iterations": 5, "bridges": 4, "bridge_draws": 50}
+API_SAMPLING = {
+    "seed": 7,
+    "proposal": "random",
+    "max_iterations": 5,
+    "mcmc_interval": 20,
+    "mcmc_burnin": 500,
+    "bridges": 4,
+    "bridge_draws": 50,
+}
 
 
 @pytest.mark.parametrize("setting", SAMPLING_SETTINGS)
@@ -227,8 +237,8 @@ def test_the_api_names_every_unused_setting_and_keeps_those_an_mcmc_fit_uses() -
     net = read_network(EXAMPLE / "nodes.csv", EXAMPLE / "edges.csv", {})
     with pytest.raises(
         AnalyticsInputError,
-        match=r"^seed=7, proposal='random', max_iterations=5, bridges=4"
-        r" and bridge_draws=50 apply only to a fit by MCMC; .*; drop them$",
+        match=r"^seed=7, proposal='random', max_iterations=5, mcmc_interval=20, mcmc_burnin=500,"
+        r" bridges=4 and bridge_draws=50 apply only to a fit by MCMC; .*; drop them$",
     ):
         ergm('edges + nodeicov("HTH")', net, **API_SAMPLING)  # type: ignore[arg-type]
     fit = ergm(
