@@ -23,13 +23,14 @@ from analytics.ergm.results import ErgmResult, stars
 from analytics.ergm.terms import DEPENDENT_TERMS, build_statistics
 from analytics.errors import ConvergenceError, FormulaError, NetworkInputError
 from referral.errors import json_text
+from referral.plurals import counted
 
 __all__ = ["NOT_CONVERGED", "ErgmResult", "Network", "TermSpec", "ergm", "parse_formula", "stars"]
 
 #: The note on an MCMC fit that did not pass its convergence test (``triage study fit`` prints its own
 #: warning, which names its options: --max-iterations, --seed).
 NOT_CONVERGED = (
-    "MCMC-MLE did not converge in {iterations} iterations: the estimates may be inaccurate;"
+    "MCMC-MLE did not converge in {iterations}: the estimates may be inaccurate;"
     " try more iterations, another seed or a simpler model"
 )
 
@@ -204,7 +205,7 @@ def _fit_dependent(
     loglik, loglik_se, loglik_method = float("nan"), float("nan"), "not estimated"
     notes: tuple[str, ...] = ()
     if not fit.converged:
-        notes += (NOT_CONVERGED.format(iterations=fit.iterations),)
+        notes += (NOT_CONVERGED.format(iterations=counted(fit.iterations, "iterations")),)
     if bridges == 0:
         notes += ("log-likelihood not estimated (bridges=0), so AIC and BIC are not available",)
     else:

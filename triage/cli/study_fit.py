@@ -202,7 +202,7 @@ def _stage_words(step: str, of: int, fitting: str) -> str:
     of a stage, so a log gets one line per stage (``fitting``: the line the fit began with, which
     an exact fit's Newton iterations continue)."""
     if step == "MCMC-MLE":
-        return f"MCMC-MLE: sampling networks at the estimate, at most {of} iterations"
+        return f"MCMC-MLE: sampling networks at the estimate, at most {counted(of, 'iterations')}"
     if step == "bridge sampling":
         return f"bridge sampling the log-likelihood: {of} bridges"
     return fitting if step == "fitting" else step
@@ -440,9 +440,9 @@ def fit_command(
     if result.converged is False:
         d = result.diagnostics or {}
         write(
-            f"warning: the MCMC fit did not converge in {result.iterations} iterations (convergence test"
-            f" p = {d.get('convergence_p', float('nan')):.2g}, needs < 0.01), so its estimates may be"
-            f" inaccurate; try --max-iterations {2 * iterations}, another --seed, or a simpler model",
+            f"warning: the MCMC fit did not converge in {counted(result.iterations, 'iterations')}"
+            f" (convergence test p = {d.get('convergence_p', float('nan')):.2g}, needs < 0.01), so its"
+            f" estimates may be inaccurate; try --max-iterations {2 * iterations}, another --seed, or a simpler model",
             err=True,
         )
         raise typer.Exit(1)
