@@ -430,7 +430,7 @@ def assess(
         scores,
         glucose.critical_low_mmol_l,
         glucose.critical_high_mmol_l,
-        runtime.rules_off,
+        runtime.levels,
     )
     reasons: list[Reason] = []
     # each reason's place in the answer, (urgency, not a red flag, from a model, position in

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import NamedTuple
 
+from triage.assessment import Disposition
 from triage.observation import Observation
 from triage.patient import PatientContext
 from triage.scores.result import ScoreResult
@@ -27,10 +29,11 @@ class Evidence:
     scores: Mapping[str, ScoreResult]
     glucose_critical_low: float
     glucose_critical_high: float
-    # the rules the clinic's policy switched off, by name (``PolicyRuntime.rules_off``): a rule that
-    # leaves a finding to another rule's own condition (``albuminuria`` to ``pregnancy_proteinuria_acr``)
-    # keeps it when that rule is off
-    rules_off: frozenset[str] = frozenset()
+    # each rule the clinic's policy switched on, by name, at the level the policy gives it
+    # (``PolicyRuntime.levels``; a rule switched off is not in it): a rule that leaves a finding to
+    # another rule's own condition (``albuminuria`` to ``pregnancy_proteinuria_acr``) keeps it when
+    # that rule is off or set lower (``triage.rule_checks.leaves_to``); none known, it keeps it
+    levels: Mapping[str, Disposition] = field(default_factory=dict)
     # whether each rule checked so far on this evidence fired, by name (``assess()`` writes it as
     # it checks the rules): a lower rule that fired asks whether the rules above it fired
     # (``triage.rule_precedence``) without checking them again; one assessment's, never shared
@@ -53,11 +56,13 @@ _EVIDENCE_FIELDS = (
     "scores",
     "glucose_critical_low",
     "glucose_critical_high",
-    "rules_off",
+    "levels",
     "fired",
 )
 # the slots' own setters: what the frozen dataclass's __init__ reaches through object.__setattr__
 _SET_EVIDENCE = tuple(Evidence.__dict__[name].__set__ for name in _EVIDENCE_FIELDS)
+# no rule known to be switched on: nothing is left to another rule
+_NO_LEVELS: Mapping[str, Disposition] = MappingProxyType({})
 
 
 def evidence(
@@ -67,20 +72,20 @@ def evidence(
     scores: Mapping[str, ScoreResult],
     glucose_critical_low: float,
     glucose_critical_high: float,
-    rules_off: frozenset[str] = frozenset(),
+    levels: Mapping[str, Disposition] = _NO_LEVELS,
 ) -> Evidence:
     """``Evidence(...)`` by position, each field set through its slot (the frozen dataclass's
     ``__init__`` goes through ``object.__setattr__`` seven times); ``tests/triage/test_rules.py``
     compares with the constructor."""
     ev = _new_object(Evidence)
-    set_values, set_latest, set_patient, set_scores, set_low, set_high, set_off, set_fired = _SET_EVIDENCE
+    set_values, set_latest, set_patient, set_scores, set_low, set_high, set_levels, set_fired = _SET_EVIDENCE
     set_values(ev, values)
     set_latest(ev, latest)
     set_patient(ev, patient)
     set_scores(ev, scores)
     set_low(ev, glucose_critical_low)
     set_high(ev, glucose_critical_high)
-    set_off(ev, rules_off)
+    set_levels(ev, levels)
     set_fired(ev, {})
     return ev
 

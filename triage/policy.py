@@ -24,6 +24,7 @@ from datetime import timedelta
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -208,7 +209,8 @@ class ModelRuntime:
 @dataclass(frozen=True, slots=True)
 class PolicyRuntime:
     active_rules: tuple[tuple[Rule, Disposition, int | None], ...]  # (rule, level, re-check minutes)
-    rules_off: frozenset[str]  # every other rule's name: switched off (``Evidence.rules_off``)
+    # each active rule's level by name, a rule switched off not in it (``Evidence.levels``)
+    levels: Mapping[str, Disposition]
     max_age: dict[str, timedelta]
     default_age: timedelta
     future_tolerance: timedelta
@@ -237,20 +239,17 @@ class Policy(_Strict):
     def runtime(self) -> PolicyRuntime:
         """Look-up tables derived once from this policy (active rules, freshness limits)."""
         active = []
-        off = set()
         for rule in RULES:
             level = self.rule_level(rule.name)
             if level is not None:
                 active.append((rule, level, self.rule_recheck(rule.name)))
-            else:
-                off.add(rule.name)
 
         def resolved(setting: ModelPolicy) -> ModelRuntime:
             return ModelRuntime(setting.enabled, setting.threshold, self.models.level_of(setting))
 
         return PolicyRuntime(
             active_rules=tuple(active),
-            rules_off=frozenset(off),
+            levels=MappingProxyType({rule.name: level for rule, level, _ in active}),
             max_age={code: timedelta(hours=h) for code, h in self.freshness.hours.items()},
             default_age=timedelta(hours=self.freshness.default_hours),
             future_tolerance=timedelta(minutes=self.freshness.future_tolerance_minutes),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from triage.assessment import LEVEL_RANK
 from triage.evidence import Evidence, Finding, Values
 from triage.patient import PRE_ECLAMPSIA_FROM_WEEKS, PRE_ECLAMPSIA_SYMPTOMS, PatientContext
 from triage.scores.blood_pressure import emergency_threshold, is_crisis, is_emergency_pressure
@@ -237,25 +238,60 @@ def pregnancy_significant_acr(ev: Evidence) -> bool:
     return at_or_above(ev, "albumin_creatinine_ratio", PREGNANCY_ACR_MG_G, "mg/mmol", PREGNANCY_ACR_MG_MMOL)
 
 
-def unquantified_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
-    """Dipstick protein at ``levels`` with no ACR to quantify it and without hypertension (with it,
-    ``proteinuria_with_hypertension`` refers at >=1+; an ACR decides through ``albuminuria``); not
-    in pregnancy from 20 weeks (or the weeks not recorded), where ``pregnancy_proteinuria_1plus``
-    and ``_2plus`` read it on the pre-eclampsia pathway."""
+def leaves_to(ev: Evidence, rule: str, other: str) -> bool:
+    """Whether ``rule`` may leave what it found to ``other`` (saying nothing itself): only with
+    ``other`` switched on at a level, under the clinic's policy (``Evidence.levels``), at least
+    ``rule``'s. A rule a clinic switched off or set lower never silences another rule's referral."""
+    levels = ev.levels
+    theirs = levels.get(other)
+    if theirs is None:
+        return False
+    mine = levels.get(rule)
+    return mine is None or LEVEL_RANK[theirs] >= LEVEL_RANK[mine]
+
+
+PROTEINURIA_WITH_HYPERTENSION = "proteinuria_with_hypertension"
+# the pre-eclampsia pathway's rule that reads a dipstick from 20 weeks (triage.rules.kidney), by
+# dipstick; from 140/90 mmHg pregnancy_hypertension reads it (the same day)
+_PREGNANCY_DIPSTICK_RULES = {
+    "1+": "pregnancy_proteinuria_1plus",
+    **dict.fromkeys(("2+", "3+", "4+"), "pregnancy_proteinuria_2plus"),
+}
+
+
+def _pregnancy_reads(ev: Evidence, protein: str) -> str:
+    """The rule that reads dipstick ``protein`` on the pre-eclampsia pathway at this pressure."""
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
+        return "pregnancy_hypertension"
+    return _PREGNANCY_DIPSTICK_RULES[protein]
+
+
+def unquantified_proteinuria(
+    rule: str, levels: tuple[str, ...], text: str
+) -> Callable[[Evidence], Finding | None]:
+    """Dipstick protein at ``levels`` with no ACR to quantify it, said by ``rule``; without
+    hypertension (with it, ``proteinuria_with_hypertension`` refers at >=1+; an ACR decides through
+    ``albuminuria``); not in pregnancy from 20 weeks (or the weeks not recorded), where
+    ``pregnancy_proteinuria_1plus`` and ``_2plus`` read it on the pre-eclampsia pathway (from 140/90
+    mmHg ``pregnancy_hypertension``). Each is left to only while it is switched on at this rule's
+    level or higher (``leaves_to``): a clinic that switches it off or sets it lower still gets this
+    rule's action."""
 
     def check(ev: Evidence) -> Finding | None:
         protein = ev.values.get("urine_protein")
         if protein not in levels or "albumin_creatinine_ratio" in ev.latest:
             return None
-        if ev.patient.pre_eclampsia_possible:  # the pre-eclampsia pathway reads it (triage.rules.kidney)
-            return None
-        # whether proteinuria_with_hypertension fired: as assess() found it checking that rule before
-        # this one (``Evidence.fired``), else checked here (its finding and texts built for nothing)
-        with_hypertension = ev.fired.get("proteinuria_with_hypertension")
-        if with_hypertension is None:
-            with_hypertension = proteinuria(ev) is not None
-        if with_hypertension:
-            return None
+        if ev.patient.pre_eclampsia_possible and leaves_to(ev, rule, _pregnancy_reads(ev, str(protein))):
+            return None  # the pre-eclampsia pathway reads it (triage.rules.kidney)
+        if leaves_to(ev, rule, PROTEINURIA_WITH_HYPERTENSION):
+            # whether it fired: as assess() found it checking that rule before this one
+            # (``Evidence.fired``), else checked here (its finding and texts built for nothing)
+            with_hypertension = ev.fired.get(PROTEINURIA_WITH_HYPERTENSION)
+            if with_hypertension is None:
+                with_hypertension = proteinuria(ev) is not None
+            if with_hypertension:
+                return None
         return Finding({"urine_protein": protein}, f"urine protein {protein} (dipstick) and no ACR: {text}")
 
     return check

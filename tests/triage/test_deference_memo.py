@@ -32,7 +32,7 @@ from triage.rule_precedence import HIGHER
 from triage.rules import RULES_BY_NAME, Evidence
 
 POLICY = load_policy()
-# proteinuria_with_hypertension switched off: nothing records it, the dipstick rules check it themselves
+# proteinuria_with_hypertension switched off: the dipstick rules say their own action beside it
 NO_PROTEINURIA_RULE = policy_from_mapping({"rules": {"proteinuria_with_hypertension": {"level": "off"}}})
 # pregnancy_proteinuria_acr switched off: KDIGO's albuminuria reads the ACR in pregnancy too
 ACR_RULE = "pregnancy_proteinuria_acr"
@@ -184,15 +184,15 @@ def test_the_rule_order_does_not_change_who_reads_an_acr(
 def test_albuminuria_leaves_a_pregnancy_acr_to_its_rule_from_the_readings() -> None:
     """Checked on fresh evidence - nothing known of what fired - ``albuminuria`` does not fire on an
     ACR of 8 mg/mmol at 30 weeks and 118/75 mmHg; with ``pregnancy_proteinuria_acr`` switched off
-    (``Evidence.rules_off``) it does, KDIGO's referral."""
+    (not in ``Evidence.levels``) it does, KDIGO's referral."""
     patient = PatientContext(age=30, sex="female", pregnant=True, gestation_weeks=30)
     _, ev = _assessed(patient, _urine("neg", 118, 75, (8.0, "mg/mmol")))
     albuminuria, acr_rule = RULES_BY_NAME["albuminuria"], RULES_BY_NAME[ACR_RULE]
     fresh = replace(ev)
-    assert fresh.fired == {} and ACR_RULE not in fresh.rules_off
+    assert fresh.fired == {} and ACR_RULE in fresh.levels
     assert albuminuria.check(fresh) is None and acr_rule.check(fresh) is not None
     _, off = _assessed(patient, _urine("neg", 118, 75, (8.0, "mg/mmol")), NO_ACR_RULE)
-    assert ACR_RULE in off.rules_off
+    assert ACR_RULE not in off.levels
     kdigo = albuminuria.check(replace(off))
     assert kdigo is not None and "confirm on a repeat sample; refer (non-emergency)" in kdigo.detail
 

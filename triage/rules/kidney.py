@@ -7,8 +7,9 @@ albumin:creatinine ratio (8 mg/mmol, 1.4.7), and the pre-eclampsia community gui
 Milne F et al. BMJ 2005;330:576) refers new proteinuria without hypertension: 1+ - the pre-eclampsia
 check repeated in the community within a week; 2+ or more - a hospital step-up assessment within 48
 hours; with symptoms, the same day. The KDIGO dipstick rules ("measure the ACR now", "an ACR >=30
-mg/g refers", "not during menstruation") then do not fire (``unquantified_proteinuria``). From 140
-and/or 90 ``pregnancy_hypertension`` sends her the same day and names the urine protein."""
+mg/g refers", "not during menstruation") then do not fire (``unquantified_proteinuria``) - unless a
+clinic switched the pregnancy rule off or set it below theirs (``leaves_to``). From 140 and/or 90
+``pregnancy_hypertension`` sends her the same day and names the urine protein."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
 from triage.rule_checks import (
+    PROTEINURIA_WITH_HYPERTENSION,
     kidney_flag,
+    leaves_to,
     pregnancy_significant_acr,
     pregnancy_where,
     pressures,
@@ -48,12 +51,12 @@ MENARCHE_FROM = 10
 CHILD_UNDER = 18
 
 
-def _dipstick_repeat(text: str, levels: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
+def _dipstick_repeat(rule: str, text: str, levels: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
     """``unquantified_proteinuria`` at ``levels``, its ``text``'s ``{repeat}`` said for the patient: a
     child's first morning sample (``values.child``), menstruation only where she may menstruate
     (``values.menstruation`` false where not)."""
     checks = {
-        (child, menses): unquantified_proteinuria(levels, text.format(repeat=_repeat(child, menses)))
+        (child, menses): unquantified_proteinuria(rule, levels, text.format(repeat=_repeat(child, menses)))
         for child in (False, True)
         for menses in (False, True)
     }
@@ -156,9 +159,10 @@ def _albuminuria(ev: Evidence) -> Finding | None:
     """KDIGO's albuminuria, unless the readings are those ``pregnancy_proteinuria_acr`` reads as
     significant proteinuria in pregnancy (its own condition, ``_pregnancy_acr_read``, whichever rule
     is checked first): the obstetric assessment within 48 hours then applies. Below 8 mg/mmol, and
-    with that rule switched off by a clinic (``Evidence.rules_off``), KDIGO's referral stays."""
+    with that rule switched off by a clinic or set below this rule's level (``leaves_to``: a clinic
+    may make it local care, not a red flag), KDIGO's referral stays."""
     found = _KDIGO_ALBUMINURIA(ev)
-    if found is None or (PREGNANCY_ACR_RULE not in ev.rules_off and _pregnancy_acr_read(ev)):
+    if found is None or (_pregnancy_acr_read(ev) and leaves_to(ev, "albuminuria", PREGNANCY_ACR_RULE)):
         return None
     return found
 
@@ -246,7 +250,7 @@ KIDNEY: tuple[Rule, ...] = (
         _albuminuria,
     ),
     Rule(
-        "proteinuria_with_hypertension",
+        PROTEINURIA_WITH_HYPERTENSION,
         R,
         "Dipstick protein >=1+ with hypertension",
         "国家基层高血压防治管理指南 2020, 初诊转诊",
@@ -258,6 +262,7 @@ KIDNEY: tuple[Rule, ...] = (
         "Dipstick protein 1+ without hypertension and no ACR: confirm with an ACR",
         "KDIGO 2024 (confirm a positive dipstick with a laboratory ACR or PCR); risk.md 2.10",
         _dipstick_repeat(
+            "proteinuria_1plus",
             "about 30 mg/dL - confirm with a urine ACR and creatinine within 4 weeks; repeat the dipstick"
             " {repeat}; an ACR >=30 mg/g refers",
             ("1+",),
@@ -270,6 +275,7 @@ KIDNEY: tuple[Rule, ...] = (
         "Dipstick protein 2+ without hypertension and no ACR: measure the ACR now",
         "KDIGO 2024 (confirm a positive dipstick with a laboratory ACR or PCR); risk.md 2.10",
         _dipstick_repeat(
+            "proteinuria_2plus",
             "about 100 mg/dL - measure the ACR and creatinine now; repeat the dipstick within 1 week"
             " {repeat}; an ACR >=30 mg/g refers",
             ("2+",),
@@ -317,6 +323,7 @@ KIDNEY: tuple[Rule, ...] = (
         "Dipstick protein >=3+ without hypertension and no ACR: refer (non-emergency)",
         "KDIGO 2024 (refer at ACR >=300 mg/g, PCR >=500 mg/g); risk.md 2.10",
         unquantified_proteinuria(
+            "proteinuria_3plus",
             ("3+", "4+"),
             "about 300 mg/dL or more, in the range KDIGO refers (A3) - measure the ACR and creatinine now,"
             " check for oedema (nephrotic syndrome); refer (non-emergency)",
