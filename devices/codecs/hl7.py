@@ -158,8 +158,13 @@ NO_TYPE = "MSH-9 empty"
 def unsupported_said(kind: str) -> str:
     """Why a message of ``kind`` (:func:`unsupported_type`) is not taken, in the words the AR and
     ``triage devices replay`` say it: its type; a message with an empty MSH-9 (a required field,
-    the type blank) says that MSH-9 is empty."""
-    return f"message type {kind} is not supported" if kind else "MSH-9 (the message type) is empty"
+    the type blank) says that MSH-9 is empty, and one whose MSH-9.1 is empty beside a trigger event
+    (``|^R01|``, kind ``^R01``: no type) that MSH-9.1 is."""
+    if not kind:
+        return "MSH-9 (the message type) is empty"
+    if kind.startswith("^"):
+        return "MSH-9.1 (the message type) is empty"
+    return f"message type {kind} is not supported"
 
 
 def captured_unsupported_type(raw: bytes, profile: DeviceProfile) -> str | None:
