@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from triage.evidence import Evidence, Finding
+from triage.evidence import Evidence, Finding, Values
 from triage.rule_checks import (
     adolescent_severe_hypertension,
     hypertensive_emergency,
     pre_eclampsia_severe_features,
     pregnancy_severe_hypertension,
+    pregnancy_significant_acr,
     pressures,
 )
 from triage.rules.rule import HEARTS_REF, E, L, R, Rule, U
@@ -40,11 +41,48 @@ def _bp_grade(grades: tuple[str, ...], action: str) -> Callable[[Evidence], Find
     return check
 
 
+# why a raised pressure from 20 weeks (or the weeks not recorded) is assessed the same day: for
+# pre-eclampsia, its urine protein asked for only when none was measured (a dipstick or an ACR); with
+# new proteinuria - a dipstick of 1+ or more, or an ACR of 8 mg/mmol (NICE NG133) - pre-eclampsia is
+# suspected (new hypertension with proteinuria from 20 weeks), and in known (chronic) hypertension
+# superimposed pre-eclampsia (ISSHP 2018, as ``proteinuria_with_hypertension`` says below 140/90 mmHg)
+_PRE_ECLAMPSIA_URINE_UNMEASURED = "for pre-eclampsia (urine protein, symptoms)"
+_PRE_ECLAMPSIA_URINE_MEASURED = "for pre-eclampsia (symptoms; measured: {urine})"
+_PRE_ECLAMPSIA_SUSPECTED = "for suspected pre-eclampsia ({urine} with this pressure; symptoms)"
+_SUPERIMPOSED_SUSPECTED = (
+    "for suspected superimposed pre-eclampsia ({urine} with known hypertension: new proteinuria from 20"
+    " weeks in chronic hypertension (ISSHP 2018), unless it was there before 20 weeks; symptoms)"
+)
+_CHRONIC = "for chronic hypertension (before 20 weeks; pre-eclampsia is from 20 weeks)"
+
+
+def _pre_eclampsia_why(ev: Evidence, values: Values) -> str:
+    """What the same-day assessment from 20 weeks is for, from the urine measured (``values`` gets
+    its ``urine_protein`` and ``acr``, whether they show new ``proteinuria``, and ``superimposed``)."""
+    protein = ev.values.get("urine_protein")
+    acr = ev.num("albumin_creatinine_ratio")
+    urine = [] if protein is None else [f"urine protein {protein} (dipstick)"]
+    if acr is not None:
+        urine.append(f"ACR {ev.shown('albumin_creatinine_ratio')}")
+    if not urine:
+        return _PRE_ECLAMPSIA_URINE_UNMEASURED
+    new = protein in ("1+", "2+", "3+", "4+") or pregnancy_significant_acr(ev)
+    values["urine_protein"], values["acr"], values["proteinuria"] = protein, acr, new
+    named = " and ".join(urine)
+    if not new:
+        return _PRE_ECLAMPSIA_URINE_MEASURED.format(urine=named)
+    if ev.patient.hypertension:
+        values["superimposed"] = True
+        return _SUPERIMPOSED_SUSPECTED.format(urine=named)
+    return _PRE_ECLAMPSIA_SUSPECTED.format(urine=named)
+
+
 def _pregnancy_bp(ev: Evidence) -> Finding | None:
     """A raised pressure in pregnancy: same-day obstetric assessment at any gestation. What for
     follows the weeks (``patient.gestation_weeks``): pre-eclampsia from 20 weeks or with the weeks
-    not recorded; before 20 weeks chronic (pre-existing) hypertension, pre-eclampsia being a
-    diagnosis from 20 weeks (ACOG Practice Bulletin 222, 2020; ISSHP 2018)."""
+    not recorded (``_pre_eclampsia_why``: suspected, or superimposed, with new proteinuria measured);
+    before 20 weeks chronic (pre-existing) hypertension, pre-eclampsia being a diagnosis from 20
+    weeks (ACOG Practice Bulletin 222, 2020; ISSHP 2018)."""
     patient = ev.patient
     if not patient.pregnant:  # the common path: one check, no reading read
         return None
@@ -52,14 +90,10 @@ def _pregnancy_bp(ev: Evidence) -> Finding | None:
     if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
         weeks = patient.gestation_weeks
         shown = f"{pressures(ev)} mmHg in pregnancy{'' if weeks is None else f' at {weeks} weeks'}"
-        why = (
-            "for pre-eclampsia (urine protein, symptoms)"
-            if patient.pre_eclampsia_possible
-            else "for chronic hypertension (before 20 weeks; pre-eclampsia is from 20 weeks)"
-        )
+        values: Values = {"sbp": sbp, "dbp": dbp, "pregnant": True, "gestation_weeks": weeks}
+        why = _pre_eclampsia_why(ev, values) if patient.pre_eclampsia_possible else _CHRONIC
         return Finding(
-            {"sbp": sbp, "dbp": dbp, "pregnant": True, "gestation_weeks": weeks},
-            f"blood pressure {shown} (>=140 and/or >=90): same-day obstetric assessment {why}",
+            values, f"blood pressure {shown} (>=140 and/or >=90): same-day obstetric assessment {why}"
         )
     return None
 

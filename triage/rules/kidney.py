@@ -9,7 +9,7 @@ check repeated in the community within a week; 2+ or more - a hospital step-up a
 hours; with symptoms, the same day. The KDIGO dipstick rules ("measure the ACR now", "an ACR >=30
 mg/g refers", "not during menstruation") then do not fire (``unquantified_proteinuria``) - unless a
 clinic switched the pregnancy rule off or set it below theirs (``leaves_to``). From 140 and/or 90
-``pregnancy_hypertension`` sends her the same day and names the urine protein."""
+``pregnancy_hypertension`` sends her the same day and asks for the urine protein, or names it."""
 
 from __future__ import annotations
 

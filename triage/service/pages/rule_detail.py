@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from triage import phrases
-from triage.patient import PRE_ECLAMPSIA_SYMPTOMS
+from triage.patient import PRE_ECLAMPSIA_FROM_WEEKS, PRE_ECLAMPSIA_SYMPTOMS
 from triage.rules import ITEM_READINGS, scored_by
 from triage.scores.news2 import PARAMETERS as NEWS2_PARAMETERS
 from triage.vocabulary import CONCEPTS
@@ -80,6 +80,7 @@ DERIVED = frozenset(
         "pregnancy_glucose",
         "dipstick_repeat",
         "proteinuria_pressure",
+        "pregnancy_bp_why",
     }
 )
 
@@ -364,6 +365,32 @@ class DetailFields:
         child = "_child" if self.given.get("child") is True else ""
         menses = "_no_menstruation" if self.given.get("menstruation") is False else ""
         return self.owner.entry(f"detail.dipstick_repeat{child}{menses}")
+
+    def _pregnancy_bp_why(self) -> str:
+        """What a raised pressure in pregnancy is assessed for the same day, as the engine's reason
+        says it (``triage.rules.blood_pressure``): before 20 weeks chronic hypertension; from 20 weeks
+        (or the weeks not recorded) pre-eclampsia, its urine protein asked for only when none was
+        measured, suspected (or superimposed, in known hypertension) with new proteinuria."""
+        weeks = self.given.get("gestation_weeks")
+        if isinstance(weeks, int | float) and weeks < PRE_ECLAMPSIA_FROM_WEEKS:
+            return self.owner.entry("detail.pregnancy_bp.chronic")
+        protein, acr = self.given.get("urine_protein"), self.given.get("acr")
+        urine = (
+            []
+            if protein is None
+            else [self.owner.entry("detail.dipstick_protein").format(value=self.owner.value(str(protein)))]
+        )
+        if acr is not None:
+            urine.append(self._kidney())
+        if not urine:
+            return self.owner.entry("detail.pregnancy_bp.urine")
+        if self.given.get("superimposed") is True:
+            kind = "superimposed"
+        elif self.given.get("proteinuria") is True:
+            kind = "suspected"
+        else:
+            kind = "measured"
+        return self.owner.entry(f"detail.pregnancy_bp.{kind}").format(urine=self._listed(urine))
 
     def _proteinuria_pressure(self) -> str:
         """The pressure new proteinuria with a symptom of pre-eclampsia was read at: below 140/90
