@@ -180,7 +180,11 @@ def test_a_headache_with_an_acr_of_8_mg_mmol_and_no_pressure_measured(policy: Po
         (_urine(acr=(8, "mg/mmol")), AT_30, True),
         (_urine("1+"), {"pregnant": True, "gestation_weeks": 19}, False),
         (_urine("1+"), {"pregnant": True, "gestation_weeks": 20}, True),
-        (_urine("1+"), {"postpartum": True}, False),
+        (
+            _urine("1+"),
+            {"postpartum": True},
+            True,
+        ),  # after birth too: tests/triage/test_postpartum_proteinuria.py
         (_urine("1+"), {}, False),
     ],
     ids=[

@@ -43,44 +43,61 @@ _SAME_DAY = "; the same day with a headache, visual disturbance or epigastric pa
 # heavy exercise) and from menstruation (blood reads as protein) - said only where she may menstruate:
 # not for a male, not in pregnancy (before 20 weeks these rules read it), not under 10, where menarche
 # would be precocious puberty (中枢性性早熟诊断与治疗专家共识 2022: menarche before 10.0 years); with
-# the sex or the age not recorded it is said. Under 18 on a first morning urine sample: orthostatic
-# proteinuria, common in children and adolescents (Brandt JR et al. Pediatr Nephrol 2010;25:1131: 1
-# in 5 healthy 6-19-year-olds), is absent from it (K/DOQI 2002 guideline 5). The ACR that refers,
-# 30 mg/g, is KDIGO's A2 at every age.
+# the sex or the age not recorded it is said. In the 6 weeks after birth (``postpartum``) the blood is
+# the postnatal bleeding (lochia), not menstruation: the repeat is away from it. Under 18 on a first
+# morning urine sample: orthostatic proteinuria, common in children and adolescents (Brandt JR et al.
+# Pediatr Nephrol 2010;25:1131: 1 in 5 healthy 6-19-year-olds), is absent from it (K/DOQI 2002
+# guideline 5). The ACR that refers, 30 mg/g, is KDIGO's A2 at every age.
 MENARCHE_FROM = 10
 CHILD_UNDER = 18
+
+
+# the bleeding a positive dipstick is repeated away from (blood reads as protein), as the reason says it
+_BLEEDING = {
+    "menstruation": "infection, fever, heavy exercise or menstruation",
+    "lochia": "infection, fever or heavy exercise, nor while there is postnatal bleeding (lochia)",
+    "": "infection, fever or heavy exercise",
+}
 
 
 def _dipstick_repeat(rule: str, text: str, levels: tuple[str, ...]) -> Callable[[Evidence], Finding | None]:
     """``unquantified_proteinuria`` at ``levels``, its ``text``'s ``{repeat}`` said for the patient: a
     child's first morning sample (``values.child``), menstruation only where she may menstruate
-    (``values.menstruation`` false where not)."""
+    (``values.menstruation`` false where not), the postnatal bleeding (lochia) in the 6 weeks after
+    birth (``values.lochia``)."""
     checks = {
-        (child, menses): unquantified_proteinuria(rule, levels, text.format(repeat=_repeat(child, menses)))
+        (child, bleeding): unquantified_proteinuria(
+            rule, levels, text.format(repeat=_repeat(child, bleeding))
+        )
         for child in (False, True)
-        for menses in (False, True)
+        for bleeding in _BLEEDING
     }
 
     def check(ev: Evidence) -> Finding | None:
         patient = ev.patient
         age = None if patient.age is None else years(patient.age)
         child = age is not None and age < CHILD_UNDER
-        menses = patient.sex != "male" and not patient.pregnant and (age is None or age >= MENARCHE_FROM)
-        found = checks[child, menses](ev)
+        if patient.postpartum:
+            bleeding = "lochia"
+        elif patient.sex != "male" and not patient.pregnant and (age is None or age >= MENARCHE_FROM):
+            bleeding = "menstruation"
+        else:
+            bleeding = ""
+        found = checks[child, bleeding](ev)
         if found is not None:
             if child:
                 found.values["child"] = True
-            if not menses:
+            if bleeding != "menstruation":
                 found.values["menstruation"] = False
+            if bleeding == "lochia":
+                found.values["lochia"] = True
         return found
 
     return check
 
 
-def _repeat(child: bool, menses: bool) -> str:
-    avoid = (
-        "infection, fever, heavy exercise or menstruation" if menses else "infection, fever or heavy exercise"
-    )
+def _repeat(child: bool, bleeding: str) -> str:
+    avoid = _BLEEDING[bleeding]
     if child:
         return (
             "on a first morning urine sample (orthostatic proteinuria, common in children and adolescents,"
@@ -177,13 +194,15 @@ _PROTEINURIA_SIGNS = {
 
 def _proteinuria_with_symptoms(ev: Evidence) -> Finding | None:
     """New proteinuria - dipstick 1+ or more, or an ACR of 8 mg/mmol or more - with a headache, visual
-    disturbance or epigastric pain recorded, in pregnancy from 20 weeks (or the weeks not recorded) and
-    below 140/90 mmHg or with no pressure measured: a same-day hospital assessment (PRECOG: new
-    proteinuria of 1+ or more with symptoms). From 140/90 ``pre_eclampsia_severe_features`` reads it
+    disturbance or epigastric pain recorded, in pregnancy from 20 weeks (or the weeks not recorded) or
+    in the 6 weeks after birth, and below 140/90 mmHg or with no pressure measured: a same-day hospital
+    assessment (PRECOG: new proteinuria of 1+ or more with symptoms). Pre-eclampsia can present first
+    after birth (up to 6 weeks; Hauspurg and Jeyabalan 2022), so after birth it is read as in pregnancy,
+    at the same level (``values.postpartum``). From 140/90 ``pre_eclampsia_severe_features`` reads it
     (an emergency transfer)."""
     patient = ev.patient
     recorded = patient.acute_symptoms
-    if not recorded or not patient.pre_eclampsia_possible:
+    if not recorded or not (patient.pre_eclampsia_possible or patient.postpartum):
         return None
     found = [s for s in recorded if s in _PROTEINURIA_SIGNS]
     if not found or not _below_140_90(ev):
@@ -200,17 +219,21 @@ def _proteinuria_with_symptoms(ev: Evidence) -> Finding | None:
         "acute_symptoms": ", ".join(found),
         "urine_protein": protein if dipstick else None,
         "acr": ev.num("albumin_creatinine_ratio") if acr else None,
-        "pregnant": True,
-        "gestation_weeks": patient.gestation_weeks,
     }
+    if patient.postpartum:
+        values["postpartum"] = True
+        kind = "proteinuria with a symptom of pre-eclampsia, which can present first after birth"
+    else:
+        values.update(pregnant=True, gestation_weeks=patient.gestation_weeks)
+        kind = "new proteinuria with a symptom of pre-eclampsia"
     unmeasured = pressures(ev) == "?/?"
     bp = "no blood pressure measured" if unmeasured else f"blood pressure {pressures(ev)} mmHg"
     return Finding(
         values,
         f"{', '.join(_PROTEINURIA_SIGNS[s] for s in found)} {pregnancy_where(patient)} with"
-        f" {' and '.join(urine)} ({bp}): new proteinuria with a symptom of pre-eclampsia - same-day hospital"
-        " (obstetric) assessment for pre-eclampsia (PRECOG: new proteinuria of 1+ or more with headache,"
-        f" visual disturbance or epigastric pain){'; measure the blood pressure now' if unmeasured else ''}",
+        f" {' and '.join(urine)} ({bp}): {kind} - same-day hospital (obstetric) assessment for pre-eclampsia"
+        " (PRECOG: new proteinuria of 1+ or more with headache, visual disturbance or epigastric pain)"
+        f"{'; measure the blood pressure now' if unmeasured else ''}",
     )
 
 
@@ -286,9 +309,11 @@ KIDNEY: tuple[Rule, ...] = (
         "pregnancy_proteinuria_symptoms",
         U,
         "New proteinuria (dipstick >=1+ or ACR >=8 mg/mmol) with headache, visual disturbance or epigastric"
-        " pain in pregnancy from 20 weeks, below 140/90 mmHg: same-day obstetric assessment",
+        " pain in pregnancy from 20 weeks or within 6 weeks after birth, below 140/90 mmHg: same-day obstetric"
+        " assessment",
         "PRECOG (Milne F et al. BMJ 2005;330:576): new proteinuria of 1+ or more with symptoms, a same-day"
-        " hospital assessment; NICE NG133 (2019) 1.1.1, 1.4.7",
+        " hospital assessment; NICE NG133 (2019) 1.1.1, 1.4.7; after birth: Hauspurg A, Jeyabalan A. Am J"
+        " Obstet Gynecol 2022;226:S1211 (postpartum pre-eclampsia, presenting up to 6 weeks after birth)",
         _proteinuria_with_symptoms,
         red_flag=True,
         minimum=U,

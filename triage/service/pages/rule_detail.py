@@ -80,6 +80,7 @@ DERIVED = frozenset(
         "pregnancy_glucose",
         "dipstick_repeat",
         "proteinuria_pressure",
+        "proteinuria_when",
         "pregnancy_bp_why",
     }
 )
@@ -361,10 +362,20 @@ class DetailFields:
     def _dipstick_repeat(self) -> str:
         """How a positive dipstick is repeated (``detail.dipstick_repeat``): a child's on a first
         morning sample (``child``: under 18, ``_child``), menstruation said only where she may
-        menstruate (``menstruation`` false: ``_no_menstruation``; ``triage.rules.kidney``)."""
+        menstruate (``menstruation`` false: ``_no_menstruation``), in the 6 weeks after birth the
+        postnatal bleeding (``lochia``: ``_lochia``; ``triage.rules.kidney``)."""
         child = "_child" if self.given.get("child") is True else ""
-        menses = "_no_menstruation" if self.given.get("menstruation") is False else ""
-        return self.owner.entry(f"detail.dipstick_repeat{child}{menses}")
+        if self.given.get("lochia") is True:
+            bleeding = "_lochia"
+        else:
+            bleeding = "_no_menstruation" if self.given.get("menstruation") is False else ""
+        return self.owner.entry(f"detail.dipstick_repeat{child}{bleeding}")
+
+    def _proteinuria_when(self) -> str:
+        """When new proteinuria with a symptom of pre-eclampsia is read so: in pregnancy from 20
+        weeks, or in the 6 weeks after birth (``postpartum``; ``triage.rules.kidney``)."""
+        when = "postpartum" if self.given.get("postpartum") is True else "pregnancy"
+        return self.owner.entry(f"detail.proteinuria_when.{when}")
 
     def _pregnancy_bp_why(self) -> str:
         """What a raised pressure in pregnancy is assessed for the same day, as the engine's reason
