@@ -4,6 +4,7 @@ this module only stores and finds the strings. Account changes are audited."""
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from typing import Any, get_args
 
 from sqlite_utils import Database
@@ -12,6 +13,36 @@ from referral import audit
 from referral.errors import ConflictError, NotFoundError, UserInputError, json_text
 from referral.records import Language, Role
 from referral.transactions import utc_now, write, write_unless_locked
+
+#: The characters of a stored user name (after :func:`account_name`).
+USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def account_name(username: str) -> str:
+    """The account a user name names, wherever one is typed (the login and setup pages, the API,
+    ``triage referrals users``): full-width letters, digits and spaces as their ASCII (an input
+    method's full-width mode: ``ｎｕｒｓｅ１``), then no spaces at either end and lower case (``Nurse1``,
+    `` nurse1 ``) - the width and case mapping of RFC 8265's UsernameCaseMapped. User names are
+    stored so; every function here that takes one applies it."""
+    narrow = "".join(
+        unicodedata.normalize("NFKC", char)
+        if unicodedata.decomposition(char).startswith(("<wide>", "<narrow>"))
+        else char
+        for char in username
+    )
+    return narrow.strip().lower()
+
+
+def checked_username(username: str) -> str:
+    """:func:`account_name`, refused unless it can be an account's (2-64 of :data:`USERNAME_CHARS`)."""
+    name = account_name(username)
+    if not 2 <= len(name) <= 64 or not set(name) <= USERNAME_CHARS:
+        raise UserInputError(
+            f'username: {json_text(username)}: use 2-64 characters from a-z, 0-9, ".", "_" and "-"',
+            says="error.username_invalid",
+            params={"username": username},
+        )
+    return name
 
 
 def create_user(
@@ -23,12 +54,11 @@ def create_user(
     language: str = "en",
     actor: str = "admin",
 ) -> dict[str, Any]:
-    if not username.strip():
-        raise UserInputError("username is empty")
     if role not in get_args(Role):
         raise UserInputError(f"role {json_text(role)} is not one of {', '.join(get_args(Role))}")
     if language not in get_args(Language):
         raise UserInputError(f"language {json_text(language)} is not one of {', '.join(get_args(Language))}")
+    username = checked_username(username)
 
     def work(db: Database) -> dict[str, Any]:
         try:
@@ -58,7 +88,7 @@ def create_user(
 
 
 def _get(db: Database, username: str) -> dict[str, Any] | None:
-    rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
+    rows = list(db.query("SELECT * FROM users WHERE username = ?", [account_name(username)]))
     if not rows:
         return None
     return dict(rows[0], disabled=bool(rows[0]["disabled"]))
@@ -73,26 +103,32 @@ def list_users(db: Database) -> list[dict[str, Any]]:
     return [dict(row, disabled=bool(row["disabled"])) for row in rows]
 
 
-def set_disabled(db: Database, username: str, disabled: bool, *, actor: str) -> None:
-    def work(db: Database) -> None:
-        changed = db.conn.execute(
-            "UPDATE users SET disabled = ? WHERE username = ?", [int(disabled), username]
-        ).rowcount
-        if changed != 1:
+def set_disabled(db: Database, username: str, disabled: bool, *, actor: str) -> bool:
+    """Disable the account (its sessions end) or enable it, audited; ``False`` when it was so
+    already: nothing written, no audit entry (an enable pressed twice recorded two)."""
+    name = account_name(username)
+
+    def work(db: Database) -> bool:
+        row = db.conn.execute("SELECT disabled FROM users WHERE username = ?", [name]).fetchone()
+        if row is None:
             raise NotFoundError(f"user {json_text(username)} not found")
+        if bool(row[0]) == disabled:
+            return False
+        db.conn.execute("UPDATE users SET disabled = ? WHERE username = ?", [int(disabled), name])
         if disabled:  # a disabled account is logged out everywhere (re-enabling revives nothing)
-            db.conn.execute("DELETE FROM staff_sessions WHERE username = ?", [username])
+            db.conn.execute("DELETE FROM staff_sessions WHERE username = ?", [name])
         audit.append(
             db,
             actor=actor,
             action="user.disable" if disabled else "user.enable",
             entity="user",
-            entity_id=username,
+            entity_id=name,
             reason="account status changed",
             data={"disabled": disabled},
         )
+        return True
 
-    write(db, work)
+    return write(db, work)
 
 
 def create_token(
@@ -108,6 +144,7 @@ def create_token(
     working, recorded in its ``token.create`` entry (``verify-audit`` compares it)."""
     if len(token_sha256) != 64 or any(c not in "0123456789abcdef" for c in token_sha256):
         raise UserInputError("token_sha256 must be 64 lowercase hex characters (SHA-256 of the token)")
+    username = account_name(username)
 
     def work(db: Database) -> dict[str, Any]:
         if _get(db, username) is None:

@@ -1,4 +1,4 @@
-"""`triage referrals users list | add`: the staff accounts of the clinic's log, from the service's
+"""`triage referrals users list | add | disable | enable`: the staff accounts of the clinic's log, from the service's
 machine. The accounts were the API's alone (an administrator signed in) and `/setup` closes once
 any account exists, so a clinic whose only administrator forgot the password, or left, had no way
 back in; whoever may write the log file adds one here, under the service's password rules, audited
@@ -6,6 +6,7 @@ back in; whoever may write the log file adds one here, under the service's passw
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar, cast, get_args
 
 import typer
 
-from referral.errors import ClinicError, UserInputError, json_text
+from referral.errors import ClinicError, NotFoundError, UserInputError, json_text
 from referral.records import Language, Role
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 app = typer.Typer(
-    help="Staff accounts, on the service's machine: list them, add one (an administrator locked out).",
+    help="Staff accounts, on the service's machine: list, add (an administrator locked out), disable,"
+    " enable. A user name is taken as the service's /login takes it: Nurse1 is nurse1.",
     no_args_is_help=True,
 )
 
@@ -95,7 +97,7 @@ def add_command(
     left (/setup closes once any account exists). The password follows the service's rules (at
     least 10 characters, not a common one, not the user name); the account signs in at the
     service's /login at once, the service running or not. Audited user.create by cli:<user>."""
-    from triage.service.accounts import check_username
+    from referral.users import checked_username
     from triage.service.security import hash_password
 
     if role not in get_args(Role):
@@ -107,7 +109,7 @@ def add_command(
             f"--language {json_text(language)} is not one of {', '.join(get_args(Language))}"
         )
     try:
-        name = check_username(username)
+        name = checked_username(username)
         password = _password(password_stdin)
         password_hash = hash_password(password, name)  # the service's rules; slow on purpose
         from referral import users
@@ -166,25 +168,63 @@ def _written(ctx: typer.Context, database: Database, work: Callable[[Database], 
 def _set_disabled(ctx: typer.Context, username: str, disabled: bool, db: Path | None, as_json: bool) -> None:
     from referral import users  # the log's modules (sqlite-utils): when a command opens it
 
+    if not users.account_name(username):
+        raise UserInputError(
+            f"USERNAME is empty: give the account's user name (`{_list_line(db)}` lists them); nothing"
+            " changed"
+        )
+    name = users.account_name(username)  # as the service's /login and API find it ("Nurse1" was not found)
     database = open_log(ctx, db)
-    _written(
-        ctx,
-        database,
-        lambda d: users.set_disabled(d, username, disabled, actor=cli_actor()),
-        f"the {'disabling' if disabled else 'enabling'} of the account {username}",
-    )
-    row = users.get_user(database, username) or {}
+    try:
+        changed = _written(
+            ctx,
+            database,
+            lambda d: users.set_disabled(d, name, disabled, actor=cli_actor()),
+            f"the {'disabling' if disabled else 'enabling'} of the account {name}",
+        )
+    except NotFoundError:
+        raise NotFoundError(_not_found(ctx, username, db)) from None
+    row = users.get_user(database, name) or {}
+    undo = f"`{triage_command()} referrals users enable {name}` undoes it"
     if as_json:
-        print_json({key: row[key] for key in ("username", "role", "language", "created_at", "disabled")})
+        shown = {key: row[key] for key in ("username", "role", "language", "created_at", "disabled")}
+        print_json(shown | {"changed": changed})
+    elif not changed:
+        state = "disabled" if disabled else "enabled"
+        echo(f"the account {name} ({row['role']}) was {state} already: nothing changed, nothing recorded")
     elif disabled:
         echo(
-            f"disabled the account {username} ({row['role']}): its sessions ended, its API tokens are refused;"
-            f" `{triage_command()} referrals users enable {username}` undoes it"
+            f"disabled the account {name} ({row['role']}): its sessions ended, its API tokens are refused; {undo}"
         )
     else:
         echo(
-            f"enabled the account {username} ({row['role']}): it signs in again, its tokens not revoked work again"
+            f"enabled the account {name} ({row['role']}): it signs in again, its tokens not revoked work again"
         )
+
+
+def _list_line(db: Path | None) -> str:
+    """The command line that lists the accounts of the log the command was given."""
+    return f"{triage_command()} referrals users list" + (
+        "" if db is None else f" --db {shlex.quote(str(db))}"
+    )
+
+
+def _not_found(ctx: typer.Context, username: str, db: Path | None) -> str:
+    """No account of that name in the log: which log, why the name can be none (not a user name's
+    characters), and the command that lists them; it said 'user "nobody" not found' alone."""
+    from referral import users
+
+    path = db or cast(AppContext, ctx.obj).settings.database.path
+    name = users.account_name(username)
+    why = (
+        ""
+        if 2 <= len(name) <= 64 and set(name) <= users.USERNAME_CHARS
+        else " (a user name is 2-64 characters from a-z, 0-9, '.', '_' and '-')"
+    )
+    return (
+        f"no account {json_text(username)} in the referral log {path}{why}: `{_list_line(db)}` lists"
+        " its accounts; nothing changed"
+    )
 
 
 def _account_switch(name: str, disabled: bool, short_help: str, doc: str) -> None:
@@ -193,7 +233,11 @@ def _account_switch(name: str, disabled: bool, short_help: str, doc: str) -> Non
     def command(
         ctx: typer.Context,
         username: Annotated[
-            str, typer.Argument(metavar="USERNAME", help="The account's user name (users list).")
+            str,
+            typer.Argument(
+                metavar="USERNAME",
+                help="The account's user name (users list), in any case: Nurse1 is nurse1.",
+            ),
         ],
         db: DbOption = None,
         as_json: JsonOption = False,

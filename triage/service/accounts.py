@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from referral import audit, sessions, users
 from referral.errors import StorageError
 from referral.transactions import when
+from referral.users import account_name, checked_username
 from triage.errors import ConflictError, NotFoundError, UserInputError, json_text
 from triage.service.api.errors import said_again
 from triage.service.auth import (
@@ -38,7 +39,6 @@ T = TypeVar("T")
 DEFAULT_TOKEN_DAYS = 365
 #: A token's use is written at most this often (every API request reads it).
 TOKEN_TOUCH_EVERY_S = 60.0
-_USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
 @dataclass(frozen=True)
@@ -81,23 +81,6 @@ def audit_account(db: Database, action: str, username: str, data: dict[str, Any]
     )
 
 
-def account_name(username: str) -> str:
-    """The account a user name names: user names are stored in lower case, and found however they
-    are capitalised or spaced (``Nurse2``, `` nurse2 ``)."""
-    return username.strip().lower()
-
-
-def check_username(username: str) -> str:
-    name = account_name(username)
-    if not 2 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS:
-        raise UserInputError(
-            f'username {json_text(username)}: use 2-64 characters from a-z, 0-9, ".", "_" and "-"',
-            says="error.username_invalid",
-            params={"username": username},
-        )
-    return name
-
-
 class Accounts:
     def __init__(
         self,
@@ -133,7 +116,7 @@ class Accounts:
 
     def create(self, username: str, password: str, role: Role, language: str, *, actor: str) -> Account:
         """A new account (audited ``user.create``); ``DatabaseBusyError`` while the log is held."""
-        name = check_username(username)
+        name = checked_username(username)
         password_hash = hash_password(password, name)  # (slow on purpose: before taking the write lock)
         row = self._written(
             lambda db: users.create_user(db, name, password_hash, role.value, language=language, actor=actor),
@@ -155,7 +138,7 @@ class Accounts:
         ``signed_in(db, account)`` writes its first session in the same transaction
         (``SessionStore.opened``). While another writer holds the log past ``SIGN_IN_WAIT_MS`` (a
         backup, a migration) raises ``DatabaseBusyError``, nothing stored."""
-        name = check_username(username)
+        name = checked_username(username)
         password_hash = hash_password(password, name)  # (slow on purpose: before taking the write lock)
 
         def work(db: Database) -> Account:

@@ -11,9 +11,9 @@ from referral import facilities
 from referral.errors import ConflictError
 from referral.records import FacilityIn
 from referral.transactions import write
+from referral.users import account_name
 from triage.errors import json_text
 from triage.json_input import IsoDate, JsonBoolean, JsonNumber
-from triage.service.accounts import account_name
 from triage.service.api import etag, paging
 from triage.service.api.created import created, locate
 from triage.service.api.deps import DbDep, RuntimeDep
@@ -77,7 +77,12 @@ class DeviceStatus(BaseModel):
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    username: str = Field(
+        min_length=2,
+        max_length=64,
+        description="2-64 characters from a-z, 0-9, '.', '_' and '-', stored in lower case (`Nurse2` is"
+        " nurse2, full-width letters and digits as their ASCII)",
+    )
     password: str = Field(min_length=10, max_length=200)
     role: Role
     language: Literal["en", "zh"] | None = Field(

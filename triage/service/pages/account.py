@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlite_utils import Database
 
 from referral.errors import DatabaseBusyError
+from referral.users import account_name
 from triage.errors import UserInputError
 from triage.service.accounts import ACCOUNT_ACTIONS, Account
 from triage.service.api import request_id
@@ -116,7 +117,7 @@ def changed_from_here(request: Request, rt: Runtime, username: str) -> str | Non
     row = rt.accounts.db.conn.execute(
         "SELECT at, data FROM audit WHERE entity = 'user' AND entity_id = ?"
         " AND action = 'user.password_change' ORDER BY seq DESC LIMIT 1",
-        [username.strip().lower()],
+        [account_name(username)],
     ).fetchone()
     if row is None or not hmac.compare_digest(
         str(json.loads(row[1]).get("session_sha256", "")), token_digest(cookie)
@@ -161,7 +162,7 @@ def login(
     refuse_cross_origin(request)  # (a login of another site's form: the staff work in its account)
     rt = runtime_of(request)
     t = catalogue(language_for(request, None))
-    name_key = f"user:{username.strip().lower()}"
+    name_key = f"user:{account_name(username)}"  # (one limit however the name is typed)
     client_key = f"addr:{client_address(request)}"
     wait = rt.limiter.retry_after_s(name_key, client_key)
     if wait:
