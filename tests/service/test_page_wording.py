@@ -508,3 +508,37 @@ def test_a_typo_entered_again_is_marked_not_used_in_the_readings_table(staff: St
         assert mark in rows["190"] and 'class="not-used"' in rows["190"]
         assert "not-used" not in rows["130"], "the reading in force is not marked"
         assert hint in page.split('id="vitals-form"')[1].split("</p>")[0]
+
+
+# a word said twice in a row ("air or oxygen oxygen"); a Chinese term said again after a space (吸氧状态 吸氧)
+_DOUBLED = {"en": re.compile(r"\b(\w+) \1\b"), "zh": re.compile(r"([\u4e00-\u9fff]{2})[\u4e00-\u9fff]* \1")}
+
+
+def test_a_childs_oxygen_is_named_once_in_the_note_on_her_page(staff: Staff) -> None:
+    """A 4-year-old on supplemental oxygen: NEWS2 is not used under 16, so a note asks a clinician to
+    assess it now. The page named the reading by its label and then its answer, "air or oxygen
+    oxygen not scored by NEWS2" (zh 吸氧状态 吸氧); it now says "supplemental oxygen" (zh 吸氧)."""
+    body = {
+        "patient": {"mrn": "O2-CHILD", "sex": "female"},
+        "age_years": 4,
+        "observations": [
+            {"code": "spo2", "value": 97, "unit": "%"},
+            {"code": "supplemental_o2", "value": "oxygen"},
+            {"code": "heart_rate", "value": 120, "unit": "/min"},
+        ],
+    }
+    made = staff.client.post("/api/v1/assessments", json=body, headers=staff.bearer(Role.nurse))
+    assert made.status_code == 201 and made.json()["disposition"] == "insufficient_data", made.text
+    csrf = staff.login(Role.nurse)
+    for language, said in (
+        ("en", "supplemental oxygen not scored by NEWS2 (not applicable: age 4 years;"),
+        ("zh", "吸氧：未经 NEWS2 评分（不适用：年龄 4 岁；"),
+    ):
+        _language(staff, csrf, language)
+        page = unspanned(staff.client.get(f"/encounters/{made.json()['encounter_id']}").text)
+        notes = re.findall(r"<li>(.*?)</li>", page.split('<ul class="notes">')[1].split("</ul>")[0], re.S)
+        rows = unspanned(staff.client.get("/queue/rows").text)
+        queued = re.findall(r'<span class="note">(.*?)</span>', _row(rows, made.json()["encounter_id"]), re.S)
+        for note in [n for n in notes + queued if "NEWS2" in n] or ["no note"]:
+            assert said in note, note
+            assert _DOUBLED[language].search(note) is None, note

@@ -82,6 +82,7 @@ def test_the_staff_pages_say_it_in_both_languages(policy: Policy) -> None:
     payload = _payload(PatientContext(age=4), [ob("spo2", 97), ob("supplemental_o2", "oxygen")], policy)
     (note,) = [n for n in payload["notes"] if "not scored by NEWS2" in n]
     en, zh = EngineText("en", payload).note(note), EngineText("zh", payload).note(note)
-    # the reading named by its label in the readings table ("air or oxygen"), then its answer
-    assert en.startswith("air or oxygen oxygen not scored by NEWS2 (not applicable: age 4 years;"), en
-    assert zh.startswith("吸氧状态 吸氧：未经 NEWS2 评分（不适用：年龄 4 岁；"), zh
+    # the answer that names the reading whole ("supplemental oxygen"), not the readings table's label
+    # and then its answer ("air or oxygen oxygen" until 2026-12-07: tests/service/test_page_wording.py)
+    assert en.startswith("supplemental oxygen not scored by NEWS2 (not applicable: age 4 years;"), en
+    assert zh.startswith("吸氧：未经 NEWS2 评分（不适用：年龄 4 岁；"), zh

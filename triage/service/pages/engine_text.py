@@ -421,11 +421,16 @@ class EngineText:
 
     def reading_item(self, item: str) -> str:
         """One reading as a note lists it ("heart_rate 110 /min"): named, its value and unit as
-        the readings table shows them ("心率 110 次/分")."""
+        the readings table shows them ("心率 110 次/分"); a coded answer that says its reading whole
+        (``reading.<code>.<answer>``: "supplemental oxygen", not "air or oxygen oxygen") by itself."""
         found = _NAMED.match(item)
         if found is None:
             raise ValueError(f"reading {item!r}")
-        return f"{self.label(found[1])} {self.value(item[found.end() :].strip())}"
+        shown = item[found.end() :].strip()
+        whole = self.text.get(f"reading.{found[1]}.{shown}")
+        if whole is not None:
+            return whole
+        return f"{self.label(found[1])} {self.value(shown)}"
 
     def ignored(self, reading: Mapping[str, Any]) -> str:
         """Why an ignored reading (``ignored_observations``) was not used. A reading superseded by
