@@ -9,6 +9,7 @@ value, or quarantines a field with several (one result holds one value).
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Mapping
 
 from devices.results import Quarantine
@@ -28,14 +29,9 @@ def resolve(text: str, escape: str, named: Mapping[str, str], charset: str = "la
     if escape not in text:
         return text
     out: list[str] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        j = text.find(escape, i + 1) if c == escape else -1
-        if j < 0:
-            out.append(c)
-            i += 1
-            continue
+    at = 0
+    for i, j in _sequences(text, escape):
+        out.append(text[at:i])
         seq = text[i + 1 : j]
         if seq in named:
             out.append(named[seq])
@@ -43,8 +39,51 @@ def resolve(text: str, escape: str, named: Mapping[str, str], charset: str = "la
             out.append(_hex_text(seq[1:], charset) or text[i : j + 1])
         else:
             out.append(text[i : j + 1])
-        i = j + 1
-    return "".join(out)
+        at = j + 1
+    return "".join([*out, text[at:]])
+
+
+def _sequences(text: str, escape: str) -> list[tuple[int, int]]:
+    """Where ``text``'s escape sequences are, read left to right: each one's opening and closing
+    escape characters' indexes (a lone escape character opens none)."""
+    found: list[tuple[int, int]] = []
+    i = text.find(escape)
+    while i >= 0:
+        j = text.find(escape, i + 1)
+        if j < 0:
+            break
+        found.append((i, j))
+        i = text.find(escape, j + 1)
+    return found
+
+
+#: HL7 v2.5.1 2.7.2's character-set switches inside a field (MSH-20 ``2.3``, HL7 table 0356): ISO
+#: 2022's escape bytes written as hex, ``<e>Cxxyy<e>`` a single-byte set (``\C2842\`` ASCII,
+#: ``\C284A\`` JIS X 0201's Roman set), ``<e>Mxxyy[zz]<e>`` a multi-byte one (``\M2442\`` JIS X
+#: 0208, ``\M242844\`` JIS X 0212). Not read: see :func:`unread_switches`.
+_SWITCH = re.compile(r"C[0-9A-Fa-f]{4}|M[0-9A-Fa-f]{4}(?:[0-9A-Fa-f]{2})?")
+
+
+def unread_switches(fields: Mapping[str, str], escape: str) -> tuple[str, ...]:
+    """What the result's detail says of each of ``fields`` (its name, ``OBX-5``, and its text as
+    sent) that holds an HL7 character-set switch: :func:`resolve` keeps it as sent and reads the
+    text after it in the message's set, not the one it switches to. Reading that set is no fix:
+    after ``\\M2442\\`` JIS X 0208's two-byte characters are ASCII bytes, the delimiters among them
+    (日 is 46 7C, ``F|``), so the field was already cut there and some names would come out
+    right and others silently wrong; Japanese senders use ISO 2022's own escapes (MSH-18
+    ``~ISO IR87``), which the codec reads."""
+    notes = []
+    for name, text in fields.items():
+        switches = [
+            text[i : j + 1] for i, j in _sequences(text, escape) if _SWITCH.fullmatch(text[i + 1 : j])
+        ]
+        if switches:
+            notes.append(
+                f"{name} holds the HL7 character-set escape {', '.join(switches)} (HL7 v2.5.1 2.7.2), which the"
+                " gateway does not read: the text after it is kept as sent, not as that set's characters;"
+                " set the device to send ISO 2022 escapes (MSH-18 ~ISO IR87) or UNICODE UTF-8"
+            )
+    return tuple(notes)
 
 
 def _hex_text(digits: str, charset: str) -> str | None:

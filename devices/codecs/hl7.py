@@ -22,8 +22,10 @@ from devices.codecs.hl7_charset import (
     declared_charset,
     decode,
     field_byte,
+    msh_field_bytes,
     read_msh,
     refused_charset,
+    unnamed_switch,
 )
 from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError
@@ -109,6 +111,9 @@ class Hl7Message:
     segments: list[Segment]
     enc: Encoding
     charset: str  # Python codec used
+    #: MSH-n's bytes as sent at index n (0 ``MSH``, 1 the separator), which an ACK echoes
+    #: (:func:`devices.codecs.hl7_ack.build_ack`); empty when they could not be told apart.
+    msh_bytes: tuple[bytes, ...] = ()
 
     @property
     def msh(self) -> Segment:
@@ -294,7 +299,7 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
     declared = declared_charset(msh_fields)
     charset = profile.encoding
     if declared:
-        at = field_byte(msh_fields, 18, fs, msh_codec)
+        at = field_byte(raw[:msh_end], msh_fields, 18, fs, msh_codec)
         if (why := refused_charset(msh_fields)) is not None:
             raise Hl7ParseError(
                 f"byte {at}: MSH-18 character set {json_text(declared)}: {why}",
@@ -317,9 +322,16 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
         except UnicodeDecodeError as exc:
             name, sequence, field = _place(raw, start + exc.start, raw[3:4], charset)
             why = f": {UNICODE_READ_AS_UTF8}" if declared == "UNICODE" else ""
+            said = (
+                f"byte 0x{chunk[exc.start]:02X} is not valid {charset} "
+                f"(MSH-18 {declared or 'absent'}, profile encoding {profile.encoding}){why}"
+            )
+            if (
+                switch := unnamed_switch(chunk, exc.start, msh_fields[17] if len(msh_fields) > 17 else "")
+            ) is not None:
+                said = f"{name}-{field} of {name} {sequence}: {switch}"  # an ESC is inside a field
             raise Hl7ParseError(
-                f"byte {start + exc.start}: byte 0x{chunk[exc.start]:02X} is not valid {charset} "
-                f"(MSH-18 {declared or 'absent'}, profile encoding {profile.encoding}){why}",
+                f"byte {start + exc.start}: {said}",
                 segment=name,
                 sequence=sequence,
                 field=field,
@@ -329,7 +341,8 @@ def parse_message(raw: bytes, profile: DeviceProfile, counter: ToleranceCounter 
         name = parts[0]
         fields = [name, fs, *parts[1:]] if name == "MSH" else parts
         segments.append(Segment(name, fields, start, enc, charset))
-    return Hl7Message(segments, enc, charset)
+    sent = msh_field_bytes(raw[:msh_end], [segments[0].name, *segments[0].fields[2:]], fs, charset)
+    return Hl7Message(segments, enc, charset, sent)
 
 
 def needs_ack(message: Hl7Message) -> bool:
@@ -455,6 +468,10 @@ def decode_message(
                 observed_at=ts(seg, 14) or obr_time or msh_time,
                 reference_range=seg.first(7) or None,
                 byte_offset=base_offset + seg.offset,
+                # \M2442\ and the like, kept as sent: the stored result's detail says so
+                comments=escapes.unread_switches(
+                    {f"OBX-{n}": seg.raw(n) for n in range(3, 8)}, msg.enc.escape
+                ),
             )
             result, problem = build_result(f, profile, counter, raw)
             if to_final and not result.value and problem is not None and problem.reason == "unexpected_unit":

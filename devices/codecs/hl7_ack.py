@@ -18,7 +18,14 @@ from devices.codecs.hl7 import (
     needs_ack,
     unreadable_segments,
 )
-from devices.codecs.hl7_charset import CHARSETS, declared_charset, read_msh
+from devices.codecs.hl7_charset import (
+    CHARSETS,
+    declared_charset,
+    encode,
+    msh_field_bytes,
+    read_msh,
+    stands_alone,
+)
 from devices.errors import SenderStateError
 from devices.profile import DeviceProfile
 from referral.plurals import counted
@@ -111,28 +118,42 @@ def build_ack(
     trigger = msh.components(9)[1] if len(msh.components(9)) > 1 else ""
     seps = enc.component + enc.repeat + enc.escape + enc.subcomponent
     control = message.control_id
-    header = [
+    header: list[str | bytes] = [
         "MSH",
         seps,
-        msh.raw(5),
-        msh.raw(6),
-        msh.raw(3),
-        msh.raw(4),
+        *(echoed(message, n) for n in (5, 6, 3, 4)),
         ts,
         "",
         enc.component.join(("ACK", trigger)) if trigger else "ACK",
         f"ACK{control}"[:199],
-        msh.raw(11),
-        msh.raw(12),
+        echoed(message, 11),
+        echoed(message, 12),
     ]
     if msh.raw(18):
-        header += ["", "", "", "", "", msh.raw(18)]
-    msa = ["MSA", ack_code, control]
+        header += ["", "", "", "", "", echoed(message, 18)]
+    msa: list[str | bytes] = ["MSA", ack_code, echoed(message, 10)]
     if text and msh_version(message) < MSA3_WITHDRAWN:
         msa.append(shortened(text, enc, MSA3_LENGTH))
-    return (enc.field.join(header) + "\r" + enc.field.join(msa) + "\r").encode(
-        message.charset, errors="replace"
-    )
+    return _segment(message, header) + _segment(message, msa)
+
+
+def echoed(message: Hl7Message, n: int) -> str | bytes:
+    """MSH-``n`` as an ACK echoes it: its bytes as sent (the sender's own application and facility
+    names, MSA-2's control id: a receiver may match on them byte for byte) when they read alone as
+    the field (:func:`devices.codecs.hl7_charset.stands_alone`), else its text, written back by
+    :func:`devices.codecs.hl7_charset.encode`."""
+    text = message.msh.raw(n)
+    sent = message.msh_bytes[n] if n < len(message.msh_bytes) else None
+    return sent if sent is not None and stands_alone(sent, text, message.charset) else text
+
+
+def _segment(message: Hl7Message, fields: list[str | bytes]) -> bytes:
+    """One segment of an ACK in the message's character set, CR after it: the fields echoed as
+    sent (bytes, :func:`echoed`) kept so, the others written by
+    :func:`devices.codecs.hl7_charset.encode` (never a ``?`` for a character)."""
+    charset = message.charset
+    written = [f if isinstance(f, bytes) else encode(f, charset) for f in fields]
+    return encode(message.enc.field, charset).join(written) + b"\r"
 
 
 def held_note(message: Hl7Message) -> str:
@@ -171,8 +192,8 @@ def _err(
     enc = message.enc
     code = enc.component.join((*condition, "HL70357"))
     detail, user = shortened(text, enc, ERR7_LENGTH), shortened(text, enc, ERR8_LENGTH)
-    err = ["ERR", "", enc.component.join(place), code, severity, "", "", detail, user]
-    return (enc.field.join(err) + "\r").encode(message.charset, errors="replace")
+    err: list[str | bytes] = ["ERR", "", enc.component.join(place), code, severity, "", "", detail, user]
+    return _segment(message, err)
 
 
 def _header_charset(raw: bytes, declared: str, profile: DeviceProfile | None) -> str:
@@ -214,7 +235,8 @@ def readable_header(raw: bytes, profile: DeviceProfile | None = None) -> Hl7Mess
         if len(chars) >= 3
         else Encoding(field=fs)
     )
-    return Hl7Message([Segment("MSH", ["MSH", fs, *parts[1:]], 0, enc)], enc, charset)
+    sent = msh_field_bytes(raw[:end], parts, fs, charset)
+    return Hl7Message([Segment("MSH", ["MSH", fs, *parts[1:]], 0, enc)], enc, charset, sent)
 
 
 def build_error_ack(
@@ -241,6 +263,9 @@ def build_error_ack(
     code, name = error.condition
     place = [escape(error.segment, enc), str(error.sequence), "" if error.field is None else str(error.field)]
     if msh_version(header) < ERR_FIELDS_FROM:
-        err = ["ERR", enc.component.join([*place, enc.subcomponent.join((code, name, "HL70357"))])]
-        return ack + (enc.field.join(err) + "\r").encode(header.charset, errors="replace")
+        err: list[str | bytes] = [
+            "ERR",
+            enc.component.join([*place, enc.subcomponent.join((code, name, "HL70357"))]),
+        ]
+        return ack + _segment(header, err)
     return ack + _err(header, place, error.condition, "E", str(error))

@@ -18,6 +18,8 @@ from __future__ import annotations
 import codecs
 from functools import cache
 
+from referral.errors import json_text
+
 #: MSH-18 character set names (HL7 table 0211) -> Python codecs.
 CHARSETS: dict[str, str] = {
     "ASCII": "ascii",
@@ -184,6 +186,25 @@ def _decode_piece(data: bytes, start: int, end: int, codec: str) -> str:
         raise UnicodeDecodeError(exc.encoding, data, exc.start + shift, exc.end + shift, exc.reason) from None
 
 
+#: ISO 2022 designations of a set table 0211 names that a message's reading may not hold (MSH-18
+#: ``ISO IR87`` alone is read as ISO-2022-JP, which has no ESC $ ( D): the set and its MSH-18 name.
+ISO2022_DESIGNATIONS = {b"$(D": ("JIS X 0212", "ISO IR159")}
+
+
+def unnamed_switch(data: bytes, at: int, msh18: str) -> str | None:
+    """Why byte ``at`` of ``data``, which the message's set does not read, is refused when it is
+    the ESC of a switch to a set MSH-18 (``msh18``, as sent) does not name, in words that say what
+    to set; None for any other byte."""
+    for designation, (name, iso_ir) in ISO2022_DESIGNATIONS.items():
+        if data.startswith(b"\x1b" + designation, at):
+            switch = " ".join(["ESC", *designation.decode("ascii")])
+            return (
+                f"{switch} ({name}, {iso_ir}) is not valid in the sets MSH-18 {json_text(msh18)}"
+                f" names: {name} characters need MSH-18 to name {iso_ir} as well (~ISO IR87~{iso_ir})"
+            )
+    return None
+
+
 def _same(codec: str | None, other: str) -> bool:
     try:
         return codec is not None and codecs.lookup(codec).name == codecs.lookup(other).name
@@ -221,6 +242,69 @@ def read_msh(line: bytes, fs: str, profile_encoding: str | None) -> tuple[list[s
     return unnamed
 
 
-def field_byte(fields: list[str], n: int, fs: str, codec: str | None) -> int:
-    """The byte at which MSH-``n`` starts in the MSH line ``fields`` were read from (:func:`read_msh`)."""
-    return len(fs.join(fields[: n - 1]).encode(codec or "latin-1")) + 1
+def field_byte(line: bytes, fields: list[str], n: int, fs: str, codec: str | None) -> int:
+    """The byte at which MSH-``n`` starts in the MSH ``line`` ``fields`` were read from
+    (:func:`read_msh`), counted on the line's own bytes: its text written back in ``codec`` may
+    have other bytes (JIS X 0212's TILDE, read as U+FF5E, which ISO-2022-JP-1 cannot write)."""
+    pieces = split_bytes(line, fields, fs, codec or "latin-1")
+    if pieces is None:  # not reached for a line read in ``codec``: the text's length is a guess
+        return len(fs.join(fields[: n - 1]).encode(codec or "latin-1", errors="replace")) + 1
+    return sum(len(piece) + 1 for piece in pieces[: n - 1])
+
+
+def split_bytes(line: bytes, parts: list[str], fs: str, codec: str) -> list[bytes] | None:
+    """``line``'s bytes cut where its text, read in ``codec``, was split into ``parts`` on the
+    field separator ``fs``: each part's bytes as sent (a GB 18030 or ISO-2022-JP character's
+    ``|`` byte stays inside its part); None when the reading does not give ``parts``."""
+    sep = fs.encode("latin-1", errors="replace")
+    if line.count(sep) == len(parts) - 1 and len(sep) == 1:
+        return line.split(sep)  # every separator byte separates
+    cuts, at = [-1], 0
+    for k in range(1, len(parts)):
+        before = fs.join(parts[:k])
+        at = line.find(sep, at)
+        while at >= 0 and _decoded(line[:at], codec) != before:
+            at = line.find(sep, at + 1)
+        if at < 0:
+            return None
+        cuts.append(at)
+        at += 1
+    pieces = [line[start + 1 : end] for start, end in zip(cuts, [*cuts[1:], len(line)], strict=True)]
+    return pieces if _decoded(line, codec) == fs.join(parts) else None
+
+
+def msh_field_bytes(line: bytes, parts: list[str], fs: str, codec: str) -> tuple[bytes, ...]:
+    """The MSH ``line``'s fields as sent, MSH-n's bytes at index n (0 ``MSH``, 1 the separator),
+    from its text read in ``codec`` and split on ``fs`` into ``parts`` (:func:`split_bytes`);
+    empty when that reading does not give them."""
+    sent = split_bytes(line, parts, fs, codec)
+    return (sent[0], line[3:4], *sent[1:]) if sent else ()
+
+
+def stands_alone(data: bytes, text: str, codec: str) -> bool:
+    """Whether ``data`` (a field's bytes as sent) reads as ``text`` in ``codec`` wherever it is put:
+    from the set's start and back in it at its end (an ISO-2022-JP field ending in JIS X 0201's
+    Roman set would turn the ``\\`` and ``~`` after it into a yen sign and an overline)."""
+    return _decoded(data + b"\\~", codec) == text + "\\~"
+
+
+def _code_point(exc: UnicodeError) -> tuple[str, int]:
+    """What a character an ACK's set cannot write is written as (never ``?``, another character):
+    its code point, ``U+00BD`` (not reached for text read from the message: :func:`encode`)."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return "".join(f"U+{ord(c):04X}" for c in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error("hl7_code_point", _code_point)
+
+
+def encode(text: str, codec: str) -> bytes:
+    """``text`` written in ``codec``, the inverse of :func:`decode`: U+FF5E (JIS X 0212's TILDE as
+    :func:`decode` reads it) as JIS X 0212's 22 37 where ``codec`` reads JIS X 0212, since
+    ISO-2022-JP-1's table has no U+FF5E; a character the set cannot write as its code point
+    (``U+XXXX``), never ``?``."""
+    if "\uff5e" not in text or not _reads_x0212(codec):
+        return text.encode(codec, errors="hl7_code_point")
+    tilde = b"\x1b" + _JIS_X0212 + _JIS_X0212_TILDE + b"\x1b(B"
+    return tilde.join(encode(part, codec) for part in text.split("\uff5e"))
