@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from triage.evidence import Evidence, Finding
+from triage.rule_checks import leaves_to, pregnancy_significant_acr
 from triage.scores.news2 import AFTER_BIRTH, RESPONSES
 
 _EMERGENCY = (
@@ -34,6 +35,17 @@ _EMERGENCY = (
 )
 _URGENT = ("hypertensive_crisis", "bp_hearts_urgent", "pregnancy_hypertension", "postpartum_hypertension")
 _HYPERGLYCAEMIA = ("glucose_hhs_range", "glucose_critical_high", "ketones_with_hyperglycaemia")
+# a same-day or emergency assessment for pre-eclampsia, in pregnancy from 20 weeks or after birth
+_PRE_ECLAMPSIA_EMERGENCY = (
+    "pregnancy_severe_hypertension",
+    "postpartum_severe_hypertension",
+    "pre_eclampsia_severe_features",
+)
+_PRE_ECLAMPSIA_SAME_DAY = (
+    "pregnancy_hypertension",
+    "postpartum_hypertension",
+    "pregnancy_proteinuria_symptoms",
+)
 HIGHER: dict[str, tuple[str, ...]] = {
     "hypertensive_crisis": _EMERGENCY,
     "bp_hearts_urgent": _EMERGENCY,
@@ -60,8 +72,12 @@ HIGHER: dict[str, tuple[str, ...]] = {
     # a kidney referral is urgent below an eGFR of 30, not also "refer (non-emergency)" for the
     # albuminuria or proteinuria beside it; proteinuria with hypertension is evidence for the
     # pressure's emergency or urgent referral too
-    "albuminuria": ("egfr_below_30",),
-    "proteinuria_3plus": ("egfr_below_30",),
+    "albuminuria": (*_PRE_ECLAMPSIA_EMERGENCY, "egfr_below_30", *_PRE_ECLAMPSIA_SAME_DAY),
+    "proteinuria_3plus": ("egfr_below_30", "pregnancy_proteinuria_symptoms"),
+    # ... and new proteinuria in pregnancy from 20 weeks or after birth (an ACR of 8 mg/mmol or more,
+    # a dipstick of 1+ or more) beside a same-day or emergency assessment for pre-eclampsia is its
+    # evidence, not a KDIGO repeat or referral of its own (on the terms of ``_ONLY_WHEN``)
+    **{lower: ("pregnancy_proteinuria_symptoms",) for lower in ("proteinuria_1plus", "proteinuria_2plus")},
     "proteinuria_with_hypertension": (*_EMERGENCY, "egfr_below_30", *_URGENT),
     # new proteinuria in pregnancy with a symptom of pre-eclampsia is assessed the same day (PRECOG),
     # not re-checked within a week or assessed within 48 hours
@@ -78,6 +94,41 @@ HIGHER: dict[str, tuple[str, ...]] = {
     "qsofa_high": ("news2_emergency", "altered_consciousness"),
     "crb65_high": ("news2_emergency", "altered_consciousness"),
 }
+
+
+def _new_proteinuria_acr(lower: str, higher: str) -> Callable[[Evidence], bool]:
+    """An ACR of 8 mg/mmol (70.7 mg/g) or more - significant proteinuria (NICE NG133) - in pregnancy
+    from 20 weeks (or the weeks not recorded) or after birth: what a pre-eclampsia assessment names.
+    KDIGO's albuminuria below it, or before 20 weeks, is a kidney finding of its own."""
+
+    def when(ev: Evidence) -> bool:
+        patient = ev.patient
+        return (
+            (patient.pre_eclampsia_possible or patient.postpartum is True)
+            and pregnancy_significant_acr(ev)
+            and leaves_to(ev, lower, higher)
+        )
+
+    return when
+
+
+def _left_to(lower: str, higher: str) -> Callable[[Evidence], bool]:
+    return lambda ev: leaves_to(ev, lower, higher)
+
+
+# the pairs a lower rule defers on only when the higher rule's finding is its own (the proteinuria
+# it names) and the clinic's policy has the higher rule on at the lower rule's level or higher
+# (``triage.rule_checks.leaves_to``: a rule set above it keeps its own action)
+_ONLY_WHEN: dict[tuple[str, str], Callable[[Evidence], bool]] = {
+    **{
+        ("albuminuria", higher): _new_proteinuria_acr("albuminuria", higher)
+        for higher in (*_PRE_ECLAMPSIA_EMERGENCY, *_PRE_ECLAMPSIA_SAME_DAY)
+    },
+    **{
+        (lower, "pregnancy_proteinuria_symptoms"): _left_to(lower, "pregnancy_proteinuria_symptoms")
+        for lower in ("proteinuria_1plus", "proteinuria_2plus", "proteinuria_3plus")
+    },
+}
 DEFERRED = (
     "{finding}; {rule}: supporting evidence for {higher}, which fired on {same} too - its action"
     " applies, not this rule's"
@@ -92,6 +143,8 @@ _SAME = {
     "pregnancy_known_diabetes_above_target": "these readings",
     "hypoglycaemia_level1": "these readings",
     "albuminuria": "these readings",
+    "proteinuria_1plus": "these readings",
+    "proteinuria_2plus": "these readings",
     "proteinuria_3plus": "these readings",
     "proteinuria_with_hypertension": "these readings",
     "pregnancy_proteinuria_1plus": "these readings",
@@ -171,7 +224,7 @@ def _score_finding(ev: Evidence, detail: str) -> str:
 _FINDINGS = {"qsofa_high": _score_finding, "crb65_high": _score_finding}
 
 
-def _deferring(rule: _Rule, higher: list[tuple[str, Check]]) -> Check:
+def _deferring(rule: _Rule, higher: list[tuple[str, Check, Callable[[Evidence], bool] | None]]) -> Check:
     own = rule.check
     found_by = _news2_finding if rule.name.startswith("news2_") else _FINDINGS.get(rule.name, _finding)
     same = _SAME.get(rule.name, "this pressure")
@@ -181,7 +234,9 @@ def _deferring(rule: _Rule, higher: list[tuple[str, Check]]) -> Check:
         if found is None:
             return None
         fired = ev.fired
-        for name, fires in higher:
+        for name, fires, when in higher:
+            if when is not None and not when(ev):
+                continue
             # a rule above already checked on this evidence (assess() checks them first) is not
             # checked again
             above = fired.get(name)
@@ -201,7 +256,9 @@ def with_deference(rules: Iterable[R]) -> tuple[R, ...]:
     given = tuple(rules)
     checks = {r.name: r.check for r in given}
     return tuple(
-        replace(r, check=_deferring(r, [(n, checks[n]) for n in HIGHER[r.name]]))  # type: ignore[type-var]
+        replace(  # type: ignore[type-var]
+            r, check=_deferring(r, [(n, checks[n], _ONLY_WHEN.get((r.name, n))) for n in HIGHER[r.name]])
+        )
         if r.name in HIGHER
         else r
         for r in given

@@ -158,6 +158,14 @@ def test_the_staff_pages_say_it_after_birth_in_both_languages(policy: Policy) ->
         next(r for r in payload["reasons"] if r["rule"] == rule) for rule in (RULE, "proteinuria_1plus")
     )
     en, zh = EngineText("en", payload), EngineText("zh", payload)
+    # beside the same-day assessment the dipstick is its evidence (test_pre_eclampsia_proteinuria_defers);
+    # without a symptom it gives its own repeat, away from the lochia
+    assert "supporting evidence for" in en.rule_detail(dipstick) and "佐证" in zh.rule_detail(dipstick)
+    alone = _payload(
+        patient.model_copy(update={"acute_symptoms": ()}), [ob("urine_protein", "1+"), *_bp(130, 85)], policy
+    )
+    (dipstick,) = alone["reasons"]
+    assert dipstick["rule"] == "proteinuria_1plus"
     assert en.rule_detail(symptom).startswith(
         "headache after birth with new proteinuria (within 6 weeks of the birth, when pre-eclampsia can present"
         " first, below 140/90 mmHg): a symptom of pre-eclampsia - same-day hospital (obstetric) assessment"
@@ -167,6 +175,7 @@ def test_the_staff_pages_say_it_after_birth_in_both_languages(policy: Policy) ->
         "产后头痛，伴新出现的蛋白尿（产后 6 周内，子痫前期可在此期间首次出现，"
     )
     assert "妊娠" not in zh.rule_detail(symptom)
+    en, zh = EngineText("en", alone), EngineText("zh", alone)
     assert LOCHIA in en.rule_detail(dipstick) and "menstruation" not in en.rule_detail(dipstick)
     assert "产后恶露未净时" in zh.rule_detail(dipstick) and "月经" not in zh.rule_detail(dipstick)
     # the rule's name on the pages says after birth too

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import defaultdict
+from typing import Any
 
 import pytest
 
@@ -132,7 +133,11 @@ def test_the_lower_rule_defers_only_when_the_higher_one_fires(
 def test_the_pages_say_which_action_applies_in_english_and_chinese(
     readings: list[Observation], patient: dict[str, object], lower: str, higher: str
 ) -> None:
-    payload = json.loads(_assess(readings, **patient).model_dump_json())
+    pages_say_which_action_applies(json.loads(_assess(readings, **patient).model_dump_json()), lower, higher)
+
+
+def pages_say_which_action_applies(payload: dict[str, Any], lower: str, higher: str) -> None:
+    """The staff pages, en and zh, say ``lower``'s reason supports ``higher``, not its own action."""
     (reason,) = [r for r in payload["reasons"] if r["rule"] == lower]
     for language, evidence, own in (
         ("en", "supporting evidence for", "non-emergency"),
