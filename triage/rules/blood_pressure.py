@@ -54,27 +54,55 @@ _SUPERIMPOSED_SUSPECTED = (
     " weeks in chronic hypertension (ISSHP 2018), unless it was there before 20 weeks; symptoms)"
 )
 _CHRONIC = "for chronic hypertension (before 20 weeks; pre-eclampsia is from 20 weeks)"
+# ... and in the 6 weeks after birth, for postpartum pre-eclampsia (no superimposed pre-eclampsia:
+# ISSHP 2018 names it in pregnancy)
+_SYMPTOMS_AFTER_BIRTH = "symptoms: headache, visual disturbance"
+_POSTPARTUM_URINE_UNMEASURED = f"for postpartum pre-eclampsia (urine protein, {_SYMPTOMS_AFTER_BIRTH})"
+_POSTPARTUM_URINE_MEASURED = f"for postpartum pre-eclampsia ({_SYMPTOMS_AFTER_BIRTH}; measured: {{urine}})"
+_POSTPARTUM_SUSPECTED = (
+    f"for suspected postpartum pre-eclampsia ({{urine}} with this pressure; {_SYMPTOMS_AFTER_BIRTH})"
+)
 
 
-def _pre_eclampsia_why(ev: Evidence, values: Values) -> str:
-    """What the same-day assessment from 20 weeks is for, from the urine measured (``values`` gets
-    its ``urine_protein`` and ``acr``, whether they show new ``proteinuria``, and ``superimposed``)."""
+def _urine_measured(ev: Evidence, values: Values) -> tuple[str, bool] | None:
+    """The urine protein measured, a dipstick and/or an ACR, as the reason names it, and whether it
+    shows new proteinuria (a dipstick of 1+ or more, an ACR of 8 mg/mmol or more: NICE NG133);
+    ``values`` gets its ``urine_protein``, ``acr`` and ``proteinuria``. None when none was measured."""
     protein = ev.values.get("urine_protein")
     acr = ev.num("albumin_creatinine_ratio")
     urine = [] if protein is None else [f"urine protein {protein} (dipstick)"]
     if acr is not None:
         urine.append(f"ACR {ev.shown('albumin_creatinine_ratio')}")
     if not urine:
-        return _PRE_ECLAMPSIA_URINE_UNMEASURED
+        return None
     new = protein in ("1+", "2+", "3+", "4+") or pregnancy_significant_acr(ev)
     values["urine_protein"], values["acr"], values["proteinuria"] = protein, acr, new
-    named = " and ".join(urine)
+    return " and ".join(urine), new
+
+
+def _pre_eclampsia_why(ev: Evidence, values: Values) -> str:
+    """What the same-day assessment from 20 weeks is for, from the urine measured (``values`` gets
+    its ``urine_protein`` and ``acr``, whether they show new ``proteinuria``, and ``superimposed``)."""
+    measured = _urine_measured(ev, values)
+    if measured is None:
+        return _PRE_ECLAMPSIA_URINE_UNMEASURED
+    named, new = measured
     if not new:
         return _PRE_ECLAMPSIA_URINE_MEASURED.format(urine=named)
     if ev.patient.hypertension:
         values["superimposed"] = True
         return _SUPERIMPOSED_SUSPECTED.format(urine=named)
     return _PRE_ECLAMPSIA_SUSPECTED.format(urine=named)
+
+
+def _postpartum_why(ev: Evidence, values: Values) -> str:
+    """What the same-day assessment after birth is for: postpartum pre-eclampsia, its urine protein
+    asked for only when none was measured, named when it was (suspected with new proteinuria)."""
+    measured = _urine_measured(ev, values)
+    if measured is None:
+        return _POSTPARTUM_URINE_UNMEASURED
+    named, new = measured
+    return (_POSTPARTUM_SUSPECTED if new else _POSTPARTUM_URINE_MEASURED).format(urine=named)
 
 
 def _pregnancy_bp(ev: Evidence) -> Finding | None:
@@ -105,11 +133,15 @@ POSTPARTUM_REF = (
 
 
 def _after_birth(
-    sbp_cut: float, dbp_cut: float, action: str, recheck: int | None = None
+    sbp_cut: float,
+    dbp_cut: float,
+    action: str | Callable[[Evidence, Values], str],
+    recheck: int | None = None,
 ) -> Callable[[Evidence], Finding | None]:
     """A pressure at ``sbp_cut`` and/or ``dbp_cut`` mmHg or more in the 6 weeks after a birth
     (``patient.postpartum``): assessed as in pregnancy - ACOG 767 treats acute-onset severe
-    hypertension postpartum as in pregnancy, and pre-eclampsia presents up to 6 weeks after birth."""
+    hypertension postpartum as in pregnancy, and pre-eclampsia presents up to 6 weeks after birth.
+    ``action`` may be said from the readings (it fills in the finding's values)."""
 
     def check(ev: Evidence) -> Finding | None:
         if not ev.patient.postpartum:  # the common path: one check, no reading read
@@ -117,10 +149,12 @@ def _after_birth(
         sbp, dbp = ev.num("sbp"), ev.num("dbp")
         if not ((sbp is not None and sbp >= sbp_cut) or (dbp is not None and dbp >= dbp_cut)):
             return None
+        values: Values = {"sbp": sbp, "dbp": dbp, "postpartum": True}
+        said = action if isinstance(action, str) else action(ev, values)
         return Finding(
-            {"sbp": sbp, "dbp": dbp, "postpartum": True},
+            values,
             f"blood pressure {pressures(ev)} mmHg after birth (postpartum, within 6 weeks)"
-            f" (>={sbp_cut:g} and/or >={dbp_cut:g}): {action}",
+            f" (>={sbp_cut:g} and/or >={dbp_cut:g}): {said}",
             recheck,
         )
 
@@ -239,10 +273,7 @@ BLOOD_PRESSURE: tuple[Rule, ...] = (
         "BP >=140 and/or >=90 mmHg within 6 weeks after birth (postpartum)",
         POSTPARTUM_REF,
         _after_birth(
-            140,
-            90,
-            "same-day obstetric assessment for postpartum pre-eclampsia (urine protein, symptoms:"
-            " headache, visual disturbance)",
+            140, 90, lambda ev, values: f"same-day obstetric assessment {_postpartum_why(ev, values)}"
         ),
         red_flag=True,  # postpartum pre-eclampsia: as in pregnancy, never switched off or lowered
         minimum=U,

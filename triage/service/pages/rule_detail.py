@@ -82,6 +82,7 @@ DERIVED = frozenset(
         "proteinuria_pressure",
         "proteinuria_when",
         "pregnancy_bp_why",
+        "postpartum_bp_why",
     }
 )
 
@@ -385,6 +386,17 @@ class DetailFields:
         weeks = self.given.get("gestation_weeks")
         if isinstance(weeks, int | float) and weeks < PRE_ECLAMPSIA_FROM_WEEKS:
             return self.owner.entry("detail.pregnancy_bp.chronic")
+        return self._pre_eclampsia_why("pregnancy_bp")
+
+    def _postpartum_bp_why(self) -> str:
+        """What a raised pressure in the 6 weeks after birth is assessed for the same day: postpartum
+        pre-eclampsia, its urine protein asked for only when none was measured, suspected with new
+        proteinuria (``triage.rules.blood_pressure``)."""
+        return self._pre_eclampsia_why("postpartum_bp")
+
+    def _pre_eclampsia_why(self, key: str) -> str:
+        """``detail.<key>.urine`` with no urine protein measured, else ``.superimposed``,
+        ``.suspected`` or ``.measured`` naming the dipstick and the ACR measured."""
         protein, acr = self.given.get("urine_protein"), self.given.get("acr")
         urine = (
             []
@@ -394,14 +406,14 @@ class DetailFields:
         if acr is not None:
             urine.append(self._kidney())
         if not urine:
-            return self.owner.entry("detail.pregnancy_bp.urine")
+            return self.owner.entry(f"detail.{key}.urine")
         if self.given.get("superimposed") is True:
             kind = "superimposed"
         elif self.given.get("proteinuria") is True:
             kind = "suspected"
         else:
             kind = "measured"
-        return self.owner.entry(f"detail.pregnancy_bp.{kind}").format(urine=self._listed(urine))
+        return self.owner.entry(f"detail.{key}.{kind}").format(urine=self._listed(urine))
 
     def _proteinuria_pressure(self) -> str:
         """The pressure new proteinuria with a symptom of pre-eclampsia was read at: below 140/90
