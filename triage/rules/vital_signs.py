@@ -112,6 +112,20 @@ _SPO2_CHILD_ACTION = {
     " the probe is a child's and repeat; without a diagnosis give the parents or carers a safety net"
     " (the warning signs, and when and where to come back) or refer for a paediatric assessment",
 }
+# ... on supplemental oxygen 94-95 % is not that amber sign, which is read in air: it is the saturation
+# the oxygen gives - the child breathing air would be lower - so it is said as it is, and the child is
+# assessed now, the oxygen with them (the level and the re-check now unchanged)
+_SPO2_CHILD_ON_OXYGEN = (
+    "94-95 % on supplemental oxygen, not in air (NICE NG143's amber sign, 95 % or less, is read in air:"
+    " breathing air it would be lower): a clinician assesses the child face to face now - breathing,"
+    " colour, feeding and fluids, the oxygen's flow and why it is given, and the other observations on a"
+    " paediatric early warning score (PEWS); check the probe is a child's and repeat"
+)
+
+
+def _on_oxygen(ev: Evidence) -> bool:
+    o = ev.latest.get("supplemental_o2")
+    return o is not None and o.value == "oxygen"
 
 
 def _oximetry(bands: tuple[str, ...], *, children_only: bool = False) -> Callable[[Evidence], Finding | None]:
@@ -122,6 +136,9 @@ def _oximetry(bands: tuple[str, ...], *, children_only: bool = False) -> Callabl
         if read_as_a_childs(ev.patient.age, scale2=s.components.get("scale") == 2):
             # no NEWS2 scale under 16 (the score names none)
             child: Values = {"spo2": ev.num("spo2"), "band": s.band, "child": True}
+            if s.band == "borderline" and _on_oxygen(ev):
+                child["oxygen"] = True
+                return Finding(child, f"{s.detail}: {_SPO2_CHILD_ON_OXYGEN}")
             return Finding(child, f"{s.detail}: {_SPO2_CHILD_ACTION[str(s.band)]}")
         if children_only:
             return None

@@ -356,8 +356,11 @@ class DetailFields:
 
     def _spo2_action(self) -> str:
         """What the SpO2 band asks for (``detail.band.<band>``); a child's (``<band>_child``: NICE
-        NG9's 92 %) for a child."""
+        NG9's 92 %) for a child, on supplemental oxygen (``oxygen``: ``<band>_child_oxygen``) not
+        read as in air."""
         child = "_child" if self.given.get("child") is True else ""
+        if child and self.given.get("oxygen") is True:
+            child += "_oxygen"
         return self.owner.entry(f"detail.band.{self.given['band']}{child}")
 
     def _dipstick_repeat(self) -> str:
