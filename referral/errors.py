@@ -219,7 +219,6 @@ _PATTERNS_SAID = {
     r"^\S(.*\S)?$": "begins or ends with a space; send it without spaces at either end",
     r"^\S([\s\S]*\S)?$": "begins or ends with a space; send it without spaces at either end",
     r"\S": "is blank; give the text",
-    r"^[A-Za-z0-9._-]+$": "may hold only the letters A-Z and a-z, digits, '.', '_' and '-'",
     r"^[A-Za-z0-9_.-]{1,64}$": "must be 1 to 64 letters A-Z and a-z, digits, '.', '_' or '-'",
     r"^[0-9a-f]{16}$": "must be 16 hexadecimal digits in lower case (0-9, a-f)",
     r"^[0-9a-f]{12}$": "must be 12 hexadecimal digits in lower case (0-9, a-f), as GET /api/v1/tokens lists it",
