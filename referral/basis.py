@@ -49,7 +49,7 @@ from sqlite_utils import Database
 
 from referral import audit, lifecycle
 from referral.corrections import Correction, value_text
-from referral.errors import ConflictError, NotFoundError, TransitionError, UserInputError
+from referral.errors import ConflictError, ReferralNotFoundError, TransitionError, UserInputError
 from referral.records import URGENCY_RANK, refuse_nul
 from referral.transactions import utc_now, write
 
@@ -416,7 +416,7 @@ def acknowledge(db: Database, referral_id: int, *, actor: str, reason: str) -> l
     def work(db: Database) -> list[BasisChange]:
         row = db.conn.execute("SELECT status FROM referrals WHERE id = ?", [referral_id]).fetchone()
         if row is None:
-            raise NotFoundError(f"referral {referral_id} not found")
+            raise ReferralNotFoundError(referral_id)
         at = utc_now()
         closed = close(db, referral_id, "acknowledged", actor=actor, reason=why, at=at)
         if not closed:

@@ -77,6 +77,15 @@ class ConflictError(ClinicError):
     status_hint, exit_code, code = 409, 1, "conflict"
 
 
+class ReferralNotFoundError(NotFoundError):
+    """No referral of that id in the log (``referral_id``): the API's 404 says 'referral 999 not
+    found'; the CLI, which knows the log it opened, names it and how to list its referrals."""
+
+    def __init__(self, referral_id: int) -> None:
+        super().__init__(f"referral {referral_id} not found")
+        self.referral_id = referral_id
+
+
 class IntegrityError(ClinicError):
     """Stored or shipped data failed an integrity check (hash mismatch, broken audit chain...)."""
 

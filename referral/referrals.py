@@ -14,7 +14,13 @@ from typing import Any, cast
 from sqlite_utils import Database
 
 from referral import audit, basis, facilities, lifecycle
-from referral.errors import NotFoundError, OpenReferralError, TransitionError, UserInputError, json_text
+from referral.errors import (
+    OpenReferralError,
+    ReferralNotFoundError,
+    TransitionError,
+    UserInputError,
+    json_text,
+)
 from referral.records import URGENCY_RANK, FeedbackIn, ReferralIn, aware_timestamp, refuse_nul
 from referral.store import _existing_by_key, get_assessment, request_digest
 from referral.transactions import insert_row, utc_now, write
@@ -267,7 +273,7 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 def get_referral(db: Database, referral_id: int) -> dict[str, Any]:
     rows = list(db.query("SELECT * FROM referrals WHERE id = ?", [referral_id]))
     if not rows:
-        raise NotFoundError(f"referral {referral_id} not found")
+        raise ReferralNotFoundError(referral_id)
     return _decode(rows[0])
 
 

@@ -101,7 +101,10 @@ def test_the_service_s_password_rules_and_names_hold(tmp_path: Path) -> None:
         tmp_path,
     )
     assert taken.returncode == 1
-    assert taken.stderr == 'error: user "admin1" already exists; no account was added\n', taken.stderr
+    assert taken.stderr == (
+        "error: an account admin1 (admin, active) is in the referral log clinic.db already: choose"
+        " another user name; no account was added\n"
+    ), taken.stderr
     role = run(["referrals", "users", "add", "x1", "--role", "boss", "--db", "clinic.db"], tmp_path)
     assert role.returncode == 2 and "boss" in role.stderr and "admin" in role.stderr, role.stderr
     assert "Traceback" not in common.stderr + taken.stderr + role.stderr

@@ -16,6 +16,7 @@ from referral.migrations import MIGRATIONS
 from referral.records import MAX_RECORD_ID, ReferralIn
 from referral.schema import connect
 from triage.cli import main
+from triage.cli.paths import triage_command
 
 from .conftest import visit
 
@@ -87,7 +88,11 @@ def test_tables_have_no_trailing_spaces_and_stay_aligned(
 
 def test_user_errors_are_one_line(log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "show", "42", "--db", str(log))
-    assert (code, err) == (1, "error: referral 42 not found\n")
+    assert (code, err) == (
+        1,
+        f"error: no referral 42 in the referral log {log}: `{triage_command()} referrals list --db {log}`"
+        " lists its referrals\n",
+    )
     code, _, err = run(capsys, "list", "--db", str(tmp_path / "missing.db"))
     assert code == 1 and "triage referrals migrate" in err
     code, _, err = run(capsys, "list", "--status", "lost", "--db", str(log))

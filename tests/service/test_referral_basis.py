@@ -21,6 +21,7 @@ from referral import audit, export, referrals
 from tests.service.conftest import Staff
 from tests.service.test_corrections import deliver, last_actions, page, result, rows
 from triage.cli import main
+from triage.cli.paths import triage_command
 from triage.service.auth import Role
 
 API = "/api/v1/referrals"
@@ -376,7 +377,12 @@ def test_the_cli_lists_acknowledges_and_cancels(staff: Staff, capsys: pytest.Cap
     code, _, err = cli(capsys, staff, "acknowledge", str(first), "--actor", "dr_wu")
     assert code == 2 and "--reason" in err
     code, _, err = cli(capsys, staff, "acknowledge", "999", "--actor", "dr_wu", "--reason", "x")
-    assert (code, err) == (1, "error: referral 999 not found\n")
+    log = staff.app.state.runtime.settings.database.path
+    assert (code, err) == (
+        1,
+        f"error: no referral 999 in the referral log {log}: `{triage_command()} referrals list --db {log}`"
+        " lists its referrals; nothing changed\n",
+    )
     code, _, err = cli(capsys, staff, "acknowledge", "first", "--actor", "dr_wu", "--reason", "x")
     assert code == 2 and 'Invalid value for "ID"' in err
     assert referral(staff, first)["basis_review_needed"] is True

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast, get_args
 
 import typer
 
-from referral.errors import UserInputError, json_text
+from referral.errors import NotFoundError, ReferralNotFoundError, UserInputError, json_text
 from referral.plurals import counted
 from referral.records import MAX_RECORD_ID
 from referral.value_sets import REFERRAL_STATUSES, TIERS
@@ -20,6 +21,7 @@ from triage.cli import referrals_log, referrals_tokens, referrals_users
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table, shown
 from triage.cli.referrals_log import DbOption, JsonOption, _path, open_log, read_log
+from triage.cli.referrals_open import absent
 
 if TYPE_CHECKING:
     from referral import basis
@@ -57,6 +59,18 @@ def id_parser(what: str) -> Callable[[str | int], int]:
 
     parse.__name__ = "int"  # an argument's type column: <int>, as a plain whole number's
     return parse
+
+
+@contextmanager
+def _the_referral(ctx: typer.Context, db: Path | None, *, writes: bool) -> Iterator[None]:
+    """A referral id the log does not hold, said as the command's: which log it looked in and the
+    command that lists its referrals (``show``, ``acknowledge``, ``cancel``: 'referral 999 not
+    found' named neither - the settings' log, when --db was forgotten, looks just as empty)."""
+    try:
+        yield
+    except ReferralNotFoundError as exc:
+        thing = f"referral {exc.referral_id}"
+        raise NotFoundError(absent(ctx, db, thing, "list", "referrals", writes=writes)) from None
 
 
 IdArgument = Annotated[
@@ -172,7 +186,8 @@ def show(
     from referral import audit, basis, referrals  # the log's modules (sqlite-utils): when a command opens it
 
     database = read_log(ctx, db)
-    referral = referrals.get_referral(database, referral_id)
+    with _the_referral(ctx, db, writes=False):
+        referral = referrals.get_referral(database, referral_id)
     changes = basis.for_referrals(database, [referral_id]).get(referral_id, [])
     detail: dict[str, Any] = {
         "referral": referral,
@@ -250,7 +265,9 @@ def acknowledge(
     arrived patient, acknowledge the correction with a note."""
     from referral import basis  # the log's modules (sqlite-utils): when a command opens it
 
-    closed = basis.acknowledge(open_log(ctx, db), referral_id, actor=actor, reason=reason)
+    database = open_log(ctx, db)
+    with _the_referral(ctx, db, writes=True):
+        closed = basis.acknowledge(database, referral_id, actor=actor, reason=reason)
     if as_json:
         print_json([c.as_dict() for c in closed])
         return
@@ -277,7 +294,9 @@ def cancel(
     """Cancel a referral (not after the patient arrived), with a note; closes open basis changes."""
     from referral import referrals  # the log's modules (sqlite-utils): when a command opens it
 
-    row = referrals.transition(open_log(ctx, db), referral_id, "cancelled", actor=actor, note=note)
+    database = open_log(ctx, db)
+    with _the_referral(ctx, db, writes=True):
+        row = referrals.transition(database, referral_id, "cancelled", actor=actor, note=note)
     if as_json:
         print_json(row)
         return

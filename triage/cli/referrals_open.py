@@ -87,6 +87,25 @@ def _require_log(path: Path) -> None:
         )
 
 
+def log_command(db: Path | None, words: str) -> str:
+    """The command line that runs ``triage referrals WORDS`` (``list``, ``users enable nurse1``) on
+    the log the command was given (``--db`` as a shell takes it; none: the settings' log)."""
+    return f"{triage_command()} referrals {words}" + ("" if db is None else f" --db {shlex.quote(str(db))}")
+
+
+def absent(
+    ctx: typer.Context, db: Path | None, thing: str, listing: str, kind: str, *, why: str = "", writes: bool
+) -> str:
+    """What a command says when the log holds no ``thing`` (``referral 999``, ``account "nobody"``):
+    which log it looked in, ``why`` the name can be none, the command that lists the log's ``kind``
+    (``listing``: ``list``, ``users list``) and, for a command that writes, that nothing changed.
+    It said 'referral 999 not found' and 'user "nobody" not found' alone."""
+    return (
+        f"no {thing} in the referral log {_path(ctx, db)[0]}{why}: `{log_command(db, listing)}` lists its"
+        f" {kind}" + ("; nothing changed" if writes else "")
+    )
+
+
 def _migrate_line(path: Path) -> str:
     """The command line that creates a new log at ``path``, as a shell takes it: `migrate --db`
     creates a log only in a folder that exists (a mistyped path is not made), so a folder that does

@@ -6,20 +6,20 @@ back in; whoever may write the log file adds one here, under the service's passw
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar, cast, get_args
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_args
 
 import typer
 
-from referral.errors import ClinicError, NotFoundError, UserInputError, json_text
+from referral.errors import ClinicError, ConflictError, NotFoundError, UserInputError, json_text
 from referral.records import Language, Role
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table
 from triage.cli.paths import triage_command
 from triage.cli.referrals_log import DbOption, JsonOption, cli_actor, open_log, read_log
+from triage.cli.referrals_open import _path, absent, log_command
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -115,12 +115,18 @@ def add_command(
         from referral import users
 
         database = open_log(ctx, db)
-        row = _written(
-            ctx,
-            database,
-            lambda d: users.create_user(d, name, password_hash, role, language=language, actor=cli_actor()),
-            f"the account {name}",
-        )
+        try:
+            row = _written(
+                ctx,
+                database,
+                lambda d: users.create_user(
+                    d, name, password_hash, role, language=language, actor=cli_actor()
+                ),
+                f"the account {name}",
+            )
+        except ConflictError as exc:  # the name is taken: by an account in use, or a disabled one
+            taken = users.get_user(database, name)
+            raise (ConflictError(_taken(ctx, taken, db)) if taken else exc) from None
     except ClinicError as exc:  # said as the command's: nothing was added
         exc.args = (f"{exc}; no account was added",)
         raise
@@ -136,6 +142,20 @@ def add_command(
     echo(
         f"added the account {name} ({role}); it signs in at the service's /login; recorded as audit entry"
         f" {entry}"
+    )
+
+
+def _taken(ctx: typer.Context, account: dict[str, Any], db: Path | None) -> str:
+    """The log has an account of that name: which log, the account's role and state, and what to do
+    - another name, or, for a disabled account, the command that enables it (the one an
+    administrator locked out may have meant to get back). It said 'user "nurse1" already exists'."""
+    name, state = account["username"], "disabled" if account["disabled"] else "active"
+    todo = "choose another user name"
+    if account["disabled"]:
+        todo = f"`{log_command(db, f'users enable {name}')}` lets it sign in again, or {todo}"
+    return (
+        f"an account {name} ({account['role']}, {state}) is in the referral log {_path(ctx, db)[0]}"
+        f" already: {todo}"
     )
 
 
@@ -170,8 +190,8 @@ def _set_disabled(ctx: typer.Context, username: str, disabled: bool, db: Path | 
 
     if not users.account_name(username):
         raise UserInputError(
-            f"USERNAME is empty: give the account's user name (`{_list_line(db)}` lists them); nothing"
-            " changed"
+            f"USERNAME is empty: give the account's user name (`{log_command(db, 'users list')}` lists"
+            " them); nothing changed"
         )
     name = users.account_name(username)  # as the service's /login and API find it ("Nurse1" was not found)
     database = open_log(ctx, db)
@@ -185,7 +205,7 @@ def _set_disabled(ctx: typer.Context, username: str, disabled: bool, db: Path | 
     except NotFoundError:
         raise NotFoundError(_not_found(ctx, username, db)) from None
     row = users.get_user(database, name) or {}
-    undo = f"`{triage_command()} referrals users enable {name}` undoes it"
+    undo = f"`{log_command(db, f'users enable {name}')}` undoes it"
     if as_json:
         shown = {key: row[key] for key in ("username", "role", "language", "created_at", "disabled")}
         print_json(shown | {"changed": changed})
@@ -202,29 +222,18 @@ def _set_disabled(ctx: typer.Context, username: str, disabled: bool, db: Path | 
         )
 
 
-def _list_line(db: Path | None) -> str:
-    """The command line that lists the accounts of the log the command was given."""
-    return f"{triage_command()} referrals users list" + (
-        "" if db is None else f" --db {shlex.quote(str(db))}"
-    )
-
-
 def _not_found(ctx: typer.Context, username: str, db: Path | None) -> str:
     """No account of that name in the log: which log, why the name can be none (not a user name's
     characters), and the command that lists them; it said 'user "nobody" not found' alone."""
     from referral import users
 
-    path = db or cast(AppContext, ctx.obj).settings.database.path
     name = users.account_name(username)
     why = (
         ""
         if 2 <= len(name) <= 64 and set(name) <= users.USERNAME_CHARS
         else " (a user name is 2-64 characters from a-z, 0-9, '.', '_' and '-')"
     )
-    return (
-        f"no account {json_text(username)} in the referral log {path}{why}: `{_list_line(db)}` lists"
-        " its accounts; nothing changed"
-    )
+    return absent(ctx, db, f"account {json_text(username)}", "users list", "accounts", why=why, writes=True)
 
 
 def _account_switch(name: str, disabled: bool, short_help: str, doc: str) -> None:
