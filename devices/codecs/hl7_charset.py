@@ -303,7 +303,7 @@ def encode(text: str, codec: str) -> bytes:
     """``text`` written in ``codec``, the inverse of :func:`decode`: U+FF5E (JIS X 0212's TILDE as
     :func:`decode` reads it) as JIS X 0212's 22 37 where ``codec`` reads JIS X 0212, since
     ISO-2022-JP-1's table has no U+FF5E; a character the set cannot write as its code point
-    (``U+XXXX``), never ``?``."""
+    (``U+00BD`` for ½), never ``?``."""
     if "\uff5e" not in text or not _reads_x0212(codec):
         return text.encode(codec, errors="hl7_code_point")
     tilde = b"\x1b" + _JIS_X0212 + _JIS_X0212_TILDE + b"\x1b(B"
