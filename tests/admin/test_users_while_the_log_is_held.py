@@ -5,12 +5,18 @@ request". Now each waits 2 s at most, as the service's account writes do, then s
 line, that the log is locked by another writer, what was not stored and to run the command again in
 a moment (exit 1), nothing stored. Real processes, a real SQLite file with `busy_timeout` 60 s, and a
 real second connection holding its write lock (`BEGIN IMMEDIATE`); the command's timeout is shorter
-than one wait of 60 s (a hang guard only)."""
+than one wait of 60 s (a hang guard only).
+
+The three commands run at once while the one log is held: each is its own process with its own
+connection and its own wait, so each still has to answer before the other writer lets go - one
+that waited would outlast the hang guard as it did alone - and the 2 s each waits for the lock
+are waited once, not three times."""
 
 from __future__ import annotations
 
 import sqlite3
 import subprocess
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +24,7 @@ import pytest
 
 from tests.admin.test_users_on_the_service_machine import PASSWORD, _log_with_a_lost_administrator
 from tests.cli.running import run
-from tests.service.test_sign_in_while_locked import log_held
+from tests.service.test_sign_in_while_locked import answered_together, log_held
 from tests.service.test_token_use_while_locked import HANG_GUARD_S
 from triage.service.accounts import Accounts
 from triage.service.database import Databases
@@ -39,6 +45,7 @@ COMMANDS = {
         "the enabling of the account admin1 was not stored - run the command again in a moment",
     ),
 }
+BUSY_TIMEOUT = {"TRIAGE_DATABASE__BUSY_TIMEOUT_MS": "60000"}  # the most the settings allow
 
 
 def _rows(log: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -46,25 +53,28 @@ def _rows(log: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {table: conn.execute(f"SELECT * FROM {table}").fetchall() for table in ("users", "audit")}
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_an_account_command_while_another_writer_holds_the_log_says_so_at_once(
-    command: str, tmp_path: Path
-) -> None:
+def _while_held(line: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    """``line`` run while the log is held; a failure saying so if it does not end within the guard."""
+    try:
+        return run(line, folder, timeout=HANG_GUARD_S, **BUSY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`{line}` did not end while another writer held the log: it waited")
+
+
+def test_an_account_command_while_another_writer_holds_the_log_says_so_at_once(tmp_path: Path) -> None:
     log = _log_with_a_lost_administrator(tmp_path)
     databases = Databases(log, 5000)
     Accounts(databases).set_disabled("admin1", True, actor="nurse1")  # (for enable: one disabled)
     databases.close_all()
-    line, said = COMMANDS[command]
     before = _rows(log)
     with log_held(log) as other:
-        try:
-            done = run(line, tmp_path, timeout=HANG_GUARD_S, TRIAGE_DATABASE__BUSY_TIMEOUT_MS="60000")
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"`{line}` did not end while another writer held the log: it waited")
+        answers = answered_together([partial(_while_held, line, tmp_path) for line, _ in COMMANDS.values()])
         assert other.in_transaction, "ended while the other writer still holds the log"
-    assert done.returncode == 1, (done.stdout, done.stderr)
-    assert done.stderr == f"error: the referral log {log} {HELD}: {said}\n"
-    assert done.stdout == ""
+    for (command, (_, said)), answer in zip(COMMANDS.items(), answers, strict=True):
+        assert answer.returncode == 1, (command, answer.stdout, answer.stderr)
+        assert answer.stderr == f"error: the referral log {log} {HELD}: {said}\n", command
+        assert answer.stdout == "", command
     assert _rows(log) == before, "nothing stored"
-    again = run(line, tmp_path, TRIAGE_DATABASE__BUSY_TIMEOUT_MS="60000")
-    assert again.returncode == 0, again.stderr
+    for command, (line, _) in COMMANDS.items():
+        again = run(line, tmp_path, **BUSY_TIMEOUT)
+        assert again.returncode == 0, (command, again.stderr)

@@ -12,7 +12,9 @@ are one transaction.
 The app on a real uvicorn server and a real SQLite file whose ``busy_timeout`` is 60 s, and a real
 second connection holding the lock (``BEGIN IMMEDIATE``). What is checked is the order of events -
 answered before the other writer lets go - with request timeouts shorter than one wait of 60 s
-(hang guards only)."""
+(hang guards only). The forms two members of staff send while the log is held are sent at once
+(``answered_together``): each is handled on a thread of its own and waits for the lock on its own,
+so each still has to be answered before the other writer lets go."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,7 @@ from fastapi import FastAPI
 
 from tests.service.conftest import PASSWORD, copy_seeded, live_server
 from tests.service.test_password_change_while_locked import another_writer_after
-from tests.service.test_sign_in_while_locked import log_held
+from tests.service.test_sign_in_while_locked import answered_together, log_held
 from tests.service.test_token_use_while_locked import HANG_GUARD_S
 from triage.service import create_app
 from triage.service.auth import SESSION_COOKIE, Role, SessionStore
@@ -120,7 +123,12 @@ def test_setup_while_another_writer_holds_the_log_keeps_the_form(
         httpx.Client(base_url=base, timeout=HANG_GUARD_S, cookies={"triage_lang": "zh"}) as chinese,
     ):
         with log_held(path) as other:
-            pages = [_posted(english, "/setup", {**sent, "language": "zh"}), _posted(chinese, "/setup", sent)]
+            pages = answered_together(
+                [
+                    lambda: _posted(english, "/setup", {**sent, "language": "zh"}),
+                    lambda: _posted(chinese, "/setup", sent),
+                ]
+            )
             assert other.in_transaction, "answered while the other writer still holds the log"
         for page, said, chosen in zip(pages, BUSY["setup"], ("zh", "en"), strict=True):
             _busy_answer(page)
@@ -198,14 +206,17 @@ def test_a_password_change_while_another_writer_holds_the_log_keeps_the_form(
     path = tmp_path / "clinic.db"
     before = _rows(path, "SELECT username, password_hash FROM users ORDER BY username")
     with log_held(path) as other:
-        pages = [
-            _posted(
-                client,
-                "/account/password",
-                {"csrf_token": token, "current_password": PASSWORD, "new_password": NEW},
-            )
-            for client, token in two_staff
-        ]
+        pages = answered_together(
+            [
+                partial(
+                    _posted,
+                    client,
+                    "/account/password",
+                    {"csrf_token": token, "current_password": PASSWORD, "new_password": NEW},
+                )
+                for client, token in two_staff
+            ]
+        )
         assert other.in_transaction, "answered while the other writer still holds the log"
     for page, said in zip(pages, BUSY["password"], strict=True):
         _busy_answer(page)
@@ -258,10 +269,14 @@ def test_the_language_switch_while_another_writer_holds_the_log_says_so(
     languages = _rows(path, "SELECT username, language FROM users ORDER BY username")
     sessions = _rows(path, "SELECT id_sha256, language FROM staff_sessions ORDER BY id_sha256")
     with log_held(path) as other:
-        pages = [
-            _posted(client, "/language", {"csrf_token": token, "language": wanted, "back": "/queue"})
-            for (client, token), wanted in zip(two_staff, ("zh", "en"), strict=True)
-        ]
+        pages = answered_together(
+            [
+                partial(
+                    _posted, client, "/language", {"csrf_token": token, "language": wanted, "back": "/queue"}
+                )
+                for (client, token), wanted in zip(two_staff, ("zh", "en"), strict=True)
+            ]
+        )
         assert other.in_transaction, "answered while the other writer still holds the log"
     for page, said in zip(pages, BUSY["language"], strict=True):
         _busy_answer(page)
@@ -314,7 +329,7 @@ def test_a_password_change_pressed_again_while_the_log_is_held_says_it_was_chang
     sessions = _rows(path, "SELECT id_sha256, csrf_token FROM staff_sessions ORDER BY id_sha256")
     entries = _rows(path, "SELECT count(*) FROM audit")
     with log_held(path) as other:
-        pages = [_pressed_again(client, csrf) for client, csrf in two_staff]
+        pages = answered_together([partial(_pressed_again, client, csrf) for client, csrf in two_staff])
         assert other.in_transaction, "answered while the other writer still holds the log"
     for page, said in zip(pages, CHANGED_BUSY, strict=True):
         _busy_answer(page)

@@ -17,15 +17,19 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
 
 from tests.service.test_storage_failures import Served
 from tests.service.test_token_use_while_locked import HANG_GUARD_S, served
+
+T = TypeVar("T")
 
 __all__ = ["served"]  # the fixture: a real triage serve whose busy_timeout is 60 s
 
@@ -42,6 +46,16 @@ def log_held(path: Path) -> Iterator[sqlite3.Connection]:
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def answered_together(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """Each of ``calls`` at once, on a thread of its own; their results in their order. Requests (or
+    commands) made while another writer holds the log each wait for the lock on their own - the
+    service handles each on a thread of its own with a connection of its own, a command is a
+    process of its own - so each must still be answered before the other writer lets go, and the
+    waits (up to ``SIGN_IN_WAIT_MS`` each) run at once instead of one after another."""
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return [future.result() for future in [pool.submit(call) for call in calls]]
 
 
 def _posted(url: str, data: dict[str, str], headers: dict[str, str]) -> httpx.Response:
@@ -72,11 +86,17 @@ def _error(page: httpx.Response) -> str:
 
 
 def test_a_login_is_answered_at_once_while_another_writer_holds_the_log(served: Served) -> None:
+    """The three sign-ins (English, Chinese, a wrong password) are sent at once while the log is
+    held (:func:`answered_together`): each still has to be answered before the other writer lets go."""
     login = f"{served.base}/login"
     with log_held(served.db_path) as other:
-        english = _posted(login, NURSE, {})
-        chinese = _posted(login, NURSE, {"Cookie": "triage_lang=zh"})
-        wrong = _posted(login, {**NURSE, "password": "not-her-password"}, {})
+        english, chinese, wrong = answered_together(
+            [
+                lambda: _posted(login, NURSE, {}),
+                lambda: _posted(login, NURSE, {"Cookie": "triage_lang=zh"}),
+                lambda: _posted(login, {**NURSE, "password": "not-her-password"}, {}),
+            ]
+        )
         assert other.in_transaction, "answered while the other writer still holds the log"
     for page in (english, chinese, wrong):
         assert page.status_code == 503, page.text[:2000]
