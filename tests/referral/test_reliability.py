@@ -37,11 +37,26 @@ def _writer(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.referral.writer", *args],
         cwd=ROOT,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+
+
+def _together(*writers: subprocess.Popen[str]) -> None:
+    """Once every writer is connected and waiting (its "ready" line), tell each to go: they write
+    from the same moment, not from whenever each one's imports ended (a fixed head start was
+    either too short on a loaded machine or waited out in full)."""
+    for writer in writers:
+        assert writer.stdout is not None and writer.stdin is not None
+        line = writer.stdout.readline()  # nothing else is written before the go: no line left buffered
+        assert line == "ready\n", line + writer.communicate(timeout=30)[1]
+    for writer in writers:
+        assert writer.stdin is not None
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
 
 
 def test_sigkill_mid_stream_loses_no_acknowledged_write(tmp_path: Path) -> None:
@@ -94,9 +109,10 @@ def _collect(writer: subprocess.Popen[str]) -> tuple[list[str], list[str], str]:
 def test_gateway_and_service_writers_together_lose_nothing_and_never_see_locks(tmp_path: Path) -> None:
     path = tmp_path / "clinic.db"
     assessment_id = _prepared(path)
-    seconds = "4"
+    seconds = "1"  # from the same moment (each also until it has MIN_ACKS acknowledged writes)
     gateway = _writer("gateway", str(path), seconds, "gw")
     service = _writer("service", str(path), seconds, "svc", str(assessment_id))
+    _together(gateway, service)
     gw_acks, gw_errors, gw_err = _collect(gateway)
     svc_acks, svc_errors, svc_err = _collect(service)
     assert (gateway.returncode, service.returncode) == (0, 0), gw_err + svc_err
@@ -125,8 +141,9 @@ def test_nurses_registering_the_same_patients_at_once_open_one_visit_each(tmp_pa
     db = connect(path)
     facilities.load_csv(db, facilities.DEMO_CSV, actor="test", clinic="ZJ-C01")
     db.close()
-    count, start_at = 150, time.time() + 1.5  # all three connected and waiting before the start
-    nurses = [_writer("visits", str(path), str(count), str(start_at)) for _ in range(3)]
+    count = 150
+    nurses = [_writer("visits", str(path), str(count)) for _ in range(3)]
+    _together(*nurses)  # all three connected and waiting before the start
     answers: dict[str, list[tuple[int, int]]] = {}
     for nurse in nurses:
         out, err = nurse.communicate(timeout=120)

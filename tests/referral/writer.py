@@ -8,7 +8,11 @@ write that must survive anything that happens afterwards. Any exception is print
     python -m tests.referral.writer referrals DB COUNT PREFIX ASSESSMENT_ID
     python -m tests.referral.writer gateway DB SECONDS PREFIX
     python -m tests.referral.writer service DB SECONDS PREFIX ASSESSMENT_ID
-    python -m tests.referral.writer visits DB COUNT START_AT
+    python -m tests.referral.writer visits DB COUNT
+
+The gateway, service and visits writers connect, print ``ready`` and wait for a line on stdin
+(the test's go, :func:`ready`), so several of them started one after another write at the same
+moment, however long each took to import and connect.
 """
 
 from __future__ import annotations
@@ -33,6 +37,12 @@ def _referral(db_assessment: int, key: str) -> ReferralIn:
         idempotency_key=key,
         alongside_open=True,  # a stream of referrals for one encounter
     )
+
+
+def ready() -> None:
+    """Connected: say so and wait for the test's go (a line on stdin, or its end)."""
+    print("ready", flush=True)
+    sys.stdin.readline()
 
 
 def stream_referrals(path: str, count: int, prefix: str, assessment_id: int) -> None:
@@ -69,6 +79,7 @@ class _Running:
 def gateway(path: str, seconds: float, prefix: str) -> None:
     """Device-gateway style: an encounter, its device observations and the engine's assessment."""
     db = connect(path)
+    ready()
     running = _Running(seconds)
     i = 0
     while running.more():
@@ -117,6 +128,7 @@ def gateway(path: str, seconds: float, prefix: str) -> None:
 def service(path: str, seconds: float, prefix: str, assessment_id: int) -> None:
     """Web-service style: referrals created and moved along their lifecycle."""
     db = connect(path)
+    ready()
     running = _Running(seconds)
     i = 0
     while running.more():
@@ -131,12 +143,12 @@ def service(path: str, seconds: float, prefix: str, assessment_id: int) -> None:
         i += 1
 
 
-def visits(path: str, count: int, start_at: float) -> None:
+def visits(path: str, count: int) -> None:
     """A nurse at the desk: patients VISIT-0 .. VISIT-<COUNT-1> registered and their visit opened,
     each as soon as it can; several of these at once race for every patient (all start at the
-    wall-clock time ``start_at``). Prints ``ack MRN ENCOUNTER_ID already_open``."""
+    test's go). Prints ``ack MRN ENCOUNTER_ID already_open``."""
     db = connect(path)
-    time.sleep(max(0.0, start_at - time.time()))
+    ready()
     for i in range(count):
         mrn = f"VISIT-{i}"
         try:
@@ -161,7 +173,7 @@ def main(argv: list[str]) -> None:
     elif mode == "service":
         service(path, float(argv[2]), argv[3], int(argv[4]))
     elif mode == "visits":
-        visits(path, int(argv[2]), float(argv[3]))
+        visits(path, int(argv[2]))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 
