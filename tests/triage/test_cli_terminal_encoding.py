@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +21,105 @@ from tests.referral.conftest import visit
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TRACES = Path(__file__).resolve().parents[2] / "tests" / "devices" / "traces" / "data"
-ENTRY = "import sys; from triage.cli import main; sys.exit(main())"
 REASON = "转诊 SpO2 90"  # no latin-1 or ASCII terminal can show it
 ENCODINGS = ("latin-1", "ascii")
 
+# Each command runs as `python -c "import sys; from triage.cli import main; sys.exit(main())" ARGS`
+# would, on a terminal of one encoding (PYTHONIOENCODING): a process of its own, with its own stdout
+# and stderr (pipes) and exit code, and a traceback on its stderr if an exception escapes main().
+# What is shared is the start: one interpreter per encoding starts and imports the CLI - and the
+# modules of the commands run here that import no numpy, pandas or pyarrow (their threads are not
+# forked) - once, then forks one child per command (a line of JSON arguments in, a line of JSON
+# out: exit code, stdout and stderr in hex): most of each command's half second of CPU was that.
+# The encoding of stdout and stderr is the interpreter's, as it was each process's; what the
+# commands print, and how, is decided when they run.
+FORKING = r"""
+import json, os, selectors, sys
+from triage.cli import main
+import triage.cli.assess, triage.cli.devices, triage.cli.models, triage.cli.referrals
+
+
+def run(args):
+    out, err = os.pipe(), os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the command: stdin empty, stdout and stderr the pipes, SystemExit ends it
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(out[1], 1)
+        os.dup2(err[1], 2)
+        sys.argv = ["-c", *args]
+        sys.exit(main())
+    os.close(out[1])
+    os.close(err[1])
+    got = {out[0]: b"", err[0]: b""}
+    with selectors.DefaultSelector() as selector:
+        for fd in got:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            for key, _ in selector.select():
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    got[key.fd] += chunk
+                else:
+                    selector.unregister(key.fd)
+                    os.close(key.fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), got[out[0]], got[err[0]]
+
+
+for line in sys.stdin:
+    code, printed, said = run(json.loads(line))
+    print(json.dumps([code, printed.hex(), said.hex()]), flush=True)
+"""
+
+
+class _Terminal:
+    """The forking interpreter of one terminal encoding (see FORKING)."""
+
+    def __init__(self, encoding: str) -> None:
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        env.pop("TRIAGE_CONFIG", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", FORKING],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+            encoding="ascii",
+        )
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(args) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        assert answer, self.process.communicate(timeout=30)[1]
+        code, printed, said = json.loads(answer)
+        return subprocess.CompletedProcess(
+            ["triage", *args], code, bytes.fromhex(printed), bytes.fromhex(said)
+        )
+
+    def close(self) -> None:
+        _, err = self.process.communicate(timeout=30)  # stdin closed: the loop ends
+        assert self.process.returncode == 0, err
+
+
+_TERMINALS: dict[str, _Terminal] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _terminals() -> Iterator[None]:
+    yield
+    while _TERMINALS:
+        _TERMINALS.popitem()[1].close()
+
 
 def _triage(*args: str, encoding: str) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "PYTHONIOENCODING": encoding}
-    env.pop("TRIAGE_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-c", ENTRY, *args], capture_output=True, env=env, timeout=120, check=False
-    )
+    if encoding not in _TERMINALS:
+        _TERMINALS[encoding] = _Terminal(encoding)
+    return _TERMINALS[encoding].run(*args)
 
 
 def _printed(done: subprocess.CompletedProcess[bytes], encoding: str, code: int = 0) -> str:
