@@ -4,16 +4,18 @@ phone (390 px), a tablet (768 px) and a desktop (1280 px), in Chinese and Englis
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic, log_in
 from triage.service.auth import Role
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "clinic", "pytestmark"]
 
 
 def _yesterday(desk: Desk, mrn: str) -> int:
@@ -32,20 +34,36 @@ def _yesterday(desk: Desk, mrn: str) -> int:
     return encounter
 
 
-def test_a_nurse_finds_yesterdays_patient_from_the_menu(browser: object, desk: Desk) -> None:
-    encounter = _yesterday(desk, "FIND-B-1")
-    for width in (390, 768, 1280):
-        for language in ("zh", "en"):
+@pytest.fixture(scope="module")
+def nurse(browser: object, clinic: Desk) -> Iterator[dict[str, Any]]:
+    """The nurse signed in once in each language (its own browser context and session) for this
+    module's tests, each of which lays the page out at its width and opens its own pages from
+    there: each test signed in again for every width and language, eight logins (an argon2 hash
+    verified, a new context and the queue loaded each) where two do. The tests look up only their
+    own patients (FIND-B-1, FIND-B-2), so neither's rows answer the other's question."""
+    pages: dict[str, Any] = {
+        language: log_in(browser, clinic, Role.nurse, 390, language) for language in ("zh", "en")
+    }
+    yield pages
+    for page in pages.values():
+        page.close()
+
+
+def test_a_nurse_finds_yesterdays_patient_from_the_menu(clinic: Desk, nurse: dict[str, Any]) -> None:
+    encounter = _yesterday(clinic, "FIND-B-1")
+    for language, page in nurse.items():
+        for width in (390, 768, 1280):
             where = f"{width} px, {language}"
-            page: Any = log_in(browser, desk, Role.nurse, width, language)
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{clinic.url}/queue")  # where the login leads
             page.click("nav a[href='/patients']")
-            page.wait_for_url(f"{desk.url}/patients")
+            page.wait_for_url(f"{clinic.url}/patients")
             # the field takes the focus by itself (autofocus: at Chromium's next rendering after
             # the load, so waited for; it never coming fails the wait)
             expect(page.locator("#find-mrn")).to_be_focused()
             page.keyboard.type("FIND-B-1")
             page.keyboard.press("Enter")
-            page.wait_for_url(f"{desk.url}/patients?mrn=FIND-B-1")
+            page.wait_for_url(f"{clinic.url}/patients?mrn=FIND-B-1")
             assert page.locator("#find-mrn").input_value() == "FIND-B-1", where
             assert page.locator("#found table.visits tbody tr").count() == 1, where
             assert_fits(page, f"/patients ({where})")
@@ -63,27 +81,25 @@ def test_a_nurse_finds_yesterdays_patient_from_the_menu(browser: object, desk: D
                     break
             assert stops[0] == "BUTTON" and stops[-1] == f"/encounters/{encounter}", (where, stops)
             page.keyboard.press("Enter")
-            page.wait_for_url(f"{desk.url}/encounters/{encounter}")
-            page.close()
+            page.wait_for_url(f"{clinic.url}/encounters/{encounter}")
 
 
-def test_what_was_found_is_where_the_focus_lands(browser: object, desk: Desk) -> None:
+def test_what_was_found_is_where_the_focus_lands(clinic: Desk, nurse: dict[str, Any]) -> None:
     """A screen reader says the answer: found, the focus is on the patient's heading (its name and
     number, then the visits); not found, it stays in the field, described by "No patient has ..."."""
-    _yesterday(desk, "FIND-B-2")
-    for language in ("zh", "en"):
-        page: Any = log_in(browser, desk, Role.nurse, 768, language)
-        page.goto(f"{desk.url}/patients")
+    _yesterday(clinic, "FIND-B-2")
+    for language, page in nurse.items():
+        page.set_viewport_size({"width": 768, "height": 900})
+        page.goto(f"{clinic.url}/patients")
         # the page focuses the field itself; wait for that (not a fixed time) before typing
         expect(page.locator("#find-mrn")).to_be_focused()
         page.keyboard.type("FIND-B-2")
         page.keyboard.press("Enter")
-        page.wait_for_url(f"{desk.url}/patients?mrn=FIND-B-2")
+        page.wait_for_url(f"{clinic.url}/patients?mrn=FIND-B-2")
         expect(page.locator("#found-patient")).to_be_focused()
         page.keyboard.press("Tab")  # on to the visits
         assert page.evaluate("document.activeElement.closest('#found') !== null"), language
-        page.goto(f"{desk.url}/patients?mrn=NOBODY-9")
+        page.goto(f"{clinic.url}/patients?mrn=NOBODY-9")
         expect(page.locator("#find-mrn")).to_be_focused()
         described = page.locator("#find-mrn").get_attribute("aria-describedby").split()
         assert "not-found" in described, (language, described)
-        page.close()
