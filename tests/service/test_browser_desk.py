@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ class Desk:
     url: str
     app: FastAPI
     tokens: dict[Role, str]
+    #: the cookies of a browser signed in to this service, per role and language (:func:`signed_in`)
+    signed: dict[tuple[Role, str], Any] = field(default_factory=dict)
 
     def api(self, role: Role, path: str, body: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -106,24 +108,46 @@ def log_in(browser: object, desk: Desk, role: Role, width: int, language: str) -
     return page
 
 
+def signed_in(browser: object, desk: Desk, role: Role, width: int, language: str) -> object:
+    """:func:`log_in`'s page, signed in through the login form once per service, role and language:
+    a page of a browser context of its own (no cookie, storage or draft of another test's) given the
+    cookies that first login left (``storage_state``), at /queue. Each real login verifies an
+    argon2id hash, a quarter of a second of CPU and more on a loaded machine, and a module's tests
+    logged in dozens of times over; for a test about its page, not its login. A session ended since
+    (``end_user``, the idle limit) lands on the login page: then it logs in again, as before."""
+    desk.app.state.runtime.accounts.set_language(role.value, language)
+    cookies = desk.signed.get((role, language))
+    if cookies is not None:
+        context = browser.new_context(viewport={"width": width, "height": 900}, storage_state=cookies)  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(f"{desk.url}/queue")
+        if re.search(r"/queue$", page.url):
+            return page
+        context.close()
+    page = log_in(browser, desk, role, width, language)
+    desk.signed[(role, language)] = page.context.storage_state()  # type: ignore[attr-defined]
+    return page
+
+
 def patient_page(
-    browser: object, desk: Desk, mrn: str, role: Role, width: int, language: str
+    browser: object, desk: Desk, mrn: str, role: Role, width: int, language: str, *, shared: bool = False
 ) -> tuple[Any, dict[str, Any]]:
-    """A calm walk-in stored over the API; ``role`` logged in on its patient page. (page, assessment)"""
+    """A calm walk-in stored over the API; ``role`` logged in on its patient page (``shared``: the
+    login :func:`signed_in` keeps). (page, assessment)"""
     made = desk.api(Role.nurse, "/assessments", {"patient": {"mrn": mrn}, "observations": CALM})
-    page: Any = log_in(browser, desk, role, width, language)
+    page: Any = (signed_in if shared else log_in)(browser, desk, role, width, language)
     page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
     return page, made
 
 
 def patient_pages(
-    browser: object, desk: Desk, mrn: str, role: Role
+    browser: object, desk: Desk, mrn: str, role: Role, *, shared: bool = False
 ) -> Iterator[tuple[str, int, Any, dict[str, Any]]]:
     """:func:`patient_page` in Chinese at 360 px, then in English at 768 px (a walk-in each, its
     record number ``mrn`` and the language): (language, width, page, assessment); the page is
     closed when the next one is asked for."""
     for language, width in (("zh", 360), ("en", 768)):
-        page, made = patient_page(browser, desk, f"{mrn}-{language}", role, width, language)
+        page, made = patient_page(browser, desk, f"{mrn}-{language}", role, width, language, shared=shared)
         yield language, width, page, made
         page.close()
 
@@ -172,7 +196,7 @@ def test_an_unknown_page_and_a_form_address_say_so_in_the_users_language_and_lea
     assert anonymous.evaluate("document.documentElement.lang") == "zh-CN", "the clinic's language"
     assert "没有这个页面：/no-such-page。" in anonymous.inner_text("p.error")
     anonymous.close()
-    page = log_in(browser, clinic, Role.nurse, width, language)
+    page = signed_in(browser, clinic, Role.nurse, width, language)
     page.goto(f"{clinic.url}/no-such-page")  # type: ignore[attr-defined]
     assert page.evaluate("document.documentElement.lang") == ("zh-CN" if language == "zh" else "en")  # type: ignore[attr-defined]
     assert words["not_found"] in page.inner_text("p.error")  # type: ignore[attr-defined]
@@ -256,7 +280,7 @@ def test_the_walk_in_form_is_reached_before_the_queue_and_sits_above_it(
         )["encounter_id"]
         for n in range(6)
     ]
-    page = log_in(browser, clinic, Role.nurse, width, language)
+    page = signed_in(browser, clinic, Role.nurse, width, language)
     for encounter in ours:  # this test's six rows (the module's service holds other tests' too)
         page.locator(f"table.queue tbody tr[data-encounter='{encounter}']").wait_for()  # type: ignore[attr-defined]
     reached = []
@@ -286,7 +310,9 @@ def test_the_walk_in_form_is_reached_before_the_queue_and_sits_above_it(
 def test_a_referral_refused_by_the_service_keeps_its_reason_and_is_stored_once(
     browser: object, clinic: Desk, width: int, language: str
 ) -> None:
-    page, made = patient_page(browser, clinic, f"DESK-REF-{width}{language}", Role.clinician, width, language)
+    page, made = patient_page(
+        browser, clinic, f"DESK-REF-{width}{language}", Role.clinician, width, language, shared=True
+    )
     encounter = made["encounter_id"]
     form = page.locator("#refer-form")  # type: ignore[attr-defined]
     reason = "Chest pain on exertion for two weeks; ECG needed - 胸痛两周"
@@ -449,7 +475,9 @@ def test_the_first_tab_skips_the_header_to_the_page(
     """A keyboard user tabbed through the header's links, language and log-out buttons (six stops)
     on every page before reaching it. The first Tab now shows a link, in the user's language, that
     Enter follows to the page: the next Tab is on the page's first control, not the header's."""
-    page, _ = patient_page(browser, clinic, f"SKIP-{width}-{language}", Role.clinician, width, language)
+    page, _ = patient_page(
+        browser, clinic, f"SKIP-{width}-{language}", Role.clinician, width, language, shared=True
+    )
     page.keyboard.press("Tab")
     link = page.locator("a.skip-link")
     assert page.evaluate("document.activeElement.className") == "skip-link"
