@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import socket
 import subprocess
@@ -15,6 +16,8 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import pytest
 
 from tests.ports import free_port
 
@@ -81,13 +84,39 @@ def _ack(conn: socket.socket) -> bytes:
     return data
 
 
+def _printed_lines(listen: subprocess.Popen[bytes], lines: int, timeout_s: float = 30) -> bytes:
+    """What ``listen`` printed on stdout once it is ``lines`` lines (one a result it handed on),
+    its end, or ``timeout_s``: the gateway hands results on after the commit and the ACK, so the
+    ACK comes before the line. Read from the descriptor itself, so ``communicate`` later finds the
+    rest in order."""
+    assert listen.stdout is not None
+    fd, printed = listen.stdout.fileno(), b""
+    deadline = time.monotonic() + timeout_s
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while printed.count(b"\n") < lines:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                break  # the assertions on what was printed say what is missing
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            printed += chunk
+    return printed
+
+
 def _listen_to_one_message(
-    tmp_path: Path, *listen_args: str, corrected_spo2: str | None = None, now: str = ""
+    tmp_path: Path,
+    *listen_args: str,
+    corrected_spo2: str | None = None,
+    now: str = "",
+    printed: int | None = None,
 ) -> tuple[str, str]:
     """Run ``triage devices listen`` on the monitor's profile, send it one message (an SpO2 that is
     no number, a heart rate, a swapped pair of pressures, a respiratory rate the profile does not
     map) - and with ``corrected_spo2`` a second one, the device's correction (OBX-11 C) of the
-    SpO2 -, stop it with SIGTERM: its stdout and stderr."""
+    SpO2 -, stop it with SIGTERM once it printed ``printed`` result lines (by default the 5 results
+    and the correction: all new): its stdout and stderr."""
     port = free_port()
     profile = tmp_path / "monitor.toml"
     profile.write_text(PROFILE.format(port=port))
@@ -108,23 +137,35 @@ def _listen_to_one_message(
         correction.append(f"OBX|1|NM|SPO2||{corrected_spo2}|%|||||C|||{now}")
         messages.append(b"\x0b" + ("\r".join(correction) + "\r").encode() + b"\x1c\r")
     listen = start_listen(tmp_path, profile, *listen_args)
+    head = b""
     try:
         with _connect(port, listen) as conn:
             for number, message in enumerate(messages, 1):
                 conn.sendall(message)
                 assert f"MSA|AA|CTL-{number}".encode() in _ack(conn)  # stored, so acknowledged
-        time.sleep(0.5)
+        head = _printed_lines(listen, (5 if corrected_spo2 is None else 6) if printed is None else printed)
     finally:
         listen.send_signal(signal.SIGTERM)
         out, err = listen.communicate(timeout=30)
     assert listen.returncode == 0, err.decode()
-    return out.decode(), err.decode()
+    return (head + out).decode(), err.decode()
 
 
-def test_results_triage_refuses_are_shown_and_counted_held_with_the_engines_reason(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str, str]:
+    """listen on a new log sent the one message, stopped: its folder and log, the message's
+    time, what it printed and said. The first test reads it; the last runs listen again on its log."""
+    folder = tmp_path_factory.mktemp("first-run")
+    now = datetime.now(timezone(timedelta(hours=8))).strftime("%Y%m%d%H%M%S")
+    return (folder, now, *_listen_to_one_message(folder, now=now))
+
+
+def test_results_triage_refuses_are_shown_and_counted_held_with_the_engines_reason(
+    first_run: tuple[Path, str, str, str],
+) -> None:
     """listen printed `spo2 = 9x7 %  [final; auto]` and counted it "for triage", while the
     service holds such a result for review and replay lists it as invalid."""
-    out, err = _listen_to_one_message(tmp_path)
+    _, _, out, err = first_run
     lines = out.splitlines()
     shown = {line.split("  ")[3]: line.split("  [", 1)[1] for line in lines}
     assert shown["heart_rate = 72 /min"] == "final; auto]"
@@ -164,13 +205,14 @@ def test_a_refused_result_the_device_corrects_to_a_value_triage_takes_is_no_long
 
 
 def test_a_refused_correction_of_a_result_stored_before_this_run_is_not_counted_among_its_new_results(
-    tmp_path: Path,
+    first_run: tuple[Path, str, str, str],
 ) -> None:
     """listen run again on the same log: the device's correction (to an SpO2 of 1000, refused) of
     a result the first run stored was counted held among this run's new results, which it is not:
-    '0 new results stored (-1 for triage, 1 held: 1 not accepted by triage)'."""
-    now = datetime.now(timezone(timedelta(hours=8))).strftime("%Y%m%d%H%M%S")
-    _listen_to_one_message(tmp_path, now=now)
-    out, err = _listen_to_one_message(tmp_path, corrected_spo2="1000", now=now)
+    '0 new results stored (-1 for triage, 1 held: 1 not accepted by triage)'. The first run is the
+    first test's (the same message on a new log)."""
+    folder, now, _, _ = first_run
+    # the message again is stored already (nothing printed); the correction is the one line
+    out, err = _listen_to_one_message(folder, corrected_spo2="1000", now=now, printed=1)
     assert "spo2 = 1000 %  [corrected; held: not accepted by triage: " in out, out
     assert "0 new results stored (0 for triage, 0 held); 1 stored result replaced" in err, err
