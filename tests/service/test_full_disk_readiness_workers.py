@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from referral.storage import FAILING_AFTER
 from tests.service.test_full_disk_readiness import _fill, small_disk
@@ -107,40 +108,47 @@ def _failing_writes(served: Served) -> Iterator[dict[int, tuple[int, int]]]:
             resource.prlimit(pid, resource.RLIMIT_FSIZE, limit)
 
 
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One real ``triage serve --workers 2`` for this module's file-size-limit tests (each started
+    its own): each begins once both processes are ready (:func:`_failing_writes` waits for it),
+    ends with both ready again and every limit put back, and sends walk-ins of record numbers no
+    test counts, so what one leaves cannot answer the other's question. Its log, shutdown included,
+    holds no traceback."""
+    folder = tmp_path_factory.mktemp("limited")
+    with serving(
+        folder / "clinic.db", folder, "en", workers=2, preexec_fn=_ignore_file_size_signal
+    ) as served:
+        yield served
+    assert "Traceback" not in "".join(served.log), "".join(served.log)
+
+
 def test_every_process_says_not_ready_while_the_disk_fails_writes_and_ready_once_it_works(
-    tmp_path: Path,
+    limited: Served,
 ) -> None:
     """A disk that fails writes (a real file-size limit of 0 on both processes: EFBIG, SQLite's
     SQLITE_IOERR_WRITE): the primary writes every walk-in, so only it counts the failures, yet the
     worker must say not ready too."""
-    with serving(
-        tmp_path / "clinic.db", tmp_path, "en", workers=2, preexec_fn=_ignore_file_size_signal
-    ) as served:
-        with _failing_writes(served):
-            for worker, status, reason in _readyz_of_both(served):
-                assert status == 503, (worker, reason)
-                assert reason is not None and reason.startswith("the disk holding the log fails writes: "), (
-                    reason
-                )
+    served = limited
+    with _failing_writes(served):
         for worker, status, reason in _readyz_of_both(served):
-            assert status == 200, (worker, reason)
-        assert _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("IO-X")).status_code == 201
+            assert status == 503, (worker, reason)
+            assert reason is not None and reason.startswith("the disk holding the log fails writes: "), reason
+    for worker, status, reason in _readyz_of_both(served):
+        assert status == 200, (worker, reason)
+    assert _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("IO-X")).status_code == 201
     assert "Traceback" not in "".join(served.log), "".join(served.log)
 
 
 def test_a_worker_is_ready_again_once_the_primary_stores_a_write_though_its_own_test_write_fails(
-    tmp_path: Path,
+    limited: Served,
 ) -> None:
     """A worker hands its walk-ins to the primary: it kept the failure the primary reported for as
     long as its own test write failed (here a real file-size limit of 0 it keeps), although the
     primary stored walk-ins again (its limit raised to 1 MiB - 1: the log's writes fit, the 1 MiB
     test write does not). The primary's stored write clears it on the worker too."""
-    with (
-        serving(
-            tmp_path / "clinic.db", tmp_path, "en", workers=2, preexec_fn=_ignore_file_size_signal
-        ) as served,
-        _failing_writes(served) as limits,
-    ):
+    served = limited
+    with _failing_writes(served) as limits:
         primary = served.process.pid
         resource.prlimit(primary, resource.RLIMIT_FSIZE, (1024 * 1024 - 1, limits[primary][1]))
         stored = _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("IO-STORED"))
