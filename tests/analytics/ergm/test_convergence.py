@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -31,19 +32,12 @@ def example():
     return read_network(EXAMPLE / "nodes.csv", EXAMPLE / "edges.csv")
 
 
-@pytest.mark.parametrize("seed", [DEFAULT_SEED, 1, 2])
-def test_the_documented_example_converges_near_the_exact_mle(example, seed: int) -> None:
-    mle, cov = exact_mutual_model_mle(FORMULA, example)
-    fit = fit_mcmc(dependent_terms(parse_formula(FORMULA), example), example, seed=seed)
-    assert fit.converged and fit.diagnostics["converged"] is True
-    assert fit.diagnostics["convergence_p"] < 0.01
-    # What the test certifies: the estimate within sqrt(TOLERANCE) standard errors of the MLE.
-    gap = fit.coef - mle
-    assert float(gap @ np.linalg.solve(cov, gap)) < TOLERANCE, (fit.coef, mle)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), np.sqrt(np.diag(cov)), rtol=0.1)
-
-
-def test_the_diagnostics_are_computed_on_draws_at_the_returned_estimate(example, monkeypatch) -> None:
+@pytest.fixture(scope="module")
+def default_fit(example) -> tuple[Any, list[tuple[np.ndarray, np.ndarray]]]:
+    """One MCMC fit of the documented example at DEFAULT_SEED, with every sample its chain drew
+    (the parameter it drew at, the draws): a fit takes about a second, and three tests fitted this
+    one - the convergence check at the default seed, the diagnostics test and the reproducibility
+    test. Recording leaves the draws as they are: the fit is the one an unrecorded run returns."""
     samples: list[tuple[np.ndarray, np.ndarray]] = []
     real_sample = Chain.sample
 
@@ -52,8 +46,29 @@ def test_the_diagnostics_are_computed_on_draws_at_the_returned_estimate(example,
         samples.append((np.array(theta), out))
         return out
 
-    monkeypatch.setattr(Chain, "sample", recorded)
-    fit = fit_mcmc(dependent_terms(parse_formula(FORMULA), example), example, seed=DEFAULT_SEED)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Chain, "sample", recorded)
+        fit = fit_mcmc(dependent_terms(parse_formula(FORMULA), example), example, seed=DEFAULT_SEED)
+    return fit, samples
+
+
+@pytest.mark.parametrize("seed", [DEFAULT_SEED, 1, 2])
+def test_the_documented_example_converges_near_the_exact_mle(example, default_fit, seed: int) -> None:
+    mle, cov = exact_mutual_model_mle(FORMULA, example)
+    if seed == DEFAULT_SEED:
+        fit, _ = default_fit
+    else:
+        fit = fit_mcmc(dependent_terms(parse_formula(FORMULA), example), example, seed=seed)
+    assert fit.converged and fit.diagnostics["converged"] is True
+    assert fit.diagnostics["convergence_p"] < 0.01
+    # What the test certifies: the estimate within sqrt(TOLERANCE) standard errors of the MLE.
+    gap = fit.coef - mle
+    assert float(gap @ np.linalg.solve(cov, gap)) < TOLERANCE, (fit.coef, mle)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), np.sqrt(np.diag(cov)), rtol=0.1)
+
+
+def test_the_diagnostics_are_computed_on_draws_at_the_returned_estimate(default_fit) -> None:
+    fit, samples = default_fit
     at_estimate: list[np.ndarray] = []
     for theta, out in reversed(samples):  # the draws since the parameter last changed
         if not np.array_equal(theta, fit.coef):
@@ -129,8 +144,8 @@ def test_hummel_step_length() -> None:
     assert (top - mean) / (1.05 * (2 - mean)) - 0.011 < gamma <= (top - mean) / (1.05 * (2 - mean))
 
 
-def test_fit_is_reproducible_from_its_seed(example) -> None:
-    terms = dependent_terms(parse_formula(FORMULA), example)
-    first, second = (fit_mcmc(terms, example, seed=5) for _ in range(2))
+def test_fit_is_reproducible_from_its_seed(example, default_fit) -> None:
+    first, _ = default_fit  # the module's fit at DEFAULT_SEED, fitted again here
+    second = fit_mcmc(dependent_terms(parse_formula(FORMULA), example), example, seed=DEFAULT_SEED)
     np.testing.assert_array_equal(first.coef, second.coef)
     assert first.diagnostics == second.diagnostics
