@@ -11,7 +11,12 @@ open", the visit "already closed", the walk-in "already open today").
 Real parts throughout: a real Chromium on a real uvicorn server over a real SQLite file. The first
 request reaches the service and is stored (the test sends it on, ``route.fetch``) but its answer
 never reaches the page (given "204 No Content" instead, the page stays as it was, still waiting); the page's own 30 s are run on Playwright's clock (``page.clock``), not
-waited for. Chinese at 360 px, English at 768 px."""
+waited for. Chinese at 360 px, English at 768 px. One service for the module (``clinic``; each
+test started one of its own, nine start-ups): every test stores patients and devices of its own
+(record numbers RESENT-<form>-<language>, RESENT-WALK-<language>, devices ward-oximeter-<language>)
+and counts only what it stored (by its own visit, referral, record number or device); each page is a
+browser context of its own, signed in with the cookies of the module's first login of its role and
+language (``signed_in``)."""
 
 from __future__ import annotations
 
@@ -23,12 +28,12 @@ import pytest
 from referral import associations
 from referral.inbox import NewDeviceMessage, record_message
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, log_in, patient_pages
+from tests.service.test_browser_desk import Desk, browser, clinic, patient_pages, signed_in
 from tests.service.test_browser_form_sending import held_back, wait_held
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "clinic", "pytestmark"]
 
 NO_ANSWER_MS = 30_000  # app.js: how long a form waits for its answer before it is released
 
@@ -122,10 +127,10 @@ FORMS: dict[str, tuple[Role, list[tuple[str, str]], str, str, str]] = {
 
 @pytest.mark.parametrize("form", FORMS)
 def test_a_patient_page_form_pressed_again_after_no_answer_stores_once(
-    browser: object, desk: Desk, form: str
+    browser: object, clinic: Desk, form: str
 ) -> None:
     role, typed, address, notice, stored = FORMS[form]
-    for language, _width, page, made in patient_pages(browser, desk, f"RESENT-{form}", role):
+    for language, _width, page, made in patient_pages(browser, clinic, f"RESENT-{form}", role, shared=True):
         encounter = made["encounter_id"]
         _on_clock(page)
         sent = page.locator(f"form[action='/{address.format(encounter=encounter, assessment=made['id'])}']")
@@ -140,12 +145,16 @@ def test_a_patient_page_form_pressed_again_after_no_answer_stores_once(
         )
         assert re.search(rf"/encounters/{encounter}$", page.url), page.url
         _done(page, language, notice)
-        assert desk.count(stored, encounter) == 1, form
+        assert clinic.count(stored, encounter) == 1, form
 
 
-def test_the_walk_in_form_pressed_again_after_no_answer_opens_one_visit(browser: object, desk: Desk) -> None:
-    for language, _width, page, _made in patient_pages(browser, desk, "RESENT-QUEUE", Role.nurse):
-        page.goto(f"{desk.url}/queue")
+def test_the_walk_in_form_pressed_again_after_no_answer_opens_one_visit(
+    browser: object, clinic: Desk
+) -> None:
+    for language, _width, page, _made in patient_pages(
+        browser, clinic, "RESENT-QUEUE", Role.nurse, shared=True
+    ):
+        page.goto(f"{clinic.url}/queue")
         _on_clock(page)
         page.locator("#walk-in summary").click()
         mrn = f"RESENT-WALK-{language}"
@@ -153,35 +162,37 @@ def test_the_walk_in_form_pressed_again_after_no_answer_opens_one_visit(browser:
         _press_twice(page, "**/walk-ins", page.locator("#walk-in button[type=submit]"), language)
         _done(page, language, "walk_in")  # the visit it opened, not "already open today"
         opened = "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = ?"
-        assert desk.count(opened, mrn) == 1
+        assert clinic.count(opened, mrn) == 1
 
 
 def test_a_referral_confirmed_again_after_no_answer_is_said_sent_not_refused(
-    browser: object, desk: Desk
+    browser: object, clinic: Desk
 ) -> None:
     """The clinician's "Confirm" (proposed -> sent) pressed again: the step is recorded once and
     the page says it was sent, where it said "its status has already changed (perhaps someone else
     did this)" - a step made by someone else is still refused so."""
     for language, width in (("zh", 360), ("en", 768)):
-        referral, encounter = desk.referred(f"RESENT-CONFIRM-{language}")
-        page: Any = log_in(browser, desk, Role.clinician, width, language)
-        page.goto(f"{desk.url}/encounters/{encounter}")
+        referral, encounter = clinic.referred(f"RESENT-CONFIRM-{language}")
+        page: Any = signed_in(browser, clinic, Role.clinician, width, language)
+        page.goto(f"{clinic.url}/encounters/{encounter}")
         _on_clock(page)
         confirm = page.locator(f"form[action='/referrals/{referral}/status'] button[value=sent]")
         _press_twice(page, f"**/referrals/{referral}/status", confirm, language)
         assert re.search(rf"/encounters/{encounter}$", page.url), page.url
         _done(page, language, "referral_sent")
         sent = "SELECT count(*) FROM referral_events WHERE referral_id = ? AND to_status = 'sent'"
-        assert desk.count(sent, referral) == 1
+        assert clinic.count(sent, referral) == 1
         page.close()
 
 
-def test_a_device_detached_again_after_no_answer_is_not_refused(browser: object, desk: Desk) -> None:
+def test_a_device_detached_again_after_no_answer_is_not_refused(browser: object, clinic: Desk) -> None:
     """Detach pressed again on the patient page: the first press ended the association, and the
     second met "device ... is not attached to any encounter" (404); now it leads where the first
     would have. A device someone else detached, or detached for another reason, is still refused."""
-    db = desk.app.state.runtime.databases.get()
-    for language, _width, page, made in patient_pages(browser, desk, "RESENT-DETACH", Role.nurse):
+    db = clinic.app.state.runtime.databases.get()
+    for language, _width, page, made in patient_pages(
+        browser, clinic, "RESENT-DETACH", Role.nurse, shared=True
+    ):
         device = f"ward-oximeter-{language}"
         record_message(db, NewDeviceMessage(device_id=device, session_id="s", protocol="line", raw=b"x"), [])
         associations.associate(db, device, made["encounter_id"], actor="nurse", reason="on the finger")
@@ -191,4 +202,4 @@ def test_a_device_detached_again_after_no_answer_is_not_refused(browser: object,
         _press_twice(page, f"**/devices/{device}/detach", detach, language)
         assert re.search(rf"/encounters/{made['encounter_id']}$", page.url), page.url
         ended = "SELECT count(*) FROM device_associations WHERE device_id = ? AND ended_at IS NOT NULL"
-        assert desk.count(ended, device) == 1
+        assert clinic.count(ended, device) == 1
