@@ -15,7 +15,11 @@ a real uvicorn over a real SQLite file; the queue and patient pages reach the br
 ``no-store`` (a Playwright route passing on the service's answer), which is how Safari treats them
 over HTTP. Each Back is checked to be a page the cache brought back (kept: the script state it was
 left with is still there; read again: reloaded after that), so the tests cannot pass on a page
-served again by a plain Back. Chinese at 360 px, English at 768 px."""
+served again by a plain Back. Chinese at 360 px, English at 768 px. One service for the module
+(``clinic``; each test started one of its own, eight start-ups): every test registers patients of its
+own (record numbers BACK-<case>-<language>) and counts only those, each in a page of a browser
+context of its own, signed in with the cookies of the module's first login of its language
+(``signed_in``)."""
 
 from __future__ import annotations
 
@@ -27,11 +31,11 @@ import pytest
 
 from tests.service.conftest import CHROMIUM
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import CALM, Desk, desk, sign_in
+from tests.service.test_browser_desk import CALM, Desk, clinic, signed_in
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
 
-__all__ = ["desk", "pytestmark"]
+__all__ = ["clinic", "pytestmark"]
 
 OPENED = "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = ?"
 
@@ -59,11 +63,7 @@ def _kept_whole(route: Any) -> None:
 
 
 def _signed_in(browser: Any, desk: Desk, role: Role, width: int, language: str) -> Any:
-    desk.app.state.runtime.accounts.set_language(role.value, language)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto(f"{desk.url}/login")
-    sign_in(page, role)
-    page.wait_for_url(re.compile(r".*/(queue|devices|referrals)$"))
+    page: Any = signed_in(browser, desk, role, width, language)
     page.route(re.compile(r".*/(queue(/rows)?(\?.*)?|encounters/\d+)$"), _kept_whole)
     return page
 
@@ -98,10 +98,10 @@ def _back(page: Any, path: str) -> str:
 
 @pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
 def test_the_walk_in_form_brought_back_by_back_registers_the_next_patient(
-    cached_browser: Any, desk: Desk, width: int, language: str
+    cached_browser: Any, clinic: Desk, width: int, language: str
 ) -> None:
     said = catalogue(language)
-    page = _queue(cached_browser, desk, width, language)
+    page = _queue(cached_browser, clinic, width, language)
     first, second = f"BACK-A-{language}", f"BACK-B-{language}"
     _walk_in(page, first, "Synthetic First")
     assert page.inner_text("#done").strip("✓ \n") == said("done.walk_in")
@@ -111,29 +111,29 @@ def test_the_walk_in_form_brought_back_by_back_registers_the_next_patient(
     _walk_in(page, second, "Synthetic Second")  # the next patient
     assert re.search(r"/encounters/\d+$", page.url), page.inner_text("main")[:600]
     assert page.inner_text("#done").strip("✓ \n") == said("done.walk_in"), page.inner_text("main")[:600]
-    assert desk.count(OPENED, second) == 1 and desk.count(OPENED, first) == 1
+    assert clinic.count(OPENED, second) == 1 and clinic.count(OPENED, first) == 1
     assert_fits(page, f"the second walk-in ({language}, {width} px)")
     page.close()
 
 
 @pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
 def test_a_patient_page_brought_back_with_nothing_typed_shows_the_reading_stored_meanwhile(
-    cached_browser: Any, desk: Desk, width: int, language: str
+    cached_browser: Any, clinic: Desk, width: int, language: str
 ) -> None:
     """The nurse leaves the patient's page for the queue; a reading arrives; Back brought the page
     back as it was - the decision and readings before it - where a page served again shows it."""
-    made = desk.api(
+    made = clinic.api(
         Role.nurse, "/assessments", {"patient": {"mrn": f"BACK-READ-{language}"}, "observations": CALM}
     )
     encounter = made["encounter_id"]
-    page = _signed_in(cached_browser, desk, Role.nurse, width, language)
-    page.goto(f"{desk.url}/encounters/{encounter}")
+    page = _signed_in(cached_browser, clinic, Role.nurse, width, language)
+    page.goto(f"{clinic.url}/encounters/{encounter}")
     page.evaluate("window.__kept = true")
     assert "6.4" not in page.locator("main").inner_text()
     with page.expect_navigation():
         page.locator("header a[href='/queue']").click()
     reading = {"code": "glucose_random", "value": 6.4, "unit": "mmol/L"}
-    desk.api(Role.nurse, f"/encounters/{encounter}/observations", [reading])
+    clinic.api(Role.nurse, f"/encounters/{encounter}/observations", [reading])
     assert _back(page, f"/encounters/{encounter}") == "read again", "not the page as it was left"
     assert "6.4" in page.locator("table.readings").inner_text(), "the reading stored meanwhile"
     assert_fits(page, f"the patient read again ({language}, {width} px)")
@@ -141,7 +141,7 @@ def test_a_patient_page_brought_back_with_nothing_typed_shows_the_reading_stored
 
 
 def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
-    cached_browser: Any, desk: Desk
+    cached_browser: Any, clinic: Desk
 ) -> None:
     """Sent while the service could not be reached (the browser's own error page came instead): it
     may have been stored, so brought back by Back it says so - "No answer came for this form ...
@@ -149,7 +149,7 @@ def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
     again does; brought back from the cache it said nothing - and sent again, changed or not, it
     carries the key it was sent with: the service answers the record it made or refuses other
     contents."""
-    page = _queue(cached_browser, desk, 768, "en")
+    page = _queue(cached_browser, clinic, 768, "en")
     page.evaluate("window.__kept = true")
     keys: list[str] = []
     page.on(
@@ -178,19 +178,19 @@ def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
     with page.expect_navigation():
         page.locator("#walk-in button[type=submit]").click()
     assert len(keys) == 2 and keys[0] == keys[1], keys
-    assert desk.count(OPENED, "BACK-DOWN") == 1
+    assert clinic.count(OPENED, "BACK-DOWN") == 1
     page.close()
 
 
 @pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
 def test_the_queue_brought_back_with_a_walk_in_typed_and_not_sent_keeps_the_typing(
-    cached_browser: Any, desk: Desk, width: int, language: str
+    cached_browser: Any, clinic: Desk, width: int, language: str
 ) -> None:
     """The nurse types a patient's record number and name into the walk-in form, then opens the
     referrals list before sending it. Back brings the queue back as it was left - read again, the
     page would have come with an empty form, what she typed thrown away - and the form, sent then,
     registers that patient once."""
-    page = _queue(cached_browser, desk, width, language)
+    page = _queue(cached_browser, clinic, width, language)
     mrn, name = f"BACK-TYPED-{language}", "Synthetic Typed"
     page.locator("#walk-in summary").click()
     page.locator("#walk-in input[name=mrn]").fill(mrn)
@@ -200,24 +200,24 @@ def test_the_queue_brought_back_with_a_walk_in_typed_and_not_sent_keeps_the_typi
     assert _back(page, "/queue") == "kept", "typed and not sent: not read again"
     typed = [page.locator(f"#walk-in input[name={field}]").input_value() for field in ("mrn", "name")]
     assert typed == [mrn, name], "what was typed is there"
-    assert desk.count(OPENED, mrn) == 0, "nothing was sent"
+    assert clinic.count(OPENED, mrn) == 0, "nothing was sent"
     with page.expect_navigation():
         page.locator("#walk-in button[type=submit]").click()
     assert page.inner_text("#done").strip("✓ \n") == catalogue(language)("done.walk_in")
-    assert desk.count(OPENED, mrn) == 1
+    assert clinic.count(OPENED, mrn) == 1
     assert_fits(page, f"the walk-in typed before Back ({language}, {width} px)")
     page.close()
 
 
 def test_a_patient_page_brought_back_with_a_reading_chosen_keeps_the_choice(
-    cached_browser: Any, desk: Desk
+    cached_browser: Any, clinic: Desk
 ) -> None:
     """A choice counts as typing: the reading chosen in the reading form (served with none
     chosen), no value typed yet, and the queue opened; Back brings the page back as it was left,
     the choice still made - not read again, where the form would come back unchosen."""
-    made = desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "BACK-CHOSEN"}, "observations": CALM})
-    page = _signed_in(cached_browser, desk, Role.nurse, 768, "en")
-    page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
+    made = clinic.api(Role.nurse, "/assessments", {"patient": {"mrn": "BACK-CHOSEN"}, "observations": CALM})
+    page = _signed_in(cached_browser, clinic, Role.nurse, 768, "en")
+    page.goto(f"{clinic.url}/encounters/{made['encounter_id']}")
     page.evaluate("window.__kept = true")
     page.locator("#reading-form select[name=code]").select_option("glucose_random")
     with page.expect_navigation():
