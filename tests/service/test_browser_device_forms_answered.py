@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.service.conftest import SERVER_WAIT_MS
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, log_in
+from tests.service.test_browser_desk import CALM, Desk, browser, signed_in
 from tests.service.test_browser_focus_kept_on_refresh import gateway_desk
 from tests.service.test_held_results import lab_message, lab_result
 from triage.service.auth import Role
@@ -41,7 +41,7 @@ def test_attaching_and_detaching_a_device_say_so_and_take_the_focus(
         made = desk.api(
             Role.nurse, "/assessments", {"patient": {"mrn": f"ATT-{language}"}, "observations": CALM}
         )
-        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        page: Any = signed_in(browser, desk, Role.nurse, width, language)
         page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
         device = page.locator("#attach-form select[name=device_id]")
         device.focus()
@@ -89,7 +89,7 @@ def test_assigning_and_dismissing_a_held_result_say_so_and_take_the_focus(
             lab_result("GLU", code="glucose_random", sample=f"KEPT-{language}"),
             lab_result("GLU", code="glucose_random", sample=f"DROPPED-{language}"),
         )
-        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        page: Any = signed_in(browser, desk, Role.nurse, width, language)
         page.goto(f"{desk.url}/devices")
         assign = page.locator(f"tr[data-result='{kept}'] .assign-form")
         chosen = assign.locator("select[name=encounter_id]")

@@ -22,12 +22,12 @@ from playwright.sync_api import expect
 
 from tests.service.conftest import SERVER_WAIT_MS, copy_seeded, live_server, make_settings
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from tests.service.test_browser_desk import CALM, Desk, browser, signed_in
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.demo import DemoDevices
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "gateway_desk", "pytestmark"]
 
 FOCUSED = "document.activeElement.id || document.activeElement.tagName"
 # marks the element of that id, so that a refresh that replaced it can be told from none
@@ -46,13 +46,14 @@ def _replaced(page: Any, element_id: str) -> None:
 
 
 def test_the_queue_keeps_the_focus_on_the_patient_a_live_refresh_read_again(
-    browser: object, desk: Desk
+    browser: object, gateway_desk: Desk
 ) -> None:
+    desk = gateway_desk  # (the module's one service; its devices send nothing unless told)
     for language, width in (("zh", 768), ("en", 1024)):
         first = desk.api(
             Role.nurse, "/assessments", {"patient": {"mrn": f"KEEP-{language}"}, "observations": CALM}
         )
-        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        page: Any = signed_in(browser, desk, Role.nurse, width, language)
         link = f"visit-{first['encounter_id']}"
         page.locator(f"#{link}").focus()
         page.evaluate(MARK, link)
@@ -70,13 +71,19 @@ def test_the_queue_keeps_the_focus_on_the_patient_a_live_refresh_read_again(
         page.close()
 
 
-@pytest.fixture
-def gateway_desk(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Desk]:
+@pytest.fixture(scope="module")
+def gateway_desk(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Desk]:
     """A clinic service with a real device gateway: the demo's simulated devices (an analyzer, a
-    monitor and the pulse oximeter) on pseudo-terminals."""
-    tokens = copy_seeded(seeded, tmp_path)
+    monitor and the pulse oximeter) on pseudo-terminals. One for a module's tests (each started
+    one of its own): each stores patients and held results of its own (record numbers and sample
+    ids with its language) and looks up only those; the one oximeter a test attaches it detaches
+    again before it ends, so the next test finds it free, as the first did."""
+    folder = tmp_path_factory.mktemp("gateway")
+    tokens = copy_seeded(seeded, folder)
     devices = DemoDevices()
-    app = create_app(make_settings(tmp_path), device_endpoints=devices.endpoints)
+    app = create_app(make_settings(folder), device_endpoints=devices.endpoints)
     with live_server(app) as url:
         yield Desk(url, app, tokens)
     # in a thread of its own: Playwright's sync API keeps this thread's event loop marked running
@@ -97,7 +104,7 @@ def test_the_devices_page_keeps_the_focus_on_a_detach_button_through_its_refresh
     desk = gateway_desk
     for language, width in (("zh", 768), ("en", 1024)):
         _attach(desk, f"OXI-{language}")
-        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        page: Any = signed_in(browser, desk, Role.nurse, width, language)
         page.goto(f"{desk.url}/devices")
         button = "detach-demo-oximeter"
         page.locator(f"#{button}").focus()
@@ -117,7 +124,7 @@ def test_a_detach_button_gone_meanwhile_leaves_the_focus_on_the_devices_table(
 ) -> None:
     desk = gateway_desk
     _attach(desk, "OXI-GONE")
-    page: Any = log_in(browser, desk, Role.nurse, 768, "zh")
+    page: Any = signed_in(browser, desk, Role.nurse, 768, "zh")
     page.goto(f"{desk.url}/devices")
     page.locator("#detach-demo-oximeter").focus()
     # another nurse detaches it at the bedside
