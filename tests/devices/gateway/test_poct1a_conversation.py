@@ -555,7 +555,11 @@ def test_a_meter_dock_acting_as_the_server_is_reached_by_the_gateway_and_stored_
                     "link": base.link.model_copy(update={"reply_timeout": 0.3}),
                 }
             )
-            endpoint = dataclasses.replace(endpoint_from_profile(profile, clock=CLOCK), reopen_initial_s=0.05)
+            # the pauses between connections shortened (0.2 s at the most, not 30 s: disconnects
+            # before a whole message double it as an idle dock's do); test_reconnect_backoff tests them
+            endpoint = dataclasses.replace(
+                endpoint_from_profile(profile, clock=CLOCK), reopen_initial_s=0.05, reopen_max_s=0.2
+            )
             assert endpoint.transport_label == f"tcp connect {host}:{port}"
             async with running_gateway([endpoint], db_path, clock=CLOCK) as gateway:
                 device = SimulatedDevice(
