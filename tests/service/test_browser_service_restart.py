@@ -86,15 +86,22 @@ def _clinic(folder: Path, seeded: Any) -> tuple[Path, dict[Role, str], Any]:
     return folder, tokens, make_settings(folder)
 
 
+#: each page a restart is met on: its language and width
+SIZES = (("zh", 390), ("en", 768))
+
+
 def test_vital_signs_sent_while_the_service_restarts_are_back_in_the_form_afterwards(
     browser: object, tmp_path: Path, seeded: Any
 ) -> None:
-    for language, width in (("zh", 390), ("en", 768)):
-        folder, tokens, settings = _clinic(tmp_path / language, seeded)
-        first = _listening()
-        port = first.getsockname()[1]
-        with _serving(app := create_app(settings), first) as url:
-            desk = Desk(url, app, tokens)
+    """A page of each language (a patient of its own, a session of its own) meets one restart: each
+    started two services of its own, and what a page sees of a restart is its own page's."""
+    folder, tokens, settings = _clinic(tmp_path / "clinic", seeded)
+    first = _listening()
+    port = first.getsockname()[1]
+    typed: dict[str, tuple[Any, int, str]] = {}  # language: (page, encounter, the form's key)
+    with _serving(app := create_app(settings), first) as url:
+        desk = Desk(url, app, tokens)
+        for language, width in SIZES:
             made = desk.api(
                 Role.nurse, "/assessments", {"patient": {"mrn": f"RESTART-{language}"}, "observations": CALM}
             )
@@ -104,13 +111,16 @@ def test_vital_signs_sent_while_the_service_restarts_are_back_in_the_form_afterw
             form = page.locator("#vitals-form")
             form.locator("input[name=temperature]").fill("37.1")
             form.locator("input[name=heart_rate]").fill("88")
-            key = form.locator("input[name=form_key]").input_value()
+            typed[language] = (page, encounter, form.locator("input[name=form_key]").input_value())
+    for page, encounter, _key in typed.values():
         # the service is down: the browser's own error page, nothing stored
-        form.locator("button[type=submit]").click(no_wait_after=True)
+        page.locator("#vitals-form button[type=submit]").click(no_wait_after=True)
         with pytest.raises(PlaywrightError, match="ERR_CONNECTION_REFUSED"):
             page.wait_for_url(f"{url}/encounters/{encounter}/vitals")
         assert _temperatures(folder / "clinic.db", encounter) == 0
-        with _serving(app := create_app(settings), _listening(port)) as url:  # the same port, same log
+    with _serving(app := create_app(settings), _listening(port)) as url:  # the same port, same log
+        for (language, width), (page, encounter, key) in zip(SIZES, typed.values(), strict=True):
+            form = page.locator("#vitals-form")
             page.go_back()
             page.wait_for_url(f"{url}/encounters/{encounter}")
             note = page.locator("#vitals-form .notice.restored")
@@ -132,25 +142,30 @@ def test_the_queue_says_its_updates_stopped_and_catches_up_when_the_service_is_b
     """The queue's "Live updates interrupted - reconnecting" is said in a live region (a screen
     reader reads it; it was a plain paragraph whose text changed unannounced), and once the service
     is back the rows are read again: a patient registered meanwhile sent its event to nobody, and
-    the queue said "Live" again over rows out of date until the next event."""
-    for language, width in (("zh", 390), ("en", 768)):
-        _folder, tokens, settings = _clinic(tmp_path / language, seeded)
-        first = _listening()
-        port = first.getsockname()[1]
-        words = catalogue(language)
-        with _serving(app := create_app(settings), first) as url:
+    the queue said "Live" again over rows out of date until the next event. A queue of each language
+    (a session of its own) meets one restart, and each waits for a patient of its own."""
+    _folder, tokens, settings = _clinic(tmp_path / "clinic", seeded)
+    first = _listening()
+    port = first.getsockname()[1]
+    pages: dict[str, Any] = {}
+    with _serving(app := create_app(settings), first) as url:
+        for language, width in SIZES:
             page: Any = log_in(browser, Desk(url, app, tokens), Role.nurse, width, language)
-            live = page.get_by_role("status").filter(has_text=words("queue.live"))
+            live = page.get_by_role("status").filter(has_text=catalogue(language)("queue.live"))
             expect(live).to_have_count(1, timeout=SERVER_WAIT_MS)  # the stream's hello
-        offline = page.get_by_role("status").filter(has_text=words("queue.offline"))
+            pages[language] = page
+    for language, page in pages.items():
+        offline = page.get_by_role("status").filter(has_text=catalogue(language)("queue.offline"))
         expect(offline).to_have_count(1, timeout=SERVER_WAIT_MS)  # the stream ended with the service
-        # a walk-in registered while this service is down (through another process on the same log)
-        mrn = f"MEANWHILE-{language}"
-        with TestClient(create_app(settings)) as other:
-            headers = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
-            body = {"patient": {"mrn": mrn}, "observations": CALM}
+    # a walk-in for each registered while this service is down (through another process on the same log)
+    with TestClient(create_app(settings)) as other:
+        headers = {"Authorization": f"Bearer {tokens[Role.nurse]}"}
+        for language in pages:
+            body = {"patient": {"mrn": f"MEANWHILE-{language}"}, "observations": CALM}
             assert other.post("/api/v1/assessments", json=body, headers=headers).status_code == 201
-        with _serving(create_app(settings), _listening(port)):  # the same port, the same log
+    with _serving(create_app(settings), _listening(port)):  # the same port, the same log
+        for language, page in pages.items():
+            live = page.get_by_role("status").filter(has_text=catalogue(language)("queue.live"))
             expect(live).to_have_count(1, timeout=SERVER_WAIT_MS)  # reconnected (retried every 2 s)
-            expect(page.locator("#queue")).to_contain_text(mrn, timeout=SERVER_WAIT_MS)  # read again
-        page.close()
+            expect(page.locator("#queue")).to_contain_text(f"MEANWHILE-{language}", timeout=SERVER_WAIT_MS)
+            page.close()
