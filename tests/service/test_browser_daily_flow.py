@@ -13,10 +13,11 @@ from playwright.sync_api import expect
 
 from tests.service.conftest import PASSWORD, WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic, desk, log_in
+from tests.service.widths import swept
 from triage.service.auth import Role
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "clinic", "desk", "pytestmark"]
 
 #: A patient whose SpO2 alone is critical: an urgent referral (the queue's orange badge).
 LOW_SPO2 = [{**CALM[0], "value": 90}, *CALM[1:]]
@@ -49,7 +50,8 @@ def test_the_urgent_badges_warning_sign_never_wraps_away_from_its_words(browser:
     """The queue's decision column at 768 px in Chinese put the badge's ⚠ on a line of its own
     above 紧急转运 (the space after the sign was the column's only break): the sign now stays with
     the first word at every width from a small phone to a desktop, in the queue and in the patient
-    page's decision box, in both languages."""
+    page's decision box, in both languages. (Every 20 px and each of app.css's breakpoints on both
+    sides; the widths between two breakpoints laid out in one call each: tests/service/widths.py.)"""
     emergency = desk.api(Role.nurse, "/assessments", WALK_IN)
     urgent = desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "SPO2-90"}, "observations": LOW_SPO2})
     assert (emergency["disposition"], urgent["disposition"]) == ("emergency_transfer", "urgent_referral")
@@ -57,10 +59,9 @@ def test_the_urgent_badges_warning_sign_never_wraps_away_from_its_words(browser:
         page: Any = log_in(browser, desk, Role.nurse, 768, language)
         for path, signs in (("/queue", 2), (f"/encounters/{emergency['encounter_id']}", 1)):
             page.goto(f"{desk.url}{path}")
-            for width in range(300, 1321, 20):
-                page.set_viewport_size({"width": width, "height": 900})
-                found = page.evaluate(SIGN_APART)
-                where = f"{path} ({language}, {width} px)"
+            for width in swept(page, SIGN_APART, range(300, 1321, 20)):
+                found = width.found
+                where = f"{path} ({language}, {width.px} px)"
                 assert len(found["seen"]) == signs, f"{where}: {found['seen']}"
                 assert not found["apart"], f"{where}: a warning sign alone on its line: {found['apart']}"
         page.close()
@@ -97,15 +98,17 @@ def _checked(page: Any, where: str) -> None:
 @pytest.mark.parametrize(("width", "height"), [(768, 1024), (390, 844)])
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_gps_day_by_keyboard_alone_on_a_tablet_and_a_phone(
-    browser: object, desk: Desk, width: int, height: int, language: str
+    browser: object, clinic: Desk, width: int, height: int, language: str
 ) -> None:
     """Log in (a mistyped password first), register a walk-in, type the vital signs, read the decision, override it (an empty
     reason first: said beside the field, which takes the focus, the decision chosen kept), refer,
     print and log out - with the keyboard only (Tab, typing, Enter), every control named, nothing
-    off the screen, at 768x1024 and 390x844 in both languages."""
-    desk.app.state.runtime.accounts.set_language(Role.clinician.value, language)
+    off the screen, at 768x1024 and 390x844 in both languages. The four days share one service
+    (``clinic``): each registers a walk-in of its own (DAY-width-language) and acts only on it, and
+    their four mistyped passwords stay within the five a minute the login limit allows."""
+    clinic.app.state.runtime.accounts.set_language(Role.clinician.value, language)
     page: Any = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
-    page.goto(f"{desk.url}/login")
+    page.goto(f"{clinic.url}/login")
     _checked(page, f"login ({language}, {width} px)")
     page.focus("input[name=username]")
     page.keyboard.type(Role.clinician.value)

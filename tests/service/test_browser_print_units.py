@@ -11,6 +11,7 @@ from tests.service.conftest import WALK_IN
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_daily_flow import LOW_SPO2
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
+from tests.service.widths import swept
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -41,9 +42,12 @@ APART = r"""() => {
 
 
 def test_a_number_is_never_on_another_line_than_its_unit(browser: object, desk: Desk) -> None:
-    """At every width from 300 to 1320 px, on screen and in print media, each number and its unit
-    in the reasons, notes, readings and the scores' explanations stays on one line (the client rects of its text
-    share a line), for a low SpO2 (90 %: an urgent referral) and the emergency walk-in."""
+    """At every width from 300 to 1320 px (20 px apart, and each of app.css's breakpoints on both
+    sides), on screen and in print media, each number and its unit in the reasons, notes, readings
+    and the scores' explanations stays on one line (the client rects of its text share a line), for
+    a low SpO2 (90 %: an urgent referral) and the emergency walk-in. The widths between two
+    breakpoints are laid out in one call each (tests/service/widths.py: checked against a real
+    viewport at both edges of each band)."""
     cases = [
         desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "SPO2-90"}, "observations": LOW_SPO2}),
         desk.api(Role.nurse, "/assessments", WALK_IN),
@@ -54,10 +58,9 @@ def test_a_number_is_never_on_another_line_than_its_unit(browser: object, desk: 
             page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
             for media in ("screen", "print"):
                 page.emulate_media(media=media)
-                for width in range(300, 1321, 20):
-                    page.set_viewport_size({"width": width, "height": 900})
-                    found = page.evaluate(APART)
-                    where = f"encounter {made['encounter_id']} ({language}, {media}, {width} px)"
+                for width in swept(page, APART, range(300, 1321, 20)):
+                    found = width.found
+                    where = f"encounter {made['encounter_id']} ({language}, {media}, {width.px} px)"
                     assert len(found["seen"]) >= 3, f"{where}: numbers with units seen: {found['seen']}"
                     assert not found["apart"], (
                         f"{where}: a number and its unit on two lines: {found['apart']}"

@@ -1,16 +1,17 @@
 """The decision's recheck interval ("15 分钟后复测", "Recheck in 15 min") on a phone broke between the
 number and its unit: "· 15" at the end of one line, "分钟后复测" at the start of the next (390 px,
-Chinese). In a real Chromium, at every width from 300 to 800 px, in Chinese and English, the number
-and its unit share a line."""
+Chinese). In a real Chromium, at every width from 300 to 800 px (10 px apart, and each of app.css's
+breakpoints on both sides; the widths between two breakpoints laid out in one call each:
+tests/service/widths.py), in Chinese and English, the number and its unit share a line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from tests.service.conftest import WALK_IN
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
+from tests.service.widths import swept
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -30,20 +31,13 @@ LINES = r"""() => {
 }"""
 
 
-def narrow_to_wide(page: Any) -> Iterator[int]:
-    """``page`` laid out at every width from 300 to 800 px, 10 px apart: each width in turn."""
-    for width in range(300, 801, 10):
-        page.set_viewport_size({"width": width, "height": 900})
-        yield width
-
-
 def test_the_recheck_interval_keeps_its_number_with_its_unit(browser: object, desk: Desk) -> None:
     made = desk.api(Role.nurse, "/assessments", WALK_IN)
     for language in ("zh", "en"):
         page: Any = log_in(browser, desk, Role.clinician, 390, language)
         page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
-        for width in narrow_to_wide(page):
-            found = page.evaluate(LINES)
+        for width in swept(page, LINES, range(300, 801, 10)):
+            found = width.found
             assert found is not None, f"{language}: no recheck interval in the decision"
-            assert len(found["tops"]) == 1, f"{language}, {width} px: {found['text']!r} on two lines"
+            assert len(found["tops"]) == 1, f"{language}, {width.px} px: {found['text']!r} on two lines"
         page.close()

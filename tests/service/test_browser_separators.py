@@ -1,15 +1,17 @@
 """The patient's heading ("Patient: 王芳 DAY-1 · 性别未记录 · 年龄未记录") on a phone began a line with
 its separator: "· 年龄未记录" (390 px, Chinese). In a real Chromium at every width from 300 to 800 px,
 in Chinese and English, a "·" stays at the end of the line with what it follows, on the patient page
-and the find-a-patient page."""
+and the find-a-patient page. (10 px apart, and each of app.css's breakpoints on both sides; the
+widths between two breakpoints laid out in one call each: tests/service/widths.py.)"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
-from tests.service.test_browser_recheck import narrow_to_wide
+from tests.service.widths import swept
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -42,7 +44,7 @@ def test_a_separator_never_starts_a_line_of_the_patients_heading(browser: object
             ("/patients?mrn=SEP-1", "#found-patient"),
         ):
             page.goto(f"{desk.url}{path}")
-            for width in narrow_to_wide(page):
-                found = page.evaluate(LEADING, selector)
-                assert not found, f"{path} ({language}, {width} px): a line starts with '·': {found}"
+            for width in swept(page, f"() => ({LEADING})({json.dumps(selector)})", range(300, 801, 10)):
+                found = width.found
+                assert not found, f"{path} ({language}, {width.px} px): a line starts with '·': {found}"
         page.close()
