@@ -20,19 +20,18 @@ __all__ = ["browser", "desk", "pytestmark"]
 
 
 def test_no_urgent_case_no_banner(browser: object, desk: Desk) -> None:
+    pages: dict[str, Any] = {}
     for language, width in (("en", 390), ("zh", 1280)):
-        page: Any = log_in(browser, desk, Role.nurse, width, language)
-        page.goto(f"{desk.url}/queue")
-        expect(page.locator("#urgent-alert")).to_be_hidden()
-        page.close()
+        pages[language] = log_in(browser, desk, Role.nurse, width, language)
+        pages[language].goto(f"{desk.url}/queue")
+        expect(pages[language].locator("#urgent-alert")).to_be_hidden()
+    pages["zh"].close()
+    page = pages["en"]  # the queue opened again on the nurse's page: no second login, argon2 again
     desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "CALM-1"}, "observations": CALM})
-    page = log_in(browser, desk, Role.nurse, 390, "en")
-    page.goto(f"{desk.url}/queue")  # type: ignore[attr-defined]
-    expect(page.locator("tr[data-encounter]")).to_have_count(1)  # type: ignore[attr-defined]
-    expect(page.locator("#urgent-alert")).to_be_hidden()  # type: ignore[attr-defined]
-    page.close()  # type: ignore[attr-defined]
+    page.goto(f"{desk.url}/queue")
+    expect(page.locator("tr[data-encounter]")).to_have_count(1)
+    expect(page.locator("#urgent-alert")).to_be_hidden()
     desk.api(Role.nurse, "/assessments", WALK_IN | {"patient": {"mrn": "URGENT-1"}})
-    page = log_in(browser, desk, Role.nurse, 390, "en")
-    page.goto(f"{desk.url}/queue")  # type: ignore[attr-defined]
-    expect(page.locator("#urgent-alert")).to_have_text("⚠\ufe0e 1 urgent case needs attention now")  # type: ignore[attr-defined]
-    page.close()  # type: ignore[attr-defined]
+    page.goto(f"{desk.url}/queue")
+    expect(page.locator("#urgent-alert")).to_have_text("⚠\ufe0e 1 urgent case needs attention now")
+    page.close()

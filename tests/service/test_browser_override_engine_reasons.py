@@ -17,7 +17,10 @@ Real uvicorn over a real SQLite file, real Chromium, Chinese and English."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from tests.service.conftest import WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
@@ -31,6 +34,17 @@ __all__ = ["browser", "clinic", "pytestmark"]
 ISOLATES = re.compile("[\u2066-\u2069]")
 
 WIDTHS = (("zh", 360), ("en", 1280))
+
+
+@pytest.fixture(scope="module")
+def nurses(browser: object, clinic: Desk) -> Iterator[dict[str, Any]]:
+    """The nurse signed in once at each of :data:`WIDTHS` (a context and session each) for the
+    module's tests, which each open their own patients' pages on it: each test signed in again in
+    both, six logins (an argon2 hash verified each) where two do."""
+    pages = {language: log_in(browser, clinic, Role.nurse, width, language) for language, width in WIDTHS}
+    yield pages
+    for page in pages.values():
+        page.close()
 
 
 def _said(locator: Any) -> str:
@@ -55,7 +69,9 @@ def _changed_and_kept(clinic: Desk, mrn: str) -> tuple[dict[str, Any], dict[str,
     return made, kept
 
 
-def test_a_changed_row_in_the_queue_says_its_reasons_are_the_engine_s(browser: object, clinic: Desk) -> None:
+def test_a_changed_row_in_the_queue_says_its_reasons_are_the_engine_s(
+    clinic: Desk, nurses: dict[str, Any]
+) -> None:
     for language, width in WIDTHS:
         changed, kept = _changed_and_kept(clinic, f"ENGINE-REASONS-{width}{language}")
         text = catalogue(language)
@@ -64,7 +80,8 @@ def test_a_changed_row_in_the_queue_says_its_reasons_are_the_engine_s(browser: o
             disposition=text("disposition.local_care"),
             user=Role.clinician.value,
         )
-        nurse: Any = log_in(browser, clinic, Role.nurse, width, language)
+        nurse = nurses[language]
+        nurse.goto(f"{clinic.url}/queue")
         where = f"the queue ({language}, {width} px)"
         row = nurse.locator(f"tr[data-encounter='{changed['encounter_id']}']")
         reasons = _said(row.locator("td.reasons"))
@@ -78,15 +95,14 @@ def test_a_changed_row_in_the_queue_says_its_reasons_are_the_engine_s(browser: o
         unchanged = _said(nurse.locator(f"tr[data-encounter='{kept['encounter_id']}'] td.reasons"))
         assert unchanged and label not in unchanged, f"{where}: {unchanged}"
         assert_fits(nurse, where)
-        nurse.close()
 
 
-def test_the_recheck_after_a_change_is_said_as_the_engine_s(browser: object, clinic: Desk) -> None:
+def test_the_recheck_after_a_change_is_said_as_the_engine_s(clinic: Desk, nurses: dict[str, Any]) -> None:
     for language, width in WIDTHS:
         changed, kept = _changed_and_kept(clinic, f"ENGINE-RECHECK-{width}{language}")
         text = catalogue(language)
         engine = text("disposition.emergency_transfer")
-        nurse: Any = log_in(browser, clinic, Role.nurse, width, language)
+        nurse = nurses[language]
         where = f"the patient page ({language}, {width} px)"
         nurse.goto(f"{clinic.url}/encounters/{changed['encounter_id']}")
         box = _said(nurse.locator("#decision"))
@@ -98,11 +114,10 @@ def test_the_recheck_after_a_change_is_said_as_the_engine_s(browser: object, cli
         box = _said(nurse.locator("#decision"))
         assert _recheck(text("patient.recheck")).search(box), f"{where}, not changed: {box}"
         assert not engine_s.search(box), f"{where}, not changed: {box}"
-        nurse.close()
 
 
 def test_a_blood_pressure_with_nothing_to_grade_shows_a_dash_as_glycaemia_does(
-    browser: object, clinic: Desk
+    clinic: Desk, nurses: dict[str, Any]
 ) -> None:
     for language, width in WIDTHS:
         # vital signs without a blood pressure or a glucose: nothing to grade, nothing to classify
@@ -121,7 +136,7 @@ def test_a_blood_pressure_with_nothing_to_grade_shows_a_dash_as_glycaemia_does(
                 ],
             },
         )
-        nurse: Any = log_in(browser, clinic, Role.nurse, width, language)
+        nurse = nurses[language]
         where = f"the scores ({language}, {width} px)"
         nurse.goto(f"{clinic.url}/encounters/{made['encounter_id']}")
         values = {
@@ -134,4 +149,3 @@ def test_a_blood_pressure_with_nothing_to_grade_shows_a_dash_as_glycaemia_does(
         row = nurse.locator("tr[data-score='blood_pressure']")
         assert _said(row.locator("td.value")) == "", f"{where}: {_said(row)}"
         assert _said(row.locator("td").nth(2)) == catalogue(language)("score.blood_pressure.grade_2"), where
-        nurse.close()

@@ -35,8 +35,11 @@ def test_the_list_says_who_made_a_referral_once_with_its_time_in_the_created_col
     at = clock(made[2], clinic=desk.app.state.runtime.clock)  # 16:40:12
     for language in ("en", "zh"):
         assert catalogue_data(language)["referrals.made_by_list"].format(user="clinician") == SAID[language]
+        page: Any = log_in(
+            browser, desk, Role.admin, 390, language
+        )  # once a language: laid out at each width
         for width in (390, 1280):
-            page: Any = log_in(browser, desk, Role.admin, width, language)
+            page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{desk.url}/referrals")
             where = f"{language}, {width} px"
             row = page.locator(f'tr[data-referral="{made[0]}"]')
@@ -56,4 +59,4 @@ def test_the_list_says_who_made_a_referral_once_with_its_time_in_the_created_col
             said = catalogue_data(language)["referrals.made_by"].format(user="clinician", at=at)
             assert kept == said and at in kept, (where, kept)
             assert language != "en" or kept.startswith("Referred by"), kept
-            page.close()
+        page.close()
