@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 # the browser tests' marks (skipped, saying how to install it, without chromium) and browser
 from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from tests.service.test_browser import assert_fits, browser, pytestmark
-from tests.service.test_browser_patient_details import _patient_page
+from tests.service.test_browser_desk import sign_in
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -92,18 +92,45 @@ class Nurse:
     where: str  # the language and the width, for a failure's message
 
 
+@pytest.fixture(scope="module")
+def signed_in(browser: Any, clinic: tuple[str, FastAPI, dict[Role, str]]) -> Callable[[str], Any]:
+    """The browser context in which the nurse signed in with her pages in ``language`` - once per
+    language for the module (each test signed in anew, a real argon2id check and two page loads
+    each, eight times): a test opens its own page, its own tab's storage, in it, on a visit of its
+    own. Closed with the module's browser."""
+    url, app, _tokens = clinic
+    contexts: dict[str, Any] = {}
+
+    def context(language: str) -> Any:
+        if language not in contexts:
+            app.state.runtime.accounts.set_language("nurse", language)
+            contexts[language] = browser.new_context(viewport={"width": 768, "height": 900})
+            page = contexts[language].new_page()
+            page.goto(f"{url}/login")
+            sign_in(page, Role.nurse)
+            page.wait_for_url(re.compile(r".*/queue$"))
+            page.close()
+        return contexts[language]
+
+    return context
+
+
 @pytest.fixture(
     params=[(language, width) for language in SAYS for width in (1280, 390)],
     ids=lambda screen: f"{screen[0]}-{screen[1]}px",
 )
 def nurse(
-    request: pytest.FixtureRequest, browser: Any, clinic: tuple[str, FastAPI, dict[Role, str]]
+    request: pytest.FixtureRequest,
+    clinic: tuple[str, FastAPI, dict[Role, str]],
+    signed_in: Callable[[str], Any],
 ) -> Iterator[Nurse]:
     language, width = request.param
     url, app, tokens = clinic
     encounter_id = _visit(url, tokens[Role.nurse], f"HTN-{next(_MRNS)}")
-    page = _patient_page(browser, url, app, language, encounter_id)
+    app.state.runtime.accounts.set_language("nurse", language)  # as each test's sign-in did
+    page = signed_in(language).new_page()
     page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{url}/encounters/{encounter_id}")
     page.fill("#vitals-sbp", "185")
     page.fill("#vitals-dbp", "100")
     page.locator("#vitals-form button[type=submit]").click()
