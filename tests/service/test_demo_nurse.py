@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from referral import facilities, referrals
 from referral.transactions import write
-from tests.service.conftest import WALK_IN, make_settings, seed
+from tests.service.conftest import WALK_IN, copy_seeded, make_settings
 from tests.service.test_pipeline import wait_for
 from triage.service import create_app
 from triage.service.auth import Role
@@ -37,10 +37,12 @@ from triage.service.pages.rendering import ident
 
 @contextmanager
 def demo_service(
-    tmp_path: Path, language: str = "en"
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]], language: str = "en"
 ) -> Iterator[tuple[FastAPI, TestClient, DemoDevices, dict[Role, str]]]:
     """The demo's service with its simulated devices on ptys, the demo facility directory and the
-    test accounts (their tokens); ``language`` the clinic's."""
+    test accounts (their tokens: the session's seeded log, copied - each service hashed the four
+    accounts' passwords anew); ``language`` the clinic's."""
+    tokens = copy_seeded(seeded, tmp_path)
     devices = DemoDevices()
     settings = make_settings(tmp_path, default_language=language).model_copy(update={"clinic_id": "ZJ-C01"})
     app = create_app(settings, device_endpoints=devices.endpoints, synthetic=True)
@@ -48,14 +50,15 @@ def demo_service(
         db = app.state.runtime.databases.get()
         rows = facilities.parse_csv(FACILITIES_CSV.read_text(encoding="utf-8"), "demo")
         write(db, lambda d: [facilities.upsert(d, f, actor="test", reason="directory") for f in rows])
-        yield app, client, devices, seed(app)
+        yield app, client, devices, tokens
     asyncio.run(devices.close())
 
 
 def test_the_demo_nurse_sends_local_care_home_and_closes_a_referral_only_once_a_clinician_sent_it(
     tmp_path: Path,
+    seeded: tuple[Path, dict[Role, str]],
 ) -> None:
-    with demo_service(tmp_path) as (app, client, devices, tokens):
+    with demo_service(tmp_path, seeded) as (app, client, devices, tokens):
         runtime = app.state.runtime
         db = runtime.databases.get()
         rng = random.Random(1)
@@ -204,11 +207,12 @@ def test_the_demo_nurse_asks_about_established_ascvd_but_for_the_patients_meant_
 
 def test_the_demo_patient_page_asks_about_established_ascvd_only_where_the_nurse_did_not(
     tmp_path: Path,
+    seeded: tuple[Path, dict[Role, str]],
 ) -> None:
     """Through the real devices, gateway and engine: DEMO-0003's page (known_ascvd false) names
     no established ASCVD among the missing inputs, DEMO-0013's (the same man, not asked) does -
     it did on both, and on most demo patients of 40-79."""
-    with demo_service(tmp_path) as (app, client, devices, _):
+    with demo_service(tmp_path, seeded) as (app, client, devices, _):
         runtime = app.state.runtime
         rng = random.Random(7)
         patients = [demo_patient(index, rng) for index in range(1, 14)]
@@ -224,10 +228,12 @@ def test_the_demo_patient_page_asks_about_established_ascvd_only_where_the_nurse
         assert "established ASCVD" in missing[13], missing[13]
 
 
-def test_the_demo_nurse_types_what_she_observes_and_assesses_with_the_history(tmp_path: Path) -> None:
+def test_the_demo_nurse_types_what_she_observes_and_assesses_with_the_history(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
     from triage.service.demo import assess_with_history, record_by_hand
 
-    with demo_service(tmp_path) as (app, client, devices, _):
+    with demo_service(tmp_path, seeded) as (app, client, devices, _):
         runtime = app.state.runtime
         db = runtime.databases.get()
         rng = random.Random(7)
@@ -271,13 +277,15 @@ def _as_the_demo_nurse(
     return encounter, payload if isinstance(payload, dict) else json.loads(payload)
 
 
-def test_the_demo_shows_a_patient_whose_referral_the_risk_models_decide(tmp_path: Path) -> None:
+def test_the_demo_shows_a_patient_whose_referral_the_risk_models_decide(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
     """DEMO-0003 (and every tenth after it) through the real devices, gateway and engine: every
     rule keeps him at local care, cvd10 and stroke10 make it a routine referral, so a first-day
     user sees model-decided routing beside the rule-decided kind; labelled demo data."""
     from triage.service.demo import MODEL_REFERRED_AT, MODEL_REFERRED_EVERY
 
-    with demo_service(tmp_path) as (app, client, devices, _):
+    with demo_service(tmp_path, seeded) as (app, client, devices, _):
         runtime = app.state.runtime
         rng = random.Random(7)
         patients = [demo_patient(index, rng) for index in range(1, 2 * MODEL_REFERRED_EVERY + 1)]
@@ -304,7 +312,9 @@ def test_demo_help_names_the_patients_the_risk_models_refer(capsys: pytest.Captu
     )
 
 
-def test_the_demo_shows_a_hypertensive_emergency_the_nurse_asked_the_symptoms_of(tmp_path: Path) -> None:
+def test_the_demo_shows_a_hypertensive_emergency_the_nurse_asked_the_symptoms_of(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
     """DEMO-0014 (and every 24th after it): a severe pressure with chest pain the simulated nurse
     recorded - the acute-symptom path (hypertensive_emergency: an emergency transfer with NEWS2
     low), which no demo patient showed, since the nurse never asked. Through the real devices,
@@ -320,7 +330,7 @@ def test_the_demo_shows_a_hypertensive_emergency_the_nurse_asked_the_symptoms_of
         severe = patient.vitals["sbp"] >= 180 or patient.vitals["dbp"] >= 110
         assert ("acute_symptoms" in patient.history) == severe, patient
     assert all(p.history["acute_symptoms"] == ["chest_pain"] for p in picked)
-    with demo_service(tmp_path) as (app, client, devices, _):
+    with demo_service(tmp_path, seeded) as (app, client, devices, _):
         runtime = app.state.runtime
         encounter, payload = _as_the_demo_nurse(runtime, devices, picked[0], HYPERTENSIVE_AT)
         assert payload["disposition"] == "emergency_transfer", payload["reasons"]
@@ -342,13 +352,15 @@ def test_the_demo_shows_a_hypertensive_emergency_the_nurse_asked_the_symptoms_of
         assert "chest pain" in symptoms and ident(DEMO_NURSE) in symptoms, symptoms
 
 
-def test_a_chinese_clinic_s_demo_closes_visits_with_a_chinese_reason(tmp_path: Path) -> None:
+def test_a_chinese_clinic_s_demo_closes_visits_with_a_chinese_reason(
+    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
+) -> None:
     """The clinic's language is Chinese unless set (service.default_language): the simulated nurse's
     close reason is in it, labelled demo and synthetic - it was English on every Chinese page
     ("原因：demo (SYNTHETIC patient): local care - advice given, sent home; ...")."""
     from triage.service.demo import close_reason
 
-    with demo_service(tmp_path, "zh") as (app, client, devices, _):
+    with demo_service(tmp_path, seeded, "zh") as (app, client, devices, _):
         runtime = app.state.runtime
         well = demo_patient(1, random.Random(1))
         encounter = admit_with_oximeter(runtime, well)
