@@ -161,12 +161,16 @@ def slow_proxy(target_port: int, delay_s: float) -> Iterator[tuple[int, Posts]]:
 
 
 def test_a_form_pressed_twice_on_a_slow_service_is_recorded_once(browser: object, demo: Demo) -> None:
+    """The login and the walk-in go to the demo directly, the reading form through the slow proxy:
+    every POST through it waits ``delay_s`` for its answer, and the login's and the walk-in's only
+    made the test longer. The browser sends the session's cookie to either (a cookie is the host's,
+    whatever its port), and the reading's page is served by the proxy, its form sent there."""
     demo_port = int(demo.url.rsplit(":", 1)[1])
+    page = log_in(browser, demo.url, demo, "nurse", 768)
+    encounter = int(walk_in(page, "SHIFT-SLOW-1", "Slow Network").rsplit("/", 1)[1])
     with slow_proxy(demo_port, delay_s=2.0) as (port, posts):
-        base = f"http://127.0.0.1:{port}"
-        page = log_in(browser, base, demo, "nurse", 768)
-        patient = walk_in(page, "SHIFT-SLOW-1", "Slow Network")
-        encounter = int(patient.rsplit("/", 1)[1])
+        patient = f"http://127.0.0.1:{port}/encounters/{encounter}"
+        page.goto(patient)  # type: ignore[attr-defined]
         form = page.locator("#reading-form")  # type: ignore[attr-defined]
         form.locator("select[name=code]").select_option("glucose_random")
         form.locator("input[name=value]").fill("6.4")
