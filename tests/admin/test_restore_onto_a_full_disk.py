@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.admin import made_once
 from tests.admin.test_backup_dir_disk_full import _on_a_full_disk
 from tests.admin.test_backup_dir_disk_full import pytestmark as pytestmark  # root and unshare
 from tests.admin.test_restore_onto_a_read_only_disk import _log_and_backup
@@ -62,8 +63,22 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new log, clinic.db, and its backup b.db, made once by the real commands."""
+    folder = tmp_path_factory.mktemp("backed-up")
+    _log_and_backup(folder / "clinic.db", folder / "b.db")
+    return folder
+
+
+@pytest.fixture
+def backed_up(made: Path, tmp_path: Path) -> None:
+    """A copy of :func:`made`'s log and backup in the test's own folder."""
+    made_once.copied(made, tmp_path)
+
+
+@pytest.mark.usefixtures("backed_up")
 def test_a_restore_of_a_new_log_onto_a_disk_with_no_room_is_a_disk_problem_exit_1(tmp_path: Path) -> None:
-    _log_and_backup(tmp_path / "clinic.db", tmp_path / "b.db")
     full = tmp_path / "new-box"
     full.mkdir()
     log = full / "clinic.db"  # a new box: no log there yet
@@ -87,10 +102,10 @@ def test_a_restore_of_a_new_log_onto_a_disk_with_no_room_is_a_disk_problem_exit_
         ("bytes", "has 0 bytes free, the restored log needs "),
     ],
 )
+@pytest.mark.usefixtures("backed_up")
 def test_the_sound_log_on_a_full_disk_is_not_said_damaged(
     tmp_path: Path, full: str, problem: str, replace_damaged: bool
 ) -> None:
-    _log_and_backup(tmp_path / "clinic.db", tmp_path / "b.db")
     copied = tmp_path / "copied.db"  # the log as the service leaves it once stopped: one file, in WAL mode
     with contextlib.closing(sqlite3.connect(tmp_path / "clinic.db")) as conn:
         conn.execute("VACUUM INTO ?", (str(copied),))

@@ -11,12 +11,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.admin.made_once import copied
 from tests.cli.running import run
 
 
-def _backup(folder: Path) -> None:
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new log and its backup latest.db, made once by the real commands."""
+    folder = tmp_path_factory.mktemp("backed-up")
     assert run(["referrals", "migrate", "--db", "clinic.db"], folder).returncode == 0
     assert run(["referrals", "backup", "--db", "clinic.db", "--out", "latest.db"], folder).returncode == 0
+    return folder
+
+
+@pytest.fixture
+def backed_up(made: Path, tmp_path: Path) -> None:
+    """A copy of :func:`made`'s log and backup in the test's own folder."""
+    copied(made, tmp_path)
 
 
 def _another_program_s(path: Path) -> None:
@@ -28,9 +39,9 @@ def _another_program_s(path: Path) -> None:
 
 
 def _refused(folder: Path, make: object, args: list[str], opening: tuple[int, str], ending: str) -> bytes:
-    """A log and its backup, ``settings.db`` made by ``make``, then `triage referrals` with ``args``:
-    refused (exit code and the error's opening, its ending), the file as it was, nothing beside it."""
-    _backup(folder)
+    """In ``folder`` with a log and its backup (:func:`backed_up`), ``settings.db`` made by ``make``,
+    then `triage referrals` with ``args``: refused (exit code and the error's opening, its ending),
+    the file as it was, nothing beside it."""
     target = folder / "settings.db"
     make(target)  # type: ignore[operator]
     before = target.read_bytes()
@@ -53,6 +64,7 @@ def _refused(folder: Path, make: object, args: list[str], opening: tuple[int, st
     ],
     ids=["a text file", "another program's database"],
 )
+@pytest.mark.usefixtures("backed_up")
 def test_a_file_that_is_not_a_referral_log_is_not_replaced(
     tmp_path: Path, make: object, problem: str
 ) -> None:
@@ -74,8 +86,8 @@ def test_a_file_that_is_not_a_referral_log_is_not_replaced(
     assert run(["referrals", "verify-audit", "--db", "settings.db"], tmp_path).returncode == 0
 
 
+@pytest.mark.usefixtures("backed_up")
 def test_a_referral_log_and_an_empty_file_are_replaced_as_before(tmp_path: Path) -> None:
-    _backup(tmp_path)
     (tmp_path / "empty.db").touch()
     for target in ("clinic.db", "empty.db"):
         said = run(["referrals", "restore", "--from", "latest.db", "--db", target], tmp_path)
@@ -89,6 +101,7 @@ def test_a_referral_log_and_an_empty_file_are_replaced_as_before(tmp_path: Path)
 
 
 @pytest.mark.parametrize("make", [lambda p: p.write_text("my notes\n", encoding="utf-8"), _another_program_s])
+@pytest.mark.usefixtures("backed_up")
 def test_a_backup_replaces_only_an_earlier_backup(tmp_path: Path, make: object) -> None:
     """`backup --out FILE` replaced whatever FILE was (and kept nothing): a mistyped --out naming
     notes, or another program's database, was lost. An earlier backup is replaced as before."""

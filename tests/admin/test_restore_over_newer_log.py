@@ -16,7 +16,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from referral.facilities import DEMO_CSV
+from tests.admin.made_once import copied
 from tests.cli.running import run
 from triage.cli import main
 
@@ -52,9 +55,23 @@ def _backup(log: Path, out: Path) -> None:
     _triage(["referrals", "backup", "--db", str(log), "--out", str(out)])
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A log with entries for clinic ZJ-C01, clinic.db, and its backup b.db, made once."""
+    folder = tmp_path_factory.mktemp("backed-up")
+    _backup(_log_with_entries(folder), folder / "b.db")
+    return folder
+
+
+@pytest.fixture
+def backed_up(made: Path, tmp_path: Path) -> None:
+    """A copy of :func:`made`'s log and backup in the test's own folder."""
+    copied(made, tmp_path)
+
+
+@pytest.mark.usefixtures("backed_up")  # the log, and its backup b.db
 def test_a_log_with_entries_written_after_the_backup_is_not_replaced_unasked(tmp_path: Path) -> None:
-    log = _log_with_entries(tmp_path)
-    _backup(log, tmp_path / "b.db")
+    log = tmp_path / "clinic.db"
     backed_up = _entries(log)
     _load(log, "ZJ-C02")
     now = _entries(log)
@@ -81,10 +98,8 @@ def test_a_log_with_entries_written_after_the_backup_is_not_replaced_unasked(tmp
     assert _entries(log) == backed_up + 1  # the backup's trail and the restore's own entry
 
 
+@pytest.mark.usefixtures("backed_up")  # ours, and its backup b.db
 def test_another_log_is_not_replaced_unasked(tmp_path: Path) -> None:
-    (tmp_path / "a").mkdir()
-    ours = _log_with_entries(tmp_path / "a")
-    _backup(ours, tmp_path / "b.db")
     theirs = _log_with_entries(tmp_path, "other.db", clinic="ZJ-C02")
 
     said = run(["referrals", "restore", "--from", "b.db", "--db", "other.db"], tmp_path)
@@ -96,9 +111,10 @@ def test_another_log_is_not_replaced_unasked(tmp_path: Path) -> None:
     assert run(["referrals", "verify-audit", "--db", str(theirs)], tmp_path).returncode == 0
 
 
+@pytest.mark.usefixtures("backed_up")
 def test_a_log_the_backup_holds_all_of_is_restored_as_before(tmp_path: Path) -> None:
-    log = _log_with_entries(tmp_path)
-    _backup(log, tmp_path / "old.db")
+    log = tmp_path / "clinic.db"
+    (tmp_path / "b.db").rename(tmp_path / "old.db")
     _load(log, "ZJ-C02")
     _backup(log, tmp_path / "new.db")
     # the log as the older backup has it, then the newer backup over it: nothing of the log is lost
@@ -114,11 +130,10 @@ def test_a_log_the_backup_holds_all_of_is_restored_as_before(tmp_path: Path) -> 
     assert over_empty.returncode == 0, over_empty.stderr
 
 
+@pytest.mark.usefixtures("backed_up")  # the old machine's log, and its backup b.db
 def test_a_new_machine_s_log_with_its_first_account_is_another_log(tmp_path: Path) -> None:
     """The service started on the new machine before the restore: its /setup made an account, one
     entry, which the backup does not have - said in those words, and --replace-newer restores."""
-    (tmp_path / "old").mkdir()
-    _backup(_log_with_entries(tmp_path / "old"), tmp_path / "b.db")
     _triage(["referrals", "migrate", "--db", str(tmp_path / "new.db")])
     added = run(
         "printf 'a-long-passphrase-5\\n' | triage referrals users add admin1 --role admin --password-stdin --db new.db",

@@ -12,22 +12,31 @@ from pathlib import Path
 import pytest
 
 from referral.facilities import DEMO_CSV
+from tests.admin.made_once import copied
 from tests.admin.test_serve_first_run import ready_line
 from tests.cli.running import run
 
 
-@pytest.fixture
-def moved(tmp_path: Path) -> Path:
-    """A clinic's log, restored on a new machine from a backup: its clinic ZJ-C01 recorded in it."""
-    old = tmp_path / "old.db"
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clinic's log, restored on a new machine from a backup: its clinic ZJ-C01 recorded in it;
+    made once by the real commands, in a folder of its own."""
+    folder = tmp_path_factory.mktemp("moved")
+    old = folder / "old.db"
     loaded = run(
-        ["referrals", "facilities", "load", "--db", str(old), str(DEMO_CSV), "--clinic", "ZJ-C01"], tmp_path
+        ["referrals", "facilities", "load", "--db", str(old), str(DEMO_CSV), "--clinic", "ZJ-C01"], folder
     )
     assert loaded.returncode == 0, loaded.stderr
-    assert run(["referrals", "backup", "--db", str(old), "--out", "b.db"], tmp_path).returncode == 0
-    restored = run(["referrals", "restore", "--from", "b.db", "--db", "clinic.db"], tmp_path)
+    assert run(["referrals", "backup", "--db", str(old), "--out", "b.db"], folder).returncode == 0
+    restored = run(["referrals", "restore", "--from", "b.db", "--db", "clinic.db"], folder)
     assert restored.returncode == 0, restored.stderr
-    return tmp_path / "clinic.db"
+    return folder
+
+
+@pytest.fixture
+def moved(made: Path, tmp_path: Path) -> Path:
+    """A copy of :func:`made`'s restored log in the test's own folder, each service its own."""
+    return copied(made, tmp_path) / "clinic.db"
 
 
 @pytest.mark.parametrize(

@@ -14,22 +14,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.admin.made_once import PASSWORD, copied, with_nurse1
 from tests.cli.running import run
 
-PASSWORD = "a-long-passphrase-7"
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new log with the account nurse1, made once by the real commands."""
+    return with_nurse1(tmp_path_factory.mktemp("nurse1"))
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> Path:
-    made = run(["referrals", "migrate", "--db", "clinic.db"], tmp_path)
-    assert made.returncode == 0, made.stderr
-    added = run(
-        f"printf '%s\\n' '{PASSWORD}' | triage referrals users add nurse1 --role nurse --password-stdin"
-        " --db clinic.db",
-        tmp_path,
-    )
-    assert added.returncode == 0, added.stderr
-    return tmp_path
+def log(made: Path, tmp_path: Path) -> Path:
+    """A copy of :func:`made`'s log in the test's own folder."""
+    return copied(made, tmp_path)
 
 
 def _users(folder: Path, *words: str) -> tuple[int, str, str]:

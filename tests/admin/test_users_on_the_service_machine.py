@@ -15,6 +15,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from tests.admin.made_once import copied
 from tests.cli.running import environment, run
 from tests.service.test_serve_startup import TRIAGE, wait_ready
 from triage.service.accounts import Accounts
@@ -35,8 +38,20 @@ def _log_with_a_lost_administrator(folder: Path) -> Path:
     return log
 
 
-def test_an_administrator_is_added_from_the_machine_and_signs_in(tmp_path: Path) -> None:
-    log = _log_with_a_lost_administrator(tmp_path)
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`_log_with_a_lost_administrator`, made once for the module's tests."""
+    return _log_with_a_lost_administrator(tmp_path_factory.mktemp("lost")).parent
+
+
+@pytest.fixture
+def lost(made: Path, tmp_path: Path) -> Path:
+    """A copy of :func:`made`'s log in the test's own folder: its path."""
+    return copied(made, tmp_path) / "clinic.db"
+
+
+def test_an_administrator_is_added_from_the_machine_and_signs_in(lost: Path, tmp_path: Path) -> None:
+    log = lost
     added = run(
         f"printf '%s\\n' '{PASSWORD}' | triage referrals users add admin2 --role admin --password-stdin"
         " --db clinic.db --json",
@@ -85,8 +100,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return fp
 
 
+@pytest.mark.usefixtures("lost")
 def test_the_service_s_password_rules_and_names_hold(tmp_path: Path) -> None:
-    _log_with_a_lost_administrator(tmp_path)
     common = run(
         "printf 'password123\\n' | triage referrals users add admin2 --role admin --password-stdin --db clinic.db",
         tmp_path,
@@ -110,6 +125,7 @@ def test_the_service_s_password_rules_and_names_hold(tmp_path: Path) -> None:
     assert "Traceback" not in common.stderr + taken.stderr + role.stderr
 
 
+@pytest.mark.usefixtures("lost")
 def test_the_password_is_asked_twice_on_the_terminal_and_not_shown(tmp_path: Path) -> None:
     """Without --password-stdin the password is asked on the terminal (a real pseudo-terminal, the
     command's controlling one), twice, and never echoed."""
@@ -117,7 +133,6 @@ def test_the_password_is_asked_twice_on_the_terminal_and_not_shown(tmp_path: Pat
     import pty
     import select
 
-    _log_with_a_lost_administrator(tmp_path)
     pid, master = pty.fork()
     if pid == 0:  # the child: the command on the pseudo-terminal
         os.chdir(tmp_path)
@@ -164,10 +179,10 @@ def test_an_empty_list_says_how_to_add_the_administrator(tmp_path: Path) -> None
     )
 
 
+@pytest.mark.usefixtures("lost")
 def test_the_lost_account_is_disabled_and_enabled_from_the_machine(tmp_path: Path) -> None:
     """Once back in, the account of the administrator who left is disabled there too (its sessions
     end, its tokens are refused), audited user.disable by cli:<user>; enable undoes it."""
-    _log_with_a_lost_administrator(tmp_path)
     off = run(["referrals", "users", "disable", "admin1", "--db", "clinic.db"], tmp_path)
     assert off.returncode == 0, off.stderr
     assert off.stdout.startswith(

@@ -1,0 +1,35 @@
+"""What several of the administrator's tests start from, made once per test module by the real
+commands and copied into each test's own folder: each `triage` process costs its start-up (about a
+second of imports), and a test about what a command says of a log needs that log, not its own
+`migrate` and `users add` processes to make it again. The copies are the same bytes: the same log,
+its backups beside it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.cli.running import run
+
+PASSWORD = "a-long-passphrase-7"
+
+
+def copied(made: Path, folder: Path) -> Path:
+    """Every file in the folder ``made`` (a log, a backup of it) copied into ``folder``; ``folder``."""
+    for source in made.iterdir():
+        shutil.copy(source, folder / source.name)
+    return folder
+
+
+def with_nurse1(folder: Path) -> Path:
+    """``folder`` with a new log, clinic.db, holding the account nurse1 (nurse, :data:`PASSWORD`),
+    made by `triage referrals migrate` and `users add` as an administrator runs them."""
+    made = run(["referrals", "migrate", "--db", "clinic.db"], folder)
+    assert made.returncode == 0, made.stderr
+    added = run(
+        f"printf '%s\\n' '{PASSWORD}' | triage referrals users add nurse1 --role nurse --password-stdin"
+        " --db clinic.db",
+        folder,
+    )
+    assert added.returncode == 0, added.stderr
+    return folder
