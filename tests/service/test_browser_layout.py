@@ -89,11 +89,11 @@ def test_user_names_and_other_identifiers_are_never_broken_at_their_hyphens(
     wait_until(lambda: page.locator("tr[data-device=demo-oximeter] td.attached a").count() > 0, 20)
     with closed_in_english(page):
         for language in ("en", "zh"):
-            for width in (360, 768, 1280):
-                page.set_viewport_size({"width": width, "height": 900})
-                for path in paths:
-                    page.goto(f"{demo.url}{path}")
-                    assert page.evaluate("document.documentElement.lang")[:2] == language
+            for path in paths:  # each page loaded once, then laid out at each width
+                page.goto(f"{demo.url}{path}")
+                assert page.evaluate("document.documentElement.lang")[:2] == language
+                for width in (360, 768, 1280):
+                    page.set_viewport_size({"width": width, "height": 900})
                     found = page.evaluate(BROKEN_IDENTS)
                     where = f"{path} ({language}, {width} px)"
                     assert not found["broken"], f"{where}: identifiers broken over lines: {found['broken']}"
@@ -278,11 +278,11 @@ def test_score_and_risk_model_names_are_never_broken_inside_a_word_and_fit_a_pho
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
     wait_until(lambda: proposed.count() > 0, 30)
     patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
+    page.goto(f"{demo.url}{patient}")  # (and back on it after each language switch)
     with closed_in_english(page):
         for language in ("en", "zh"):
             for width in (360, 768, 1280):
                 page.set_viewport_size({"width": width, "height": 900})
-                page.goto(f"{demo.url}{patient}")
                 where = f"{patient} ({language}, {width} px)"
                 names = "table.scores tr[data-score] > td, table.models tr[data-model] > td"
                 assert page.locator("table.scores tr[data-score]").count() >= 8, where
