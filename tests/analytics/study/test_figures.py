@@ -22,8 +22,23 @@ from analytics.study.generator import NODE_TERMS
 
 
 @pytest.fixture(scope="module")
-def zhejiang(study_folder: Path) -> Frame:
-    return next(f for f in load_study(study_folder, list(NODE_TERMS)).frames if f.key == "zhejiang")
+def study_frames(study_folder: Path) -> list[Frame]:
+    """The embedded study's frames (national, zhejiang), read once for the module's tests."""
+    return list(load_study(study_folder, list(NODE_TERMS)).frames)
+
+
+@pytest.fixture(scope="module")
+def zhejiang(study_frames: list[Frame]) -> Frame:
+    return next(f for f in study_frames if f.key == "zhejiang")
+
+
+@pytest.fixture(scope="module")
+def zhejiang_gof(zhejiang: Frame) -> pd.DataFrame:
+    """Model 3's degree goodness of fit on zhejiang (10 simulated networks, seed 1): the two tests
+    that draw it each fitted Models 1-3 and simulated their own (10 and 5 networks)."""
+    from analytics.study.models import fit_frame
+
+    return fit_frame(zhejiang).fits["Model 3"].gof(nsim=10, seed=1)
 
 
 def test_figure7_names_units_in_chinese_with_a_cjk_font(zhejiang: Frame) -> None:
@@ -51,11 +66,8 @@ def test_figure7_falls_back_to_codes_without_a_cjk_font(
     plt.close(fig)
 
 
-def test_goodness_of_fit_axes_are_whole_numbers(zhejiang: Frame) -> None:
-    from analytics.study.models import fit_frame
-
-    gof = fit_frame(zhejiang).fits["Model 3"].gof(nsim=10, seed=1)
-    fig = figures.degree_gof_figure(gof, "gof")
+def test_goodness_of_fit_axes_are_whole_numbers(zhejiang_gof: pd.DataFrame) -> None:
+    fig = figures.degree_gof_figure(zhejiang_gof, "gof")
     fig.canvas.draw()
     for ax in fig.axes:
         for tick in (*ax.get_xticks(), *ax.get_yticks()):
@@ -207,7 +219,11 @@ def test_every_quoted_figure_names_the_papers_section() -> None:
 
 
 def test_every_figure_file_says_its_source_under_everything_it_draws(
-    zhejiang: Frame, study_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    zhejiang: Frame,
+    zhejiang_gof: pd.DataFrame,
+    study_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The figures had titles, units and a SYNTHETIC stamp but no source: a PNG passed on alone
     did not say which data it was drawn from. Each now has a line under its axes and tick labels:
@@ -217,7 +233,6 @@ def test_every_figure_file_says_its_source_under_everything_it_draws(
 
     from analytics import plotnotes
     from analytics.study.imbalance import imbalance_table
-    from analytics.study.models import fit_frame
 
     drawn: dict[str, tuple[str, bool]] = {}
     real = plotnotes.add_source_line
@@ -236,14 +251,13 @@ def test_every_figure_file_says_its_source_under_everything_it_draws(
         f" attribution in {study_folder / 'ATTRIBUTION.txt'})"
     )
     centrality = figures.in_degree_centrality(zhejiang)
-    gof = fit_frame(zhejiang).fits["Model 3"].gof(nsim=5, seed=1)
     paths = [
         figures.network_map(zhejiang, tmp_path / "f2.png"),
         figures.facility_maps(zhejiang, tmp_path / "f6.png"),
         figures.centrality_chart(zhejiang, centrality, tmp_path / "f7.png"),
         figures.tie_probability_by_hth(zhejiang, tmp_path / "a.png"),
         figures.degree_gof_chart(
-            gof, "gof", tmp_path / "g.png", source=zhejiang.source, stamp=zhejiang.stamp
+            zhejiang_gof, "gof", tmp_path / "g.png", source=zhejiang.source, stamp=zhejiang.stamp
         ),
     ]
     assert all(p.exists() for p in paths)
@@ -461,11 +475,11 @@ def test_goodness_of_fit_axis_stays_linear_without_a_far_hub() -> None:
     plt.close(fig)
 
 
-def test_figure6_colours_a_skewed_count_on_a_log_scale(study_folder: Path) -> None:
+def test_figure6_colours_a_skewed_count_on_a_log_scale(study_frames: list[Frame]) -> None:
     """The national HTH (2 to 364 high-tier hospitals, median 30.5) on a linear colour scale put
     the median unit at 8% of the bar: nine units in ten one dark purple. A count whose median sits
     in the bottom tenth is coloured on a log scale, and its colour bar says so; PCF stays linear."""
-    national = load_study(study_folder, list(NODE_TERMS)).frames[0]
+    national = study_frames[0]
     fig = figures.facility_figure(national)
     pcf, hth = (ax.collections[0] for ax in fig.axes[:2])
     labels = [ax.get_ylabel() for ax in fig.axes[2:]]
@@ -482,12 +496,12 @@ def test_figure6_colours_a_skewed_count_on_a_log_scale(study_folder: Path) -> No
     plt.close(fig)
 
 
-def test_figure7_colours_from_no_tie_and_spreads_a_skewed_frame(study_folder: Path) -> None:
+def test_figure7_colours_from_no_tie_and_spreads_a_skewed_frame(study_frames: list[Frame]) -> None:
     """Figure 7's colour scale ran from the smallest centrality to the largest, linearly: the least
     central Zhejiang unit (0.034) took the colour of no tie at all, and the national frame (median
     0.017, Shanghai 0.66) put the median unit at 3% of the bar, nine units in ten one pale colour.
     It now runs from 0, as the bars beside it do, and a skewed frame is logarithmic above one tie."""
-    national, zhejiang = load_study(study_folder, list(NODE_TERMS)).frames
+    national, zhejiang = study_frames
     for frame in (national, zhejiang):
         centrality = figures.in_degree_centrality(frame)
         values = centrality["std_in_degree"]
@@ -511,11 +525,11 @@ def test_figure7_colours_from_no_tie_and_spreads_a_skewed_frame(study_folder: Pa
         plt.close(fig)
 
 
-def test_figure6_linear_colour_bar_starts_at_no_facility(study_folder: Path) -> None:
+def test_figure6_linear_colour_bar_starts_at_no_facility(study_frames: list[Frame]) -> None:
     """Figure 6's linear colour bar ran from the smallest count: the national PCF bar started at
     193 facilities, so the least-equipped unit took the colour of none (Figure 7 had the same fault).
     A linear bar now starts at 0; a log-scaled one (the national HTH) still starts at its smallest."""
-    national, zhejiang = load_study(study_folder, list(NODE_TERMS)).frames
+    national, zhejiang = study_frames
     for frame in (national, zhejiang):
         fig = figures.facility_figure(frame)
         for ax, bar, column in zip(fig.axes[:2], fig.axes[2:], ("PCF", "HTH"), strict=True):
