@@ -14,16 +14,17 @@ Generated = tuple[Path, dict[str, Any]]
 
 
 def test_h3_is_compared_with_the_effect_the_generator_planted(
-    generated: Generated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    generated: Generated, imbalance_run: tuple[int, Path, str, str]
 ) -> None:
     """`generate` printed the planted effect (+15.9 points) and `imbalance` its estimates, with
     nothing putting the two side by side: whether the pipeline recovers the truth was left to the
-    reader. The CLI, the page and summary.json now say it."""
+    reader. The CLI, the page and summary.json now say it. Read from the session's plain
+    `triage report imbalance` of the generated exports (conftest ``imbalance_run``), which this
+    test ran again with -q, a flag that changes stderr alone."""
     folder, truth = generated
     planted = 100 * truth["true_effect_local_share"]
-    out = tmp_path / "report"
-    assert main(["report", "imbalance", "-i", str(folder), "-o", str(out), "-q"]) == 0
-    printed = capsys.readouterr().out
+    code, out, printed, _ = imbalance_run
+    assert code == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["h3_planted"] == {
         "effect": truth["true_effect_local_share"],
