@@ -249,10 +249,17 @@ def _raw_from(inputs: Path, work: Path) -> dict[str, pd.DataFrame]:
     return {name: engine.run(sql) for name, sql in REPORT_QUERIES.items()}
 
 
+@pytest.fixture(scope="module")
+def three_raw(three_clinics: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """The report's queries on the pooled docs' case, unsuppressed: read by the two tests below,
+    each of which pooled and queried it again (neither changes the frames)."""
+    return _raw_from(three_clinics, tmp_path_factory.mktemp("three_work") / "work")
+
+
 def test_three_clinic_set_blanks_come_back_only_without_complements(
-    three_clinics: Path, tmp_path: Path
+    three_raw: dict[str, pd.DataFrame],
 ) -> None:
-    raw = _raw_from(three_clinics, tmp_path / "work")
+    raw = three_raw
     before = recoverable(primary_only(raw), pool_totals(raw), raw["region_month"])
     assert {v for name, v in before if name == "encounters = dispositions"} <= {1.0, 2.0, 3.0, 4.0}
     old = primary_only(raw)["region_month"]
@@ -267,10 +274,12 @@ def test_three_clinic_set_blanks_come_back_only_without_complements(
     assert tables["tier_month"]["region_month_total"].notna().all()
 
 
-def test_report_files_show_the_complements(three_clinics: Path, tmp_path: Path) -> None:
+def test_report_files_show_the_complements(
+    three_clinics: Path, three_raw: dict[str, pd.DataFrame], tmp_path: Path
+) -> None:
     out = tmp_path / "r"
     assert main(["report", "imbalance", "--input", str(three_clinics), "--out", str(out)]) == 0
-    raw = _raw_from(three_clinics, tmp_path / "work")
+    raw = three_raw
     csv = pd.read_csv(out / "tables" / "region_month.csv")
     parquet = pd.read_parquet(out / "tables" / "region_month.parquet")
     true = raw["region_month"]
