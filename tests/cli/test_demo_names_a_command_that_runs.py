@@ -41,7 +41,7 @@ def _clone(tmp_path: Path) -> dict[str, str]:
 
 def test_without_triage_on_the_path_the_line_names_the_one_that_ran(tmp_path: Path) -> None:
     bare = _clone(tmp_path)
-    demo = [".venv/bin/triage", "demo", "--seconds", "2", "--interval", "1", "--port", "0"]
+    demo = [".venv/bin/triage", "demo", "--seconds", "1", "--interval", "1", "--port", "0"]
     done = subprocess.run(
         demo,
         cwd=tmp_path / "clone",

@@ -14,11 +14,16 @@ from tests.service.test_serve_startup import unstamped
 
 
 def test_the_demo_says_how_to_use_it_and_where_its_log_stays(tmp_path: Path) -> None:
-    demo = ["demo", "--seconds", "2", "--interval", "1", "--port", "0"]
+    """Also the folder it made: each `make run` left a /tmp/triage-demo-* folder (its log, facility
+    directory and accounts) behind without a word; the line naming it says it is kept and is the
+    user's to delete (this demo run's check, which was tests/service/test_cli.py's own demo run)."""
+    demo = ["demo", "--seconds", "1", "--interval", "1", "--port", "0"]
     result = run(demo, tmp_path, timeout=120, TMPDIR=str(tmp_path))  # its folder made in tmp_path
     assert result.returncode == 0, result.stderr
     (folder,) = tmp_path.glob("triage-demo-*")
+    assert (folder / "demo-clinic.db").exists()
     out = unstamped(result.stdout)
+    assert f"data folder: {folder} (new; kept when the demo stops: delete it when done)" in out, out
     (url,) = (line.split()[2] for line in out if line.startswith("clinic service: http://127.0.0.1:"))
     after_url = out[out.index(next(line for line in out if line.startswith("clinic service: "))) + 1]
     assert after_url == (
