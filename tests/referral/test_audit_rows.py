@@ -29,7 +29,7 @@ from referral.transactions import write
 from .conftest import visit
 from .device_side import _AT, _LATER, device_history
 from .test_cli import run
-from .test_reliability import _prepared, _writer
+from .test_reliability import _prepared, _together, _writer
 
 
 @pytest.fixture(scope="module")
@@ -501,6 +501,7 @@ def test_verify_audit_while_a_writer_streams_sees_one_moment(
     path = tmp_path / "clinic.db"
     assessment_id = _prepared(path)
     writer = _writer("service", str(path), "3", "live", str(assessment_id))
+    _together(writer)  # connected, then told to write (tests/referral/writer.py waits for the go)
     assert writer.stdout is not None
     assert writer.stdout.readline().startswith("ack ")
     # drain the writer's acks as they come: a full pipe (about 3,600 acks on a quick machine)
