@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.cli.running import run
 
 PASSWORD = "a-long-passphrase-7"
@@ -33,3 +35,15 @@ def with_nurse1(folder: Path) -> Path:
     )
     assert added.returncode == 0, added.stderr
     return folder
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new log with the account nurse1, made once by the real commands."""
+    return with_nurse1(tmp_path_factory.mktemp("nurse1"))
+
+
+@pytest.fixture
+def log(made: Path, tmp_path: Path) -> Path:
+    """A copy of :func:`made`'s log in the test's own folder."""
+    return copied(made, tmp_path)

@@ -14,20 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.made_once import PASSWORD, copied, with_nurse1
+from tests.admin.made_once import PASSWORD, log, made
 from tests.cli.running import run
 
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new log with the account nurse1, made once by the real commands."""
-    return with_nurse1(tmp_path_factory.mktemp("nurse1"))
-
-
-@pytest.fixture
-def log(made: Path, tmp_path: Path) -> Path:
-    """A copy of :func:`made`'s log in the test's own folder."""
-    return copied(made, tmp_path)
+__all__ = ["log", "made"]
 
 
 def _add(folder: Path, name: str, role: str = "admin") -> subprocess.CompletedProcess[str]:
