@@ -48,6 +48,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.service.chromium import unmark_driver_loop
+
 MIDNIGHT_MARGIN_S = 30.0
 
 #: free room the memory filesystem must have for the tests' temporary folders to go there: pytest
@@ -91,6 +93,13 @@ ZONES: tuple[tzinfo | None, ...] = (None, ZoneInfo("Asia/Shanghai"), UTC)
 def pytest_configure(config: pytest.Config) -> None:
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Each test starts with no asyncio loop marked running by the browser tests' Playwright driver
+    (tests/service/chromium.py): its own ``asyncio.run`` works after a browser module too."""
+    unmark_driver_loop()
 
 
 def seconds_to_midnight(now: datetime, zone: tzinfo | None) -> float:

@@ -21,12 +21,12 @@ from fastapi.testclient import TestClient
 from referral import facilities
 from referral.records import FacilityIn
 from referral.transactions import write
+from tests.service.chromium import Driver
 from triage.service import create_app
 from triage.service.auth import SESSION_COOKIE, Role
 from triage.settings import Settings, load_settings
 
 PASSWORD = "clinic-pass-2026"
-CHROMIUM = Path("/usr/bin/chromium")
 
 #: How long a test's HTTP request to a service it started waits for the answer (every httpx call
 #: under tests/ names it). httpx's own 5 s was too short on a busy machine: CI runs two workers on
@@ -121,31 +121,22 @@ def copy_seeded(seeded: tuple[Path, dict[Role, str]], folder: Path) -> dict[Role
     return tokens
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """Debian's Chromium through Playwright, launched once per browser module (through its
-    module-scoped ``browser`` fixture, tests/service/test_browser.py). Not once per session:
-    Playwright's sync API keeps its asyncio loop marked running in the main thread while it is
-    started, so every later test that calls ``asyncio.run`` (test_associations, test_bad_input,
-    ...) failed with "cannot be called from a running event loop" once a browser module had run.
-    Requested only by tests that skip when Chromium is missing."""
-    from playwright.sync_api import sync_playwright
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Driver]:
+    """Playwright's driver, started once per test process (tests/service/chromium.py says why that
+    needs tests/conftest.py's ``pytest_runtest_protocol``). Requested only by tests that skip when
+    Chromium is missing."""
+    driver = Driver()
+    yield driver
+    driver.stop()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
+
+@pytest.fixture(scope="module")
+def chromium(playwright_driver: Driver) -> object:
+    """Debian's Chromium, one per test process, shared by the browser modules (through their
+    module-scoped ``browser`` fixture, tests/service/test_browser.py, which closes a module's pages
+    when it ends)."""
+    return playwright_driver.shared()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.service.chromium import Driver
 from tests.service.conftest import copy_seeded, live_server, make_settings
 from tests.service.test_security_cross_origin import chromium_resolving
 from triage.service import create_app
@@ -61,10 +62,12 @@ def test_a_refused_host_answers_an_allowed_origin_with_its_cors_headers(
 
 
 @pytest.fixture(scope="module")
-def clinic_chromium() -> Iterator[Any]:
+def clinic_chromium(playwright_driver: Driver) -> Iterator[Any]:
     """Chromium for which the dashboard's name and the service's unlisted name are the loopback
     address."""
-    yield from chromium_resolving(f"MAP dashboard.clinic.test 127.0.0.1, MAP {UNLISTED} 127.0.0.1")
+    yield from chromium_resolving(
+        playwright_driver, f"MAP dashboard.clinic.test 127.0.0.1, MAP {UNLISTED} 127.0.0.1"
+    )
 
 
 class _Dashboard(BaseHTTPRequestHandler):

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from tests.ports import LISTENING
-from tests.service.conftest import CHROMIUM, SERVER_WAIT_MS
+from tests.service.chromium import CHROMIUM
+from tests.service.conftest import SERVER_WAIT_MS
 
 ROOT = Path(__file__).resolve().parents[2]
 # The committed screenshot is refreshed only on request: UPDATE_SCREENSHOTS=1 pytest tests/service
@@ -99,8 +100,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 @pytest.fixture(scope="module")
 def browser(chromium: Any) -> Iterator[object]:
-    """The module's Chromium (``chromium`` in conftest.py, module-scoped - see there why not one
-    per session); the pages a module opened are closed when it ends."""
+    """The Chromium the browser modules share (``chromium`` in conftest.py: one per test process);
+    the pages a module opened are closed when it ends, so the next module starts with none."""
     yield chromium
     for context in list(chromium.contexts):
         context.close()

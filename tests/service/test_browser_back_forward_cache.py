@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.service.conftest import CHROMIUM
+from tests.service.chromium import Driver, launched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, clinic, signed_in
 from triage.service.auth import Role
@@ -41,18 +41,11 @@ OPENED = "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_
 
 
 @pytest.fixture(scope="module")
-def cached_browser() -> Iterator[Any]:
-    """Chromium as a person runs it: its back-forward cache on."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-            ignore_default_args=["--disable-back-forward-cache"],
-        )
+def cached_browser(playwright_driver: Driver) -> Iterator[Any]:
+    """Chromium as a person runs it: its back-forward cache on (a browser of its own, of the test
+    process's one Playwright driver)."""
+    with launched(playwright_driver, ignore_default_args=["--disable-back-forward-cache"]) as browser:
         yield browser
-        browser.close()
 
 
 def _kept_whole(route: Any) -> None:

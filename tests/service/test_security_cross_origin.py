@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.conftest import CHROMIUM, PASSWORD, WALK_IN, Staff, live_server, make_settings
+from tests.service.chromium import CHROMIUM, Driver, launched
+from tests.service.conftest import PASSWORD, WALK_IN, Staff, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import SESSION_COOKIE, Role
 
@@ -71,28 +72,22 @@ def test_a_sessions_form_from_another_site_is_refused_even_with_its_token(staff:
     assert token.status_code == 201, token.text
 
 
-def chromium_resolving(rules: str) -> Iterator[Any]:
+def chromium_resolving(driver: Driver, rules: str) -> Iterator[Any]:
     """Debian's Chromium with ``--host-resolver-rules`` (``MAP *.lan 127.0.0.1``): names that reach
-    the loopback server as a clinic's LAN name, or another site's, would."""
+    the loopback server as a clinic's LAN name, or another site's, would. A browser of its own, of
+    the test process's one Playwright driver (``playwright_driver``)."""
     if not CHROMIUM.exists():
         pytest.skip("chromium not installed: run `make test` as root or `apt-get install chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", f"--host-resolver-rules={rules}"],
-        )
+    with launched(driver, [f"--host-resolver-rules={rules}"]) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
-def lan_chromium() -> Iterator[Any]:
+def lan_chromium(playwright_driver: Driver) -> Iterator[Any]:
     """Chromium that reaches the loopback server as ``clinic.lan`` and ``evil.lan``: names that are
     not "potentially trustworthy", so the pages are plain HTTP on a LAN as a clinic's are (no
     Sec-Fetch-Site; the Origin as the page's Referrer-Policy allows it)."""
-    yield from chromium_resolving("MAP *.lan 127.0.0.1")
+    yield from chromium_resolving(playwright_driver, "MAP *.lan 127.0.0.1")
 
 
 @pytest.mark.browser

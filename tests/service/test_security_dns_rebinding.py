@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.service.chromium import Driver
 from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, live_server, make_settings
 from tests.service.test_security_cross_origin import chromium_resolving
 from triage.service import create_app
@@ -26,10 +27,12 @@ from triage.settings import load_settings
 
 
 @pytest.fixture(scope="module")
-def rebinding_chromium() -> Iterator[Any]:
+def rebinding_chromium(playwright_driver: Driver) -> Iterator[Any]:
     """Chromium for which ``rebind.example`` (the other site, rebound) and ``clinic.example`` (the
     clinic's own name, as a reverse proxy's) are the loopback address."""
-    yield from chromium_resolving("MAP rebind.example 127.0.0.1, MAP clinic.example 127.0.0.1")
+    yield from chromium_resolving(
+        playwright_driver, "MAP rebind.example 127.0.0.1, MAP clinic.example 127.0.0.1"
+    )
 
 
 @pytest.mark.browser
