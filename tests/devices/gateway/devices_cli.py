@@ -10,9 +10,11 @@ import re
 import selectors
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,25 @@ def listen_process(tmp_path: Path, port: int, *args: str) -> subprocess.Popen[by
     )
 
 
+def _open_sockets(process: subprocess.Popen[bytes], wanted: Callable[[int, int, str], bool]) -> bool:
+    """Whether ``process`` holds a TCP socket (one of its open files, /proc) whose local port,
+    remote port and state (hex, as /proc/net/tcp writes it: 01 ESTABLISHED, 0A LISTEN) are
+    ``wanted``."""
+    inodes = {
+        f"socket:[{fields[9]}]"
+        for table in ("tcp", "tcp6")
+        for fields in (
+            row.split() for row in Path(f"/proc/{process.pid}/net/{table}").read_text().splitlines()[1:]
+        )
+        if wanted(int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16), fields[3])
+    }
+    for fd in Path(f"/proc/{process.pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # a file closed as it is read
+            if os.readlink(fd) in inodes:
+                return True
+    return False
+
+
 def wait_accepted(process: subprocess.Popen[bytes], device: socket.socket, timeout_s: float = 60) -> None:
     """Wait until ``process`` has accepted the connection ``device`` made (the socket is one of
     its open files, /proc), so a test stops it with the device connected - not after a guessed
@@ -62,21 +83,39 @@ def wait_accepted(process: subprocess.Popen[bytes], device: socket.socket, timeo
     while time.monotonic() < deadline:
         assert process.poll() is None, "the listener ended"
         # the listener's end of it: local port ``remote``, remote port ``local``, ESTABLISHED (01)
-        inodes = {
-            f"socket:[{fields[9]}]"
-            for table in ("tcp", "tcp6")
-            for fields in (
-                row.split() for row in Path(f"/proc/{process.pid}/net/{table}").read_text().splitlines()[1:]
-            )
-            if (int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16), fields[3])
-            == (remote, local, "01")
-        }
-        for fd in Path(f"/proc/{process.pid}/fd").iterdir():
-            with contextlib.suppress(OSError):  # a file closed as it is read
-                if os.readlink(fd) in inodes:
-                    return
+        if _open_sockets(process, lambda mine, theirs, state: (mine, theirs, state) == (remote, local, "01")):
+            return
         time.sleep(0.01)
     raise AssertionError(f"the listener did not accept the connection within {timeout_s:g} s")
+
+
+def wait_done_with_devices(
+    process: subprocess.Popen[bytes], port: int, db: Path, timeout_s: float = 60
+) -> None:
+    """Wait until the listener ``process`` on ``port`` has ended every device's session (it holds
+    no connection on that port, only its listening socket: what the device sent last, an
+    acknowledgement the meter refused, is read) and handed every stored result on (none left
+    undelivered in ``db``'s device_results: each one printed before it is marked delivered) - the
+    events a simulator's exit does not wait for, which a guessed sleep before the stop gave time."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the listener ended"
+        connected = _open_sockets(process, lambda mine, _theirs, state: mine == port and state != "0A")
+        if not connected and _undelivered(db) == 0:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the listener did not finish with its devices within {timeout_s:g} s")
+
+
+def _undelivered(db: Path) -> int | None:
+    """How many stored device results the gateway has not handed on yet; None while it cannot be read."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+            return int(
+                conn.execute("SELECT count(*) FROM device_results WHERE delivered_at IS NULL").fetchone()[0]
+            )
+    except sqlite3.Error:
+        return None
 
 
 def listen_hl7(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
@@ -128,7 +167,7 @@ def listen_and_simulate(tmp_path: Path, listen_args: list[str], simulate_args: l
         said = stderr_until_listening(listen)
         port = listening_port(said)
         simulate = simulate_when_listening(tmp_path, port, *simulate_args)
-        time.sleep(0.3)
+        wait_done_with_devices(listen, port, tmp_path / "clinic.db")
     finally:
         listen.send_signal(signal.SIGINT)
         out, err = listen.communicate(timeout=20)

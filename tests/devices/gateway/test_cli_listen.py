@@ -23,6 +23,7 @@ from tests.devices.gateway.devices_cli import (
     settings_file,
     stderr_until_listening,
     wait_accepted,
+    wait_done_with_devices,
 )
 from tests.ports import free_port
 from triage.cli import main
@@ -58,15 +59,9 @@ def test_listen_stops_on_sigterm_with_its_counts(tmp_path: Path) -> None:
     try:
         said = stderr_until_listening(listen)
         port = listening_port(said)
-        deadline = time.monotonic() + 60
-        while True:  # bound and serving once a connection is accepted
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert listen.poll() is None and time.monotonic() < deadline, "listen did not start"
-                time.sleep(0.1)
-        time.sleep(0.3)
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as probe:
+            wait_accepted(listen, probe)  # bound and serving: a connection is accepted
+        wait_done_with_devices(listen, port, tmp_path / "clinic.db")  # and its session over
     finally:
         listen.send_signal(signal.SIGTERM)
         _, err = listen.communicate(timeout=20)
