@@ -21,6 +21,7 @@ language (``signed_in``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ import pytest
 from referral import associations
 from referral.inbox import NewDeviceMessage, record_message
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, browser, clinic, patient_pages, signed_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic, signed_in
 from tests.service.test_browser_form_sending import held_back, wait_held
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
@@ -62,10 +63,29 @@ def _press_twice(page: Any, address: str, button: Any, language: str) -> None:
         button.click(no_wait_after=True)
 
 
-def _on_clock(page: Any) -> None:
-    """The page again with its timers on Playwright's clock (installed before its scripts run)."""
-    page.clock.install()
-    page.reload()
+def _on_clock(
+    browser: object,
+    clinic: Desk,
+    mrn: str,
+    role: Role,
+    before: Callable[[str, dict[str, Any]], None] = lambda language, made: None,
+) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """A calm walk-in ``mrn``-<language> stored over the API (``before`` is then given the language
+    and its assessment) and ``role`` on its patient page, in Chinese at 360 px, then in English at
+    768 px, the page's timers on Playwright's clock (installed before its scripts run): (language,
+    page, assessment), the page closed when the next one is asked for. The page is loaded once, on
+    the clock - patient_pages' page reloaded on the clock was loaded twice, and the device's test
+    loaded it a third time for the device it attached after the first load."""
+    for language, width in (("zh", 360), ("en", 768)):
+        made = clinic.api(
+            Role.nurse, "/assessments", {"patient": {"mrn": f"{mrn}-{language}"}, "observations": CALM}
+        )
+        before(language, made)
+        page: Any = signed_in(browser, clinic, role, width, language)
+        page.clock.install()
+        page.goto(f"{clinic.url}/encounters/{made['encounter_id']}")
+        yield language, page, made
+        page.close()
 
 
 def _done(page: Any, language: str, key: str) -> None:
@@ -130,9 +150,8 @@ def test_a_patient_page_form_pressed_again_after_no_answer_stores_once(
     browser: object, clinic: Desk, form: str
 ) -> None:
     role, typed, address, notice, stored = FORMS[form]
-    for language, _width, page, made in patient_pages(browser, clinic, f"RESENT-{form}", role, shared=True):
+    for language, page, made in _on_clock(browser, clinic, f"RESENT-{form}", role):
         encounter = made["encounter_id"]
-        _on_clock(page)
         sent = page.locator(f"form[action='/{address.format(encounter=encounter, assessment=made['id'])}']")
         for field, value in typed:
             if field.startswith("select"):
@@ -151,11 +170,10 @@ def test_a_patient_page_form_pressed_again_after_no_answer_stores_once(
 def test_the_walk_in_form_pressed_again_after_no_answer_opens_one_visit(
     browser: object, clinic: Desk
 ) -> None:
-    for language, _width, page, _made in patient_pages(
-        browser, clinic, "RESENT-QUEUE", Role.nurse, shared=True
-    ):
-        page.goto(f"{clinic.url}/queue")
-        _on_clock(page)
+    for language, width in (("zh", 360), ("en", 768)):
+        page: Any = signed_in(browser, clinic, Role.nurse, width, language)  # at /queue
+        page.clock.install()
+        page.reload()  # the queue on the clock (it opened no patient's page and stored no walk-in first)
         page.locator("#walk-in summary").click()
         mrn = f"RESENT-WALK-{language}"
         page.locator("#walk-in input[name=mrn]").fill(mrn)
@@ -163,6 +181,7 @@ def test_the_walk_in_form_pressed_again_after_no_answer_opens_one_visit(
         _done(page, language, "walk_in")  # the visit it opened, not "already open today"
         opened = "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = ?"
         assert clinic.count(opened, mrn) == 1
+        page.close()
 
 
 def test_a_referral_confirmed_again_after_no_answer_is_said_sent_not_refused(
@@ -174,8 +193,8 @@ def test_a_referral_confirmed_again_after_no_answer_is_said_sent_not_refused(
     for language, width in (("zh", 360), ("en", 768)):
         referral, encounter = clinic.referred(f"RESENT-CONFIRM-{language}")
         page: Any = signed_in(browser, clinic, Role.clinician, width, language)
+        page.clock.install()  # (before the patient page's scripts run: loaded once, on the clock)
         page.goto(f"{clinic.url}/encounters/{encounter}")
-        _on_clock(page)
         confirm = page.locator(f"form[action='/referrals/{referral}/status'] button[value=sent]")
         _press_twice(page, f"**/referrals/{referral}/status", confirm, language)
         assert re.search(rf"/encounters/{encounter}$", page.url), page.url
@@ -190,14 +209,14 @@ def test_a_device_detached_again_after_no_answer_is_not_refused(browser: object,
     second met "device ... is not attached to any encounter" (404); now it leads where the first
     would have. A device someone else detached, or detached for another reason, is still refused."""
     db = clinic.app.state.runtime.databases.get()
-    for language, _width, page, made in patient_pages(
-        browser, clinic, "RESENT-DETACH", Role.nurse, shared=True
-    ):
+
+    def attached(language: str, made: dict[str, Any]) -> None:  # a device seen, on this walk-in's finger
         device = f"ward-oximeter-{language}"
         record_message(db, NewDeviceMessage(device_id=device, session_id="s", protocol="line", raw=b"x"), [])
         associations.associate(db, device, made["encounter_id"], actor="nurse", reason="on the finger")
-        page.reload()
-        _on_clock(page)
+
+    for language, page, made in _on_clock(browser, clinic, "RESENT-DETACH", Role.nurse, attached):
+        device = f"ward-oximeter-{language}"
         detach = page.locator(f"form[action='/devices/{device}/detach'] button[type=submit]")
         _press_twice(page, f"**/devices/{device}/detach", detach, language)
         assert re.search(rf"/encounters/{made['encounter_id']}$", page.url), page.url
