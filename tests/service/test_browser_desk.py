@@ -29,6 +29,11 @@ from triage.service.auth import Role
 __all__ = ["browser", "pytestmark"]
 
 SIZES = [(768, "zh"), (768, "en"), (1280, "zh"), (1280, "en")]
+#: SIZES a language after the other, for the tests that end the nurse's session (``end_user`` ends
+#: every session of hers) and sign her in again on the login page: the next case in the same
+#: language starts from the session that sign-in made (:func:`signed_again`), not from a login of its
+#: own, which alternating languages would need every time.
+BY_LANGUAGE = [(768, "zh"), (1280, "zh"), (768, "en"), (1280, "en")]
 CALM = [  # a patient triage sends home: no referral is proposed by itself
     {"code": "spo2", "value": 98, "unit": "%"},
     {"code": "heart_rate", "value": 72, "unit": "/min"},
@@ -129,6 +134,12 @@ def signed_in(browser: object, desk: Desk, role: Role, width: int, language: str
     return page
 
 
+def signed_again(desk: Desk, page: Any, role: Role, language: str) -> None:
+    """The session a test's own sign-in on the login page made (after its session ended) kept as
+    :func:`signed_in`'s for ``role`` and ``language``, in place of the ended one."""
+    desk.signed[(role, language)] = page.context.storage_state()
+
+
 def patient_page(
     browser: object, desk: Desk, mrn: str, role: Role, width: int, language: str, *, shared: bool = False
 ) -> tuple[Any, dict[str, Any]]:
@@ -225,43 +236,48 @@ def test_an_unknown_page_and_a_form_address_say_so_in_the_users_language_and_lea
     page.close()  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("width", "language"), SIZES)
-def test_the_setup_page_s_language_choice_has_a_label(
-    browser: object, tmp_path: Path, width: int, language: str
-) -> None:
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_setup_page_s_language_choice_has_a_label(browser: object, tmp_path: Path, language: str) -> None:
+    """At 768 and 1280 px on one service per language (setup makes the service's first account, so
+    it is shown until then): each width's page is checked and refused alike, on a page of its own,
+    and the last one is then sent right and signs in - once per service, as setup can be (each of
+    the four cases started a service of its own and made its account, for a sign-in that depends on
+    no width)."""
     app = create_app(make_settings(tmp_path, default_language=language))  # no account yet
     with live_server(app) as url:
-        page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
-        page.goto(f"{url}/setup")
-        choice = page.get_by_label(WORDS[language]["language"], exact=True)
-        assert choice.evaluate("el => el.tagName") == "SELECT"
-        assert choice.input_value() == language, "the page's own language is chosen first"
-        assert_fits(page, f"/setup ({language}, {width} px)")
-        other = "en" if language == "zh" else "zh"
-        page.get_by_label("用户名" if language == "zh" else "User name").fill("head-nurse")
-        page.locator("input[name=password]").fill("short")  # refused by the service (at least 10)
-        choice.select_option(other)
-        page.locator("input[name=password]").evaluate("el => el.removeAttribute('minlength')")
-        page.click("button[type=submit]")
-        page.wait_for_selector("p.field-error")
-        assert page.get_by_label(WORDS[language]["language"], exact=True).input_value() == other, (
-            "the choice is kept when the form comes back"
-        )
-        # the refusal is beside the password, in the page's language, the field marked and focused
-        # (it was an English line at the top of the form in both languages)
-        password = page.locator("input[name=password]")
-        error = page.locator(f"#{password.get_attribute('aria-describedby')}")
-        assert (
-            WORDS[language]["short"] in error.inner_text()
-            and password.get_attribute("aria-invalid") == "true"
-        )
-        expect(password).to_be_focused()  # given by the page after the load: at its next rendering
-        assert page.locator("input[name=username]").input_value() == "head-nurse"
-        page.locator("input[name=password]").fill("long-enough-pass")
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r".*/(queue|referrals|devices)$"))
-        assert page.evaluate("document.documentElement.lang") == ("zh-CN" if other == "zh" else "en")
-        page.close()
+        for width in (768, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+            page.goto(f"{url}/setup")
+            choice = page.get_by_label(WORDS[language]["language"], exact=True)
+            assert choice.evaluate("el => el.tagName") == "SELECT"
+            assert choice.input_value() == language, "the page's own language is chosen first"
+            assert_fits(page, f"/setup ({language}, {width} px)")
+            other = "en" if language == "zh" else "zh"
+            page.get_by_label("用户名" if language == "zh" else "User name").fill("head-nurse")
+            page.locator("input[name=password]").fill("short")  # refused by the service (at least 10)
+            choice.select_option(other)
+            page.locator("input[name=password]").evaluate("el => el.removeAttribute('minlength')")
+            page.click("button[type=submit]")
+            page.wait_for_selector("p.field-error")
+            assert page.get_by_label(WORDS[language]["language"], exact=True).input_value() == other, (
+                "the choice is kept when the form comes back"
+            )
+            # the refusal is beside the password, in the page's language, the field marked and focused
+            # (it was an English line at the top of the form in both languages)
+            password = page.locator("input[name=password]")
+            error = page.locator(f"#{password.get_attribute('aria-describedby')}")
+            assert (
+                WORDS[language]["short"] in error.inner_text()
+                and password.get_attribute("aria-invalid") == "true"
+            )
+            expect(password).to_be_focused()  # given by the page after the load: at its next rendering
+            assert page.locator("input[name=username]").input_value() == "head-nurse"
+            if width == 1280:
+                page.locator("input[name=password]").fill("long-enough-pass")
+                page.click("button[type=submit]")
+                page.wait_for_url(re.compile(r".*/(queue|referrals|devices)$"))
+                assert page.evaluate("document.documentElement.lang") == ("zh-CN" if other == "zh" else "en")
+            page.close()
 
 
 # Every element the Tab key reaches, in order, until the walk-in form's summary; its text
@@ -352,11 +368,13 @@ def test_a_referral_refused_by_the_service_keeps_its_reason_and_is_stored_once(
     page.close()  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("width", "language"), SIZES)
+@pytest.mark.parametrize(("width", "language"), BY_LANGUAGE)
 def test_vital_signs_sent_after_the_session_ended_come_back_after_login_and_are_stored_once(
     browser: object, clinic: Desk, width: int, language: str
 ) -> None:
-    page, made = patient_page(browser, clinic, f"DESK-VIT-{width}{language}", Role.nurse, width, language)
+    page, made = patient_page(
+        browser, clinic, f"DESK-VIT-{width}{language}", Role.nurse, width, language, shared=True
+    )
     encounter = made["encounter_id"]
     form = page.locator("#vitals-form")  # type: ignore[attr-defined]
     typed = {"resp_rate": "22", "sbp": "104", "dbp": "66", "heart_rate": "96", "temperature": "38.2"}
@@ -371,6 +389,7 @@ def test_vital_signs_sent_after_the_session_ended_come_back_after_login_and_are_
     assert_fits(page, f"the login page after the session ended ({language}, {width} px)")
     sign_in(page, Role.nurse)
     page.wait_for_url(re.compile(rf".*/encounters/{encounter}$"))  # type: ignore[attr-defined]
+    signed_again(clinic, page, Role.nurse, language)
     for name, value in typed.items():
         assert form.locator(f"input[name={name}]").input_value() == value, name
     assert form.locator("select[name=consciousness]").input_value() == "A"
@@ -385,12 +404,12 @@ def test_vital_signs_sent_after_the_session_ended_come_back_after_login_and_are_
     page.close()  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("width", "language"), SIZES)
+@pytest.mark.parametrize(("width", "language"), BY_LANGUAGE)
 def test_a_walk_in_being_typed_when_the_live_queue_finds_the_session_ended_is_kept(
     browser: object, clinic: Desk, width: int, language: str
 ) -> None:
     mrn = f"DESK-WALK-{width}{language}"
-    page = log_in(browser, clinic, Role.nurse, width, language)
+    page = signed_in(browser, clinic, Role.nurse, width, language)  # at /queue
     page.click("#walk-in summary")  # type: ignore[attr-defined]
     page.fill("#walk-in input[name=mrn]", mrn)  # type: ignore[attr-defined]
     page.fill("#walk-in input[name=name]", "欧阳 Desk")  # type: ignore[attr-defined]
@@ -409,6 +428,7 @@ def test_a_walk_in_being_typed_when_the_live_queue_finds_the_session_ended_is_ke
     assert page.locator("#draft-kept").is_visible()  # type: ignore[attr-defined]
     sign_in(page, Role.nurse)
     page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
+    signed_again(clinic, page, Role.nurse, language)
     walk_in = page.locator("#walk-in")  # type: ignore[attr-defined]
     assert walk_in.get_attribute("open") is not None, "the form is open again"
     assert page.input_value("#walk-in input[name=mrn]") == mrn  # type: ignore[attr-defined]
@@ -436,7 +456,7 @@ def test_a_walk_in_being_typed_when_the_live_queue_finds_the_session_ended_is_ke
 def test_another_person_logging_in_on_the_same_browser_never_gets_what_was_typed(
     browser: object, clinic: Desk
 ) -> None:
-    page, made = patient_page(browser, clinic, "DESK-WHO", Role.nurse, 1280, "en")
+    page, made = patient_page(browser, clinic, "DESK-WHO", Role.nurse, 1280, "en", shared=True)
     page.fill("#vitals-form input[name=heart_rate]", "101")  # type: ignore[attr-defined]
     clinic.app.state.runtime.sessions.end_user("nurse")
     page.click("#vitals-form button[type=submit]")  # type: ignore[attr-defined]
@@ -449,22 +469,28 @@ def test_another_person_logging_in_on_the_same_browser_never_gets_what_was_typed
     page.close()  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("width", "language"), SIZES)
+@pytest.mark.parametrize(("width", "language"), BY_LANGUAGE)
 def test_the_language_switch_on_an_error_page_leads_to_the_page_its_link_leads_to(
     browser: object, clinic: Desk, width: int, language: str
 ) -> None:
-    """Not back to the bad address: an unknown page (404 again) or a form's address (405 again)."""
-    page: Any = log_in(browser, clinic, Role.nurse, width, language)
+    """Not back to the bad address: an unknown page (404 again) or a form's address (405 again).
+    The switch changes the language of the session it is made in, switched twice here - so back to
+    ``language`` - on :func:`signed_in`'s session, which a case that fails halfway leaves unshared."""
+    page: Any = signed_in(browser, clinic, Role.nurse, width, language)
     other = "en" if language == "zh" else "zh"
-    for bad, lands, speaks in (("/no-such-page", "/queue", other), ("/walk-ins", "/queue", language)):
-        page.goto(f"{clinic.url}{bad}")
-        assert page.locator("p.error").count() == 1
-        with page.expect_navigation() as went:
-            page.locator("header form[action='/language'] button").click()
-        assert went.value.status == 200, f"the language switch on {bad} answered {went.value.status}"
-        assert page.url == f"{clinic.url}{lands}", page.url
-        assert page.locator("p.error").count() == 0
-        assert page.evaluate("document.documentElement.lang") == ("zh-CN" if speaks == "zh" else "en")
+    try:
+        for bad, lands, speaks in (("/no-such-page", "/queue", other), ("/walk-ins", "/queue", language)):
+            page.goto(f"{clinic.url}{bad}")
+            assert page.locator("p.error").count() == 1
+            with page.expect_navigation() as went:
+                page.locator("header form[action='/language'] button").click()
+            assert went.value.status == 200, f"the language switch on {bad} answered {went.value.status}"
+            assert page.url == f"{clinic.url}{lands}", page.url
+            assert page.locator("p.error").count() == 0
+            assert page.evaluate("document.documentElement.lang") == ("zh-CN" if speaks == "zh" else "en")
+    except BaseException:
+        clinic.signed.pop((Role.nurse, language), None)  # its language may be the other one now
+        raise
     page.close()
 
 
