@@ -30,12 +30,18 @@ def _stored(db: Path) -> int:
         return 0
 
 
+def _ended(sessions: Path) -> int:
+    return len(sessions.read_text().splitlines()) if sessions.exists() else 0
+
+
 def test_listen_with_a_ble_glucose_meter_stores_its_records_once(tmp_path: Path) -> None:
     db = tmp_path / "clinic.db"
+    sessions = tmp_path / "sessions"  # a line for each session the meter saw end
     env = {
         **os.environ,
         "TRIAGE_CONFIG": str(settings_file(tmp_path)),
         "PYTHONPATH": os.pathsep.join([str(FAKE_BLEAK), str(REPO)]),
+        "FAKE_BLEAK_SESSIONS": str(sessions),
     }
     listen = subprocess.Popen(
         [str(Path(sys.executable).with_name("triage")), "devices", "listen", "--profile", "ble-glucose_meter", "--db", str(db), "--json"],
@@ -45,7 +51,13 @@ def test_listen_with_a_ble_glucose_meter_stores_its_records_once(tmp_path: Path)
         deadline = time.monotonic() + 30
         while _stored(db) < 2 and time.monotonic() < deadline and listen.poll() is None:
             time.sleep(0.1)
-        time.sleep(1.5)  # the gateway connects again (back-off) and finds nothing new
+        # the gateway connects again (back-off) and finds nothing new: its second session ends
+        deadline = time.monotonic() + 30
+        while _ended(sessions) < 2 and time.monotonic() < deadline and listen.poll() is None:
+            time.sleep(0.02)
+        assert _ended(sessions) >= 2, (
+            f"the gateway did not connect to the meter again: {_ended(sessions)} sessions"
+        )
     finally:
         listen.send_signal(signal.SIGTERM)
         out, err = listen.communicate(timeout=20)
