@@ -4,7 +4,10 @@ record number Wang"). A text that is no record number lists the patients whose n
 (Latin letters in any case, Chinese as typed), their latest visit first, each with the record number,
 sex and latest visit, linked to their visits; a record number typed exactly is still the patient at
 once. In a real Chromium on a real uvicorn server over a real SQLite file: English at 1366 px,
-Chinese at 360 px (nothing sideways), the keyboard from the field to the patient."""
+Chinese at 360 px (nothing sideways), the keyboard from the field to the patient. One service for
+the module (``clinic``; each test started one of its own) and one login per language
+(``signed_in``): only the first test stores patients, and the second looks up a text no record
+number or name holds, so neither's rows answer the other's question, in either order."""
 
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic, signed_in
 from tests.service.test_browser_find_patient import _yesterday
 from triage.service.auth import Role
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "clinic", "pytestmark"]
 
 
 def _named(desk: Desk, mrn: str, name: str, sex: str) -> None:
@@ -26,7 +29,8 @@ def _named(desk: Desk, mrn: str, name: str, sex: str) -> None:
     )
 
 
-def test_a_nurse_finds_yesterdays_patient_by_part_of_the_name(browser: object, desk: Desk) -> None:
+def test_a_nurse_finds_yesterdays_patient_by_part_of_the_name(browser: object, clinic: Desk) -> None:
+    desk = clinic
     encounter = _yesterday(desk, "NAME-1")
     db = desk.app.state.runtime.databases.get()
     with db.conn:
@@ -38,7 +42,7 @@ def test_a_nurse_finds_yesterdays_patient_by_part_of_the_name(browser: object, d
         ("en", 1366, "wang", ["Wangari Maathai", "Wang Fang"]),  # today's visit first
         ("zh", 360, "王", ["王芳"]),
     ):
-        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        page: Any = signed_in(browser, desk, Role.nurse, width, language)
         page.goto(f"{desk.url}/patients")
         # the field takes the focus by itself (autofocus), which Chromium gives it at its next
         # rendering after the load: '王' typed at once (one insertText) sometimes went to the page
@@ -61,9 +65,9 @@ def test_a_nurse_finds_yesterdays_patient_by_part_of_the_name(browser: object, d
         page.close()
 
 
-def test_nobody_of_that_number_or_name_says_both(browser: object, desk: Desk) -> None:
-    page: Any = log_in(browser, desk, Role.nurse, 768, "en")
-    page.goto(f"{desk.url}/patients?mrn=Nobody")
+def test_nobody_of_that_number_or_name_says_both(browser: object, clinic: Desk) -> None:
+    page: Any = signed_in(browser, clinic, Role.nurse, 768, "en")
+    page.goto(f"{clinic.url}/patients?mrn=Nobody")
     said = page.locator("#not-found").inner_text()
     assert "record number" in said and "name" in said, said
     page.close()

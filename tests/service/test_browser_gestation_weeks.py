@@ -5,7 +5,9 @@ them. A value that is no whole number of weeks, out of 1-45, or given where the 
 "yes" comes back beside the field, in the user's language, marked and focused, with what was typed
 kept; a good one is kept on the visit and shown again. "Pregnant: no" ends weeks recorded before.
 In a real Chromium on a real uvicorn server over a real SQLite file: English at 768 px, Chinese at
-360 px (nothing sideways)."""
+360 px (nothing sideways). One service for the module (``clinic``; each test started one of its
+own) and one login per language (``signed_in``): each test opens and reads only visits of its own
+(WEEKS-en, WEEKS-zh; WEEKS-M), so neither's rows answer the other's question, in either order."""
 
 from __future__ import annotations
 
@@ -15,10 +17,10 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic, signed_in
 from triage.service.auth import Role
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "clinic", "pytestmark"]
 
 LABEL = {"en": "Weeks of pregnancy (completed)", "zh": "孕周（已满周数）"}
 NOT_WHOLE = {"en": "whole number from 1 to 45", "zh": "1 至 45 的整数"}
@@ -46,11 +48,12 @@ def _assess(page: Any) -> None:
 
 
 def test_the_weeks_are_asked_next_to_pregnancy_and_a_bad_value_comes_back_beside_them(
-    browser: object, desk: Desk
+    browser: object, clinic: Desk
 ) -> None:
+    desk = clinic
     for language, width in (("en", 768), ("zh", 360)):
         encounter = _woman(desk, f"WEEKS-{language}")
-        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        page: Any = signed_in(browser, desk, Role.nurse, width, language)
         page.goto(f"{desk.url}/encounters/{encounter}")
         weeks = page.get_by_label(LABEL[language], exact=True)
         pregnant = page.locator("#history-pregnant")
@@ -90,12 +93,12 @@ def test_the_weeks_are_asked_next_to_pregnancy_and_a_bad_value_comes_back_beside
         page.close()
 
 
-def test_a_man_is_not_asked(browser: object, desk: Desk) -> None:
-    made = desk.api(
+def test_a_man_is_not_asked(browser: object, clinic: Desk) -> None:
+    made = clinic.api(
         Role.nurse, "/assessments", {"patient": {"mrn": "WEEKS-M", "sex": "male"}, "observations": CALM}
     )
-    page: Any = log_in(browser, desk, Role.nurse, 768, "en")
-    page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
+    page: Any = signed_in(browser, clinic, Role.nurse, 768, "en")
+    page.goto(f"{clinic.url}/encounters/{made['encounter_id']}")
     assert (
         page.locator("#history-pregnant").count() == 0 and page.locator("[name=gestation_weeks]").count() == 0
     )

@@ -1,11 +1,14 @@
 """Correcting a patient's name, sex and birth date on the patient page in a real Chromium, on a real
 uvicorn server over a real SQLite file, in English and Chinese at tablet width: the form needs a
 reason, the page then shows the corrected details and the correction's history (old and new value,
-who, why) - a birth date corrected after the decision is said beside it - and the page still fits."""
+who, why) - a birth date corrected after the decision is said beside it - and the page still fits.
+One service for the module (``clinic``; each of the four cases started one of its own) and the
+nurse's one login per language (``signed_in``, a browser context of its own per page): each case
+stores a patient of its own (BR-<language>, BD-<language>) and reads only that patient's page and
+corrections, so no case's rows answer another's question, in any order."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,11 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 # the browser tests' marks (skipped, saying how to install it, without chromium) and browser
-from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.test_browser import assert_fits, browser, pytestmark
+from tests.service.test_browser_desk import Desk, signed_in
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -25,14 +28,13 @@ __all__ = ["browser", "pytestmark"]
 OBSERVED = WALK_IN["observations"]
 
 
-@pytest.fixture
-def clinic(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
-) -> Iterator[tuple[str, FastAPI, dict[Role, str]]]:
-    tokens = copy_seeded(seeded, tmp_path)
-    app = create_app(make_settings(tmp_path))
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Desk]:
+    folder = tmp_path_factory.mktemp("details")
+    tokens = copy_seeded(seeded, folder)
+    app = create_app(make_settings(folder))
     with live_server(app) as url:
-        yield url, app, tokens
+        yield Desk(url, app, tokens)
 
 
 def _visit(url: str, token: str, mrn: str, name: str, sex: str) -> int:
@@ -51,16 +53,10 @@ def _visit(url: str, token: str, mrn: str, name: str, sex: str) -> int:
     return int(opened.json()["id"])
 
 
-def _patient_page(browser: Any, url: str, app: FastAPI, language: str, encounter_id: int) -> Any:
+def _patient_page(browser: Any, desk: Desk, language: str, encounter_id: int) -> Any:
     """A tablet (768 px) signed in as the nurse in ``language``, on the visit's patient page."""
-    app.state.runtime.accounts.set_language("nurse", language)
-    page = browser.new_page(viewport={"width": 768, "height": 900})
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", "nurse")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/queue$"))
-    page.goto(f"{url}/encounters/{encounter_id}")
+    page: Any = signed_in(browser, desk, Role.nurse, 768, language)
+    page.goto(f"{desk.url}/encounters/{encounter_id}")
     return page
 
 
@@ -78,15 +74,15 @@ def _patient_page(browser: Any, url: str, app: FastAPI, language: str, encounter
 )
 def test_a_nurse_corrects_the_name_and_sex_on_the_patient_page(
     browser: Any,
-    clinic: tuple[str, FastAPI, dict[Role, str]],
+    clinic: Desk,
     language: str,
     typo: str,
     right: str,
     says: str,
 ) -> None:
-    url, app, tokens = clinic
+    url, tokens = clinic.url, clinic.tokens
     encounter_id = _visit(url, tokens[Role.nurse], f"BR-{language}", typo, "male")
-    page = _patient_page(browser, url, app, language, encounter_id)
+    page = _patient_page(browser, clinic, language, encounter_id)
     assert page.locator("#no-patient-corrections").count() == 1
     form = page.locator("#patient-form")
     assert form.locator("input[name=name]").input_value() == typo, "the form starts from what is stored"
@@ -125,12 +121,12 @@ def _born(years: int) -> str:
 )
 def test_a_nurse_corrects_the_birth_date_and_the_decision_says_its_age_was_the_old_one(
     browser: Any,
-    clinic: tuple[str, FastAPI, dict[Role, str]],
+    clinic: Desk,
     language: str,
     history: str,
     notice: str,
 ) -> None:
-    url, app, tokens = clinic
+    url, tokens = clinic.url, clinic.tokens
     typo, right = _born(70), _born(61)
     walked = httpx.post(
         f"{url}/api/v1/assessments",
@@ -143,7 +139,7 @@ def test_a_nurse_corrects_the_birth_date_and_the_decision_says_its_age_was_the_o
     )
     assert walked.status_code == 201, walked.text
     encounter_id = walked.json()["encounter_id"]
-    page = _patient_page(browser, url, app, language, encounter_id)
+    page = _patient_page(browser, clinic, language, encounter_id)
     form = page.locator("#patient-form")
     born = form.locator("input[name=birth_date]")
     assert born.get_attribute("type") == "date" and born.input_value() == typo, "starts from what is stored"

@@ -3,22 +3,27 @@
 same person and the same time ("Referred by doctor, 16:40:12" over "Sent by doctor, 16:40:12"); on
 the referrals list without the time, which is the Created column's. A referral proposed by one
 account and sent by another (or later) keeps its two lines. In a real Chromium on a real uvicorn
-server over a real SQLite file, English at 1366 px and Chinese at 360 px."""
+server over a real SQLite file, English at 1366 px and Chinese at 360 px. One service for the module
+(``clinic``; each test started one of its own) and the nurse's one login per language
+(``signed_in``): each test reads only its own referral - the patient page of its own visit, and the
+referrals list's newest row (the list is newest first), which is the first test's own in either
+order."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, log_in
+from tests.service.test_browser_desk import Desk, browser, clinic, signed_in
 from tests.service.test_browser_visit_referrals_phone import _referred
 from triage.service.auth import Role
 from triage.service.pages.clock import clock
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "clinic", "pytestmark"]
 
 
-def test_a_referral_made_and_sent_at_once_is_one_line(browser: object, desk: Desk) -> None:
+def test_a_referral_made_and_sent_at_once_is_one_line(browser: object, clinic: Desk) -> None:
+    desk = clinic
     encounter = _referred(browser, desk)  # the clinician's "Create and send referral"
     db = desk.app.state.runtime.databases.get()
     (made_at,) = db.execute("SELECT created_at FROM referrals ORDER BY id DESC").fetchone()
@@ -28,7 +33,7 @@ def test_a_referral_made_and_sent_at_once_is_one_line(browser: object, desk: Des
         "zh": (f"clinician 于 {at} 建立并发送", "clinician 建立并发送"),
     }
     for language, width in (("en", 1366), ("zh", 360)):
-        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        page: Any = signed_in(browser, desk, Role.nurse, width, language)
         for path, said in (
             (f"/encounters/{encounter}", says[language][0]),
             ("/referrals", says[language][1]),
@@ -41,10 +46,10 @@ def test_a_referral_made_and_sent_at_once_is_one_line(browser: object, desk: Des
         page.close()
 
 
-def test_a_proposed_referral_sent_by_another_account_keeps_both_lines(browser: object, desk: Desk) -> None:
-    _, encounter = desk.referred("TWO-LINES", sent_by=Role.admin)
-    page: Any = log_in(browser, desk, Role.nurse, 1366, "en")
-    page.goto(f"{desk.url}/encounters/{encounter}")
+def test_a_proposed_referral_sent_by_another_account_keeps_both_lines(browser: object, clinic: Desk) -> None:
+    _, encounter = clinic.referred("TWO-LINES", sent_by=Role.admin)
+    page: Any = signed_in(browser, clinic, Role.nurse, 1366, "en")
+    page.goto(f"{clinic.url}/encounters/{encounter}")
     lines = page.locator("#encounter-referrals td.status small").all_inner_texts()
     assert [line.split(",")[0] for line in lines] == ["Referred by clinician", "Sent by admin"], lines
     page.close()

@@ -11,7 +11,10 @@ page says the session ended, keeps the form and puts it back after login.
 Real parts: Debian's Chromium, a real uvicorn over a real SQLite log. Eight hours pass for both
 sides at once, not waited for: the session's login time in the log and the cookie's expiry in the
 browser are each set back by the limit (a cookie whose expiry is then past is gone, as the browser
-drops it). Chinese at 360 px, English at 768 px."""
+drops it). Chinese at 360 px, English at 768 px, on one service for the module (``clinic``; each
+case started one of its own): each logs in through the form (its own session, its own page),
+types a record number of its own (LIMIT-<language>) and reads it back; the sessions set back are
+every session of the log, the earlier case's among them, which has ended with its page by then."""
 
 from __future__ import annotations
 
@@ -22,12 +25,12 @@ import pytest
 
 from tests.service.conftest import PASSWORD, WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, log_in
+from tests.service.test_browser_desk import Desk, browser, clinic, log_in
 from triage.service.auth import SESSION_COOKIE, Role
 from triage.service.i18n import catalogue
 from triage.service.pages.account import spoken_span
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "clinic", "pytestmark"]
 
 
 def _limit_reached(page: Any, desk: Desk) -> None:
@@ -44,8 +47,9 @@ def _limit_reached(page: Any, desk: Desk) -> None:
 
 @pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
 def test_a_walk_in_typed_when_the_session_reaches_its_limit_is_kept_and_the_end_said(
-    browser: Any, desk: Desk, width: int, language: str
+    browser: Any, clinic: Desk, width: int, language: str
 ) -> None:
+    desk = clinic
     page: Any = log_in(browser, desk, Role.nurse, width, language)
     page.locator("#walk-in summary").click()
     page.locator("#walk-in input[name=mrn]").fill(f"LIMIT-{language}")
