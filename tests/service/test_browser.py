@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ class Demo:
     passwords: dict[str, str]
     process: subprocess.Popen[str]
     data_dir: Path
+    #: the cookies of a browser signed in to this demo, per account (:func:`signed_in_to`)
+    signed: dict[str, Any] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +143,30 @@ def login(browser: object, demo: Demo, user: str) -> object:
     return page
 
 
+def signed_in_to(browser: object, demo: Demo, user: str) -> Any:
+    """:func:`login`'s page, signed in through the login form once per demo and account: later, a
+    page of a browser context of its own (no cookie, storage or draft of another test's) given the
+    cookies that first login left (``storage_state``), at /queue at 1280 px. Each real login verifies
+    an argon2id hash in the demo and loads two pages more, for tests about the pages they open, not
+    the login; a session ended since lands on the login page, and it logs in again. A test that
+    switches the page's language (which the session keeps) switches it back, also when it fails."""
+    state = demo.signed.get(user)
+    if state is not None:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=state)  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(f"{demo.url}/queue")
+        if re.search(r"/queue$", page.url):
+            return page
+        context.close()
+    page = login(browser, demo, user)
+    demo.signed[user] = page.context.storage_state()  # type: ignore[attr-defined]
+    return page
+
+
 def test_device_results_arrive_live_and_urgent_cases_are_on_top(
     browser: object, demo: Demo, tmp_path: Path
 ) -> None:
-    page = login(browser, demo, "doctor")
+    page = signed_in_to(browser, demo, "doctor")
     rows = page.locator("table.queue tbody tr")  # type: ignore[attr-defined]
     before = rows.count()
     # No reload: the page must update itself over server-sent events as devices send results.
@@ -164,7 +186,7 @@ def test_device_results_arrive_live_and_urgent_cases_are_on_top(
 
 
 def test_confirm_referral_override_with_reason_and_see_it_listed(browser: object, demo: Demo) -> None:
-    page = login(browser, demo, "doctor")
+    page = signed_in_to(browser, demo, "doctor")
     page.wait_for_selector("tr.urgent", timeout=30000)
     # An urgent device result proposes a referral; the clinician confirms it.
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
@@ -191,7 +213,7 @@ def test_confirm_referral_override_with_reason_and_see_it_listed(browser: object
 
 
 def test_nurse_cannot_confirm_and_device_panel_shows_links(browser: object, demo: Demo) -> None:
-    page = login(browser, demo, "nurse")
+    page = signed_in_to(browser, demo, "nurse")
     page.goto(f"{demo.url}/devices")
     page.wait_for_selector("tr[data-device=demo-monitor]")
     assert page.locator("tr[data-device] .up").count() == 3, "all three simulated links are up"
@@ -203,7 +225,7 @@ def test_nurse_cannot_confirm_and_device_panel_shows_links(browser: object, demo
 
 
 def test_demo_nurse_attaches_the_oximeter_and_a_nurse_detaches_it(browser: object, demo: Demo) -> None:
-    page = login(browser, demo, "nurse")
+    page = signed_in_to(browser, demo, "nurse")
     page.goto(f"{demo.url}/devices")
     row = page.locator("tr[data-device=demo-oximeter]")
     link = row.locator("td.attached a")
@@ -274,7 +296,7 @@ def test_held_results_appear_live_but_never_while_a_nurse_is_typing(browser: obj
     section asks for nothing; once the reason is gone and the focus has left, the next period reads
     it again. (It slept 7 s, which need hold no call of the timer on a busy machine: with the
     check broken it could still pass.)"""
-    page: Any = login(browser, demo, "nurse")
+    page: Any = signed_in_to(browser, demo, "nurse")
     page.clock.install()
     page.goto(f"{demo.url}/devices")
     page.wait_for_selector("section#held")
@@ -307,7 +329,7 @@ def test_api_docs_render_offline_under_the_content_security_policy(browser: obje
 
 
 def test_each_score_says_why_on_its_own_line_under_it_on_a_phone(browser: object, demo: Demo) -> None:
-    page = login(browser, demo, "doctor")
+    page = signed_in_to(browser, demo, "doctor")
     page.wait_for_selector("table.queue tbody tr a", timeout=30000)
     page.set_viewport_size({"width": 360, "height": 780})  # type: ignore[attr-defined]
     page.locator("table.queue tbody tr a").first.click()
@@ -349,11 +371,21 @@ OUT_OF_VIEW = """() => {
 }"""
 
 
-# Cells of a scrolled table with more than three characters squeezed narrower than three
-# (Chinese may break between any two characters).
-NARROW_COLUMNS = """() => [...document.querySelectorAll('.table-scroll td:not([colspan])')]
+# Cells of a scrolled table, or of the scores table (in no scroll region: its name column squeezed
+# to a character a line once eGFR's long value came, 8927bd94), with more than three characters
+# squeezed narrower than three (Chinese may break between any two characters).
+NARROW_COLUMNS = """() => [...document.querySelectorAll('.table-scroll td:not([colspan]), table.scores td:not([colspan])')]
   .filter((td) => td.innerText.trim().length > 3 && td.getBoundingClientRect().width < 2.9 * parseFloat(getComputedStyle(td).fontSize))
   .map((td) => Math.round(td.getBoundingClientRect().width) + ' px: ' + td.innerText.trim().slice(0, 20))"""
+
+
+#: Each table's scroll region (.table-scroll): its role, whether the keyboard reaches it (tabindex
+#: 0) and the name it is announced with (aria-label, or the text of what aria-labelledby names).
+SCROLL_REGIONS = """() => [...document.querySelectorAll('.table-scroll')].map((el) => {
+  const by = el.getAttribute('aria-labelledby'), named = by && document.getElementById(by);
+  return {table: el.querySelector('table') ? el.querySelector('table').className : '', role: el.getAttribute('role'),
+          tabindex: el.getAttribute('tabindex'), label: (el.getAttribute('aria-label') || (named ? named.textContent : '')).trim()};
+})"""
 
 
 def staff_pages(page: object, demo: Demo) -> list[str]:
@@ -384,16 +416,15 @@ def test_every_staff_page_fits_a_phone_in_both_languages(browser: object, demo: 
         assert_fits(login_page, f"/login ({language})")
         anonymous.close()
     hold_unmapped_result(demo, "PHONE-HELD-0001-WITH-A-LONG-SAMPLE-IDENTIFIER")
-    page = login(browser, demo, "doctor")
+    page = signed_in_to(browser, demo, "doctor")
     page.set_viewport_size({"width": 360, "height": 740})  # type: ignore[attr-defined]
     paths = staff_pages(page, demo)
     try:
         for language in ("en", "zh"):
-            if language == "zh":
-                page.goto(f"{demo.url}/queue")  # type: ignore[attr-defined]
+            if language == "zh":  # (the switch leads back to the page it is on: /devices, the last)
                 page.click("form[action='/language'] button")  # type: ignore[attr-defined]
-                page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
-            for path in paths:
+                page.wait_for_url(re.compile(rf".*{re.escape(paths[-1])}$"))  # type: ignore[attr-defined]
+            for path in paths:  # (each page loaded once a language: what is read of it, read there)
                 page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
                 assert page.evaluate("document.documentElement.lang") == (
                     "zh-CN" if language == "zh" else "en"
@@ -403,26 +434,39 @@ def test_every_staff_page_fits_a_phone_in_both_languages(browser: object, demo: 
                 assert not narrow, (
                     f"{path} ({language}): columns squeezed to a character or two: {narrow[:5]}"
                 )
-            page.goto(f"{demo.url}/devices")  # type: ignore[attr-defined]
-            assert page.locator("section#held table.held tbody tr").count() >= 1, "held readings are shown"  # type: ignore[attr-defined]
-            page.goto(f"{demo.url}{paths[1]}")  # type: ignore[attr-defined]
-            assert page.locator("#encounter-referrals .s-proposed").count() >= 1  # type: ignore[attr-defined]
-            # a proposed referral's Confirm and Cancel sit on a row under it, in view without scrolling
-            for action in ("sent", "cancelled"):
-                button = page.locator(f"#encounter-referrals button[name=status][value={action}]").first  # type: ignore[attr-defined]
-                box = button.bounding_box()
-                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, (action, box)
-            # a wide table scrolls in its own region, which a keyboard user can reach
-            region = page.locator(".table-scroll", has=page.locator("#encounter-referrals"))  # type: ignore[attr-defined]
-            assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
-            page.screenshot(path=str(tmp_path / f"encounter-{language}.png"), full_page=True)  # type: ignore[attr-defined]
+                # every wide table scrolls in a region of its own that a keyboard user reaches and a
+                # screen reader names, in the page's language (it checked the patient's referrals only)
+                regions = page.evaluate(SCROLL_REGIONS)  # type: ignore[attr-defined]
+                assert regions and all(
+                    region["role"] == "region"
+                    and region["tabindex"] == "0"
+                    and region["label"]
+                    and (language == "en" or re.search("[\u4e00-\u9fff]", region["label"]))
+                    for region in regions
+                ), (path, language, regions)
+                if path == "/devices":
+                    assert page.locator("section#held table.held tbody tr").count() >= 1, (
+                        "held readings are shown"
+                    )  # type: ignore[attr-defined]
+                if path != paths[1]:
+                    continue
+                assert page.locator("#encounter-referrals .s-proposed").count() >= 1  # type: ignore[attr-defined]
+                # a proposed referral's Confirm and Cancel sit on a row under it, in view without scrolling
+                for action in ("sent", "cancelled"):
+                    button = page.locator(f"#encounter-referrals button[name=status][value={action}]").first  # type: ignore[attr-defined]
+                    box = button.bounding_box()
+                    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, (action, box)
+                # a wide table scrolls in its own region, which a keyboard user can reach
+                region = page.locator(".table-scroll", has=page.locator("#encounter-referrals"))  # type: ignore[attr-defined]
+                assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
+                page.screenshot(path=str(tmp_path / f"encounter-{language}.png"), full_page=True)  # type: ignore[attr-defined]
     finally:
         if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
             page.click("form[action='/language'] button")  # type: ignore[attr-defined]
 
 
 def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: Demo) -> None:
-    page = login(browser, demo, "doctor")
+    page = signed_in_to(browser, demo, "doctor")
     paths = staff_pages(page, demo)
     for path in paths:  # (each page loaded once: what is read of it, read there)
         page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
@@ -459,7 +503,7 @@ BROKEN_LABELS = """() => [...document.querySelectorAll('small.closed, td.urgency
 def test_closed_visits_urgency_and_score_values_read_in_one_piece_in_chinese(
     browser: object, demo: Demo
 ) -> None:
-    page = login(browser, demo, "nurse")
+    page = signed_in_to(browser, demo, "nurse")
     closed = page.locator("table.queue tbody tr.closed")  # type: ignore[attr-defined]
     wait_until(lambda: closed.count() > 0, 60)  # the demo's nurse sends local care home after 5 s
     assert "visit closed" in closed.first.inner_text() and "urgent" not in (
@@ -495,7 +539,7 @@ def test_closed_visits_urgency_and_score_values_read_in_one_piece_in_chinese(
 def test_the_queue_fits_a_768_px_tablet_with_its_referral_column_in_view(browser: object, demo: Demo) -> None:
     """On a nurse's tablet the queue's last column (a proposed referral awaiting confirmation) is
     in view without scrolling the table sideways, in both languages."""
-    page = login(browser, demo, "doctor")
+    page = signed_in_to(browser, demo, "doctor")
     page.set_viewport_size({"width": 768, "height": 1024})  # type: ignore[attr-defined]
     staff_pages(page, demo)  # waits for an urgent case whose referral is proposed
     try:
@@ -530,19 +574,24 @@ BROKEN_TOKENS = """() => ({
 def test_device_names_and_expiry_times_stay_whole_on_a_tablet(browser: object, demo: Demo) -> None:
     """At 768 px a device's name and its attachment's expiry time were broken at their hyphens
     ("demo-" / "analyzer", "2026-12-" / "05"); each is one line, and the page does not scroll."""
-    page: Any = login(browser, demo, "nurse")
+    page: Any = signed_in_to(browser, demo, "nurse")
     page.set_viewport_size({"width": 768, "height": 900})
     page.goto(f"{demo.url}/devices")
     wait_until(
         lambda: page.locator("tr[data-device=demo-oximeter] small.expires").count() > 0, SERVER_WAIT_MS / 1000
     )
-    for language in ("en", "zh"):
-        assert page.evaluate("document.documentElement.lang") == ("zh-CN" if language == "zh" else "en")
-        found = page.evaluate(BROKEN_TOKENS)
-        assert found["seen"] >= 4, found  # three devices' names and the oximeter's expiry
-        assert not found["broken"], f"broken over lines ({language}, 768 px): {found['broken']}"
-        assert not found["scrolls"], f"the devices table scrolls sideways ({language}, 768 px): {found}"
-        assert_fits(page, f"/devices ({language}, 768 px)")
-        page.locator("header form[action='/language'] button").click()  # (back to English at the end)
-        page.wait_for_url(re.compile(r".*/devices$"))
+    try:
+        for language in ("en", "zh"):
+            assert page.evaluate("document.documentElement.lang") == ("zh-CN" if language == "zh" else "en")
+            found = page.evaluate(BROKEN_TOKENS)
+            assert found["seen"] >= 4, found  # three devices' names and the oximeter's expiry
+            assert not found["broken"], f"broken over lines ({language}, 768 px): {found['broken']}"
+            assert not found["scrolls"], f"the devices table scrolls sideways ({language}, 768 px): {found}"
+            assert_fits(page, f"/devices ({language}, 768 px)")
+            page.locator("header form[action='/language'] button").click()  # (back to English at the end)
+            page.wait_for_url(re.compile(r".*/devices$"))
+    finally:  # (also when it fails: the session is shared, signed_in_to)
+        if page.evaluate("document.documentElement.lang") == "zh-CN":
+            page.locator("header form[action='/language'] button").click()
+            page.wait_for_url(re.compile(r".*/devices$"))
     page.close()

@@ -3,6 +3,7 @@ against `triage demo` (real uvicorn, gateway, simulated devices), in English and
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +19,8 @@ from tests.service.test_browser import (
     browser,
     demo,
     hold_unmapped_result,
-    login,
     pytestmark,
+    signed_in_to,
     wait_until,
 )
 from tests.service.test_browser_shift import walk_in
@@ -81,7 +82,7 @@ def test_user_names_and_other_identifiers_are_never_broken_at_their_hyphens(
     """'by demo-' / 'nurse' on the devices page at 768 px in Chinese: a user name, record number,
     device name or sample id is one span.ident wherever it stands in a sentence, never broken."""
     hold_unmapped_result(demo, "S-2026-1205-0042")
-    page: Any = login(browser, demo, "nurse")
+    page: Any = signed_in_to(browser, demo, "nurse")
     closed = page.locator("table.queue tbody tr.closed")
     wait_until(lambda: closed.count() > 0, 60)  # closed by the demo's nurse, who says so
     paths = ["/devices", f"/encounters/{closed.first.get_attribute('data-encounter')}", "/queue"]
@@ -114,7 +115,7 @@ def test_held_results_fit_a_tablet_and_a_phone_without_scrolling_sideways(
     on a phone each result is a block; the review forms stay in view in both languages."""
     hold_unmapped_result(demo, "TABLET-2026-0001")
     hold_unmapped_result(demo, "PHONE-HELD-0001-WITH-A-LONG-SAMPLE-IDENTIFIER")
-    page: Any = login(browser, demo, "nurse")
+    page: Any = signed_in_to(browser, demo, "nurse")
     page.goto(f"{demo.url}/devices")
     with closed_in_english(page):
         for language in ("en", "zh"):
@@ -154,7 +155,7 @@ HALF_WIDTH = r"""() => {
 def test_the_chinese_pages_write_the_punctuation_around_their_words_full_width(
     browser: object, demo: Demo
 ) -> None:
-    page: Any = login(browser, demo, "doctor")
+    page: Any = signed_in_to(browser, demo, "doctor")
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
     wait_until(lambda: proposed.count() > 0, 30)
     patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
@@ -201,7 +202,7 @@ def test_a_reading_s_number_and_unit_and_a_risk_stay_on_one_line_on_a_phone(
 ) -> None:
     """At 360 px the readings table broke '76 次/分' into '76 次/' / '分', '128 mmHg' into '128' /
     'mmHg' and a risk model's '5.2 %' into '5.2' / '%' (the tables scroll in their own region)."""
-    page: Any = login(browser, demo, "doctor")
+    page: Any = signed_in_to(browser, demo, "doctor")
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
     wait_until(lambda: proposed.count() > 0, 30)
     patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
@@ -227,7 +228,7 @@ def test_a_moment_today_is_given_by_its_time_of_day_as_the_devices_table_gives_i
     is now given as a device's last result is - its time of day with seconds today, the date before
     it otherwise - so today's date is on neither page."""
     today = datetime.now().astimezone().date().isoformat()
-    page: Any = login(browser, demo, "nurse")
+    page: Any = signed_in_to(browser, demo, "nurse")
     closed = page.locator("table.queue tbody tr.closed")
     wait_until(lambda: closed.count() > 0, 60)
     visit = f"/encounters/{closed.first.get_attribute('data-encounter')}"
@@ -274,7 +275,7 @@ def test_score_and_risk_model_names_are_never_broken_inside_a_word_and_fit_a_pho
     'FINDRIS' / 'C', '（CDRS' / '）'), and the risk models' table scrolled sideways by about 15 px
     to show why a model was not scored beside it. A name's column is now as wide as its longest word
     and the reason a model was not scored is on its own line under it, as a score's detail is."""
-    page: Any = login(browser, demo, "doctor")
+    page: Any = signed_in_to(browser, demo, "doctor")
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
     wait_until(lambda: proposed.count() > 0, 30)
     patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
@@ -334,16 +335,18 @@ def test_held_results_laid_out_as_blocks_on_a_phone_keep_their_table_semantics(
     of 'Dismiss' buttons otherwise does not say which result each one dismisses). The section's help
     read '...质控结果仅计数。 列出最近 30 天...' in Chinese: its sentences are joined as the catalogue says."""
     hold_unmapped_result(demo, "ARIA-HELD-0001")
-    page: Any = login(browser, demo, "nurse")
+    page: Any = signed_in_to(browser, demo, "nurse")
     with closed_in_english(page):
         for language in ("en", "zh"):
-            for width in (360, 768, 1280):
-                page.set_viewport_size({"width": width, "height": 900})
-                for path in ("/queue", "/referrals", "/devices"):
+            for path, width in itertools.product(("/queue", "/referrals", "/devices"), (360, 768, 1280)):
+                if width == 360:  # each page loaded once a language, then laid out at each width
                     page.goto(f"{demo.url}{path}")
-                    where = f"{path} ({language}, {width} px)"
-                    found = page.evaluate(RESTYLED_WITHOUT_ROLE)
-                    assert not found, f"{where}: table parts restyled without their role: {found}"
+                page.set_viewport_size({"width": width, "height": 900})
+                where = f"{path} ({language}, {width} px)"
+                found = page.evaluate(RESTYLED_WITHOUT_ROLE)
+                assert not found, f"{where}: table parts restyled without their role: {found}"
+                if path != "/devices":
+                    continue
                 held = page.locator("section#held table.held")
                 assert held.locator("tbody tr").count() >= 1
                 # the help's two sentences: a space between them in English, none in Chinese
@@ -370,7 +373,7 @@ def test_the_header_says_which_page_is_open_and_no_risk_model_is_said_in_words(
     showed the heading 'Risk models' over an empty, focusable table region. The open page's link is
     aria-current="page" and underlined (not told by colour), a patient's page marks none; the models
     section says that no risk model was run."""
-    page: Any = login(browser, demo, "nurse")
+    page: Any = signed_in_to(browser, demo, "nurse")
     walk_in_page = walk_in(page, "NO-MODELS-0001", "Empty Models")
     page.click("#assess-form button[type=submit]")
     page.wait_for_url(walk_in_page)
@@ -428,7 +431,7 @@ def test_the_queue_on_a_phone_shows_each_patient_s_reasons_and_referral_in_view(
     decision and a record number in it. Each patient is now a block - the decision beside the
     patient, the time and NEWS2 under it, the reasons and the referral at the full width, each with
     its heading - in both languages; the table keeps its roles (checked above for every width)."""
-    page: Any = login(browser, demo, "doctor")
+    page: Any = signed_in_to(browser, demo, "doctor")
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
     wait_until(lambda: proposed.count() > 0, 30)
     page.set_viewport_size({"width": 360, "height": 740})
@@ -484,15 +487,14 @@ def test_the_devices_table_on_a_phone_shows_whom_each_device_is_attached_to_and_
     width, each value said with its heading - and the table's roles are explicit, so a screen
     reader still reads each value with its column, in both languages at every width."""
     for user in ("nurse", "admin"):  # the nurse's table, and the one of the roles that run devices
-        page: Any = login(browser, demo, user)
+        page: Any = signed_in_to(browser, demo, user)
         page.goto(f"{demo.url}/devices")
         attached = page.locator("tr[data-device=demo-oximeter] td.attached small")
         wait_until(lambda attached=attached: attached.count() > 0, 20)
         with closed_in_english(page):
             for language in ("en", "zh"):
-                for width in (360, 768, 1280):
+                for width in (360, 768, 1280):  # (loaded once a language, laid out at each width)
                     page.set_viewport_size({"width": width, "height": 900})
-                    page.goto(f"{demo.url}/devices")
                     where = f"/devices as {user} ({language}, {width} px)"
                     widths = page.locator(".table-scroll:has(table.devices)").evaluate(HELD_WIDTHS)
                     assert widths[0] <= widths[1], f"{where}: the devices scroll sideways {widths}"
@@ -542,7 +544,7 @@ def test_a_device_s_last_result_reads_on_one_line_in_line_with_the_other_devices
     them: the heading and the time on one line, at one edge for every device, as nurse and admin
     (the technical columns), in both languages."""
     for user in ("nurse", "admin"):
-        page: Any = login(browser, demo, user)
+        page: Any = signed_in_to(browser, demo, user)
         page.set_viewport_size({"width": 360, "height": 900})
         page.goto(f"{demo.url}/devices")
         last = page.locator("table.devices td.last-result")
