@@ -6,14 +6,26 @@ its backups beside it."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.cli.running import run
+from triage.cli import main
 
 PASSWORD = "a-long-passphrase-7"
+
+
+def here(argv: list[str]) -> None:
+    """A step that makes what a test is given (a log, entries, a backup) through the real CLI, in
+    this process: a fresh process for each costs its start-up, and the step is not what the test
+    is about. The command leaves its SQLite connection to the garbage collector, which a process's
+    exit closes; collected here, or the command the test runs next finds the log open in another
+    process. Give absolute paths: this process's working folder is not the test's."""
+    assert main(argv) == 0, argv
+    gc.collect()
 
 
 def copied(made: Path, folder: Path) -> Path:
@@ -25,9 +37,8 @@ def copied(made: Path, folder: Path) -> Path:
 
 def with_nurse1(folder: Path) -> Path:
     """``folder`` with a new log, clinic.db, holding the account nurse1 (nurse, :data:`PASSWORD`),
-    made by `triage referrals migrate` and `users add` as an administrator runs them."""
-    made = run(["referrals", "migrate", "--db", "clinic.db"], folder)
-    assert made.returncode == 0, made.stderr
+    made by `triage referrals migrate` (:func:`here`) and `users add` as an administrator runs it."""
+    here(["referrals", "migrate", "--db", str(folder / "clinic.db")])
     added = run(
         f"printf '%s\\n' '{PASSWORD}' | triage referrals users add nurse1 --role nurse --password-stdin"
         " --db clinic.db",

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.made_once import copied
+from tests.admin.made_once import copied, here
 from tests.cli.running import run
 
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new log and its backup latest.db, made once by the real commands."""
+    """A new log and its backup latest.db, made once by the real commands (:func:`here`)."""
     folder = tmp_path_factory.mktemp("backed-up")
-    assert run(["referrals", "migrate", "--db", "clinic.db"], folder).returncode == 0
-    assert run(["referrals", "backup", "--db", "clinic.db", "--out", "latest.db"], folder).returncode == 0
+    here(["referrals", "migrate", "--db", str(folder / "clinic.db")])
+    here(["referrals", "backup", "--db", str(folder / "clinic.db"), "--out", str(folder / "latest.db")])
     return folder
 
 

@@ -10,7 +10,6 @@ they are given are made through the same CLI in this process."""
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import sqlite3
@@ -19,23 +18,15 @@ from pathlib import Path
 import pytest
 
 from referral.facilities import DEMO_CSV
-from tests.admin.made_once import copied
+from tests.admin.made_once import copied, here
 from tests.cli.running import run
-from triage.cli import main
-
-
-def _triage(argv: list[str]) -> None:
-    """A step that makes what a restore is given (entries, a backup, a new log) through the real CLI,
-    in this process: a fresh process for each cost seconds of imports on a loaded machine. The
-    command leaves its SQLite connection to the garbage collector, which a process's exit closes;
-    collected here, or the restore finds the log open in another process."""
-    assert main(argv) == 0, argv
-    gc.collect()
+from triage.service.accounts import Accounts
+from triage.service.database import Databases
 
 
 def _load(log: Path, clinic: str) -> None:
     """Audit entries written through the real CLI: the demo facility directory, for ``clinic``."""
-    _triage(["referrals", "facilities", "load", "--db", str(log), str(DEMO_CSV), "--clinic", clinic])
+    here(["referrals", "facilities", "load", "--db", str(log), str(DEMO_CSV), "--clinic", clinic])
 
 
 def _log_with_entries(folder: Path, name: str = "clinic.db", clinic: str = "ZJ-C01") -> Path:
@@ -52,7 +43,7 @@ def _entries(log: Path) -> int:
 
 
 def _backup(log: Path, out: Path) -> None:
-    _triage(["referrals", "backup", "--db", str(log), "--out", str(out)])
+    here(["referrals", "backup", "--db", str(log), "--out", str(out)])
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +116,7 @@ def test_a_log_the_backup_holds_all_of_is_restored_as_before(tmp_path: Path) -> 
     (tmp_path / "box").mkdir()
     new_machine = run(["referrals", "restore", "--from", "../new.db", "--db", "clinic.db"], tmp_path / "box")
     assert new_machine.returncode == 0, new_machine.stderr
-    _triage(["referrals", "migrate", "--db", str(tmp_path / "empty.db")])
+    here(["referrals", "migrate", "--db", str(tmp_path / "empty.db")])
     over_empty = run(["referrals", "restore", "--from", "new.db", "--db", "empty.db"], tmp_path)
     assert over_empty.returncode == 0, over_empty.stderr
 
@@ -134,12 +125,10 @@ def test_a_log_the_backup_holds_all_of_is_restored_as_before(tmp_path: Path) -> 
 def test_a_new_machine_s_log_with_its_first_account_is_another_log(tmp_path: Path) -> None:
     """The service started on the new machine before the restore: its /setup made an account, one
     entry, which the backup does not have - said in those words, and --replace-newer restores."""
-    _triage(["referrals", "migrate", "--db", str(tmp_path / "new.db")])
-    added = run(
-        "printf 'a-long-passphrase-5\\n' | triage referrals users add admin1 --role admin --password-stdin --db new.db",
-        tmp_path,
-    )
-    assert added.returncode == 0, added.stderr
+    here(["referrals", "migrate", "--db", str(tmp_path / "new.db")])
+    databases = Databases(tmp_path / "new.db", 5000)  # the account, as /setup makes it
+    Accounts(databases).create_first_admin("admin1", "a-long-passphrase-5", "en")
+    databases.close_all()
     said = run(["referrals", "restore", "--from", "b.db", "--db", "new.db"], tmp_path)
     assert said.returncode == 1 and "(the log's 1 entry, the newest at " in said.stderr, said.stderr
     meant = run(["referrals", "restore", "--from", "b.db", "--db", "new.db", "--replace-newer"], tmp_path)

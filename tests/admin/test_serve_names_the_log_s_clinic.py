@@ -12,24 +12,20 @@ from pathlib import Path
 import pytest
 
 from referral.facilities import DEMO_CSV
-from tests.admin.made_once import copied
+from tests.admin.made_once import copied, here
 from tests.admin.test_serve_first_run import ready_line
-from tests.cli.running import run
 
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clinic's log, restored on a new machine from a backup: its clinic ZJ-C01 recorded in it;
-    made once by the real commands, in a folder of its own."""
+    made once by the real commands (in this process: what the test is about is the service), in a
+    folder of its own."""
     folder = tmp_path_factory.mktemp("moved")
     old = folder / "old.db"
-    loaded = run(
-        ["referrals", "facilities", "load", "--db", str(old), str(DEMO_CSV), "--clinic", "ZJ-C01"], folder
-    )
-    assert loaded.returncode == 0, loaded.stderr
-    assert run(["referrals", "backup", "--db", str(old), "--out", "b.db"], folder).returncode == 0
-    restored = run(["referrals", "restore", "--from", "b.db", "--db", "clinic.db"], folder)
-    assert restored.returncode == 0, restored.stderr
+    here(["referrals", "facilities", "load", "--db", str(old), str(DEMO_CSV), "--clinic", "ZJ-C01"])
+    here(["referrals", "backup", "--db", str(old), "--out", str(folder / "b.db")])
+    here(["referrals", "restore", "--from", str(folder / "b.db"), "--db", str(folder / "clinic.db")])
     return folder
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.admin.made_once import here
 from tests.cli.running import run
 
 PASSWORD = "a-long-passphrase-7"
@@ -30,8 +31,7 @@ def _add(folder: Path, name: str, *words: str, **env: str) -> dict[str, object]:
 
 @pytest.fixture
 def log(tmp_path: Path) -> Path:
-    made = run(["referrals", "migrate", "--db", "clinic.db"], tmp_path)
-    assert made.returncode == 0, made.stderr
+    here(["referrals", "migrate", "--db", str(tmp_path / "clinic.db")])
     return tmp_path
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.made_once import copied
+from tests.admin.made_once import copied, here
 from tests.cli.running import environment, run
 from tests.service.test_serve_startup import TRIAGE, wait_ready
 from triage.service.accounts import Accounts
@@ -29,8 +29,7 @@ PASSWORD = "a-long-passphrase-7"
 
 def _log_with_a_lost_administrator(folder: Path) -> Path:
     log = folder / "clinic.db"
-    made = run(["referrals", "migrate", "--db", str(log)], folder)
-    assert made.returncode == 0, made.stderr
+    here(["referrals", "migrate", "--db", str(log)])
     databases = Databases(log, 5000)
     Accounts(databases).create("admin1", "forgotten-passphrase-1", Role.admin, "en", actor="first-run-setup")
     Accounts(databases).create("nurse1", "nurse-passphrase-1", Role.nurse, "en", actor="admin1")
@@ -170,7 +169,7 @@ def test_the_password_is_asked_twice_on_the_terminal_and_not_shown(tmp_path: Pat
 
 
 def test_an_empty_list_says_how_to_add_the_administrator(tmp_path: Path) -> None:
-    assert run(["referrals", "migrate", "--db", "clinic.db"], tmp_path).returncode == 0
+    here(["referrals", "migrate", "--db", str(tmp_path / "clinic.db")])
     said = run(["referrals", "users", "list", "--db", "clinic.db"], tmp_path)
     assert said.returncode == 0, said.stderr
     assert said.stdout == (
