@@ -25,8 +25,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
+from schemathesis.transport.requests import ManagedCookiesSession
 
-from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, Staff, live_server, make_settings, seed
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, Staff, copy_seeded, live_server, make_settings
 from tests.service.test_corrections import deliver, result
 from tests.service.test_held_results import lab_result
 from triage.service import create_app
@@ -64,11 +65,16 @@ def _fill(app: FastAPI, base: str, token: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def live_service(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[dict[str, Any]]:
+    """The fuzzed service on a copy of the session's seeded log (an account and a token of each
+    role, the two facilities: conftest.seed, whose four argon2id hashes this module made again),
+    filled by :func:`_fill`."""
     folder: Path = tmp_path_factory.mktemp("fuzz")
+    tokens = copy_seeded(seeded, folder)
     app = create_app(make_settings(folder))
     with live_server(app) as base:
-        tokens = seed(app)
         _fill(app, base, tokens[Role.admin])
         yield {
             "base": base,
@@ -94,16 +100,25 @@ CHECKS = [
 
 
 def _fuzz(operations: list[Any], base: str, headers: dict[str, str], examples: int) -> None:
-    for operation in operations:
+    """``examples`` generated requests per operation, each checked; sent on one keep-alive
+    connection (schemathesis made a session, and a connection, per request): a session whose
+    response cookies schemathesis drops after each request and with no default headers of its own,
+    so every request is sent as before."""
+    with ManagedCookiesSession() as session:
+        session.headers.clear()  # what a new session adds (User-Agent, Accept...) is not sent either
+        for operation in operations:
 
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
-        )
-        def check(case: Any) -> None:
-            case.call_and_validate(base_url=base, headers=headers, checks=CHECKS)
+            @given(case=operation.as_strategy())
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+            )
+            def check(case: Any) -> None:
+                case.call_and_validate(base_url=base, session=session, headers=headers, checks=CHECKS)
 
-        check()
+            check()
 
 
 def test_no_server_errors_and_responses_match_the_schema(
