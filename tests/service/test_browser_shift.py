@@ -1,6 +1,10 @@
 """A nurse's shift in a real Chromium against `triage demo` (real uvicorn): a walk-in with a long
-name in the queue at tablet and desktop width, and a form sent on a slow service (a real loopback
-proxy that holds the service's answers back) recorded once however often the button is pressed."""
+name in the queue at tablet and desktop width, a form sent on a slow service (a real loopback
+proxy that holds the service's answers back) recorded once however often the button is pressed,
+the patient page printed, a set of vital signs typed at 768 px (a slip shown beside its field),
+and a clinic day's reasons read in Chinese and its page printed. One demo for all of them: the
+last two had a module, and a demo, of their own; they come last, so that the tests that pick the
+queue's first urgent row see the demo's rows as before, and each reads only its own walk-in."""
 
 from __future__ import annotations
 
@@ -14,10 +18,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
+from playwright.sync_api import expect
+
 # the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
 # and browser (one of each for this module) and helpers
 from tests.service.conftest import SERVER_WAIT_MS
-from tests.service.test_browser import Demo, assert_fits, browser, demo, laid_out_box, pytestmark, wait_until
+from tests.service.test_browser import (
+    Demo,
+    assert_fits,
+    browser,
+    demo,
+    laid_out_box,
+    login,
+    pytestmark,
+    wait_until,
+)
 
 __all__ = ["browser", "demo", "pytestmark"]
 
@@ -308,3 +323,134 @@ def test_the_printed_referrals_table_names_its_columns(browser: object, demo: De
     assert all(headings.nth(i).is_visible() for i in range(headings.count()))
     columns = table.locator("tbody tr").first.locator("td").count()
     assert columns == headings.count(), "a heading for every column"
+
+
+TYPED = {  # label -> value: RR 24, SpO2 91 on air, BP 95/60, HR 118, alert, 38.6 °C: NEWS2 10
+    "Respiratory rate": "24",
+    "Systolic BP": "95",
+    "Diastolic BP": "60",
+    "Heart rate": "118",
+    "Temperature": "38.6",
+}
+
+
+def test_a_nurse_records_a_set_of_vital_signs_at_768_px_and_sees_the_decision(
+    browser: object, demo: Demo
+) -> None:
+    """A nurse types a set of vital signs at tablet width (768 px): a walk-in opened on the queue,
+    the vital-signs form filled by its labels, a bad value coming back beside its field with
+    everything typed kept, then the decision. (It was test_browser_vitals.py, which started a demo
+    of its own for it.)"""
+    page = login(browser, demo, "nurse")
+    page.set_viewport_size({"width": 768, "height": 1024})  # type: ignore[attr-defined]
+    page.click("#walk-in summary")  # type: ignore[attr-defined]
+    page.get_by_label("Record number").fill("BROWSER-VITALS-1")  # type: ignore[attr-defined]
+    page.get_by_label("Age (years)").fill("58")  # type: ignore[attr-defined]
+    page.click("#walk-in button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r".*/encounters/\d+$"))  # type: ignore[attr-defined]
+    patient = page.url  # type: ignore[attr-defined]
+    form = page.locator("#vitals-form")  # type: ignore[attr-defined]
+    for label, value in TYPED.items():
+        form.get_by_label(label, exact=True).fill(value)  # the label is tied to its input
+    form.get_by_label("SpO2", exact=True).fill("191")  # a slip of the finger: 191 %
+    form.get_by_label("Air or oxygen", exact=True).select_option("air")
+    form.get_by_label("Consciousness (ACVPU)", exact=True).select_option("A")
+    assert_fits(page, "the vital-signs form at 768 px")
+    for code in ("resp_rate", "spo2", "heart_rate"):  # each unit on its input's line
+        field, unit = (page.locator(f"#vitals-{code}{part}").bounding_box() for part in ("", "-unit"))  # type: ignore[attr-defined]
+        assert field is not None and unit is not None
+        assert unit["x"] >= field["x"] + field["width"] and abs(unit["y"] - field["y"]) < field["height"]
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#vitals-spo2-error")  # type: ignore[attr-defined]
+    spo2 = page.locator("#vitals-spo2")  # type: ignore[attr-defined]
+    error = page.locator("#vitals-spo2-error")  # type: ignore[attr-defined]
+    assert "outside the plausible range 40-100 %" in error.inner_text()
+    assert "vitals-spo2-error" in str(spo2.get_attribute("aria-describedby"))
+    # the bad field has the focus, given by the page after the load (at its next rendering)
+    expect(spo2).to_be_focused()
+    assert spo2.input_value() == "191", "what was typed is kept"
+    for label, value in TYPED.items():
+        assert form.get_by_label(label, exact=True).input_value() == value, label
+    assert form.get_by_label("Consciousness (ACVPU)", exact=True).input_value() == "A"
+    assert page.locator("table tr[data-observation]").count() == 0, "nothing was recorded"  # type: ignore[attr-defined]
+    assert_fits(page, "the vital-signs form with its errors at 768 px")
+    spo2.fill("91")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(patient)  # type: ignore[attr-defined]
+    decision = page.locator("#decision")  # type: ignore[attr-defined]
+    assert "EMERGENCY TRANSFER" in decision.inner_text().upper()
+    news2 = page.locator("table.scores tr[data-score=news2] td.value").inner_text()  # type: ignore[attr-defined]
+    assert re.match(r"10\b", news2.strip()), news2
+    manual = page.locator("tr[data-observation]", has_text="entered by hand")  # type: ignore[attr-defined]
+    assert manual.count() == 8
+    assert len({manual.nth(i).locator("td").nth(2).inner_text() for i in range(8)}) == 1, "one time"
+    # in Chinese: the error beside its field, and the form still fits the tablet
+    page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+    page.wait_for_url(patient)  # type: ignore[attr-defined]
+    try:
+        form.get_by_label("体温", exact=True).fill("三十八")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("#vitals-temperature-error")  # type: ignore[attr-defined]
+        assert "体温：数值不是数字，读数未记录。" in page.inner_text("#vitals-temperature-error")  # type: ignore[attr-defined]
+        assert form.get_by_label("体温", exact=True).input_value() == "三十八"
+        assert_fits(page, "the vital-signs form with its error at 768 px (zh)")
+    finally:
+        page.click("form[action='/language'] button")  # type: ignore[attr-defined]
+
+
+SEPSIS = {
+    "resp_rate": "26",
+    "spo2": "92",
+    "sbp": "88",
+    "dbp": "52",
+    "heart_rate": "124",
+    "temperature": "38.9",
+}
+
+
+def test_the_doctor_reads_the_reasons_in_chinese_on_hover_and_prints_the_day(
+    browser: object, demo: Demo
+) -> None:
+    """A clinic day's patient page: an elderly walk-in with signs of sepsis, her vital signs typed
+    by the nurse, the doctor reading the decision and its reasons in Chinese - hovering over a
+    reason shows the record in Chinese, not the engine's English - and printing the page, which
+    says the day of its times and when it was printed. (It was test_browser_clinic_day.py, which
+    started a demo of its own for it.)"""
+    nurse = login(browser, demo, "nurse")
+    nurse.set_viewport_size({"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    patient = walk_in(nurse, "DAY-SEPSIS-1", "Zhang Guilan")
+    form = nurse.locator("#vitals-form")  # type: ignore[attr-defined]
+    for code, value in SEPSIS.items():
+        form.locator(f"#vitals-{code}").fill(value)
+    form.locator("#vitals-supplemental_o2").select_option("air")
+    form.locator("#vitals-consciousness").select_option("C")
+    form.locator("button[type=submit]").click()
+    nurse.wait_for_selector("#decision.urgent")  # type: ignore[attr-defined]
+    doctor = login(browser, demo, "doctor")
+    doctor.set_viewport_size({"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    doctor.goto(patient)  # type: ignore[attr-defined]
+    doctor.click("form[action='/language'] button")  # type: ignore[attr-defined]
+    doctor.wait_for_url(patient)  # type: ignore[attr-defined]
+    try:
+        details = doctor.locator("ul.reasons span.detail")  # type: ignore[attr-defined]
+        assert details.count() >= 3
+        for i in range(details.count()):
+            hover = str(details.nth(i).get_attribute("title"))
+            assert hover.startswith("规则代码 "), hover
+            assert not re.search(r"[a-z]{4,} [a-z]{3,} [a-z]{3,}", hover), f"an English sentence: {hover}"
+        news2 = doctor.locator("ul.reasons li", has=doctor.locator("[data-rule=news2_emergency]"))  # type: ignore[attr-defined]
+        assert "规则代码 news2_emergency；记录数值：news2=" in str(
+            news2.locator("span.detail").get_attribute("title")
+        )
+        printed = doctor.locator("#printed")  # type: ignore[attr-defined]
+        assert not printed.is_visible(), "on the screen the print line is not shown"
+        doctor.emulate_media(media="print")  # type: ignore[attr-defined]
+        assert printed.is_visible()
+        assert re.match(
+            r"就诊开始于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}；.*打印时间 \d{4}-\d{2}-\d{2}", printed.inner_text()
+        )
+        assert doctor.locator("#decision").is_visible()  # type: ignore[attr-defined]
+        assert not doctor.locator("#refer-form").is_visible(), "no entry forms on paper"  # type: ignore[attr-defined]
+    finally:
+        doctor.emulate_media(media="screen")  # type: ignore[attr-defined]
+        doctor.click("form[action='/language'] button")  # type: ignore[attr-defined]
