@@ -96,6 +96,18 @@ def imbalance_run(
     return code, out, stdout.getvalue(), stderr.getvalue()
 
 
+def run_main(argv: list[str]) -> tuple[int, str, str]:
+    """`triage ARGV` in this process: its exit code and what it printed on stdout and on stderr (not
+    a terminal, as a redirected run's). Where the test reads what a report command says and wrote,
+    not how the process starts or ends, this spares a process and its imports (a second or more)."""
+    from triage.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
 def page_section(run: tuple[int, Path, str, str], heading: str) -> str:
     """The part of a successful ``imbalance_run``'s report.html from the ``<h2>`` that starts with
     ``heading`` to the next one."""

@@ -15,16 +15,13 @@ from typing import Any
 from analytics.reports.generate import GeneratorSpec, generate
 from referral.analytics_export import export_analytics
 from referral.schema import connect
-from tests.analytics.reports.conftest import clinic_log
-from tests.cli.running import run
+from tests.analytics.reports.conftest import clinic_log, run_main
 
 
 def _report(folder: Path, out: Path) -> dict[str, Any]:
-    done = run(
-        ["report", "imbalance", "-i", str(folder), "-o", str(out), "--json"], folder.parent, timeout=600
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    code, stdout, stderr = run_main(["report", "imbalance", "-i", str(folder), "-o", str(out), "--json"])
+    assert code == 0, stderr
+    return json.loads(stdout)
 
 
 def test_what_a_folder_holds_beside_its_exports_is_pooled_or_rejected_never_dropped(tmp_path: Path) -> None:
@@ -86,16 +83,16 @@ def test_a_referral_log_being_exported_for_the_report_is_said(tmp_path: Path) ->
     logs = tmp_path / "logs"
     logs.mkdir()
     first, second = clinic_log(logs / "a.db", patients=2), clinic_log(logs / "b.sqlite", patients=3)
-    done = run(
-        ["report", "imbalance", "-i", str(first), "-i", str(second), "-o", str(tmp_path / "out")], tmp_path
+    code, _, stderr = run_main(
+        ["report", "imbalance", "-i", str(first), "-i", str(second), "-o", str(tmp_path / "out")]
     )
-    assert done.returncode == 0, done.stderr
-    lines = done.stderr.splitlines()
+    assert code == 0, stderr
+    lines = stderr.splitlines()
     said = [i for i, line in enumerate(lines) if "exporting the referral log" in line]
     assert [lines[i] for i in said] == [
         f"... exporting the referral log {first} for this report",
         f"... exporting the referral log {second} for this report",
-    ], done.stderr
+    ], stderr
     assert said[-1] < next(i for i, line in enumerate(lines) if "staging" in line)
-    quiet = run(["report", "imbalance", "-i", str(first), "-o", str(tmp_path / "q"), "-q"], tmp_path)
-    assert quiet.returncode == 0 and "exporting" not in quiet.stderr, quiet.stderr
+    code, _, stderr = run_main(["report", "imbalance", "-i", str(first), "-o", str(tmp_path / "q"), "-q"])
+    assert code == 0 and "exporting" not in stderr, stderr
