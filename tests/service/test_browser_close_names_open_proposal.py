@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from tests.service.conftest import HTTP_TIMEOUT_S
+from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -34,12 +35,13 @@ def test_the_close_form_names_the_open_proposal(browser: object, desk: Desk) -> 
     _, sent_visit = desk.referred("PROPOSED-2", "routine", sent_by=Role.clinician)
     for encounter in (visit, sent_visit):
         _decided_local_care(desk, encounter)
+    page: Any = log_in(browser, desk, Role.nurse, 1024, "en")
     for language in ("en", "zh"):
-        page: Any = log_in(browser, desk, Role.nurse, 1024, language)
+        switched(page, language, 1024)  # (signed in once: the language switch for Chinese)
         page.goto(f"{desk.url}/encounters/{visit}")
         said = page.locator("#close-form #close-proposed").inner_text()
         assert SAYS[language] in said and f"#{referral}" in said, (language, said)
         assert page.locator("#close-unreferred").count() == 0  # local care: nothing to confirm
         page.goto(f"{desk.url}/encounters/{sent_visit}")  # a sent referral waits for nobody here
         assert page.locator("#close-form").count() == 1 and page.locator("#close-proposed").count() == 0
-        page.close()
+    page.close()

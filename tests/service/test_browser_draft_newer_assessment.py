@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
+from tests.service.switched import switched_patient_pages
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import WORDS, Desk, browser, desk, patient_pages, sign_in
+from tests.service.test_browser_desk import WORDS, Desk, browser, desk, sign_in
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -20,7 +21,11 @@ __all__ = ["browser", "desk", "pytestmark"]
 def test_an_override_typed_when_the_session_ended_is_back_after_a_newer_assessment(
     browser: object, desk: Desk
 ) -> None:
-    for language, width, page, made in patient_pages(browser, desk, "DRAFT-NEWER", Role.clinician):
+    """The clinician signed in through the login form once before the Chinese page, and again after
+    each session ended (what the test is about); the English page in a tab of its own, in the
+    session of that sign-in (tests/service/switched.py)."""
+    pages = switched_patient_pages(browser, desk, "DRAFT-NEWER", Role.clinician, own_tab=True)
+    for language, width, page, made in pages:
         encounter = made["encounter_id"]
         override = page.locator("#override-form")
         override.locator("select[name=disposition]").select_option("urgent_referral")

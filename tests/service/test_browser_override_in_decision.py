@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.service.conftest import WALK_IN
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from tests.service.test_browser_page_decision_proposes import enter_and_read_notice
@@ -24,13 +25,17 @@ CHANGED = {"en": "Changed to Local care", "zh": "改为本院诊治"}
 
 
 def test_the_decision_box_names_the_clinician_who_changed_it_and_why(browser: object, desk: Desk) -> None:
+    """The clinician and the nurse each signed in once, in Chinese, their pages taken to English by
+    the language switch (tests/service/switched.py) for the second visit."""
+    doctor: Any = log_in(browser, desk, Role.clinician, 320, "zh")
+    nurse: Any = log_in(browser, desk, Role.nurse, 320, "zh")
     for language, width in (("zh", 320), ("en", 1280)):
         made = desk.api(
             Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": f"OVERRIDE-BOX-{language}"}}
         )
         assert made["disposition"] == "emergency_transfer"
         reason = f"seen in person, SpO2 98 % on recheck ({language})"
-        doctor: Any = log_in(browser, desk, Role.clinician, width, language)
+        switched(doctor, language, width)
         doctor.goto(f"{desk.url}/encounters/{made['encounter_id']}")
         form = doctor.locator("#override-form")
         form.locator("select[name=disposition]").select_option("local_care")
@@ -38,9 +43,8 @@ def test_the_decision_box_names_the_clinician_who_changed_it_and_why(browser: ob
         doctor.keyboard.type(reason)
         doctor.keyboard.press("Tab")  # to the form's button
         enter_and_read_notice(doctor)
-        doctor.close()
 
-        nurse: Any = log_in(browser, desk, Role.nurse, width, language)
+        switched(nurse, language, width)
         nurse.goto(f"{desk.url}/encounters/{made['encounter_id']}")
         box = nurse.locator("#decision")
         said = box.inner_text()
@@ -54,4 +58,5 @@ def test_the_decision_box_names_the_clinician_who_changed_it_and_why(browser: ob
         nurse.emulate_media(media="print")
         assert changed.is_visible(), f"{where}: the change is not printed"
         assert reason in box.inner_text()
-        nurse.close()
+    doctor.close()
+    nurse.close()

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from referral import referrals
+from tests.service.switched import switched_patient_pages
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
+from tests.service.test_browser_desk import Desk, browser, desk
 from tests.service.test_browser_page_decision_proposes import enter_and_read_notice
 from triage.service.auth import Role
 
@@ -46,7 +47,9 @@ def test_an_override_to_a_referral_proposes_one_raised_never_lowered_and_kept_wh
     browser: object, desk: Desk
 ) -> None:
     db = desk.app.state.runtime.databases.get()
-    for language, width, page, made in patient_pages(browser, desk, "OVERRIDE-PROPOSES", Role.clinician):
+    for language, width, page, made in switched_patient_pages(
+        browser, desk, "OVERRIDE-PROPOSES", Role.clinician
+    ):
         encounter_id = int(made["encounter_id"])
         assert made["disposition"] == "local_care" and not referrals.open_referrals(db, encounter_id)
         said = _override(page, "urgent_referral", "chest pain on exertion, seen by me")

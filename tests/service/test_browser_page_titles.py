@@ -45,14 +45,17 @@ def test_every_page_is_titled_by_what_it_shows_and_a_patient_s_page_by_the_patie
             titles[path] = page.title()
             assert titles[path] == f"{said(heading)} · {app}", (language, path, titles[path])
         assert len(set(titles.values())) == len(titles), f"two pages of one title: {titles}"
-        # two patients' pages, side by side in two tabs: each tab names its patient first
-        second: Any = log_in(browser, desk, role, width, language)
+        # two patients' pages, side by side in two tabs: each tab names its patient first (the
+        # second tab in the first's session, its cookies, as a tab of the same browser is: no login)
+        second: Any = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": width, "height": 900}, storage_state=page.context.storage_state()
+        ).new_page()
         page.goto(f"{desk.url}/encounters/{wang['encounter_id']}")
         second.goto(f"{desk.url}/encounters/{other['encounter_id']}")
         patient = said("patient.title")
         assert page.title() == f"\u2068Wang Fang\u2069 · TAB-{language}-1 · {patient} · {app}", page.title()
         assert second.title() == f"TAB-{language}-2 · {patient} · {app}", second.title()
-        second.close()
+        second.context.close()
         # the login page after signing out, in the clinic's language (for the next person)
         page.locator("form[action='/logout'] button").click()
         page.wait_for_url("**/login**")

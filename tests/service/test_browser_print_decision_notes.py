@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from tests.service.conftest import HTTP_TIMEOUT_S
+from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -31,8 +32,9 @@ def test_the_decision_notes_are_not_printed(browser: object, desk: Desk) -> None
         f"/assessments/{assessment}/overrides",
         {"disposition": "routine_referral", "reason": "seen in person"},
     )
+    page: Any = log_in(browser, desk, Role.clinician, 1024, "en")
     for language in ("en", "zh"):
-        page: Any = log_in(browser, desk, Role.clinician, 1024, language)
+        switched(page, language, 1024)  # (signed in once: the language switch for Chinese)
         for referral, visit, note in ((below, below_visit, "below"), (above, above_visit, "above")):
             page.goto(f"{desk.url}/encounters/{visit}")
             warning = page.locator(f'tr[data-referral="{referral}"] .{note}-decision')
@@ -41,4 +43,4 @@ def test_the_decision_notes_are_not_printed(browser: object, desk: Desk) -> None
                 page.emulate_media(media=media)
                 assert warning.is_visible() is shown, (language, note, media, warning.inner_text())
                 assert row.is_visible(), (language, note, media)
-        page.close()
+    page.close()

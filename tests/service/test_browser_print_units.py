@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.service.conftest import WALK_IN
+from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_daily_flow import LOW_SPO2
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -52,8 +53,9 @@ def test_a_number_is_never_on_another_line_than_its_unit(browser: object, desk: 
         desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "SPO2-90"}, "observations": LOW_SPO2}),
         desk.api(Role.nurse, "/assessments", WALK_IN),
     ]
+    page: Any = log_in(browser, desk, Role.clinician, 768, "zh")
     for language in ("zh", "en"):
-        page: Any = log_in(browser, desk, Role.clinician, 768, language)
+        switched(page, language, 768)  # (signed in once: the language switch for English)
         for made in cases:
             page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
             for media in ("screen", "print"):
@@ -65,4 +67,4 @@ def test_a_number_is_never_on_another_line_than_its_unit(browser: object, desk: 
                     assert not found["apart"], (
                         f"{where}: a number and its unit on two lines: {found['apart']}"
                     )
-        page.close()
+    page.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from tests.service.test_browser_readings_phone import BROKEN, READINGS
@@ -34,8 +35,9 @@ def test_the_readings_on_a_landscape_tablet_show_each_device_without_scrolling(
     made = desk.api(
         Role.nurse, "/assessments", {"patient": {"mrn": "READ-TABLET-1"}, "observations": READINGS}
     )
+    page: Any = log_in(browser, desk, Role.nurse, 1024, "zh")
     for language in ("zh", "en"):
-        page: Any = log_in(browser, desk, Role.nurse, 1024, language)
+        switched(page, language, 1024)  # (signed in once: the language switch for English)
         page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
         form = page.locator("#reading-form")  # a reading the nurse types in: entered by hand
         form.locator("select[name=code]").select_option("glucose_random")
@@ -56,4 +58,4 @@ def test_the_readings_on_a_landscape_tablet_show_each_device_without_scrolling(
             # upright the card has the page's width: a table with its headings, as at 1280 px
             assert page.evaluate(HEADINGS_SHOWN) == (width in (768, 1280)), f"{where}: table or blocks"
             assert_fits(page, f"readings ({where})")
-        page.close()
+    page.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.service.conftest import WALK_IN
+from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from tests.service.widths import swept
@@ -33,11 +34,12 @@ LINES = r"""() => {
 
 def test_the_recheck_interval_keeps_its_number_with_its_unit(browser: object, desk: Desk) -> None:
     made = desk.api(Role.nurse, "/assessments", WALK_IN)
+    page: Any = log_in(browser, desk, Role.clinician, 390, "zh")
     for language in ("zh", "en"):
-        page: Any = log_in(browser, desk, Role.clinician, 390, language)
+        switched(page, language, 390)  # (signed in once: the language switch for English)
         page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
         for width in swept(page, LINES, range(300, 801, 10)):
             found = width.found
             assert found is not None, f"{language}: no recheck interval in the decision"
             assert len(found["tops"]) == 1, f"{language}, {width.px} px: {found['text']!r} on two lines"
-        page.close()
+    page.close()

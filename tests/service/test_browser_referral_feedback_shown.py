@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -24,11 +25,12 @@ SAYS = {
 
 
 def test_a_completed_referral_says_the_hospitals_feedback(browser: object, desk: Desk) -> None:
+    page: Any = log_in(browser, desk, Role.clinician, 768, "en")
     for language, width in (("en", 768), ("zh", 360)):
         referral, encounter = desk.referred(f"FEEDBACK-{language}", sent_by=Role.clinician)
         for step in ("accepted", "arrived"):
             desk.api(Role.clinician, f"/referrals/{referral}/status", {"status": step})
-        page: Any = log_in(browser, desk, Role.clinician, width, language)
+        switched(page, language, width)  # (signed in once: the language switch for Chinese)
         page.goto(f"{desk.url}/encounters/{encounter}")
         form = page.locator(
             f"tr.referral-steps[data-referral='{referral}'] form:has(button[value=completed])"
@@ -47,7 +49,7 @@ def test_a_completed_referral_says_the_hospitals_feedback(browser: object, desk:
             for said in SAYS[language]:
                 assert said in cell, (language, path, cell)
             assert_fits(page, f"{path} with the feedback ({language}, {width} px)")
-        page.close()
+    page.close()
     analyst: Any = log_in(browser, desk, Role.analyst, 768, "en")
     analyst.goto(f"{desk.url}/referrals")
     cells = analyst.locator("td.status.s-completed").all_inner_texts()

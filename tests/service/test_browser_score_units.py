@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.service.conftest import WALK_IN
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from tests.service.widths import swept
@@ -42,8 +43,9 @@ def test_a_short_score_value_keeps_its_unit_on_its_line_from_360_px(browser: obj
     read in a real viewport of each width laid out so - each breakpoint on both sides, where the
     rules change, and every 80 px between them."""
     made = desk.api(Role.nurse, "/assessments", WALK_IN)
+    page: Any = log_in(browser, desk, Role.clinician, 360, "en")
     for language in ("en", "zh"):
-        page: Any = log_in(browser, desk, Role.clinician, 360, language)
+        switched(page, language, 360)  # (signed in once: the language switch for Chinese)
         page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
         for width in swept(page, SPLIT, range(360, 1321, 20), real=range(360, 1321, 80)):
             where = f"{language}, {width.px} px"
@@ -54,4 +56,4 @@ def test_a_short_score_value_keeps_its_unit_on_its_line_from_360_px(browser: obj
             assert box["x"] + box["width"] <= room + 0.5, (where, box, room)
             if width.real:
                 assert_fits(page, where)
-        page.close()
+    page.close()
