@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
-from tests.service.test_browser_form_resent import NO_ANSWER_MS, _on_clock
+from tests.service.test_browser_form_resent import NO_ANSWER_MS
 from tests.service.test_browser_form_sending import held_back, wait_held
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
@@ -28,8 +28,8 @@ def test_a_walk_in_refused_as_sent_twice_with_other_contents_registers_no_patien
 ) -> None:
     for language, _width, page, _made in patient_pages(browser, desk, "REFUSED-WALK", Role.nurse):
         first, second = f"REFUSED-FIRST-{language}", f"REFUSED-SECOND-{language}"
+        page.clock.install()  # the page's timers on Playwright's clock, installed before its scripts run
         page.goto(f"{desk.url}/queue")
-        _on_clock(page)
         page.locator("#walk-in summary").click()
         page.locator("#walk-in input[name=mrn]").fill(first)
         held = held_back(page, "**/walk-ins")

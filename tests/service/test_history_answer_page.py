@@ -18,6 +18,7 @@ from tests.service.conftest import Staff
 from tests.service.test_acute_symptoms_page import _visit, clinic
 from tests.service.test_acute_symptoms_page_form import _latest, _severe
 from tests.service.test_browser import assert_fits, browser, pytestmark
+from tests.service.test_browser_desk import Desk
 from tests.service.test_browser_patient_details import _patient_page
 from tests.service.test_page_wording import _language
 from triage.service.auth import Role
@@ -86,7 +87,7 @@ def test_a_phone_shows_the_refused_answer_beside_its_question_focused(
 ) -> None:
     url, app, tokens = clinic
     encounter_id = _visit(url, tokens[Role.nurse], f"HIST-PHONE-{language}")
-    page = _patient_page(browser, url, app, language, encounter_id)
+    page = _patient_page(browser, Desk(url, app, tokens), language, encounter_id)
     page.set_viewport_size({"width": 390, "height": 900})
     page.select_option("#history-diabetes", "no")
     # a stale or tampered form: an answer the page does not offer
