@@ -143,6 +143,22 @@ def login(browser: object, demo: Demo, user: str) -> object:
     return page
 
 
+def reopened(browser: object, state: Any, url: str, width: int) -> Any:
+    """A page of a browser context of its own (no cookie, storage or draft of another test's) given
+    a signed-in session's cookies (``storage_state``; None: there is none yet), at the service's
+    /queue, ``width`` px wide; None (the context closed) when /queue led to the login page instead:
+    the session has ended since (``end_user``, the idle limit)."""
+    if state is None:
+        return None
+    context = browser.new_context(viewport={"width": width, "height": 900}, storage_state=state)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(f"{url}/queue")
+    if re.search(r"/queue$", page.url):
+        return page
+    context.close()
+    return None
+
+
 def signed_in_to(browser: object, demo: Demo, user: str) -> Any:
     """:func:`login`'s page, signed in through the login form once per demo and account: later, a
     page of a browser context of its own (no cookie, storage or draft of another test's) given the
@@ -150,14 +166,9 @@ def signed_in_to(browser: object, demo: Demo, user: str) -> Any:
     an argon2id hash in the demo and loads two pages more, for tests about the pages they open, not
     the login; a session ended since lands on the login page, and it logs in again. A test that
     switches the page's language (which the session keeps) switches it back, also when it fails."""
-    state = demo.signed.get(user)
-    if state is not None:
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=state)  # type: ignore[attr-defined]
-        page = context.new_page()
-        page.goto(f"{demo.url}/queue")
-        if re.search(r"/queue$", page.url):
-            return page
-        context.close()
+    page = reopened(browser, demo.signed.get(user), demo.url, 1280)
+    if page is not None:
+        return page
     page = login(browser, demo, user)
     demo.signed[user] = page.context.storage_state()  # type: ignore[attr-defined]
     return page

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from playwright.sync_api import expect
 
 from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
-from tests.service.test_browser import assert_fits, browser, pytestmark, wait_until
+from tests.service.test_browser import assert_fits, browser, pytestmark, reopened, wait_until
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -121,14 +121,9 @@ def signed_in(browser: object, desk: Desk, role: Role, width: int, language: str
     logged in dozens of times over; for a test about its page, not its login. A session ended since
     (``end_user``, the idle limit) lands on the login page: then it logs in again, as before."""
     desk.app.state.runtime.accounts.set_language(role.value, language)
-    cookies = desk.signed.get((role, language))
-    if cookies is not None:
-        context = browser.new_context(viewport={"width": width, "height": 900}, storage_state=cookies)  # type: ignore[attr-defined]
-        page = context.new_page()
-        page.goto(f"{desk.url}/queue")
-        if re.search(r"/queue$", page.url):
-            return page
-        context.close()
+    page = reopened(browser, desk.signed.get((role, language)), desk.url, width)
+    if page is not None:
+        return page
     page = log_in(browser, desk, role, width, language)
     desk.signed[(role, language)] = page.context.storage_state()  # type: ignore[attr-defined]
     return page
