@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,3 +246,26 @@ def live_server(app: FastAPI, ready_wait_s: float = READY_WAIT_S) -> Iterator[st
 
 def _lines(said: _Said) -> str:
     return " | ".join(said.lines[-20:]) or "nothing at warning level or above"
+
+
+def clock_kept(path: Path) -> float | None:
+    """The time a service last kept in the log at ``path`` (``service_clock.counted_at``); None when
+    none did yet."""
+    with closing(sqlite3.connect(path)) as conn:
+        row = conn.execute("SELECT counted_at FROM service_clock").fetchone()
+    return None if row is None else float(row[0])
+
+
+def start_up_written(path: Path, before: float | None) -> None:
+    """Wait until the service just started on the log at ``path`` has written its start-up
+    bookkeeping: its clock kept (``triage.service.auth_clock.remember_forever``'s first turn, in a
+    thread of its own that starts as ``/readyz`` first answers 200; the idempotency keys' first
+    purge writes only keys past their retention, none in a test's log). Until then that write can
+    hold the log's lock just when a request notes a token's or a session's use or ends a session -
+    writes that never wait for the lock, by design - and the note is skipped. ``before``: what
+    :func:`clock_kept` said before the service started."""
+    deadline = time.monotonic() + HTTP_TIMEOUT_S
+    while (kept := clock_kept(path)) is None or (before is not None and kept <= before):
+        if time.monotonic() >= deadline:
+            pytest.fail(f"the service did not keep its clock in {path} within {HTTP_TIMEOUT_S:g} s")
+        time.sleep(0.02)
