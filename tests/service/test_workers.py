@@ -25,6 +25,7 @@ import pytest
 from referral import audit
 from referral.schema import connect
 from tests.ports import free_port, port_said
+from tests.service.conftest import HTTP_TIMEOUT_S
 from triage.service.accounts import Accounts
 from triage.service.auth import Role
 from triage.service.database import Databases
@@ -57,7 +58,7 @@ class Service:
     def fresh(self, method: str, path: str, **kwargs: object) -> httpx.Response:
         """One request on a new connection (so the primary deals it to the next process)."""
         headers = {"Authorization": f"Bearer {self.token}", "Connection": "close"}
-        with httpx.Client(base_url=self.base, timeout=10) as client:
+        with httpx.Client(base_url=self.base, timeout=HTTP_TIMEOUT_S) as client:
             return client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
 
     def children(self) -> list[int]:
@@ -221,7 +222,7 @@ def test_a_live_update_reaches_a_page_open_on_the_other_process(service: Service
     headers = {"Authorization": f"Bearer {service.token}"}
     received: list[str] = []
     for _ in range(3):
-        client = httpx.Client(base_url=service.base, headers=headers, timeout=10)
+        client = httpx.Client(base_url=service.base, headers=headers, timeout=HTTP_TIMEOUT_S)
         if client.get("/readyz").json()["worker"] == 1:
             break
         client.close()
@@ -229,18 +230,21 @@ def test_a_live_update_reaches_a_page_open_on_the_other_process(service: Service
         raise AssertionError("no connection went to the worker")
     with client.stream("GET", "/events") as stream:
         assert stream.status_code == 200
+        lines = stream.iter_lines()
+        # the hello: the page's stream is open on the worker before the walk-in (a 0.3 s sleep was
+        # to see to it, and the event then had 5 s to come)
+        assert next(lines).startswith("retry:")
 
         def read() -> None:
-            for line in stream.iter_lines():
+            for line in lines:
                 received.append(line)
                 if line.startswith("event: queue"):
                     return
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
-        time.sleep(0.3)
         assert service.fresh("POST", "/api/v1/assessments", json=walk_in(100)).status_code == 201
-        reader.join(5)
+        reader.join(HTTP_TIMEOUT_S)
     client.close()
     assert "event: queue" in received, received
 
