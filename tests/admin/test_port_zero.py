@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.ports import collected, port_said
+from tests.service.conftest import HTTP_TIMEOUT_S
 from tests.service.test_serve_startup import TRIAGE, environment, unstamped
 
 
@@ -27,7 +28,7 @@ def _stop(process: subprocess.Popen[str]) -> int:
 
 
 def _answers(url: str) -> int:
-    return httpx.get(f"{url}healthz", timeout=10).status_code
+    return httpx.get(f"{url}healthz", timeout=HTTP_TIMEOUT_S).status_code
 
 
 def test_serve_on_port_0_binds_any_free_port_and_prints_it(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from tests.service.test_security_clock_set_back import DAY_S, Clocks
 from triage.cli import main
 from triage.service import create_app
@@ -30,7 +30,7 @@ def test_a_token_that_expired_unused_stays_expired_after_a_restart_with_the_cloc
     clocks = Clocks()
     with (
         live_server(create_app(make_settings(tmp_path), wall=clocks.forward())) as base,
-        httpx.Client(base_url=base, timeout=10) as client,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
     ):
         issued = client.post(
             "/api/v1/tokens",
@@ -46,7 +46,7 @@ def test_a_token_that_expired_unused_stays_expired_after_a_restart_with_the_cloc
     restarted.wall_at = clocks.wall_at - 1.5 * DAY_S
     with (
         live_server(create_app(make_settings(tmp_path), wall=restarted.forward())) as base,
-        httpx.Client(base_url=base, timeout=10) as client,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
     ):
         refused = client.get("/api/v1/devices", headers=bridge)
         assert refused.status_code == 401, "an expired token came back to life after a restart"

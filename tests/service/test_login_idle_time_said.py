@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service.conftest import copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -43,7 +43,10 @@ def test_the_login_page_says_the_idle_time_as_set(
     settings = make_settings(
         tmp_path, idle_logout_s=idle_s, session_max_age_s=session_s, default_language=language
     )
-    with live_server(create_app(settings)) as base, httpx.Client(base_url=base, timeout=10) as client:
+    with (
+        live_server(create_app(settings)) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
+    ):
         for ended in ("expired", "unsent"):
             page = client.get("/login", params={"ended": ended})
             assert page.status_code == 200, page.text

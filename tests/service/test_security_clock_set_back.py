@@ -26,7 +26,7 @@ from referral import audit
 from referral.forward_clock import ForwardClock, newest_time, utc_text
 from referral.schema import connect
 from referral.transactions import write
-from tests.service.conftest import PASSWORD, copy_seeded, live_server, make_settings
+from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, copy_seeded, live_server, make_settings
 from triage.cli import main
 from triage.service import create_app
 from triage.service.auth import SESSION_COOKIE, Role, audit_sign_in
@@ -58,7 +58,7 @@ def test_an_expired_token_stays_expired_when_the_clock_is_set_back(
     admin = {"Authorization": f"Bearer {tokens[Role.admin]}"}
     clocks = Clocks()
     app = create_app(make_settings(tmp_path), wall=clocks.forward())
-    with live_server(app) as base, httpx.Client(base_url=base, timeout=10) as client:
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client:
         issued = client.post(
             "/api/v1/tokens",
             json={"username": "integrator", "label": "lab bridge", "expires_in_days": 1},
@@ -94,7 +94,7 @@ def test_an_expired_token_stays_expired_when_the_clock_is_set_back(
     restarted = Clocks()
     restarted.wall_at = clocks.wall_at
     again = create_app(make_settings(tmp_path), wall=restarted.forward())
-    with live_server(again) as base, httpx.Client(base_url=base, timeout=10) as client:
+    with live_server(again) as base, httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client:
         assert client.get("/api/v1/devices", headers=bridge).status_code == 401, "revived by a restart"
 
 
@@ -105,7 +105,7 @@ def signed_in(
     """A client signed in as the nurse on the service on a real server, on ``clocks``."""
     copy_seeded(seeded, tmp_path)
     app = create_app(make_settings(tmp_path, idle_logout_s=idle_logout_s), wall=clocks.forward())
-    with live_server(app) as base, httpx.Client(base_url=base, timeout=10) as client:
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client:
         logged_in = client.post(
             "/login", data={"username": Role.nurse.value, "password": PASSWORD}, follow_redirects=False
         )

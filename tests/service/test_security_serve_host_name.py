@@ -18,6 +18,7 @@ import httpx
 
 from tests.admin.test_port_zero import _stop
 from tests.ports import collected, port_said
+from tests.service.conftest import HTTP_TIMEOUT_S
 from tests.service.test_serve_startup import TRIAGE, environment
 
 NAME = "triage.clinic.example"
@@ -46,7 +47,7 @@ def test_the_name_serve_listens_on_is_a_name_of_the_service(tmp_path: Path) -> N
     said = collected(process.stderr)
     try:
         port = port_said(said, process)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=HTTP_TIMEOUT_S) as client:
             # several requests: the two processes each take some (the settings reach both)
             named = [client.get("/healthz", headers={"Host": f"{NAME}:{port}"}) for _ in range(6)]
             other = client.get("/healthz", headers={"Host": f"rebind.example:{port}"})
@@ -65,7 +66,9 @@ def test_the_settings_host_name_stays_allowed_when_serve_listens_on_another_host
     said = collected(process.stderr)
     try:
         port = port_said(said, process)
-        named = httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": f"{NAME}:{port}"}, timeout=10)
+        named = httpx.get(
+            f"http://127.0.0.1:{port}/healthz", headers={"Host": f"{NAME}:{port}"}, timeout=HTTP_TIMEOUT_S
+        )
     finally:
         _stop(process)
     assert named.status_code == 200, named.text
@@ -82,7 +85,9 @@ def test_the_settings_host_name_stays_allowed_when_the_demo_listens_on_another_h
     said = collected(process.stdout)
     try:
         port = port_said(said, process)
-        named = httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": f"{NAME}:{port}"}, timeout=10)
+        named = httpx.get(
+            f"http://127.0.0.1:{port}/healthz", headers={"Host": f"{NAME}:{port}"}, timeout=HTTP_TIMEOUT_S
+        )
         other = httpx.get(
             f"http://127.0.0.1:{port}/healthz", headers={"Host": f"rebind.example:{port}"}, timeout=10
         )

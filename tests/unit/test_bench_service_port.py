@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from bench.service import serve_command, start_server
+from tests.service.conftest import HTTP_TIMEOUT_S
 from tests.service.test_serve_startup import environment
 
 
@@ -27,7 +28,7 @@ def test_the_url_it_reads_is_the_one_the_server_listens_on(tmp_path: Path) -> No
     try:
         port = urlsplit(base).port
         assert port not in (None, 0) and base == f"http://127.0.0.1:{port}", base
-        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200, said()
+        assert httpx.get(f"{base}/healthz", timeout=HTTP_TIMEOUT_S).status_code == 200, said()
     finally:
         server.send_signal(signal.SIGINT)
         assert server.wait(30) == 130, said()
