@@ -32,7 +32,7 @@ from tests.devices.traces.golden_io import DATA
 from tests.service import test_associations
 from tests.service.conftest import Staff, copy_seeded, make_settings
 from tests.service.test_associations import OXIMETER, Ward
-from tests.service.test_pipeline import wait_for
+from tests.service.test_pipeline import SERVER_WAIT_S, wait_for
 from tests.service.test_roles import routes
 from triage.service import create_app
 from triage.service.auth import Role
@@ -67,7 +67,7 @@ def dismiss(staff: Staff, result_id: int, reason: str = "test strip", role: Role
     )
 
 
-def settled(ward: Ward, timeout_s: float = 10) -> None:
+def settled(ward: Ward, timeout_s: float = SERVER_WAIT_S) -> None:
     """Every stored device result handed to triage (the pipeline has finished with them)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -425,7 +425,7 @@ def test_codes_the_profile_ignores_are_stored_but_not_held_for_nurses(
         stored = wait_for(
             lambda: list(db.query("SELECT * FROM device_results WHERE device_id = ?", [SYSMEX])), 41
         )
-        settle = time.monotonic() + 10
+        settle = time.monotonic() + SERVER_WAIT_S
         while db.execute("SELECT count(*) FROM device_results WHERE delivered_at IS NULL").fetchone()[0]:
             assert time.monotonic() < settle, "device results were not delivered to triage in time"
             time.sleep(0.05)

@@ -20,7 +20,7 @@ from devices.session import FakeClock
 from devices.simulated_results import astm_records, sample_from_values, simulator_profile
 from devices.transports.link import SerialSpec
 from devices.transports.pty import PtyLink, open_pty
-from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
+from tests.devices.gateway.harness import WAIT_S, count, result_keys, running_gateway, wait_until
 
 SAMPLE = sample_from_values("astm-analyzer", "SIM-P1", "SIM-S1", {"glucose_random": 13.2, "hba1c": 9.1})
 
@@ -30,7 +30,7 @@ def sample_frames() -> list[bytes]:
     return [build_frame(n + 1, record + b"\r", True) for n, record in enumerate(records)]
 
 
-async def expect_bytes(pty: PtyLink, wanted: bytes, timeout_s: float = 3.0) -> None:
+async def expect_bytes(pty: PtyLink, wanted: bytes, timeout_s: float = WAIT_S) -> None:
     data = await asyncio.wait_for(pty.read(), timeout_s)
     assert data == wanted, f"expected {wanted!r}, got {data!r}"
 
