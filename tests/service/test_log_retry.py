@@ -20,6 +20,7 @@ import pytest
 
 from referral.schema import connect
 from tests.ports import port_said
+from tests.service.conftest import HTTP_TIMEOUT_S
 from triage.service.accounts import Accounts
 from triage.service.api.system import public_reason
 from triage.service.auth import Role
@@ -97,7 +98,7 @@ def post_walk_in(base: str, token: str, mrn: str) -> httpx.Response:
             "observations": [{"code": "spo2", "value": 97, "unit": "%"}],
         },
         headers={"Authorization": f"Bearer {token}", "Connection": "close"},
-        timeout=10,
+        timeout=HTTP_TIMEOUT_S,
     )
 
 

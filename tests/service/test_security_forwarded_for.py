@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.service.conftest import HTTP_TIMEOUT_S
 from tests.service.test_serve_startup import TRIAGE, environment, wait_ready
 
 
@@ -78,7 +79,7 @@ def failed_logins(base: str, clients: list[str]) -> list[int]:
             f"{base}/login",
             data={"username": f"user{n}", "password": "not-the-password"},
             headers={"X-Forwarded-For": client},
-            timeout=10,
+            timeout=HTTP_TIMEOUT_S,
         ).status_code
         for n, client in enumerate(clients)
     ]

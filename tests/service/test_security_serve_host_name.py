@@ -89,7 +89,9 @@ def test_the_settings_host_name_stays_allowed_when_the_demo_listens_on_another_h
             f"http://127.0.0.1:{port}/healthz", headers={"Host": f"{NAME}:{port}"}, timeout=HTTP_TIMEOUT_S
         )
         other = httpx.get(
-            f"http://127.0.0.1:{port}/healthz", headers={"Host": f"rebind.example:{port}"}, timeout=10
+            f"http://127.0.0.1:{port}/healthz",
+            headers={"Host": f"rebind.example:{port}"},
+            timeout=HTTP_TIMEOUT_S,
         )
     finally:
         _stop(process)
