@@ -29,8 +29,8 @@ from tests.service.test_browser import (
     browser,
     demo,
     laid_out_box,
-    login,
     pytestmark,
+    signed_in_to,
     wait_until,
 )
 
@@ -39,13 +39,13 @@ __all__ = ["browser", "demo", "pytestmark"]
 LONG_NAME = "欧阳" + "娜" * 48 + "Alexandrovna-Konstantinopolskaya"
 
 
-def log_in(browser: object, base: str, demo: Demo, user: str, width: int) -> object:
-    page = browser.new_page(viewport={"width": width, "height": 1024})  # type: ignore[attr-defined]
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", demo.passwords[user])
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/queue$"))
+def log_in(browser: object, demo: Demo, user: str, width: int) -> object:
+    """A page of ``user``'s at /queue, ``width`` x 1024 px: :func:`test_browser.signed_in_to`'s
+    (the login form once per demo and account, later a browser context of its own given that
+    session's cookies). No test here is about the login, and each test signed in through the form:
+    nine argon2id verifies in the demo for two accounts."""
+    page = signed_in_to(browser, demo, user)
+    page.set_viewport_size({"width": width, "height": 1024})
     return page
 
 
@@ -60,12 +60,12 @@ def walk_in(page: object, mrn: str, name: str) -> str:
 
 
 def test_a_long_patient_name_wraps_and_keeps_the_queue_in_view(browser: object, demo: Demo) -> None:
-    page = log_in(browser, demo.url, demo, "nurse", 1280)
+    page = log_in(browser, demo, "nurse", 1280)
     patient = walk_in(page, "SHIFT-LONG-NAME", LONG_NAME)
     encounter = patient.rsplit("/", 1)[1]
     page.click("#assess-form button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url(patient)  # type: ignore[attr-defined]
-    doctor = log_in(browser, demo.url, demo, "doctor", 1280)
+    doctor = log_in(browser, demo, "doctor", 1280)
     doctor.goto(patient)  # type: ignore[attr-defined]
     doctor.fill("#refer-form input[name=reason]", "低氧、发热、心率快；" * 20)  # type: ignore[attr-defined]
     doctor.click("#refer-form button[type=submit]")  # type: ignore[attr-defined]
@@ -181,7 +181,7 @@ def test_a_form_pressed_twice_on_a_slow_service_is_recorded_once(browser: object
     made the test longer. The browser sends the session's cookie to either (a cookie is the host's,
     whatever its port), and the reading's page is served by the proxy, its form sent there."""
     demo_port = int(demo.url.rsplit(":", 1)[1])
-    page = log_in(browser, demo.url, demo, "nurse", 768)
+    page = log_in(browser, demo, "nurse", 768)
     encounter = int(walk_in(page, "SHIFT-SLOW-1", "Slow Network").rsplit("/", 1)[1])
     with slow_proxy(demo_port, delay_s=2.0) as (port, posts):
         patient = f"http://127.0.0.1:{port}/encounters/{encounter}"
@@ -254,7 +254,7 @@ def test_a_patient_page_prints_on_a4_with_its_decision_legible_and_its_risk_mode
     decision" card printed its heading. Now the record prints on A4, the first page filled, the
     decision in black with when and by whom it was assessed, and the risk models with their versions
     and the teaching-data label."""
-    page = log_in(browser, demo.url, demo, "doctor", 1280)
+    page = log_in(browser, demo, "doctor", 1280)
     urgent = page.locator("table.queue tr.urgent")  # type: ignore[attr-defined]
     urgent.first.wait_for(timeout=30000)
     page.goto(f"{demo.url}/encounters/{urgent.first.get_attribute('data-encounter')}")  # type: ignore[attr-defined]
@@ -287,7 +287,7 @@ def test_a_tablet_reaches_the_reasons_from_the_decision_and_prints_the_record_wi
     """At 768 px the reasons and scores sit under the readings, the entry forms and the devices -
     thousands of pixels below the decision; the decision links to them. Printed, the patient page
     is the record (decision, readings, reasons, referrals) without its entry forms."""
-    page = log_in(browser, demo.url, demo, "doctor", 768)
+    page = log_in(browser, demo, "doctor", 768)
     urgent = page.locator("table.queue tr.urgent")  # type: ignore[attr-defined]
     urgent.first.wait_for(timeout=30000)
     page.goto(f"{demo.url}/encounters/{urgent.first.get_attribute('data-encounter')}")  # type: ignore[attr-defined]
@@ -311,7 +311,7 @@ def test_the_printed_referrals_table_names_its_columns(browser: object, demo: De
     """The patient page's referrals table had no column headings: on paper the referral hospital
     read "#12  Shanghai ...  Urgent  Proposed  NEWS2 7" with nothing saying which column was the
     urgency and which the status. Printed, it names them (and repeats them on a following page)."""
-    page = log_in(browser, demo.url, demo, "doctor", 1280)
+    page = log_in(browser, demo, "doctor", 1280)
     urgent = page.locator("table.queue tr.urgent")  # type: ignore[attr-defined]
     urgent.first.wait_for(timeout=30000)
     page.goto(f"{demo.url}/encounters/{urgent.first.get_attribute('data-encounter')}")  # type: ignore[attr-defined]
@@ -341,7 +341,7 @@ def test_a_nurse_records_a_set_of_vital_signs_at_768_px_and_sees_the_decision(
     the vital-signs form filled by its labels, a bad value coming back beside its field with
     everything typed kept, then the decision. (It was test_browser_vitals.py, which started a demo
     of its own for it.)"""
-    page = login(browser, demo, "nurse")
+    page = signed_in_to(browser, demo, "nurse")
     page.set_viewport_size({"width": 768, "height": 1024})  # type: ignore[attr-defined]
     page.click("#walk-in summary")  # type: ignore[attr-defined]
     page.get_by_label("Record number").fill("BROWSER-VITALS-1")  # type: ignore[attr-defined]
@@ -416,7 +416,7 @@ def test_the_doctor_reads_the_reasons_in_chinese_on_hover_and_prints_the_day(
     reason shows the record in Chinese, not the engine's English - and printing the page, which
     says the day of its times and when it was printed. (It was test_browser_clinic_day.py, which
     started a demo of its own for it.)"""
-    nurse = login(browser, demo, "nurse")
+    nurse = signed_in_to(browser, demo, "nurse")
     nurse.set_viewport_size({"width": 1366, "height": 900})  # type: ignore[attr-defined]
     patient = walk_in(nurse, "DAY-SEPSIS-1", "Zhang Guilan")
     form = nurse.locator("#vitals-form")  # type: ignore[attr-defined]
@@ -426,7 +426,7 @@ def test_the_doctor_reads_the_reasons_in_chinese_on_hover_and_prints_the_day(
     form.locator("#vitals-consciousness").select_option("C")
     form.locator("button[type=submit]").click()
     nurse.wait_for_selector("#decision.urgent")  # type: ignore[attr-defined]
-    doctor = login(browser, demo, "doctor")
+    doctor = signed_in_to(browser, demo, "doctor")
     doctor.set_viewport_size({"width": 1366, "height": 900})  # type: ignore[attr-defined]
     doctor.goto(patient)  # type: ignore[attr-defined]
     doctor.click("form[action='/language'] button")  # type: ignore[attr-defined]
