@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -27,10 +28,14 @@ SAYS = {
 
 def test_a_proposed_referral_less_urgent_than_the_decision_says_so(browser: object, desk: Desk) -> None:
     referral, encounter = desk.referred("BELOW-1", "routine")
-    pages: dict[str, Any] = {}
+    patient = f"{desk.url}/encounters/{encounter}"
+    # one sign-in (it signed in through the login form for each language): Chinese by the header's
+    # switch, which loads the patient's page again
+    page: Any = log_in(browser, desk, Role.clinician, 1366, "en")
     for language, width in (("en", 1366), ("zh", 360)):
-        page: Any = pages.setdefault(language, log_in(browser, desk, Role.clinician, width, language))
-        page.goto(f"{desk.url}/encounters/{encounter}")
+        switched(page, language, width)
+        if page.url != patient:
+            page.goto(patient)
         warning = page.locator(f'tr[data-referral="{referral}"] .below-decision')
         said = warning.inner_text()
         assert all(words in said for words in SAYS[language]), (language, said)
@@ -42,13 +47,13 @@ def test_a_proposed_referral_less_urgent_than_the_decision_says_so(browser: obje
             not warning.is_visible() and not page.get_by_role("button", name=CONFIRM[language]).is_visible()
         )
         assert not page.locator(f'tr.referral-actions[data-referral="{referral}"]:has(button)').is_visible()
-    pages["zh"].close()
     # cancelled and referred again with the decision's urgency: nothing to say any more (on the
-    # clinician's English page, on screen again: no second login, an argon2 hash verified again)
+    # clinician's page in English at 1366 px, on screen again: no second login, an argon2 hash
+    # verified again; the switch loads the patient's page as it is now)
     desk.api(Role.clinician, f"/referrals/{referral}/status", {"status": "cancelled", "note": "too slow"})
-    page = pages["en"]
-    page.emulate_media(media="screen")
-    page.goto(f"{desk.url}/encounters/{encounter}")
+    switched(page, "en", 1366)
+    if page.url != patient:
+        page.goto(patient)
     page.fill("#refer-form input[name=reason]", "hypoxia")
     assert page.locator("#refer-form select[name=urgency]").input_value() == "emergency"
     with page.expect_navigation():

@@ -11,6 +11,7 @@ from typing import Any
 
 from referral import store
 from tests.service.conftest import WALK_IN
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -33,8 +34,11 @@ def test_a_referral_triage_proposed_says_so(browser: object, desk: Desk) -> None
         "en": ("Proposed by triage", f"Proposed by triage, {at}"),
         "zh": ("分诊系统建议", f"分诊系统于 {at} 建议"),
     }
+    page: Any = None
     for language, width in (("en", 1366), ("zh", 360)):
-        page: Any = log_in(browser, desk, Role.nurse, width, language)
+        if page is None:  # one sign-in: it signed in through the login form for each language
+            page = log_in(browser, desk, Role.nurse, width, language)
+        switched(page, language, width)  # to Chinese: the header's switch on the English round's page
         for path, said in (
             ("/referrals", says[language][0]),
             (f"/encounters/{made['encounter_id']}", says[language][1]),
@@ -44,4 +48,4 @@ def test_a_referral_triage_proposed_says_so(browser: object, desk: Desk) -> None
             assert line == said, (language, path, line)
             assert "device-gateway" not in page.locator("td.status").first.inner_text()
             assert_fits(page, f"{path} ({language}, {width} px)")
-        page.close()
+    page.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.service.conftest import WALK_IN
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -24,23 +25,29 @@ SAYS = {
 }
 
 
-def _referred(browser: object, desk: Desk) -> int:
-    """An emergency walk-in the clinician referred on its page with a long reason: its encounter."""
+def _referred(browser: object, desk: Desk) -> tuple[Any, int]:
+    """An emergency walk-in the clinician referred on its page with a long reason: her page, signed
+    in in English at 1280 px, and its encounter."""
     made = desk.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": "PHONE-REF-1"}})
     page: Any = log_in(browser, desk, Role.clinician, 1280, "en")
     page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
     page.fill("#refer-form input[name=reason]", REASON)
     with page.expect_navigation():
         page.locator("#refer-form button[type=submit]").click()
-    page.close()
-    return int(made["encounter_id"])
+    return page, int(made["encounter_id"])
 
 
 def test_a_referral_on_the_patient_page_is_read_whole_on_a_phone(browser: object, desk: Desk) -> None:
-    encounter_id = _referred(browser, desk)
+    """The clinician who referred the patient reads the patient's page on a phone in each language,
+    in the session she referred in, taken to Chinese by the header's switch - each language signed
+    her in through the login form again, a new context, an argon2id verify and the queue, for a
+    test about the page, not the login."""
+    page, encounter_id = _referred(browser, desk)
     for language, (to, reason, urgency, status) in SAYS.items():
-        page: Any = log_in(browser, desk, Role.clinician, 390, language)
-        page.goto(f"{desk.url}/encounters/{encounter_id}")
+        switched(page, language, 390)  # Chinese: the switch loads the patient's page again, at 390 px
+        if language == "en":  # (already English: the page she referred on, loaded again at 390 px)
+            page.goto(f"{desk.url}/encounters/{encounter_id}")
+        assert page.url == f"{desk.url}/encounters/{encounter_id}", page.url
         table = page.locator("#encounter-referrals")
         for media in ("screen", "print"):
             page.emulate_media(media=media)
@@ -70,4 +77,4 @@ def test_a_referral_on_the_patient_page_is_read_whole_on_a_phone(browser: object
         headings = table.locator("thead th")
         assert headings.first.is_visible() and headings.count() == 5, "a table with its headings on a desktop"
         assert table.locator("tbody tr:first-child td:nth-child(5)").evaluate(BEFORE) == "none", "no heading"
-        page.close()
+    page.close()
