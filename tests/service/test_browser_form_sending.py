@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.switched import switched_patient_pages
 from tests.service.test_browser import pytestmark, wait_until
-from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
+from tests.service.test_browser_desk import Desk, browser, desk
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -57,7 +58,11 @@ def wait_held(page: Any, held: list[Any]) -> None:
 def test_a_form_waiting_for_its_answer_shows_its_button_unavailable_and_sends_once(
     browser: object, desk: Desk
 ) -> None:
-    for _language, _width, page, made in patient_pages(browser, desk, "SENDING", Role.nurse):
+    # one sign-in; own_tab: the English page in a context of its own, its sessionStorage (the
+    # recorder's submits) empty, as each language's new login page had it
+    for _language, _width, page, made in switched_patient_pages(
+        browser, desk, "SENDING", Role.nurse, own_tab=True
+    ):
         encounter = made["encounter_id"]
         held = held_back(page, f"**/encounters/{encounter}/readings")  # released below
         form = page.locator("#reading-form")

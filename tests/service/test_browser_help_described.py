@@ -14,8 +14,9 @@ from typing import Any
 from playwright.sync_api import expect
 
 from referral.inbox import NewDeviceMessage, record_message
+from tests.service.switched import switched_patient_pages
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
+from tests.service.test_browser_desk import Desk, browser, desk
 from triage.service.auth import Role
 from triage.service.i18n import catalogue
 
@@ -27,7 +28,7 @@ def test_the_close_and_attach_forms_say_what_they_do_to_a_screen_reader(browser:
     record_message(
         db, NewDeviceMessage(device_id="ward-oximeter", session_id="s", protocol="line", raw=b"x"), []
     )
-    for language, _width, page, made in patient_pages(browser, desk, "HELP", Role.nurse):
+    for language, _width, page, made in switched_patient_pages(browser, desk, "HELP", Role.nurse):
         said = catalogue(language)
         page: Any
         close = page.locator(f"form[action='/encounters/{made['encounter_id']}/close']")

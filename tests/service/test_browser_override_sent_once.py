@@ -6,8 +6,9 @@ real SQLite file, Chinese at 360 px, English at 768 px."""
 
 from __future__ import annotations
 
+from tests.service.switched import switched_patient_pages
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
+from tests.service.test_browser_desk import Desk, browser, desk
 from tests.service.test_browser_form_sending import held_back
 from triage.service.auth import Role
 
@@ -17,7 +18,11 @@ __all__ = ["browser", "desk", "pytestmark"]
 def test_the_override_form_pressed_twice_while_waiting_records_one_override(
     browser: object, desk: Desk
 ) -> None:
-    for _language, _width, page, made in patient_pages(browser, desk, "OVERRIDE-ONCE", Role.clinician):
+    # one sign-in; own_tab: the English page in a context of its own, its sessionStorage (the
+    # recorder's submits) empty, as each language's new login page had it
+    for _language, _width, page, made in switched_patient_pages(
+        browser, desk, "OVERRIDE-ONCE", Role.clinician, own_tab=True
+    ):
         assessment = made["id"]
         held = held_back(page, f"**/assessments/{assessment}/override")  # released below
         form = page.locator("#override-form")

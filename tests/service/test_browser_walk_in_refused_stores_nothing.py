@@ -11,8 +11,9 @@ Playwright's clock). Chinese at 360 px, English at 768 px."""
 
 from __future__ import annotations
 
+from tests.service.switched import switched_patient_pages
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, patient_pages
+from tests.service.test_browser_desk import Desk, browser, desk
 from tests.service.test_browser_form_resent import NO_ANSWER_MS
 from tests.service.test_browser_form_sending import held_back, wait_held
 from triage.service.auth import Role
@@ -26,7 +27,11 @@ REGISTERED = "SELECT count(*) FROM patients WHERE mrn = ?"
 def test_a_walk_in_refused_as_sent_twice_with_other_contents_registers_no_patient(
     browser: object, desk: Desk
 ) -> None:
-    for language, _width, page, _made in patient_pages(browser, desk, "REFUSED-WALK", Role.nurse):
+    # one sign-in; own_tab: the English page a new page of its own, on which the clock is installed
+    # (as each language's login page was), its sessionStorage (drafts, submits) empty
+    for language, _width, page, _made in switched_patient_pages(
+        browser, desk, "REFUSED-WALK", Role.nurse, own_tab=True
+    ):
         first, second = f"REFUSED-FIRST-{language}", f"REFUSED-SECOND-{language}"
         page.clock.install()  # the page's timers on Playwright's clock, installed before its scripts run
         page.goto(f"{desk.url}/queue")
