@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.conftest import PASSWORD, copy_seeded
+from tests.service.conftest import PASSWORD, clock_kept, copy_seeded, start_up_written
 from triage.service import create_app
 from triage.service.auth import SESSION_COOKIE, Role
 from triage.service.security import token_digest
@@ -58,11 +58,13 @@ def test_the_changed_password_and_the_new_cookie_are_written_together(
 ) -> None:
     copy_seeded(seeded, tmp_path)
     path = tmp_path / "clinic.db"
+    counted = clock_kept(path)
     app = create_app(load_settings(None, data_dir=tmp_path, database={"path": path, "busy_timeout_ms": 200}))
     accounts = app.state.runtime.accounts
     then_another_writer = another_writer_after(accounts.change_password, path, locker)
 
     with TestClient(app) as client:
+        start_up_written(path, counted)  # (the sign-in waits at most the 200 ms busy timeout for it)
         assert client.post("/login", data={"username": "nurse", "password": PASSWORD}).status_code == 200
         old = client.cookies[SESSION_COOKIE]
         found = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/queue").text)
