@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, patient_page
+from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
 from triage.service.auth import Role
 
 __all__ = ["browser", "desk", "pytestmark"]
@@ -26,9 +27,15 @@ ARROWS = """() => [...document.querySelectorAll('#decision p.to-reasons a')].map
 
 
 def test_the_decision_box_links_keep_their_arrow_with_their_words(browser: object, desk: Desk) -> None:
+    page: Any = None
     for language in ("en", "zh"):
-        page: Any
-        page, _ = patient_page(browser, desk, f"ARROW-{language}", Role.clinician, 320, language)
+        made = desk.api(
+            Role.nurse, "/assessments", {"patient": {"mrn": f"ARROW-{language}"}, "observations": CALM}
+        )
+        if page is None:  # one sign-in: it signed in through the login form for each language
+            page = log_in(browser, desk, Role.clinician, 320, language)
+        page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
+        switched(page, language, 320)  # to Chinese: the header's switch, back to the patient's page
         for width in (320, 360):  # one page, laid out at each width in turn
             page.set_viewport_size({"width": width, "height": 900})
             links = page.evaluate(ARROWS)
@@ -36,4 +43,4 @@ def test_the_decision_box_links_keep_their_arrow_with_their_words(browser: objec
             for text, arrow, word in links:
                 assert arrow == word, f"{text!r} ({language}, {width} px): its arrow is alone on a line"
             assert_fits(page, f"the decision box ({language}, {width} px)")
-        page.close()
+    page.close()

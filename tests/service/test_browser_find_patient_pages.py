@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
 from tests.service.test_page_find_patient_pages import earlier_visits
@@ -56,9 +57,14 @@ def test_visit_dates_stay_whole_and_older_visits_are_reached(browser: object, de
     made = desk.api(Role.nurse, "/patients", {"mrn": "PAGES-B-1", "sex": "female"})
     earlier_visits(desk.app, int(made["id"]), SHOWN + 2)
     desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "PAGES-B-1"}, "observations": CALM})
+    found_page = f"{desk.url}/patients?mrn=PAGES-B-1"
+    page: Any = None
     for language in ("zh", "en"):
-        page: Any = log_in(browser, desk, Role.nurse, 390, language)
-        page.goto(f"{desk.url}/patients?mrn=PAGES-B-1")
+        if page is None:  # one sign-in: it signed in through the login form for each language
+            page = log_in(browser, desk, Role.nurse, 390, language)
+            page.goto(found_page)
+        switched(page, language, 390)  # to English: the header's switch on the found patient's page
+        assert page.url == found_page, page.url
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             where = f"{language}, {width} px"
@@ -76,4 +82,4 @@ def test_visit_dates_stay_whole_and_older_visits_are_reached(browser: object, de
         page.click("#newest-visits")
         page.wait_for_url(f"{desk.url}/patients?mrn=PAGES-B-1")
         assert page.locator("table.visits tbody tr").count() == SHOWN, language
-        page.close()
+    page.close()
