@@ -36,7 +36,7 @@ from referral.errors import StorageError
 from referral.records import PatientIn
 from referral.schema import connect
 from tests.ports import port_said
-from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, Staff
+from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, Staff, start_up_written
 from tests.service.test_workers import TRIAGE
 from triage.service.accounts import Accounts
 from triage.service.api.deps import committer
@@ -106,7 +106,8 @@ def serving(
     db_path: Path, data_dir: Path, language: str = "zh", *, workers: int = 1, **options: Any
 ) -> Iterator[Served]:
     """A real ``triage serve --workers N`` on a new log at ``db_path`` with a nurse's API token, once
-    ready (the primary: wait for the workers yourself); ``options`` go to ``subprocess.Popen``."""
+    ready and its start-up write done (the primary: wait for the workers yourself); ``options`` go
+    to ``subprocess.Popen``."""
     databases = Databases(db_path, 5000)
     databases.migrate()
     accounts = Accounts(databases)
@@ -144,6 +145,10 @@ def serving(
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
+        # its start-up write (its clock kept) done before the test: held off by a test's lock, it
+        # waited for it in SQLite's busy handler - a thread waiting before the request - and took
+        # the lock at the release, when the next request's note of its use never waits for it
+        start_up_written(db_path, None)
         yield running
     finally:
         process.send_signal(signal.SIGINT)

@@ -22,7 +22,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service.conftest import start_up_written
 from tests.service.test_stop_while_writing import _waiting_in_sqlite
 from tests.service.test_storage_failures import Served, _mrns, _walk_in, serving
 
@@ -32,10 +31,7 @@ HANG_GUARD_S = 45.0  # a note waiting for the lock waits 60 s per try, six tries
 @pytest.fixture
 def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     monkeypatch.setenv("TRIAGE_DATABASE__BUSY_TIMEOUT_MS", "60000")  # the most the settings allow
-    with serving(tmp_path / "clinic.db", tmp_path, "en") as running:
-        # its start-up write (its clock kept) done: held off by the test's lock, it waited for it and
-        # then took it just when the request after the release noted its use - skipped, by design
-        start_up_written(running.db_path, None)
+    with serving(tmp_path / "clinic.db", tmp_path, "en") as running:  # (its start-up write done)
         yield running
 
 
