@@ -13,9 +13,24 @@ import pandas as pd
 import pytest
 
 from analytics.reports.generate import GeneratorSpec, generate
+from tests.analytics.reports.conftest import run_main
 from triage.cli import main
 
 Generated = tuple[Path, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def simulate_run(
+    generated: Generated, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[int, Path, str, str]:
+    """One plain `triage report simulate -i <generated> -o <out>` (its exit code, out folder, stdout
+    and stderr), shared by the tests that only read what it printed and wrote - the tables it writes
+    (-q or not, and whichever thresholds: the same two, synthetic column and all) and its progress
+    lines on stderr: each ran a replay of its own (pooling, queries, a plot). The curve test keeps
+    its own run, with -q: what it reads is also that -q leaves the curve printed."""
+    out = tmp_path_factory.mktemp("simulate") / "sim"
+    code, stdout, stderr = run_main(["report", "simulate", "-i", str(generated[0]), "-o", str(out)])
+    return code, out, stdout, stderr
 
 
 def test_imbalance_writes_html_tables_and_plots(
@@ -314,17 +329,12 @@ def test_a_bare_table_says_its_provenance_is_unknown_and_a_table_of_an_export_ke
 
 
 def test_every_table_file_says_it_is_synthetic(
-    generated: Generated,
-    imbalance_run: tuple[int, Path, str, str],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    imbalance_run: tuple[int, Path, str, str], simulate_run: tuple[int, Path, str, str]
 ) -> None:
     # the banner is on the page, plots and CLI; a table copied out of tables/ said nothing
     code, out, _, _ = imbalance_run  # -q or not, the same tables
-    sim = tmp_path / "sim"
-    assert code == 0
-    assert main(["report", "simulate", "-i", str(generated[0]), "-t", "5:0.20", "-o", str(sim), "-q"]) == 0
-    capsys.readouterr()
+    simulated, sim, _, _ = simulate_run  # (it ran -t 5:0.20 -q: the same two tables)
+    assert code == 0 and simulated == 0
     tables = sorted((out / "tables").glob("*.csv")) + sorted((sim / "tables").glob("*.csv"))
     assert len(tables) >= 12
     for path in tables:
@@ -525,22 +535,20 @@ def test_a_directory_that_lacks_the_pooled_facilities_is_a_warning_not_silence(
 def test_json_prints_no_progress_in_any_report_command(
     generated: Generated,
     imbalance_run: tuple[int, Path, str, str],
+    simulate_run: tuple[int, Path, str, str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`--json` turned progress off in `report generate` and `triage study`, but `imbalance` and
-    `simulate` still wrote '... staging ...' lines to stderr: one meaning, one help text."""
-    for command in ("imbalance", "simulate"):
+    `simulate` still wrote '... staging ...' lines to stderr: one meaning, one help text. Each
+    command without --json (its progress shown) is the run the module shares."""
+    for command, without_json in (("imbalance", imbalance_run), ("simulate", simulate_run)):
         args = ["report", command, "-i", str(generated[0]), "-o", str(tmp_path / command)]
         assert main([*args, "--json"]) == 0
         printed = capsys.readouterr()
         assert printed.err == "" and printed.out.startswith("{")
-        if command == "imbalance":  # the same command without --json, run once for the module
-            code, _, _, err = imbalance_run
-            assert code == 0 and "... staging" in err
-            continue
-        assert main(args) == 0
-        assert "... staging" in capsys.readouterr().err
+        code, _, _, err = without_json
+        assert code == 0 and "... staging" in err
 
 
 @pytest.mark.parametrize("command", ["imbalance", "simulate"])
