@@ -27,6 +27,12 @@ from devices.codecs.hl7_charset import (
     refused_charset,
     unnamed_switch,
 )
+from devices.codecs.hl7_segments import (
+    SEGMENT_ID,
+    held_after_unread,
+    unread_before,
+    unreadable,
+)
 from devices.codecs.processing import not_production_flag
 from devices.errors import CodecError
 from devices.mapping import Fields, build_result, parse_timestamp, result_status
@@ -43,10 +49,6 @@ from devices.tolerance import ToleranceCounter
 from referral.errors import json_text
 
 _SEGMENT = re.compile(rb"[^\r\n]+")
-#: An HL7 v2 segment ID: three characters, a capital letter then capitals or digits (PID, PV1, Z3M;
-#: the Z ones are site-defined and legal). A segment whose ID is not one (``2PID``: a sequence
-#: number left in front; garbage) may have been a PID or OBR, so the OBX after it are held.
-SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +387,7 @@ def decode_message(
     problems: list[Quarantine] = []
     patient_id: str | None = None
     sample_id: str | None = None
+    specimen: str | None = None  # OUL^R22's SPM-2: the sample of the OBX and OBR after it
     obr_time: datetime | None = None
 
     def ts(seg: Segment, n: int) -> datetime | None:
@@ -402,12 +405,15 @@ def decode_message(
     for seg, unread in zip(msg.segments, unread_before(msg.segments), strict=True):
         if not SEGMENT_ID.fullmatch(seg.name):
             # reported, never skipped unseen: it may have been an OBX (2OBX|...), a result lost
-            problems.append(_unreadable(seg, raw, base_offset, profile.device_id))
+            problems.append(unreadable(seg, raw, base_offset, profile.device_id))
         elif seg.name == "PID":
             patient_id = seg.first(3) or seg.first(2) or None
-            sample_id = None
+            sample_id = specimen = None
+        elif seg.name == "SPM":  # a specimen (OUL^R22): the OBX after it are its own, not the last OBR's
+            sample_id = specimen = specimen_id(seg)
+            obr_time = ts(seg, 17)  # SPM-17.1: when it was collected
         elif seg.name == "OBR":
-            sample_id = seg.first(3) or seg.first(2) or None
+            sample_id = seg.first(3) or seg.first(2) or specimen
             obr_time = ts(seg, 7)
         elif seg.name == "OBX":
             obx3 = seg.components(3)
@@ -418,7 +424,7 @@ def decode_message(
             else:
                 vendor = obx3[0].strip()
             if unread is not None:
-                problems.append(_held_after_unread(seg, vendor, unread, raw, base_offset, profile.device_id))
+                problems.append(held_after_unread(seg, vendor, unread, raw, base_offset, profile.device_id))
                 continue
             if not vendor:
                 # An empty code is no identity: every such OBX would share one exactly-once key,
@@ -503,77 +509,11 @@ def decode_message(
     return results, problems
 
 
-def unread_before(segments: list[Segment]) -> list[Segment | None]:
-    """For each segment, the segment before it whose ID is no HL7 segment ID (:data:`SEGMENT_ID`,
-    the last such one) when no readable PID stands between them, else None: an OBX with one is
-    held, the unreadable segment may have been a PID or OBR."""
-    unread: Segment | None = None
-    found: list[Segment | None] = []
-    for seg in segments:
-        found.append(unread)
-        if not SEGMENT_ID.fullmatch(seg.name):
-            unread = seg
-        elif seg.name == "PID":
-            unread = None
-            found[-1] = None
-    return found
-
-
-def unreadable_segments(message: Hl7Message) -> list[Segment]:
-    """The segments whose ID is no HL7 segment ID (:data:`SEGMENT_ID`): each is quarantined
-    ``unreadable_segment`` by :func:`decode_message`, and not used."""
-    return [s for s in message.segments if not SEGMENT_ID.fullmatch(s.name)]
-
-
-def held_after_unreadable(message: Hl7Message) -> tuple[int, Segment] | None:
-    """How many OBX :func:`decode_message` holds after an unreadable segment and the first such
-    segment; None when it holds none."""
-    pairs = zip(message.segments, unread_before(message.segments), strict=True)
-    held = [u for s, u in pairs if s.name == "OBX" and u]
-    return (len(held), held[0]) if held else None
-
-
-def _shown(segment: Segment) -> str:
-    """A segment's text to its first 40 characters (``...`` after a longer one)."""
-    text = segment.enc.field.join(segment.fields)
-    return text if len(text) <= 40 else text[:40] + "..."
-
-
-def _unreadable(seg: Segment, raw: bytes, base_offset: int, device_id: str) -> Quarantine:
-    """A segment whose ID is no HL7 segment ID: quarantined ``unreadable_segment``, naming its
-    byte and text, as ASTM's record of unknown type is (``unknown_record``) - it may have been an
-    OBX whose result would otherwise be lost without a trace, or a PID or OBR (then the OBX after
-    it are held, :func:`_held_after_unread`)."""
-    return Quarantine(
-        "unreadable_segment",
-        raw,
-        base_offset + seg.offset,
-        device_id,
-        f"segment at byte {base_offset + seg.offset}, {json_text(_shown(seg))}, could not be read: segment ID"
-        f" {json_text(seg.name[:10])} is not three characters, a capital letter then capitals or digits (a"
-        " sequence number or other bytes in front of it?); the segment is not used",
-    )
-
-
-def _held_after_unread(
-    seg: Segment, vendor: str, unread: Segment, raw: bytes, base_offset: int, device_id: str
-) -> Quarantine:
-    """An OBX after a segment that could not be read and may have been a PID or OBR: held as
-    ``after_unreadable_segment``, naming that segment's byte and text (as ASTM's R records after
-    an unreadable record, :mod:`devices.codecs.astm_records`)."""
-    shown = _shown(unread)
-    test = f" test {json_text(vendor)}" if vendor else ""
-    return Quarantine(
-        "after_unreadable_segment",
-        raw,
-        base_offset + seg.offset,
-        device_id,
-        f"OBX {seg.first(1) or '?'}{test}: the segment before it at byte {base_offset + unread.offset},"
-        f" {json_text(shown)}, could not be read (segment ID {json_text(unread.name[:10])} is not three"
-        " characters, a capital letter then capitals or digits) and may have been a PID or OBR, so whose result this is is not"
-        " known; the OBX after it are held, not given to the patient before it, until the next"
-        " readable PID",
-    )
+def specimen_id(spm: Segment) -> str | None:
+    """SPM-2 (EIP, the specimen ID): the placer's, else the filler's, each its EI's entity ID."""
+    parts = spm.raw(2).split(spm.enc.repeat)[0].split(spm.enc.component)[:2]
+    ids = [unescape(p.split(spm.enc.subcomponent)[0], spm.enc, spm.charset).strip() for p in parts]
+    return next((i for i in ids if i), None)
 
 
 def _unit_not_sent(profile: DeviceProfile, vendor: str, to_final: bool, raw_value: str) -> str | None:

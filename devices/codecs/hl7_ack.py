@@ -14,9 +14,7 @@ from devices.codecs.hl7 import (
     Hl7ParseError,
     Segment,
     escape,
-    held_after_unreadable,
     needs_ack,
-    unreadable_segments,
 )
 from devices.codecs.hl7_charset import (
     CHARSETS,
@@ -26,6 +24,7 @@ from devices.codecs.hl7_charset import (
     read_msh,
     stands_alone,
 )
+from devices.codecs.hl7_segments import held_after_unreadable, unreadable_segments
 from devices.errors import SenderStateError
 from devices.profile import DeviceProfile
 from referral.plurals import counted
@@ -76,11 +75,40 @@ ERR8_LENGTH = 250
 
 
 def msh_version(message: Hl7Message) -> tuple[int, ...]:
-    """MSH-12's version as numbers (``2.5.1`` -> (2, 5)); (0,) when it is not a version."""
+    """MSH-12's version as numbers (``2.5.1`` -> (2, 5, 1), ``2.5`` -> (2, 5)); (0,) when it is
+    not a version."""
     try:
-        return tuple(int(part) for part in message.msh.first(12).split(".")[:2])
+        return tuple(int(part) for part in message.msh.first(12).split(".")[:3])
     except ValueError:
         return (0,)
+
+
+#: From v2.3.1 MSH-9 has a third component, the message structure, ``ACK`` for an ACK (HL7 v2.5.1
+#: ch. 2, the ACK message: MSH-9 ``ACK^<trigger event acknowledged>^ACK``).
+MESSAGE_STRUCTURE_FROM = (2, 3, 1)
+#: MSH-10 (message control ID) is an ST of 199 characters from v2.7 (20 before).
+MSH10_LENGTH = 199
+
+
+def ack_type(message: Hl7Message) -> str:
+    """MSH-9 of the ACK of ``message``: ``ACK``, the trigger event as the message sent it (its MSH-9's
+    first repetition, second component, without padding; an escape sequence in it stays one, so
+    ``\\F\\`` never becomes the ACK's own field separator) and, from v2.3.1, the structure ``ACK``;
+    an empty trigger stays empty between them (``ACK^^ACK``), none at the end (``ACK``)."""
+    enc = message.enc
+    parts = message.msh.raw(9).split(enc.repeat)[0].split(enc.component)
+    trigger = parts[1].strip() if len(parts) > 1 else ""
+    structure = ["ACK"] if msh_version(message) >= MESSAGE_STRUCTURE_FROM else []
+    return enc.component.join(["ACK", trigger, *structure]).rstrip(enc.component)
+
+
+def ack_control_id(message: Hl7Message, ts: str) -> str:
+    """MSH-10 of the ACK of ``message``: ``ACK`` and its MSH-10 as sent, within
+    :data:`MSH10_LENGTH` and never cut inside an escape sequence; ``ACK`` and the ACK's own time
+    (``ts``) when its MSH-10 is empty, so that ACKs do not all share one control ID."""
+    text = f"ACK{message.control_id.strip() or ts}"[:MSH10_LENGTH]
+    escape = message.enc.escape
+    return text[: text.rindex(escape)] if text.count(escape) % 2 else text
 
 
 def shortened(text: str, enc: Encoding, limit: int) -> str:
@@ -115,17 +143,17 @@ def build_ack(
     enc = message.enc
     msh = message.msh
     ts = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
-    trigger = msh.components(9)[1] if len(msh.components(9)) > 1 else ""
-    seps = enc.component + enc.repeat + enc.escape + enc.subcomponent
-    control = message.control_id
+    # the encoding characters the message declared: a fourth the message did not send is not
+    # declared (with a field separator "&" and MSH-2 "^~\\", a default "&" would be both)
+    seps = enc.component + enc.repeat + enc.escape + ("" if len(msh.raw(2)) == 3 else enc.subcomponent)
     header: list[str | bytes] = [
         "MSH",
         seps,
         *(echoed(message, n) for n in (5, 6, 3, 4)),
         ts,
         "",
-        enc.component.join(("ACK", trigger)) if trigger else "ACK",
-        f"ACK{control}"[:199],
+        ack_type(message),
+        ack_control_id(message, ts),
         echoed(message, 11),
         echoed(message, 12),
     ]
@@ -158,8 +186,8 @@ def _segment(message: Hl7Message, fields: list[str | bytes]) -> bytes:
 
 def held_note(message: Hl7Message) -> str:
     """What became of the OBX held after an unreadable segment
-    (:func:`devices.codecs.hl7.held_after_unreadable`) or, when none is held, of the unreadable
-    segments (:func:`devices.codecs.hl7.unreadable_segments`, not used); empty when every segment
+    (:func:`devices.codecs.hl7_segments.held_after_unreadable`) or, when none is held, of the unreadable
+    segments (:func:`devices.codecs.hl7_segments.unreadable_segments`, not used); empty when every segment
     could be read."""
     found = held_after_unreadable(message)
     if found is not None:
@@ -171,16 +199,28 @@ def held_note(message: Hl7Message) -> str:
     return f"{counted(len(unused), 'segments')} not used: segment at byte {unused[0].offset} unreadable"
 
 
+#: HL7 table 0357's 101, and what an ACK says of a message whose MSH-10 (required) is empty.
+REQUIRED_FIELD_MISSING = ("101", "Required field missing")
+NO_CONTROL_ID = "MSH-10 (message control ID) is empty: MSA-2 cannot name the message acknowledged"
+
+
 def accept_ack(message: Hl7Message, enhanced: bool, *, now: datetime | None = None) -> bytes:
     """The AA (CA) of a message the gateway stored. When a segment of it could not be read (and
     OBX after it are held), it is still accepted (stored, as ASTM's records are acknowledged) and
     says so: MSA-3 up to v2.6 and, from v2.5, an ERR of severity W (warning: HL7 table 0516), table
-    0357's 100 (segment sequence error) with the text in ERR-7 and ERR-8."""
-    note = held_note(message)
-    ack = build_ack(message, "AA", enhanced, text=note, now=now)
-    if not note or msh_version(message) < ERR_FIELDS_FROM:
+    0357's 100 (segment sequence error) with the text in ERR-7 and ERR-8. So does a message whose
+    MSH-10 is empty (:data:`NO_CONTROL_ID`, an ERR warning with table 0357's 101 at MSH-10): its
+    results are stored, and an AE would only make the device send them again."""
+    held = held_note(message)
+    unnamed = "" if message.control_id.strip() else NO_CONTROL_ID
+    ack = build_ack(message, "AA", enhanced, text="; ".join(n for n in (held, unnamed) if n), now=now)
+    if msh_version(message) < ERR_FIELDS_FROM:
         return ack
-    return ack + _err(message, [], SEGMENT_SEQUENCE_ERROR, "W", note)
+    if held:
+        ack += _err(message, [], SEGMENT_SEQUENCE_ERROR, "W", held)
+    if unnamed:
+        ack += _err(message, ["MSH", "1", "10"], REQUIRED_FIELD_MISSING, "W", unnamed)
+    return ack
 
 
 def _err(

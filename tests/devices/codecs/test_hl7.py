@@ -90,7 +90,7 @@ def test_ack_echoes_control_id_and_never_acks_an_ack() -> None:
     msg = parse_message(ORU, profile())
     now = datetime(2024, 3, 1, 10, 16, tzinfo=UTC)
     ack = build_ack(msg, "AA", now=now)
-    assert ack.startswith(b"MSH|^~\\&|||Mindray|BS-380|20240301101600||ACK^R01|ACKMSG0001|P|2.3.1")
+    assert ack.startswith(b"MSH|^~\\&|||Mindray|BS-380|20240301101600||ACK^R01^ACK|ACKMSG0001|P|2.3.1")
     assert b"\rMSA|AA|MSG0001\r" in ack
     parsed = parse_message(ack, profile())
     assert not needs_ack(parsed)
@@ -142,7 +142,7 @@ def _refusal(raw: bytes, prof: DeviceProfile | None = None) -> tuple[bytes | Non
 def test_a_message_that_does_not_parse_is_refused_with_ae_naming_segment_and_field() -> None:
     """The parse failure was answered with nothing: the device sent the message again for ever."""
     _, (msh, msa, err) = _refusal(ORU.replace(b"ASCII", b"KLINGON"))
-    assert msh == b"MSH|^~\\&|||Mindray|BS-380|20240301101600||ACK^R01|ACKMSG0001|P|2.3.1||||||KLINGON"
+    assert msh == b"MSH|^~\\&|||Mindray|BS-380|20240301101600||ACK^R01^ACK|ACKMSG0001|P|2.3.1||||||KLINGON"
     at = ORU.index(b"ASCII")  # MSH-18: the byte names where it is
     assert msa.startswith(b'MSA|AE|MSG0001|byte %d: MSH-18 character set "KLINGON" is not supported' % at)
     assert err == b"ERR|MSH^1^18^103&Table value not found&HL70357"  # ERR-1 up to v2.4
@@ -231,7 +231,7 @@ def test_from_v27_msa3_is_empty_and_the_text_is_in_err7_and_err8_only(
 
 def test_without_a_readable_msh_the_refusal_has_default_header_fields_and_an_ack_is_never_answered() -> None:
     nak, (msh, msa, err) = _refusal(b"PID|1||PAT-9\rOBX|1|NM|GLU||7.8\r")
-    assert msh == b"MSH|^~\\&|||||20240301101600||ACK|ACK|P|2.4"
+    assert msh == b"MSH|^~\\&|||||20240301101600||ACK^^ACK|ACK20240301101600|P|2.4"
     assert msa.startswith(b"MSA|AE||byte 0: HL7 message must start with MSH")  # no MSH-10 to echo
     assert err == b"ERR|MSH^1^^100&Segment sequence error&HL70357"
     assert nak is not None and parse_message(nak, profile()).message_type == "ACK"

@@ -166,7 +166,9 @@ def test_a_message_that_does_not_parse_is_stored_refused_with_ae_and_the_next_on
     with caplog.at_level(logging.WARNING):
         refusal, accepted = asyncio.run(scenario())
     msh, msa, err = refusal.strip(b"\x0b\x1c\r").split(b"\r")
-    assert msh.startswith(b"MSH|^~\\&|TRIAGE|CLINIC|SIMULATOR|SYNTHETIC|") and b"|ACK^R01|ACKCTL-7|" in msh
+    assert (
+        msh.startswith(b"MSH|^~\\&|TRIAGE|CLINIC|SIMULATOR|SYNTHETIC|") and b"|ACK^R01^ACK|ACKCTL-7|" in msh
+    )
     at = bad.index(b"\xd6")
     assert (
         msa
@@ -256,7 +258,7 @@ def test_a_v27_message_that_does_not_parse_is_refused_with_the_text_in_err_and_m
             return refusal
 
     msh, msa, err = asyncio.run(scenario()).strip(b"\x0b\x1c\r").split(b"\r")
-    assert b"|ACK^R01|ACKCTL-7|P|2.7" in msh
+    assert b"|ACK^R01^ACK|ACKCTL-7|P|2.7" in msh
     assert msa == b"MSA|AE|CTL-7"
     text = b"byte %d: byte 0xD6 is not valid ascii (MSH-18 ASCII, profile encoding ascii)" % bad.index(
         b"\xd6"

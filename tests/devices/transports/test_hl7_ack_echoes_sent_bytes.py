@@ -68,7 +68,7 @@ def test_the_accept_ack_echoes_the_senders_names_and_control_id_as_their_bytes_o
     ack, status, delivered = sent_alone(db_path, _message("CTL-1"), results=1, encoding="ascii")
     msh, msa = ack.rstrip(b"\r").split(b"\r")
     assert msh.startswith(_echoed()), msh
-    assert msh.endswith(b"|ACK^R01|ACKCTL-1|P|2.5||||||~ISO IR87~ISO IR159") and msa == b"MSA|AA|CTL-1"
+    assert msh.endswith(b"|ACK^R01^ACK|ACKCTL-1|P|2.5||||||~ISO IR87~ISO IR159") and msa == b"MSA|AA|CTL-1"
     assert "?" not in decode(ack, "iso2022_jp_1")
     assert [(r.stored.patient_id, r.stored.value) for r in delivered] == [("SIM-P1", "97")]
     with sqlite3.connect(db_path) as conn:

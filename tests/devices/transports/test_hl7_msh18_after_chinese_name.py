@@ -52,7 +52,7 @@ def test_a_hospital_name_holding_a_separator_byte_before_msh18_gb18030_is_read_a
     assert msa == "MSA|AA|CTL-1"
     # sender and receiver swapped, each name whole, MSH-18 echoed
     assert msh.split("|")[2:6] == ["LIS", "診所", "监护仪", HOSPITAL]
-    assert msh.split("|")[8:10] == ["ACK^R01", "ACKCTL-1"] and msh.split("|")[-1] == "GB18030"
+    assert msh.split("|")[8:10] == ["ACK^R01^ACK", "ACKCTL-1"] and msh.split("|")[-1] == "GB18030"
     with sqlite3.connect(db_path) as conn:
         stored = conn.execute("SELECT patient_id, vendor_code, value FROM device_results").fetchall()
         quarantined = conn.execute("SELECT count(*) FROM device_quarantine").fetchone()[0]

@@ -87,7 +87,7 @@ def test_a_hospital_name_holding_a_separator_byte_before_msh18_iso_ir87_is_read_
     assert msa == "MSA|AA|CTL-1"
     # sender and receiver swapped, each name whole, MSH-18 echoed
     assert msh.split("|")[2:6] == ["LIS", "検査室", "モニタ", HOSPITAL]
-    assert msh.split("|")[8:10] == ["ACK^R01", "ACKCTL-1"] and msh.split("|")[-1] == msh18
+    assert msh.split("|")[8:10] == ["ACK^R01^ACK", "ACKCTL-1"] and msh.split("|")[-1] == msh18
     assert [(r.stored.patient_id, r.stored.value, r.auto_feed) for r in delivered] == [("SIM-P1", "97", True)]
     with sqlite3.connect(db_path) as conn:
         stored = conn.execute("SELECT patient_id, vendor_code, value, status FROM device_results").fetchall()
