@@ -297,12 +297,12 @@ class Poct1aDriver:
                 if timeout is not None and timeout > 0:
                     self.timeout_s = min(max(timeout, MIN_TIMEOUT_S), MAX_TIMEOUT_S)
             elif element.tag == "DSC":
-                size = _number(element.value("DSC.max_message_sz"))
-                self.device_max_message = int(size) if size else None
+                # a whole number or nothing (devices.codecs.poct1a.COUNTS): 0 is no limit
+                self.device_max_message = int(element.value("DSC.max_message_sz") or 0) or None
 
     def _status(self, message: Poct1aMessage) -> list[LinkEvent]:
-        qty = _number(message.value("DST/DST.new_observations_qty"))
-        self.new_observations = int(qty) if qty is not None else None
+        qty = message.value("DST/DST.new_observations_qty")  # a whole number (COUNTS), or nothing
+        self.new_observations = int(qty) if qty else None
         if self.refused or self._topic is not None:
             # refused: never ask again on this connection; a list in flight: its end asks next
             return []

@@ -59,6 +59,14 @@ _ROOT_NAME = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.\-]*)")
 _SPACE = re.compile(rb"\s+")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CONTROL_ID = re.compile(rb"<HDR\.control_id\s+V\s*=\s*([\"'])([^\"'<>]{0,64})\1")
+#: Counts the host reads (:mod:`devices.poct1a_conversation`), with what each counts: when sent,
+#: each is a whole number - ``inf``, ``nan``, ``1e999``, ``-1`` or ``2.5`` is no count (read as a
+#: number, the first three ended the connection; the message is refused naming the element).
+COUNTS = {
+    "DSC.max_message_sz": "the largest message the device takes, in bytes",
+    "DST.new_observations_qty": "the observations the device holds",
+}
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
 # ------------------------------------------------------------------ framing
@@ -362,8 +370,9 @@ def parse_xml(raw: bytes) -> Element:
 
 
 def parse_message(raw: bytes) -> Poct1aMessage:
-    """Parse and check one framed message: well-formed XML, a known message type as root, and
-    ``HDR.control_id``. Raises :class:`Poct1aError` naming what is wrong and where."""
+    """Parse and check one framed message: well-formed XML, a known message type as root,
+    ``HDR.control_id``, and the :data:`COUNTS` whole numbers. Raises :class:`Poct1aError` naming
+    what is wrong and where."""
     root = parse_xml(raw)
     if root.tag not in MESSAGE_TYPES:
         known = ", ".join(sorted(MESSAGE_TYPES))
@@ -382,6 +391,13 @@ def parse_message(raw: bytes) -> Poct1aMessage:
             hdr.offset,
             f"HDR.message_type {json_text(declared)} does not match the root element {json_text(root.tag)}",
         )
+    for element in root.walk():
+        count = element.attrs.get("V", "").strip() if element.tag in COUNTS else ""
+        if count and not _WHOLE_NUMBER.fullmatch(count):
+            raise Poct1aError(
+                element.offset,
+                f"{element.tag} {json_text(count)} is not a whole number ({COUNTS[element.tag]})",
+            )
     return Poct1aMessage(
         root.tag, control_id, hdr.value("HDR.version_id"), hdr.value("HDR.creation_dttm"), root
     )

@@ -53,20 +53,31 @@ def damaged(draw: st.DrawFn) -> bytes:
     """A real capture with a few random edits, or arbitrary bytes."""
     if draw(st.booleans()) and draw(st.booleans()):
         return draw(st.binary(max_size=300))
-    data = bytearray(SEEDS[draw(st.sampled_from(sorted(SEEDS)))])
-    for _ in range(draw(st.integers(1, 6))):
-        at = draw(st.integers(0, max(len(data) - 1, 0)))
-        kind = draw(st.sampled_from(["set", "delete", "insert", "truncate"]))
-        byte = draw(st.one_of(st.sampled_from(list(SPECIAL)), st.integers(0, 255)))
-        if kind == "set" and data:
-            data[at] = byte
+    return edited(draw, SEEDS[draw(st.sampled_from(sorted(SEEDS)))])
+
+
+def edited(
+    draw: st.DrawFn, data: bytes, special: bytes = SPECIAL, edits: int = 1, *, repeat: bool = False
+) -> bytes:
+    """``data`` with ``edits`` to 6 random edits: a byte changed (often to one of ``special``),
+    bytes cut out or inserted, the rest cut off, and with ``repeat`` a piece sent again up to
+    2,000 times (a huge repetition count)."""
+    out = bytearray(data)
+    for _ in range(draw(st.integers(edits, 6))):
+        at = draw(st.integers(0, max(len(out) - 1, 0)))
+        kind = draw(st.sampled_from(["set", "delete", "insert", "truncate", *(["repeat"] if repeat else [])]))
+        byte = draw(st.one_of(st.sampled_from(list(special)), st.integers(0, 255)))
+        if kind == "set" and out:
+            out[at] = byte
         elif kind == "delete":
-            del data[at : at + draw(st.integers(1, 40))]
+            del out[at : at + draw(st.integers(1, 40))]
         elif kind == "insert":
-            data[at:at] = bytes([byte]) * draw(st.integers(1, 3))
+            out[at:at] = bytes([byte]) * draw(st.integers(1, 3))
+        elif kind == "repeat":
+            out[at:at] = out[at : at + draw(st.integers(1, 12))] * draw(st.integers(2, 2000))
         else:
-            del data[at:]
-    return bytes(data)
+            del out[at:]
+    return bytes(out)
 
 
 def cut(data: bytes, points: list[int]) -> list[bytes]:

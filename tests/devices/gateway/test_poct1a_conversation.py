@@ -344,6 +344,12 @@ def test_any_bytes_anywhere_in_a_conversation_never_crash_the_driver(noise: byte
     driver = Poct1aDriver(PROFILE)
     events = driver.feed(CONVERSATION_BYTES[:at] + noise + CONVERSATION_BYTES[at:], 0.0)
     events += driver.poll(10_000.0)
+    each_stored_message_acknowledged(events)
+
+
+def each_stored_message_acknowledged(events: list[LinkEvent]) -> None:
+    """Every message the driver hands on for storing is followed by its ACK.R01 (AA, or AE when
+    it did not parse)."""
     for n, event in enumerate(events):
         if isinstance(event, Received):
             reply = events[n + 1]
