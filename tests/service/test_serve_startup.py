@@ -61,7 +61,10 @@ def wait_ready(workers: set[int], process: subprocess.Popen[str], log: Path) -> 
 
 def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
     """Start-up said only where it listens: not which log (a relative database.path is the working
-    folder's), which policy or which model versions the clinic's patients were assessed with."""
+    folder's), which policy or which model versions the clinic's patients were assessed with. Its
+    log is a new one, which start-up says it created: a mistyped database.path (a name in an
+    existing folder: a missing folder is refused) started the service on a new, empty log without a
+    word - a serve of its own, in the upgrade test, said so for a log of another name."""
     site = tmp_path / "etc"
     site.mkdir()
     (site / "policy.toml").write_text('version = "clinic-7-v2"\n', encoding="utf-8")
@@ -96,6 +99,12 @@ def test_a_ready_service_says_what_it_runs_on(tmp_path: Path) -> None:
         f' (schema {MIGRATIONS._migrations[-1].name}); policy "clinic-7-v2" ({site / "policy.toml"});'
         " risk models cvd10 1.0.0; device gateway off; no staff account yet: open"
         f" http://127.0.0.1:{port}/setup to create the administrator"
+    ], text
+    newest = MIGRATIONS._migrations[-1].name
+    assert [line for line in unstamped(text) if line.startswith("referral log ")] == [
+        f"referral log {workdir / 'data' / 'clinic.db'}: there was none, a new empty one was created"
+        f" (schema {len(MIGRATIONS._migrations)} ({newest})) - right on a first start; otherwise"
+        " database.path does not name the clinic's log: stop the service and set it"
     ], text
     # the settings' log_level reaches uvicorn (it was read by nothing: serve logged at warning)
     assert "INFO:     Application startup complete." in text
@@ -336,7 +345,9 @@ def test_the_service_log_says_when_start_up_upgraded_an_older_log_or_created_a_n
     """Installing a new version and restarting upgraded the clinic's log without a word (the
     ready: line named only the schema it ended at), so an administrator who skipped the backup
     learned that the previous version refuses it only when going back; a mistyped database.path
-    started the service on a new, empty log just as quietly."""
+    started the service on a new, empty log just as quietly - the line a new log gets is
+    test_a_ready_service_says_what_it_runs_on's, whose start-up creates one (it had a third serve
+    here, of two processes, for a log of another name)."""
     from tests.referral.test_audit_rows_upgrade import _log_0017
 
     old = _log_0017(tmp_path / "old")
@@ -357,10 +368,3 @@ def test_the_service_log_says_when_start_up_upgraded_an_older_log_or_created_a_n
     # worker did, and its silence is in that start's one line; a second worker here checked it again
     again = _serve_once(old, tmp_path, "second.log", workers=1)
     assert not [line for line in unstamped(again) if line.startswith("referral log ")], again
-    fresh = tmp_path / "clinc.db"  # a mistyped name in an existing folder (a missing one is refused)
-    text = _serve_once(fresh, tmp_path, "third.log")
-    assert [line for line in unstamped(text) if line.startswith("referral log ")] == [
-        f"referral log {fresh}: there was none, a new empty one was created (schema"
-        f" {len(MIGRATIONS._migrations)} ({newest})) - right on a first start; otherwise database.path"
-        " does not name the clinic's log: stop the service and set it"
-    ], text
