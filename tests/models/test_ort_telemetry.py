@@ -48,16 +48,21 @@ def test_no_telemetry_without_the_cli(entry: str, tmp_path: Path) -> None:
         code = ENTRIES[entry]
     blocker = tmp_path / "a-file"
     blocker.write_text("")  # HOME under a file: not even root can create it
+    # what the import made of the unset variable (one given beforehand: test_a_setting_made_...)
+    code += "; import os; print(os.environ['ORT_DISABLE_TELEMETRY'])"
     for home in (blocker / "home", tmp_path / "home"):
         result = _python(code, home)
         assert result.returncode == 0 and result.stderr == "", result.stderr
+        assert result.stdout == "1\n"
     assert not (tmp_path / "home").exists()  # nothing written under a writable HOME either
 
 
 def test_a_setting_made_beforehand_is_kept(tmp_path: Path) -> None:
+    """Only an unset variable is set: 0 given beforehand stays (the telemetry left on). That an unset
+    one becomes 1 is checked in every process of test_no_telemetry_without_the_cli, each entry point
+    printing it; a second process here (`import triage.ort`, the variable unset) checked it again."""
     code = "import os, triage.ort; print(os.environ['ORT_DISABLE_TELEMETRY'])"
     assert _python(code, tmp_path, ORT_DISABLE_TELEMETRY="0").stdout == "0\n"
-    assert _python(code, tmp_path).stdout == "1\n"
 
 
 def test_only_triage_ort_imports_onnxruntime() -> None:
