@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.service.conftest import PASSWORD, WALK_IN
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, clinic, desk, log_in
 from tests.service.widths import swept
@@ -55,8 +56,11 @@ def test_the_urgent_badges_warning_sign_never_wraps_away_from_its_words(browser:
     emergency = desk.api(Role.nurse, "/assessments", WALK_IN)
     urgent = desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "SPO2-90"}, "observations": LOW_SPO2})
     assert (emergency["disposition"], urgent["disposition"]) == ("emergency_transfer", "urgent_referral")
+    page: Any = None
     for language in ("zh", "en"):
-        page: Any = log_in(browser, desk, Role.nurse, 768, language)
+        if page is None:  # one sign-in: it signed in through the login form for each language
+            page = log_in(browser, desk, Role.nurse, 768, language)
+        switched(page, language, 768)  # to English: the header's switch (the page then loaded anew)
         for path, signs in (("/queue", 2), (f"/encounters/{emergency['encounter_id']}", 1)):
             page.goto(f"{desk.url}{path}")
             for width in swept(page, SIGN_APART, range(300, 1321, 20)):
@@ -64,7 +68,7 @@ def test_the_urgent_badges_warning_sign_never_wraps_away_from_its_words(browser:
                 where = f"{path} ({language}, {width.px} px)"
                 assert len(found["seen"]) == signs, f"{where}: {found['seen']}"
                 assert not found["apart"], f"{where}: a warning sign alone on its line: {found['apart']}"
-        page.close()
+    page.close()
 
 
 #: Each visible control a screen reader would announce without a name: an input, select or textarea

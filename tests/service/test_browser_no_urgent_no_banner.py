@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.service.conftest import WALK_IN
+from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -20,13 +21,15 @@ __all__ = ["browser", "desk", "pytestmark"]
 
 
 def test_no_urgent_case_no_banner(browser: object, desk: Desk) -> None:
-    pages: dict[str, Any] = {}
+    # one sign-in (it signed in through the login form for each language): Chinese by the header's
+    # switch, which loads the queue again, and back to English at 390 px by it
+    page: Any = log_in(browser, desk, Role.nurse, 390, "en")
     for language, width in (("en", 390), ("zh", 1280)):
-        pages[language] = log_in(browser, desk, Role.nurse, width, language)
-        pages[language].goto(f"{desk.url}/queue")
-        expect(pages[language].locator("#urgent-alert")).to_be_hidden()
-    pages["zh"].close()
-    page = pages["en"]  # the queue opened again on the nurse's page: no second login, argon2 again
+        switched(page, language, width)
+        if language == "en":
+            page.goto(f"{desk.url}/queue")
+        expect(page.locator("#urgent-alert")).to_be_hidden()
+    switched(page, "en", 390)
     desk.api(Role.nurse, "/assessments", {"patient": {"mrn": "CALM-1"}, "observations": CALM})
     page.goto(f"{desk.url}/queue")
     expect(page.locator("tr[data-encounter]")).to_have_count(1)
