@@ -25,7 +25,7 @@ SAYS = {
 }
 
 
-def _referred(browser: object, desk: Desk) -> tuple[Any, int]:
+def _referring(browser: object, desk: Desk) -> tuple[Any, int]:
     """An emergency walk-in the clinician referred on its page with a long reason: her page, signed
     in in English at 1280 px, and its encounter."""
     made = desk.api(Role.nurse, "/assessments", {**WALK_IN, "patient": {"mrn": "PHONE-REF-1"}})
@@ -37,12 +37,19 @@ def _referred(browser: object, desk: Desk) -> tuple[Any, int]:
     return page, int(made["encounter_id"])
 
 
+def _referred(browser: object, desk: Desk) -> int:
+    """:func:`_referring`'s encounter, the clinician's page closed."""
+    page, encounter_id = _referring(browser, desk)
+    page.close()
+    return encounter_id
+
+
 def test_a_referral_on_the_patient_page_is_read_whole_on_a_phone(browser: object, desk: Desk) -> None:
     """The clinician who referred the patient reads the patient's page on a phone in each language,
     in the session she referred in, taken to Chinese by the header's switch - each language signed
     her in through the login form again, a new context, an argon2id verify and the queue, for a
     test about the page, not the login."""
-    page, encounter_id = _referred(browser, desk)
+    page, encounter_id = _referring(browser, desk)
     for language, (to, reason, urgency, status) in SAYS.items():
         switched(page, language, 390)  # Chinese: the switch loads the patient's page again, at 390 px
         if language == "en":  # (already English: the page she referred on, loaded again at 390 px)
