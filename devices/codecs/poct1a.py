@@ -58,6 +58,7 @@ VERSION = "POCT1"
 _ROOT_NAME = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.\-]*)")
 _SPACE = re.compile(rb"\s+")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z0-9._\-]{1,40})[\"']")
 _CONTROL_ID = re.compile(rb"<HDR\.control_id\s+V\s*=\s*([\"'])([^\"'<>]{0,64})\1")
 #: Counts the host reads (:mod:`devices.poct1a_conversation`), with what each counts: when sent,
 #: each is a whole number - ``inf``, ``nan``, ``1e999``, ``-1`` or ``2.5`` is no count (read as a
@@ -364,6 +365,14 @@ def parse_xml(raw: bytes) -> Element:
         ) from None
     except LookupError as exc:  # <?xml encoding="..."?> names a codec Python does not have
         raise Poct1aError(0, f"the XML declaration names an unknown character encoding ({exc})") from None
+    except ValueError:  # expat reads UTF-8, UTF-16 and single-byte sets; GB 18030, Big5... raised
+        named = _DECLARED_ENCODING.search(raw[:200])
+        which = json_text(named[1].decode("ascii")) if named else "a multi-byte character encoding"
+        raise Poct1aError(
+            0,
+            f"the XML declaration names {which}, a multi-byte character encoding the POCT1-A2 reader"
+            " does not take (UTF-8, UTF-16 and single-byte sets only): set the device to send UTF-8",
+        ) from None
     if not top:
         raise Poct1aError(0, "no XML element in the message")
     return top[0]

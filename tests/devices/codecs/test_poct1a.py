@@ -27,7 +27,9 @@ from devices.codecs.poct1a import (
     recover_control_id,
 )
 from devices.codecs.poct1a_results import decode_message, observations
+from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import load_profile
+from devices.session import Received, Send
 from devices.simulated_results import SimulatedResult, SimulatedSample
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -351,6 +353,30 @@ def test_an_unknown_declared_encoding_is_a_clear_error_not_a_crash() -> None:
     raw = CONVERSATION[0].replace(b'encoding="UTF-8"', b'encoding="TTF-8"')
     with pytest.raises(Poct1aError, match="byte 0: the XML declaration names an unknown character encoding"):
         parse_message(raw)
+
+
+@pytest.mark.parametrize("declared", ["GB18030", "GBK", "gb2312", "Big5", "Shift_JIS", "UTF-7"])
+def test_a_declared_multi_byte_encoding_expat_cannot_read_is_refused_naming_it_not_a_crash(
+    declared: str,
+) -> None:
+    """Found by the corruption property test in a full run (encoding="UTF-7", one flipped bit):
+    expat raised ValueError ('multi-byte encodings are not supported') for any multi-byte set but
+    UTF-8 and UTF-16 - a meter set to GB 18030 crashed the parser. The message is now quarantined
+    whole and refused with AE naming the encoding, and the conversation goes on."""
+    raw = CONVERSATION[0].replace(b'encoding="UTF-8"', f'encoding="{declared}"'.encode())
+    with pytest.raises(Poct1aError, match=f'^byte 0: the XML declaration names "{declared}", a multi-byte'):
+        parse_message(raw)
+    results, (held,) = decode_message(PROFILE, raw)
+    assert results == [] and held.reason == "unparseable_message" and f'"{declared}"' in held.detail
+    driver = Poct1aDriver(PROFILE)
+    received, answer = driver.feed(raw, 0.0)
+    assert received == Received(raw, ((0, 0),)) and isinstance(answer, Send)
+    ack = parse_message(answer.data)
+    assert ack.value("ACK/ACK.type_cd") == "AE" and "set the device to send UTF-8" in (
+        ack.value("ACK/ACK.note_txt") or ""
+    )
+    after = driver.feed(CONVERSATION[0], 1.0)  # the same hello in UTF-8 is taken
+    assert parse_message(after[-1].data).value("ACK/ACK.type_cd") == "AA"  # type: ignore[union-attr]
 
 
 def test_characters_xml_does_not_allow_never_make_an_ack_unreadable() -> None:
