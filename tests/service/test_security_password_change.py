@@ -28,8 +28,8 @@ def trail(staff: Staff, action: str) -> list[dict[str, Any]]:
     return [dict(row, data=json.loads(row["data"])) for row in rows]
 
 
-def change(staff: Staff, csrf: str, current: str, new: str) -> Any:
-    return staff.client.post(
+def change(client: TestClient, csrf: str, current: str, new: str) -> Any:
+    return client.post(
         "/account/password",
         data={"csrf_token": csrf, "current_password": current, "new_password": new},
         follow_redirects=False,
@@ -44,7 +44,7 @@ def test_a_nurse_changes_her_password_and_her_other_session_ends(staff: Staff) -
     assert page.status_code == 200 and 'name="current_password"' in page.text
     assert 'href="/account/password"' in staff.client.get("/queue").text, "the menu leads there"
 
-    done = change(staff, csrf, PASSWORD, NEW)
+    done = change(staff.client, csrf, PASSWORD, NEW)
     assert done.status_code == 303 and done.headers["location"] == "/account/password?changed=true"
     assert "Your password was changed" in staff.client.get(done.headers["location"]).text
     assert staff.client.get("/queue", follow_redirects=False).status_code == 200, "this session stays"
@@ -64,6 +64,21 @@ def test_a_nurse_changes_her_password_and_her_other_session_ends(staff: Staff) -
     assert audit.verify(db).ok and audit_rows.verify_rows(db).ok, "verify-audit follows the new hash"
 
 
+@pytest.fixture(scope="module")
+def clinician1(refusing_staff: Staff) -> tuple[TestClient, str]:
+    """clinician1, signed in once on a client of her own (its cookies, its CSRF token), on the
+    module's service for refused requests (``refusing_staff``), shared by the refused changes: each
+    case made a service, an account (an argon2id hash) and a login (a verify) of its own. A refused
+    change stores its audit entry alone - no password, no session ended - so the next case finds her
+    as the last left her; each reads only the audit entries its own change added."""
+    staff = refusing_staff
+    staff.app.state.runtime.accounts.create("clinician1", PASSWORD, Role.clinician, "en", actor="test-setup")
+    client = TestClient(staff.app)
+    response = client.post("/login", data={"username": "clinician1", "password": PASSWORD})
+    assert response.status_code == 200
+    return client, staff.app.state.runtime.sessions.get(client.cookies[SESSION_COOKIE]).csrf_token
+
+
 @pytest.mark.parametrize(
     ("current", "new", "field", "said", "why"),
     [
@@ -76,29 +91,35 @@ def test_a_nurse_changes_her_password_and_her_other_session_ends(staff: Staff) -
     ],
 )
 def test_a_refused_change_changes_nothing_says_why_and_is_audited(
-    staff: Staff, current: str, new: str, field: str, said: str, why: str
+    refusing_staff: Staff,
+    clinician1: tuple[TestClient, str],
+    current: str,
+    new: str,
+    field: str,
+    said: str,
+    why: str,
 ) -> None:
-    staff.app.state.runtime.accounts.create("clinician1", PASSWORD, Role.clinician, "en", actor="test-setup")
-    response = staff.client.post("/login", data={"username": "clinician1", "password": PASSWORD})
-    csrf = staff.app.state.runtime.sessions.get(staff.client.cookies[SESSION_COOKIE]).csrf_token
-    refused = change(staff, csrf, current, new)
-    assert response.status_code == 200 and refused.status_code == 422
+    staff, (client, csrf) = refusing_staff, clinician1
+    earlier = trail(staff, "user.password_change_refused")
+    refused = change(client, csrf, current, new)
+    assert refused.status_code == 422
     assert said in refused.text and f'id="password-{field.split("_")[0]}-error"' in refused.text
     assert new not in refused.text and current not in refused.text, "no password is sent back"
     assert staff.app.state.runtime.accounts.authenticate("clinician1", PASSWORD) is not None
     assert trail(staff, "user.password_change") == []
-    [entry] = trail(staff, "user.password_change_refused")
+    [entry] = trail(staff, "user.password_change_refused")[len(earlier) :]
     assert entry["entity_id"] == "clinician1" and entry["data"] == {"client": "testclient", "why": why}
 
 
 def test_wrong_current_passwords_meet_the_login_limit(staff: Staff) -> None:
     csrf = staff.login(Role.nurse)
-    answers = [change(staff, csrf, f"guess-number-{n}", NEW).status_code for n in range(6)]
+    answers = [change(staff.client, csrf, f"guess-number-{n}", NEW).status_code for n in range(6)]
     assert answers == [422] * 5 + [429]
     assert staff.app.state.runtime.accounts.authenticate("nurse", PASSWORD) is not None
 
 
-def test_a_page_or_api_never_takes_a_common_password_or_the_user_name(staff: Staff) -> None:
+def test_a_page_or_api_never_takes_a_common_password_or_the_user_name(refusing_staff: Staff) -> None:
+    staff = refusing_staff  # every account it asks for is refused
     for password in ("1234567890", "Password123", "woaini1314"):
         made = staff.client.post(
             "/api/v1/users",
@@ -122,11 +143,11 @@ def test_the_shipped_list_is_read_and_every_entry_is_refused() -> None:
             check_password_strength(password)
 
 
-def test_a_password_too_long_for_the_form_is_not_repeated(staff: Staff) -> None:
-    csrf = staff.login(Role.nurse)
+def test_a_password_too_long_for_the_form_is_not_repeated(clinician1: tuple[TestClient, str]) -> None:
+    client, csrf = clinician1  # refused before the change is tried: nothing stored
     typed = "Her-Real-Password-" + "x" * 200  # over the form's 200 characters
     for current, new in ((typed, NEW), (PASSWORD, typed)):
-        refused = change(staff, csrf, current, new)
+        refused = change(client, csrf, current, new)
         assert refused.status_code == 422 and "not repeated: a password" in refused.text
         assert typed[:18] not in refused.text, "the 422 page repeated the password typed"
 
@@ -135,7 +156,7 @@ def test_the_session_goes_on_under_a_new_cookie_and_the_old_one_ends(staff: Staf
     """Whoever copied this PC's session cookie (the reason to change a password) is out too."""
     csrf = staff.login(Role.nurse)
     copied = staff.client.cookies[SESSION_COOKIE]
-    done = change(staff, csrf, PASSWORD, NEW)
+    done = change(staff.client, csrf, PASSWORD, NEW)
     assert done.status_code == 303
     renewed = staff.client.cookies[SESSION_COOKIE]
     assert renewed != copied and staff.client.get("/queue", follow_redirects=False).status_code == 200
