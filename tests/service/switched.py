@@ -35,7 +35,7 @@ def switched(page: Any, language: str, width: int) -> None:
 def switched_patient_pages(
     browser: object, desk: Desk, mrn: str, role: Role, *, own_tab: bool = False
 ) -> Iterator[tuple[str, int, Any, dict[str, Any]]]:
-    """test_browser_desk's ``patient_pages`` - a calm walk-in in Chinese at 360 px, then one in
+    """test_browser_desk's ``patient_page`` twice - a calm walk-in in Chinese at 360 px, then one in
     English at 768 px (its record number ``mrn`` and the language): (language, width, page,
     assessment) - with ``role`` signed in through the login form once, the English page the same
     page :func:`switched`. ``own_tab``: the English page in a browser context of its own (no

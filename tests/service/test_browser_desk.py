@@ -146,18 +146,6 @@ def patient_page(
     return page, made
 
 
-def patient_pages(
-    browser: object, desk: Desk, mrn: str, role: Role, *, shared: bool = False
-) -> Iterator[tuple[str, int, Any, dict[str, Any]]]:
-    """:func:`patient_page` in Chinese at 360 px, then in English at 768 px (a walk-in each, its
-    record number ``mrn`` and the language): (language, width, page, assessment); the page is
-    closed when the next one is asked for."""
-    for language, width in (("zh", 360), ("en", 768)):
-        page, made = patient_page(browser, desk, f"{mrn}-{language}", role, width, language, shared=shared)
-        yield language, width, page, made
-        page.close()
-
-
 def sign_in(page: Any, role: Role) -> None:
     page.fill("input[name=username]", role.value)
     page.fill("input[name=password]", PASSWORD)

@@ -74,7 +74,7 @@ def _on_clock(
     and its assessment) and ``role`` on its patient page, in Chinese at 360 px, then in English at
     768 px, the page's timers on Playwright's clock (installed before its scripts run): (language,
     page, assessment), the page closed when the next one is asked for. The page is loaded once, on
-    the clock - patient_pages' page reloaded on the clock was loaded twice, and the device's test
+    the clock - a patient page reloaded on the clock was loaded twice, and the device's test
     loaded it a third time for the device it attached after the first load."""
     for language, width in (("zh", 360), ("en", 768)):
         made = clinic.api(
