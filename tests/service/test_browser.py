@@ -59,15 +59,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("triage")),
-            "demo",
-            "--port",
-            "0",  # any free port: the URL it prints names it
-            "--interval",
-            "1.5",
-            "--close-after",
-            "5",
-            "--seconds",
-            "170",
+            # --port 0: any free port, the URL it prints names it
+            *["demo", "--port", "0", "--interval", "1.5", "--close-after", "5", "--seconds", "170"],
             "--data-dir",
             str(data_dir),
         ],
