@@ -408,7 +408,8 @@ def decode_message(
             problems.append(unreadable(seg, raw, base_offset, profile.device_id))
         elif seg.name == "PID":
             patient_id = seg.first(3) or seg.first(2) or None
-            sample_id = specimen = None
+            # a new patient: none of the last one's sample or order time (OBR-7) is theirs
+            sample_id = specimen = obr_time = None
         elif seg.name == "SPM":  # a specimen (OUL^R22): the OBX after it are its own, not the last OBR's
             sample_id = specimen = specimen_id(seg)
             obr_time = ts(seg, 17)  # SPM-17.1: when it was collected
