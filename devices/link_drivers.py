@@ -213,14 +213,9 @@ class Hl7Driver:
             return []  # an inbound ACK: never acknowledged, carries no results
         kind = hl7.unsupported_type(message)
         if kind is not None:
-            # stored (evidence), counted not handled, answered AR naming the type (table 0357 200)
-            error = hl7.Hl7ParseError(
-                f"{hl7.unsupported_said(kind)}: the gateway takes results (ORU, OUL)",
-                segment="MSH",
-                field=9,
-                condition=hl7.UNSUPPORTED_MESSAGE_TYPE,
-            )
-            reject = hl7_ack.build_error_ack(raw, error, self._profile, code="AR")
+            # stored (evidence), counted not handled, answered AR naming the type (table 0357
+            # 200) or, for an ORU^R40 alarm, its trigger (201)
+            reject = hl7_ack.build_error_ack(raw, hl7.unsupported_error(kind), self._profile, code="AR")
             sent = [Send(mllp.frame(reject, self._start, self._end))] if reject is not None else []
             return [Received(raw, pieces), Unhandled(f"{kind or hl7.NO_TYPE} message"), *sent]
         if not hl7_ack.accept_ack_wanted(message, self._profile, "AA"):

@@ -138,22 +138,30 @@ SEGMENT_SEQUENCE_ERROR = ("100", "Segment sequence error")
 DATA_TYPE_ERROR = ("102", "Data type error")
 TABLE_VALUE_NOT_FOUND = ("103", "Table value not found")
 UNSUPPORTED_MESSAGE_TYPE = ("200", "Unsupported message type")
+UNSUPPORTED_EVENT_CODE = ("201", "Unsupported event code")
 #: MSH-9.1 of the messages whose OBX segments are results (ORU: observation results, R01 and the
 #: like; OUL: laboratory automation results). Another type (ADT^A01, QRY^Q02...) is answered AR,
 #: its ERR naming table 0357's 200: HL7 v2 ch. 2 rejects a message type the receiver does not
 #: support with AR (CR in enhanced mode), not AA - an AA told the device it was handled.
 RESULT_MESSAGE_TYPES = frozenset({"ORU", "OUL"})
+#: Result-type messages (MSH-9.1 and .2, upper case) whose OBX are no results, with what they are:
+#: ORU^R40 (v2.7 "report alarm", IHE PCD-04 Report Alert) carries an alarm - its type, phase,
+#: state and the reading that raised it. Answered AR as an unsupported type, with table 0357's
+#: 201 (unsupported event code): an AA told the alarm source a receiver took the alarm.
+NOT_RESULTS = {"ORU^R40": "an alarm report (IHE PCD-04), not results: alarms are not read"}
 
 
 def unsupported_type(message: Hl7Message) -> str | None:
-    """MSH-9 (``ADT^A01``) of a message the gateway does not take (:data:`RESULT_MESSAGE_TYPES`;
-    never an ACK, which is not answered at all), each component without the spaces a padded field
-    holds, as :attr:`Hl7Message.message_type` reads it; empty for an MSH-9 that is empty or blank
-    (``|   |``, ``| ^ |``); None for a result message."""
-    if not needs_ack(message) or message.message_type.upper() in RESULT_MESSAGE_TYPES:
+    """MSH-9 (``ADT^A01``) of a message the gateway does not take (:data:`RESULT_MESSAGE_TYPES`
+    but :data:`NOT_RESULTS`; never an ACK, which is not answered at all), each component without
+    the spaces a padded field holds, as :attr:`Hl7Message.message_type` reads it; empty for an
+    MSH-9 that is empty or blank (``|   |``, ``| ^ |``); None for a result message."""
+    if not needs_ack(message):
         return None
     parts = [c.strip() for c in message.msh.components(9)]
     kind = parts[0] + "".join(f"^{c}" for c in parts[1:2])
+    if parts[0].upper() in RESULT_MESSAGE_TYPES and kind.upper() not in NOT_RESULTS:
+        return None
     return kind if kind.strip("^") else ""
 
 
@@ -171,7 +179,19 @@ def unsupported_said(kind: str) -> str:
         return "MSH-9 (the message type) is empty"
     if kind.startswith("^"):
         return "MSH-9.1 (the message type) is empty"
+    if kind.upper() in NOT_RESULTS:
+        return f"{kind} is {NOT_RESULTS[kind.upper()]}"
     return f"message type {kind} is not supported"
+
+
+def unsupported_error(kind: str) -> Hl7ParseError:
+    """What the AR of a message of ``kind`` (:func:`unsupported_type`) says, at MSH-9: a type the
+    gateway does not take (table 0357's 200), or a result type's trigger whose OBX are no results
+    (:data:`NOT_RESULTS`, 201)."""
+    if kind.upper() in NOT_RESULTS:
+        return Hl7ParseError(unsupported_said(kind), segment="MSH", field=9, condition=UNSUPPORTED_EVENT_CODE)
+    said = f"{unsupported_said(kind)}: the gateway takes results (ORU, OUL)"
+    return Hl7ParseError(said, segment="MSH", field=9, condition=UNSUPPORTED_MESSAGE_TYPE)
 
 
 def captured_unsupported_type(raw: bytes, profile: DeviceProfile) -> str | None:

@@ -25,13 +25,15 @@ ADT = (
 )
 
 
-def test_a_message_of_another_type_is_rejected_ar_naming_it_and_counted_not_handled(tmp_path: Path) -> None:
-    db_path = tmp_path / "clinic.db"
+def answered_before_a_result(db_path: Path, message: bytes) -> tuple[bytes, bytes, DeviceStatus]:
+    """``message`` then a result message (ORU^R01 of sample S1, control id CTL-S1) on one
+    connection over loopback MLLP to a live gateway logging to ``db_path``: their two answers and
+    the link's status once both are stored."""
 
     async def scenario() -> tuple[list[bytes], DeviceStatus]:
         async with running_gateway([_endpoint("hl7-monitor")], db_path) as gateway:
             reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
-            writer.write(VT + ADT + FS_CR + VT + _hl7("S1") + FS_CR)
+            writer.write(VT + message + FS_CR + VT + _hl7("S1") + FS_CR)
             await writer.drain()
             acks = await read_acks(reader, 2)
             await wait_until(lambda: gateway.status()[0].messages == 2)
@@ -39,6 +41,12 @@ def test_a_message_of_another_type_is_rejected_ar_naming_it_and_counted_not_hand
             return acks, gateway.status()[0]
 
     (reject, accept), status = asyncio.run(scenario())
+    return reject, accept, status
+
+
+def test_a_message_of_another_type_is_rejected_ar_naming_it_and_counted_not_handled(tmp_path: Path) -> None:
+    db_path = tmp_path / "clinic.db"
+    reject, accept, status = answered_before_a_result(db_path, ADT)
     assert msa_fields(reject)[:3] == ["MSA", "AR", "ADT-1"]
     # the ^ escaped as HL7 escapes a component separator inside a field (\S\)
     assert msa_fields(reject)[3].startswith("message type ADT\\S\\A01 is not supported: the gateway takes")
