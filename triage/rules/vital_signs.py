@@ -112,6 +112,16 @@ _SPO2_CHILD_ACTION = {
     " the probe is a child's and repeat; without a diagnosis give the parents or carers a safety net"
     " (the warning signs, and when and where to come back) or refer for a paediatric assessment",
 }
+# ... below 92 % on supplemental oxygen: NG9's 92 % is read on air and its action ("give oxygen if it
+# stays below 90 %") is already taken - a child who needs oxygen and is still below 92 % is worse than
+# the same reading on air, so the reason says so, keeps the oxygen on for the transfer and checks its
+# delivery; the level is the rule's (an urgent referral, never lowered: the red flag's)
+_SPO2_CHILD_CRITICAL_ON_OXYGEN = (
+    "on supplemental oxygen, not on air (NICE NG9 2021 reads 92 % on air: breathing air it would be"
+    " lower; oxygen is already given and has not brought it to 92 %): refer urgently for a hospital"
+    " assessment, with the oxygen kept on during the transfer; check the probe is a child's and well"
+    " placed, and the oxygen supply, flow and mask or nasal cannula"
+)
 # ... on supplemental oxygen 94-95 % is not that amber sign, which is read in air: it is the saturation
 # the oxygen gives - the child breathing air would be lower - so it is said as it is, and the child is
 # assessed now, the oxygen with them (the level and the re-check now unchanged)
@@ -121,6 +131,10 @@ _SPO2_CHILD_ON_OXYGEN = (
     " colour, feeding and fluids, the oxygen's flow and why it is given, and the other observations on a"
     " paediatric early warning score (PEWS); check the probe is a child's and repeat"
 )
+
+
+# the child's bands said otherwise on supplemental oxygen (``values.oxygen``)
+_ON_OXYGEN_CHILD = {"critical": _SPO2_CHILD_CRITICAL_ON_OXYGEN, "borderline": _SPO2_CHILD_ON_OXYGEN}
 
 
 def _on_oxygen(ev: Evidence) -> bool:
@@ -136,10 +150,11 @@ def _oximetry(bands: tuple[str, ...], *, children_only: bool = False) -> Callabl
         if read_as_a_childs(ev.patient.age, scale2=s.components.get("scale") == 2):
             # no NEWS2 scale under 16 (the score names none)
             child: Values = {"spo2": ev.num("spo2"), "band": s.band, "child": True}
-            if s.band == "borderline" and _on_oxygen(ev):
+            band = str(s.band)
+            if band in _ON_OXYGEN_CHILD and _on_oxygen(ev):
                 child["oxygen"] = True
-                return Finding(child, f"{s.detail}: {_SPO2_CHILD_ON_OXYGEN}")
-            return Finding(child, f"{s.detail}: {_SPO2_CHILD_ACTION[str(s.band)]}")
+                return Finding(child, f"{s.detail}: {_ON_OXYGEN_CHILD[band]}")
+            return Finding(child, f"{s.detail}: {_SPO2_CHILD_ACTION[band]}")
         if children_only:
             return None
         values: Values = {"spo2": ev.num("spo2"), "scale": s.components.get("scale"), "band": s.band}
