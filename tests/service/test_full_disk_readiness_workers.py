@@ -2,11 +2,13 @@
 service whose referral log lives on a real, small tmpfs. The primary writes every walk-in, so only
 its writes find the disk full; the worker's own writes have not failed, yet it must say not ready
 too (a load balancer polling ``/readyz`` would keep sending to it, and every write would fail), and
-both are ready again once the disk has room. The full disk needs root (to mount the tmpfs)."""
+both are ready again once the disk has room. The full disk needs root (to mount the tmpfs). One
+service (:func:`limited`) serves every test of the module, one after the other."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import resource
 import time
 from collections.abc import Iterator
@@ -16,10 +18,8 @@ import httpx
 import pytest
 
 from referral.storage import FAILING_AFTER
-from tests.service.test_full_disk_readiness import _fill, small_disk
+from tests.service.test_full_disk_readiness import _fill, tmpfs
 from tests.service.test_storage_failures import Served, _ignore_file_size_signal, _walk_in, serving
-
-__all__ = ["small_disk"]  # the fixture, used by name
 
 
 def _fresh(served: Served, method: str, path: str, token: str = "", **kwargs: object) -> httpx.Response:
@@ -50,13 +50,16 @@ def _readyz_of_both(served: Served, count: int = 12) -> list[tuple[int, int, str
 
 
 def test_every_process_says_not_ready_once_one_found_the_disk_full_and_ready_once_it_has_room(
-    small_disk: Path, tmp_path: Path
+    limited: Served,
 ) -> None:
-    db_path = small_disk / "clinic.db"
-    with serving(db_path, tmp_path, "en", workers=2) as served:
-        _until_both_say(served, 200)
-        assert _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("FULL-0")).status_code == 201
-        filler = _fill(small_disk)
+    served, db_path = limited, limited.db_path
+    small_disk = db_path.parent
+    if not os.path.ismount(small_disk):
+        pytest.skip("mounting a tmpfs needs root")  # (limited's log is then in a plain folder)
+    _until_both_say(served, 200)
+    assert _fresh(served, "POST", "/api/v1/assessments", json=_walk_in("FULL-0")).status_code == 201
+    filler = _fill(small_disk)
+    try:
         answers = []
         for n in range(1, 200):  # the WAL's free frames take a few writes before one fails
             answers.append(_fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"FULL-{n}")))
@@ -69,13 +72,12 @@ def test_every_process_says_not_ready_once_one_found_the_disk_full_and_ready_onc
             assert status == 503, (worker, reason)
             assert reason is not None and reason.startswith("the disk holding the log is full: "), reason
             assert str(db_path) in reason and str(small_disk) in reason
+    finally:
         filler.unlink()
-        for worker, status, reason in _readyz_of_both(served):
-            assert status == 200, (worker, reason)
-        for n in range(4):  # either process stores walk-ins again
-            assert (
-                _fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"ROOM-{n}")).status_code == 201
-            )
+    for worker, status, reason in _readyz_of_both(served):
+        assert status == 200, (worker, reason)
+    for n in range(4):  # either process stores walk-ins again
+        assert _fresh(served, "POST", "/api/v1/assessments", json=_walk_in(f"ROOM-{n}")).status_code == 201
     assert "Traceback" not in "".join(served.log), "".join(served.log)
 
 
@@ -110,15 +112,22 @@ def _failing_writes(served: Served) -> Iterator[dict[int, tuple[int, int]]]:
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """One real ``triage serve --workers 2`` for this module's file-size-limit tests (each started
-    its own): each begins once both processes are ready (:func:`_failing_writes` waits for it),
-    ends with both ready again and every limit put back, and sends walk-ins of record numbers no
-    test counts, so what one leaves cannot answer the other's question. Its log, shutdown included,
-    holds no traceback."""
+    """One real ``triage serve --workers 2`` for this module's tests (each started its own: the
+    full-disk test one on its tmpfs, then each file-size-limit test another), its log on a small
+    tmpfs of 8 MiB (in the folder itself where none can be mounted: not root). Each test begins once
+    both processes are ready (:func:`_until_both_say`, :func:`_failing_writes`), ends with both
+    ready again, the disk's room and every limit given back, and sends walk-ins of record numbers
+    no test counts, so what one leaves cannot answer another's question. Its log, shutdown
+    included, holds no traceback."""
     folder = tmp_path_factory.mktemp("limited")
-    with serving(
-        folder / "clinic.db", folder, "en", workers=2, preexec_fn=_ignore_file_size_signal
-    ) as served:
+    with contextlib.ExitStack() as stack:
+        try:
+            disk = stack.enter_context(tmpfs(folder / "disk", "size=8m"))
+        except pytest.skip.Exception:
+            disk = folder
+        served = stack.enter_context(
+            serving(disk / "clinic.db", folder, "en", workers=2, preexec_fn=_ignore_file_size_signal)
+        )
         yield served
     assert "Traceback" not in "".join(served.log), "".join(served.log)
 
