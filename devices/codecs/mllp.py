@@ -56,6 +56,9 @@ class MllpDecoder:
         self._offset = 0  # stream offset of _buf[0]
         self._in_frame = False
         self._after_junk = False  # the last thing outside a frame was junk: a CR/LF goes on with it
+        #: In a frame: where the search for its end bytes goes on (the bytes before it hold none),
+        #: so a frame fed a few bytes a read (a serial port) is searched once, not once a read.
+        self._scan_from = 1
 
     def feed(self, data: bytes) -> list[MllpEvent]:
         self._buf += data
@@ -74,8 +77,10 @@ class MllpDecoder:
                     break
                 self._consume(i)
                 self._in_frame = True
-            j = self._buf.find(self.end, 1)
+            j = self._buf.find(self.end, self._scan_from)
             if j < 0:
+                # the end bytes may begin in the last bytes and end in the next read
+                self._scan_from = max(1, len(self._buf) - len(self.end) + 1)
                 if len(self._buf) > self.max_size:
                     events.append(MllpOverflow(len(self._buf), self._offset))
                     self._consume(len(self._buf))
@@ -105,3 +110,4 @@ class MllpDecoder:
     def _consume(self, n: int) -> None:
         del self._buf[:n]
         self._offset += n
+        self._scan_from = 1
