@@ -10,7 +10,12 @@ text after it backwards where it is inline - the queue's "· 67 years" after the
 a patient's name has been isolated since 4bbd10b3; every identifier is isolated now (``.ident``,
 and the record number in the Assign list's options between U+2068 and U+2069).
 
-A real Chromium on a real uvicorn server over a real SQLite file; SYNTHETIC patients."""
+A real Chromium on a real uvicorn server over a real SQLite file; SYNTHETIC patients. One service
+for the module (``clinic``; each case started one of its own) and the nurse's one sign-in through
+the login form (``signed_in``), her page taken to each case's language by the header's switch
+(tests/service/switched.py; each case signed her in through the form, three argon2id verifies, new
+contexts and queues): each case stores a visit and a held result of its own (its record number and
+sample) and reads only those, so no case's rows answer another's question."""
 
 from __future__ import annotations
 
@@ -19,14 +24,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic, signed_in
 from tests.service.test_held_results import lab_message, lab_result
 from triage.service.auth import Role
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "clinic", "pytestmark"]
 
-NAME, MRN = "Wang Xiaoming Zhang-Longname", "DEMO-LONG-RECORD-0001"
+NAME = "Wang Xiaoming Zhang-Longname"
+#: each language's record number (one length: a case's visit of its own on the module's service)
+MRNS = {"en": "DEMO-LONG-RECORD-0001", "zh": "DEMO-LONG-RECORD-0002"}
 
 #: the characters of ``after`` in ``holder``'s text drawn left to right, and all after the last
 #: character of ``before`` (``before`` comes first in the text: a right-to-left override in it must
@@ -64,22 +72,24 @@ def _drawn_after(holder: Any, before: str, after: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_the_visit_chosen_is_shown_whole_at_320_px(browser: object, desk: Desk, language: str) -> None:
+def test_the_visit_chosen_is_shown_whole_at_320_px(browser: object, clinic: Desk, language: str) -> None:
+    desk, mrn = clinic, MRNS[language]
     visit = desk.api(
         Role.nurse,
         "/assessments",
-        {"patient": {"mrn": MRN, "name": NAME, "sex": "male"}, "age_years": 67, "observations": CALM},
+        {"patient": {"mrn": mrn, "name": NAME, "sex": "male"}, "age_years": 67, "observations": CALM},
     )["encounter_id"]
-    (result,) = lab_message(desk, lab_result("GLU", code="glucose_random", sample="S-REFLOW-1"))
-    page: Any = log_in(browser, desk, Role.nurse, 320, language)
+    (result,) = lab_message(desk, lab_result("GLU", code="glucose_random", sample=f"S-REFLOW-{language}"))
+    page: Any = signed_in(browser, desk, Role.nurse, 320, "en")
     page.goto(f"{desk.url}/devices")
+    switched(page, language, 320)  # (to Chinese: the switch loads the devices page again)
     row = page.locator(f"tr[data-result='{result}']")
     chosen = row.locator("small.chosen-visit")
     expect(chosen).to_be_hidden()  # nothing chosen: nothing said
     row.locator("select[name=encounter_id]").select_option(str(visit))
     expect(chosen).to_be_visible()
     shown = chosen.inner_text()
-    assert NAME in shown and MRN in shown and f"#{visit}" in shown, shown
+    assert NAME in shown and mrn in shown and f"#{visit}" in shown, shown
     box = chosen.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320, box
     assert chosen.evaluate("el => el.scrollWidth <= el.clientWidth"), "cut inside its box"
@@ -91,8 +101,9 @@ def test_the_visit_chosen_is_shown_whole_at_320_px(browser: object, desk: Desk, 
 
 
 def test_a_record_number_with_a_right_to_left_override_never_turns_what_follows(
-    browser: object, desk: Desk
+    browser: object, clinic: Desk
 ) -> None:
+    desk = clinic
     visit = desk.api(
         Role.nurse,
         "/assessments",
@@ -103,8 +114,8 @@ def test_a_record_number_with_a_right_to_left_override_never_turns_what_follows(
     db = desk.app.state.runtime.databases.get()
     with db.conn:  # as a log written before the override was refused in a record number holds it
         db.conn.execute("UPDATE patients SET mrn = ? WHERE mrn = 'RLO-7'", [stored])
-    page: Any = log_in(browser, desk, Role.nurse, 1280, "en")
-    page.goto(f"{desk.url}/queue")
+    page: Any = signed_in(browser, desk, Role.nurse, 1280, "en")  # (at /queue, read after the update)
+    switched(page, "en", 1280)  # (English again after a Chinese case: the switch loads /queue again)
     _drawn_after(
         page.locator(f"td.patient:has(a[href='/encounters/{visit}']) small").first, "7AB", "67 years"
     )
