@@ -6,17 +6,21 @@ or cancels it with a reason. Before, the pages could confirm or cancel a propose
 sent one stayed "Sent" on every page, and no page, API route or command completed one. In a real
 Chromium on a real uvicorn server over a real SQLite file: English at 1366 px on the list, Chinese
 at 360 px on the patient page (each button inside the screen, nothing sideways), and a nurse sees
-no button."""
+no button. One service for the module (``clinic``; each test started one of its own) and one sign-in
+through the login form per account (``signed_in``), the clinician's page taken to Chinese by the
+header's switch (tests/service/switched.py; she signed in through the form for each language): each
+test follows a referral of its own (its own walk-in) and reads only its rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, browser, desk, log_in
+from tests.service.test_browser_desk import Desk, browser, clinic, signed_in
 from triage.service.auth import Role
 
-__all__ = ["browser", "desk", "pytestmark"]
+__all__ = ["browser", "clinic", "pytestmark"]
 
 
 def _status(desk: Desk, referral: int) -> str:
@@ -25,12 +29,14 @@ def _status(desk: Desk, referral: int) -> str:
 
 
 def test_a_sent_referral_is_accepted_arrives_and_is_completed_from_the_list(
-    browser: object, desk: Desk
+    browser: object, clinic: Desk
 ) -> None:
+    desk = clinic
     referral, _ = desk.referred("NEXT-1", sent_by=Role.clinician)
-    page: Any = log_in(browser, desk, Role.clinician, 1366, "en")
-    page.set_viewport_size({"width": 1366, "height": 768})
+    page: Any = signed_in(browser, desk, Role.clinician, 1366, "en")
     page.goto(f"{desk.url}/referrals")
+    switched(page, "en", 1366)  # (English again after the Chinese test: the switch loads the list again)
+    page.set_viewport_size({"width": 1366, "height": 768})
     for button, status, said, done in (
         ("Hospital accepted", "accepted", "Acceptance recorded by clinician", "Acceptance recorded."),
         ("Patient arrived", "arrived", "Arrival recorded by clinician", "Arrival recorded."),
@@ -69,10 +75,14 @@ def test_a_sent_referral_is_accepted_arrives_and_is_completed_from_the_list(
     page.close()
 
 
-def test_a_sent_referral_is_declined_with_a_reason_on_a_phone_in_chinese(browser: object, desk: Desk) -> None:
+def test_a_sent_referral_is_declined_with_a_reason_on_a_phone_in_chinese(
+    browser: object, clinic: Desk
+) -> None:
+    desk = clinic
     referral, encounter = desk.referred("NEXT-2", sent_by=Role.clinician)
-    page: Any = log_in(browser, desk, Role.clinician, 360, "zh")
+    page: Any = signed_in(browser, desk, Role.clinician, 360, "en")
     page.goto(f"{desk.url}/encounters/{encounter}")
+    switched(page, "zh", 360)  # (which loads the patient's page again, in Chinese)
     steps = page.locator(f'tr.referral-steps[data-referral="{referral}"]')
     assert steps.get_by_role("button").all_inner_texts() == ["医院已接收", "医院已拒绝", "取消转诊"]
     for button in steps.get_by_role("button").all():
@@ -97,9 +107,10 @@ def test_a_sent_referral_is_declined_with_a_reason_on_a_phone_in_chinese(browser
     page.close()
 
 
-def test_a_nurse_sees_the_status_but_no_step(browser: object, desk: Desk) -> None:
+def test_a_nurse_sees_the_status_but_no_step(browser: object, clinic: Desk) -> None:
+    desk = clinic
     referral, encounter = desk.referred("NEXT-3", sent_by=Role.clinician)
-    page: Any = log_in(browser, desk, Role.nurse, 768, "en")
+    page: Any = signed_in(browser, desk, Role.nurse, 768, "en")
     for path in ("/referrals", f"/encounters/{encounter}"):
         page.goto(f"{desk.url}{path}")
         assert page.locator(
