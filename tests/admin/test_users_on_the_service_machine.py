@@ -4,25 +4,35 @@ once any account exists - so a clinic whose only administrator forgot the passwo
 no way back in for the year ahead; nor could the administrator list the accounts there, as
 `triage referrals tokens` lists the tokens. Whoever may write the log file adds an account (an
 administrator to get back in), under the service's password rules, audited as `cli:<user>`. Real
-processes, real SQLite, a real `triage serve` that the new administrator signs in to."""
+SQLite; the service the new administrator signs in to is the real app on a real server over
+loopback. The administrator who signs in is added by a real `triage` process reading the password
+from a shell's pipe, as pasted, and a real one asks it on a pseudo-terminal; what the other
+commands say is read from the same entry point run in this process (:func:`triage_here`), which
+spares each a process's start-up and imports (about a second of CPU)."""
 
 from __future__ import annotations
 
+import gc
+import io
 import json
-import signal
+import os
 import subprocess
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.admin.made_once import copied, here
-from tests.cli.running import environment, run
-from tests.service.test_serve_startup import TRIAGE, wait_ready
+from tests.analytics.reports.conftest import run_main
+from tests.cli.running import TRIAGE, environment, run
+from tests.service.conftest import live_server
+from triage.service import create_app
 from triage.service.accounts import Accounts
 from triage.service.auth import Role
 from triage.service.database import Databases
+from triage.settings import load_settings
 
 PASSWORD = "a-long-passphrase-7"
 
@@ -49,7 +59,32 @@ def lost(made: Path, tmp_path: Path) -> Path:
     return copied(made, tmp_path) / "clinic.db"
 
 
-def test_an_administrator_is_added_from_the_machine_and_signs_in(lost: Path, tmp_path: Path) -> None:
+Here = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture
+def triage_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Here:
+    """`triage ARGV` as :func:`tests.cli.running.run` runs it - in the test's folder, no TRIAGE_
+    variable of the test run, standard input not a terminal (``stdin``, empty unless given) - but
+    in this process, through the console script's own entry point (triage.cli.main): its exit code
+    and what it wrote on stdout and on stderr, apart. Its SQLite connection is collected after it,
+    as a process's exit closes it (:func:`tests.admin.made_once.here`)."""
+    monkeypatch.chdir(tmp_path)
+    for name in [name for name in os.environ if name.startswith("TRIAGE_")]:
+        monkeypatch.delenv(name)
+
+    def triage(argv: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code, out, err = run_main(argv)
+        gc.collect()
+        return subprocess.CompletedProcess(argv, code, out, err)
+
+    return triage
+
+
+def test_an_administrator_is_added_from_the_machine_and_signs_in(
+    lost: Path, tmp_path: Path, triage_here: Here
+) -> None:
     log = lost
     added = run(
         f"printf '%s\\n' '{PASSWORD}' | triage referrals users add admin2 --role admin --password-stdin"
@@ -61,34 +96,25 @@ def test_an_administrator_is_added_from_the_machine_and_signs_in(lost: Path, tmp
     assert said["username"] == "admin2" and said["role"] == "admin" and said["disabled"] is False
     assert said["audit_entry"] > 0
 
-    listed = run(["referrals", "users", "list", "--db", "clinic.db", "--json"], tmp_path)
+    listed = triage_here(["referrals", "users", "list", "--db", "clinic.db", "--json"])
     assert listed.returncode == 0, listed.stderr
     assert [(u["username"], u["role"], u["disabled"]) for u in json.loads(listed.stdout)] == [
         ("admin1", "admin", False),
         ("admin2", "admin", False),
         ("nurse1", "nurse", False),
     ]
-    table = run(["referrals", "users", "list", "--db", "clinic.db"], tmp_path)
+    table = triage_here(["referrals", "users", "list", "--db", "clinic.db"])
     assert table.stdout.splitlines()[0].split() == ["username", "role", "language", "created_at", "state"]
 
-    verified = run(["referrals", "verify-audit", "--db", "clinic.db", "--json"], tmp_path)
+    verified = triage_here(["referrals", "verify-audit", "--db", "clinic.db", "--json"])
     assert verified.returncode == 0 and json.loads(verified.stdout)["rows"]["users"] == 3, verified.stdout
 
-    with (tmp_path / "serve.log").open("w") as err:
-        serve = subprocess.Popen(
-            [TRIAGE, "serve", "--workers", "1", "--port", "0"],
-            env=environment(TRIAGE_DATABASE__PATH=str(log)),
-            stderr=err,
-        )
-        try:
-            port = wait_ready({0}, serve, tmp_path / "serve.log")
-            form = urllib.parse.urlencode({"username": "admin2", "password": PASSWORD}).encode()
-            opener = urllib.request.build_opener(_NoRedirect)
-            answer = opener.open(urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form))
-            assert answer.status == 303 and "triage_session=" in answer.headers.get("Set-Cookie", "")
-        finally:
-            serve.send_signal(signal.SIGINT)
-            assert serve.wait(15) == 130
+    # the service on that log, as `triage serve` with TRIAGE_DATABASE__PATH set makes it
+    with live_server(create_app(load_settings(None, data_dir=tmp_path, database={"path": log}))) as base:
+        form = urllib.parse.urlencode({"username": "admin2", "password": PASSWORD}).encode()
+        opener = urllib.request.build_opener(_NoRedirect)
+        answer = opener.open(urllib.request.Request(f"{base}/login", data=form))
+        assert answer.status == 303 and "triage_session=" in answer.headers.get("Set-Cookie", "")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -100,26 +126,21 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 @pytest.mark.usefixtures("lost")
-def test_the_service_s_password_rules_and_names_hold(tmp_path: Path) -> None:
-    common = run(
-        "printf 'password123\\n' | triage referrals users add admin2 --role admin --password-stdin --db clinic.db",
-        tmp_path,
-    )
+def test_the_service_s_password_rules_and_names_hold(triage_here: Here) -> None:
+    add = ["referrals", "users", "add", "admin2", "--role", "admin", "--password-stdin", "--db", "clinic.db"]
+    common = triage_here(add, stdin="password123\n")
     assert common.returncode == 2
     assert common.stderr == (
         "error: password: is one of the most common passwords, which are tried first: choose another;"
         " no account was added\n"
     ), common.stderr
-    taken = run(
-        f"printf '%s\\n' '{PASSWORD}' | triage referrals users add admin1 --role admin --password-stdin --db clinic.db",
-        tmp_path,
-    )
+    taken = triage_here([*add[:3], "admin1", *add[4:]], stdin=f"{PASSWORD}\n")
     assert taken.returncode == 1
     assert taken.stderr == (
         "error: an account admin1 (admin, active) is in the referral log clinic.db already: choose"
         " another user name; no account was added\n"
     ), taken.stderr
-    role = run(["referrals", "users", "add", "x1", "--role", "boss", "--db", "clinic.db"], tmp_path)
+    role = triage_here(["referrals", "users", "add", "x1", "--role", "boss", "--db", "clinic.db"])
     assert role.returncode == 2 and "boss" in role.stderr and "admin" in role.stderr, role.stderr
     assert "Traceback" not in common.stderr + taken.stderr + role.stderr
 
@@ -168,9 +189,9 @@ def test_the_password_is_asked_twice_on_the_terminal_and_not_shown(tmp_path: Pat
     assert b"added the account admin2 (admin)" in seen, seen
 
 
-def test_an_empty_list_says_how_to_add_the_administrator(tmp_path: Path) -> None:
+def test_an_empty_list_says_how_to_add_the_administrator(tmp_path: Path, triage_here: Here) -> None:
     here(["referrals", "migrate", "--db", str(tmp_path / "clinic.db")])
-    said = run(["referrals", "users", "list", "--db", "clinic.db"], tmp_path)
+    said = triage_here(["referrals", "users", "list", "--db", "clinic.db"])
     assert said.returncode == 0, said.stderr
     assert said.stdout == (
         "no staff accounts yet: the service's first page (/setup) creates the administrator, or"
@@ -179,20 +200,20 @@ def test_an_empty_list_says_how_to_add_the_administrator(tmp_path: Path) -> None
 
 
 @pytest.mark.usefixtures("lost")
-def test_the_lost_account_is_disabled_and_enabled_from_the_machine(tmp_path: Path) -> None:
+def test_the_lost_account_is_disabled_and_enabled_from_the_machine(triage_here: Here) -> None:
     """Once back in, the account of the administrator who left is disabled there too (its sessions
     end, its tokens are refused), audited user.disable by cli:<user>; enable undoes it."""
-    off = run(["referrals", "users", "disable", "admin1", "--db", "clinic.db"], tmp_path)
+    off = triage_here(["referrals", "users", "disable", "admin1", "--db", "clinic.db"])
     assert off.returncode == 0, off.stderr
     assert off.stdout.startswith(
         "disabled the account admin1 (admin): its sessions ended, its API tokens are refused;"
     )
-    listed = json.loads(run(["referrals", "users", "list", "--db", "clinic.db", "--json"], tmp_path).stdout)
+    listed = json.loads(triage_here(["referrals", "users", "list", "--db", "clinic.db", "--json"]).stdout)
     assert [u["disabled"] for u in listed if u["username"] == "admin1"] == [True]
-    on = run(["referrals", "users", "enable", "admin1", "--db", "clinic.db", "--json"], tmp_path)
+    on = triage_here(["referrals", "users", "enable", "admin1", "--db", "clinic.db", "--json"])
     assert on.returncode == 0 and json.loads(on.stdout)["disabled"] is False, on.stderr
-    unknown = run(["referrals", "users", "disable", "nobody", "--db", "clinic.db"], tmp_path)
+    unknown = triage_here(["referrals", "users", "disable", "nobody", "--db", "clinic.db"])
     assert unknown.returncode == 1 and unknown.stderr.startswith(
         'error: no account "nobody" in the referral log'
     ), unknown.stderr
-    assert run(["referrals", "verify-audit", "--db", "clinic.db"], tmp_path).returncode == 0
+    assert triage_here(["referrals", "verify-audit", "--db", "clinic.db"]).returncode == 0
