@@ -431,6 +431,7 @@ def assess(
         glucose.critical_low_mmol_l,
         glucose.critical_high_mmol_l,
         runtime.levels,
+        when,
     )
     reasons: list[Reason] = []
     # each reason's place in the answer, (urgency, not a red flag, from a model, position in

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -34,6 +35,9 @@ class Evidence:
     # another rule's own condition (``albuminuria`` to ``pregnancy_proteinuria_acr``) keeps it when
     # that rule is off or set lower (``triage.rule_checks.leaves_to``); none known, it keeps it
     levels: Mapping[str, Disposition] = field(default_factory=dict)
+    # when the assessment is made (``assess()``'s ``now``; ``None`` not given): what a reading's time
+    # is read against, as the patient's record is (an ACR before 20 weeks of the weeks recorded now)
+    at: datetime | None = None
     # whether each rule checked so far on this evidence fired, by name (``assess()`` writes it as
     # it checks the rules): a lower rule that fired asks whether the rules above it fired
     # (``triage.rule_precedence``) without checking them again; one assessment's, never shared
@@ -57,6 +61,7 @@ _EVIDENCE_FIELDS = (
     "glucose_critical_low",
     "glucose_critical_high",
     "levels",
+    "at",
     "fired",
 )
 # the slots' own setters: what the frozen dataclass's __init__ reaches through object.__setattr__
@@ -73,12 +78,15 @@ def evidence(
     glucose_critical_low: float,
     glucose_critical_high: float,
     levels: Mapping[str, Disposition] = _NO_LEVELS,
+    at: datetime | None = None,
 ) -> Evidence:
     """``Evidence(...)`` by position, each field set through its slot (the frozen dataclass's
-    ``__init__`` goes through ``object.__setattr__`` seven times); ``tests/triage/test_rules.py``
+    ``__init__`` goes through ``object.__setattr__`` once a field); ``tests/triage/test_rules.py``
     compares with the constructor."""
     ev = _new_object(Evidence)
-    set_values, set_latest, set_patient, set_scores, set_low, set_high, set_levels, set_fired = _SET_EVIDENCE
+    set_values, set_latest, set_patient, set_scores, set_low, set_high, set_levels, set_at, set_fired = (
+        _SET_EVIDENCE
+    )
     set_values(ev, values)
     set_latest(ev, latest)
     set_patient(ev, patient)
@@ -86,6 +94,7 @@ def evidence(
     set_low(ev, glucose_critical_low)
     set_high(ev, glucose_critical_high)
     set_levels(ev, levels)
+    set_at(ev, at)
     set_fired(ev, {})
     return ev
 

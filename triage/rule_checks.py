@@ -4,6 +4,7 @@ names the rules by topic; these find what fires them). Pure: no I/O, no framewor
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from triage.assessment import LEVEL_RANK
 from triage.evidence import Evidence, Finding, Values
@@ -236,6 +237,20 @@ PREGNANCY_ACR_MG_MMOL, PREGNANCY_ACR_MG_G = 8.0, 70.7
 def pregnancy_significant_acr(ev: Evidence) -> bool:
     """An ACR of 8 mg/mmol (70.7 mg/g) or more, in the unit it was reported in (NICE NG133)."""
     return at_or_above(ev, "albumin_creatinine_ratio", PREGNANCY_ACR_MG_G, "mg/mmol", PREGNANCY_ACR_MG_MMOL)
+
+
+def acr_before_20_weeks(ev: Evidence) -> bool:
+    """Whether the ACR used may have been measured before 20 weeks of this pregnancy: the completed
+    weeks recorded at the assessment (``Evidence.at``) less the time since it was measured below 20
+    (read from the weeks' first day: the earliest she may be). Before 20 weeks an ACR does not
+    quantify new proteinuria from 20 weeks (NICE NG133 1.4.3-1.4.7: a dipstick of 1+ or more from
+    20 weeks is quantified). With the weeks not recorded she is counted as from 20 weeks, and so is
+    the ACR; an ACR not final, stale or QC-flagged is none (``triage.selection``)."""
+    weeks, at = ev.patient.gestation_weeks, ev.at
+    acr = ev.latest.get("albumin_creatinine_ratio")
+    if acr is None or weeks is None or at is None:
+        return False
+    return at - acr.observed_at > timedelta(weeks=weeks - PRE_ECLAMPSIA_FROM_WEEKS)
 
 
 def leaves_to(ev: Evidence, rule: str, other: str) -> bool:

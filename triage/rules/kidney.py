@@ -18,6 +18,7 @@ from collections.abc import Callable
 from triage.evidence import Evidence, Finding, Values
 from triage.rule_checks import (
     PROTEINURIA_WITH_HYPERTENSION,
+    acr_before_20_weeks,
     kidney_flag,
     leaves_to,
     pregnancy_significant_acr,
@@ -106,23 +107,43 @@ def _repeat(child: bool, bleeding: str) -> str:
     return f"(not during {avoid})"
 
 
+# an ACR measured before 20 weeks (``acr_before_20_weeks``) beside a dipstick from 20 weeks: it does not
+# quantify the new proteinuria, so the dipstick is read as with no ACR and the reason says why
+_NO_ACR_SINCE = (
+    "no ACR from 20 weeks (the ACR {acr} was measured before 20 weeks: it does not quantify new proteinuria)"
+)
+
+
 def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
-    """Dipstick protein at ``levels`` with no ACR in pregnancy from 20 weeks (or the weeks not
+    """Dipstick protein at ``levels`` with no ACR from 20 weeks (none usable, or one measured before
+    20 weeks: ``values.acr_before_20_weeks``) in pregnancy from 20 weeks (or the weeks not
     recorded), the pressure below 140 and 90 mmHg or not measured: new proteinuria, the first sign
     of pre-eclampsia in some women (PRECOG)."""
 
     def check(ev: Evidence) -> Finding | None:
         protein = ev.values.get("urine_protein")
-        if protein not in levels or "albumin_creatinine_ratio" in ev.latest:
+        if protein not in levels or not ev.patient.pre_eclampsia_possible:
             return None
-        if not ev.patient.pre_eclampsia_possible:
+        # an ACR quantifies it only from 20 weeks: one measured before says nothing of new proteinuria
+        earlier = "albumin_creatinine_ratio" in ev.latest
+        if earlier and not acr_before_20_weeks(ev):
             return None
         sbp, dbp = ev.num("sbp"), ev.num("dbp")
         if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
             return None  # pregnancy_hypertension: the same day, for pre-eclampsia (urine protein)
+        values: Values = {
+            "urine_protein": protein,
+            "pregnant": True,
+            "gestation_weeks": ev.patient.gestation_weeks,
+        }
+        if earlier:
+            values.update(acr=ev.num("albumin_creatinine_ratio"), acr_before_20_weeks=True)
+            no_acr = _NO_ACR_SINCE.format(acr=ev.shown("albumin_creatinine_ratio"))
+        else:
+            no_acr = "no ACR"
         return Finding(
-            {"urine_protein": protein, "pregnant": True, "gestation_weeks": ev.patient.gestation_weeks},
-            f"urine protein {protein} (dipstick) {pregnancy_where(ev.patient)} and no ACR: new proteinuria"
+            values,
+            f"urine protein {protein} (dipstick) {pregnancy_where(ev.patient)} and {no_acr}: new proteinuria"
             f" from 20 weeks can be the first sign of pre-eclampsia - {text}{_SAME_DAY}",
         )
 

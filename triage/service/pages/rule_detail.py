@@ -79,6 +79,7 @@ DERIVED = frozenset(
         "ketones",
         "pregnancy_glucose",
         "dipstick_repeat",
+        "no_acr",
         "proteinuria_pressure",
         "proteinuria_when",
         "pregnancy_bp_why",
@@ -374,6 +375,14 @@ class DetailFields:
         else:
             bleeding = "_no_menstruation" if self.given.get("menstruation") is False else ""
         return self.owner.entry(f"detail.dipstick_repeat{child}{bleeding}")
+
+    def _no_acr(self) -> str:
+        """That no ACR quantifies a dipstick read on the pre-eclampsia pathway: none (``detail.no_acr``),
+        or one measured before 20 weeks (``acr_before_20_weeks``, ``triage.rules.kidney``)."""
+        if self.given.get("acr_before_20_weeks") is not True:
+            return self.owner.entry("detail.no_acr")
+        acr = self.owner.reading("albumin_creatinine_ratio", self.given.get("acr"))
+        return self.owner.entry("detail.no_acr_before_20_weeks").format(acr=acr)
 
     def _proteinuria_when(self) -> str:
         """When new proteinuria with a symptom of pre-eclampsia is read so: in pregnancy from 20
