@@ -131,13 +131,13 @@ SCREENS = dict(
     params=[(language, width) for language in SAYS for width in (1280, 390)],
     ids=lambda screen: f"{screen[0]}-{screen[1]}px",
 )
+#: the module's service (its URL, app and the roles' API tokens), and :func:`signed_in`'s contexts
+Clinic = tuple[str, FastAPI, dict[Role, str]]
+SignedIn = Callable[[str], Any]
 
 
 def _on_the_page(
-    request: pytest.FixtureRequest,
-    clinic: tuple[str, FastAPI, dict[Role, str]],
-    signed_in: Callable[[str], Any],
-    typed: bool,
+    request: pytest.FixtureRequest, clinic: Clinic, signed_in: SignedIn, typed: bool
 ) -> Iterator[Nurse]:
     """:class:`Nurse` at ``request.param``'s screen: 185/100 typed in the page's vital signs
     (``typed``), or a walk-in of 185/100 stored through the API, its page opened."""
@@ -158,21 +158,13 @@ def _on_the_page(
 
 
 @pytest.fixture(**SCREENS)
-def nurse(
-    request: pytest.FixtureRequest,
-    clinic: tuple[str, FastAPI, dict[Role, str]],
-    signed_in: Callable[[str], Any],
-) -> Iterator[Nurse]:
+def nurse(request: pytest.FixtureRequest, clinic: Clinic, signed_in: SignedIn) -> Iterator[Nurse]:
     """The nurse on a new visit's page, 185/100 typed in its vital signs."""
     yield from _on_the_page(request, clinic, signed_in, typed=True)
 
 
 @pytest.fixture(**SCREENS)
-def nurse_at_185_100(
-    request: pytest.FixtureRequest,
-    clinic: tuple[str, FastAPI, dict[Role, str]],
-    signed_in: Callable[[str], Any],
-) -> Iterator[Nurse]:
+def nurse_at_185_100(request: pytest.FixtureRequest, clinic: Clinic, signed_in: SignedIn) -> Iterator[Nurse]:
     """The nurse on the page of a walk-in stored through the API at 185/100 (the same visit's state
     as :func:`nurse`'s: a woman of 63, the pressure read, the acute symptoms not asked). For a test
     of what is ticked after it: the typing of the pressure on the page, its form sent and the page
