@@ -212,10 +212,8 @@ def read_capture(
                     yield Quarantine(
                         "bytes_outside_frame", ev.data, ev.offset, dev, "bytes outside an MLLP frame"
                     )
-                elif isinstance(ev, MllpOverflow):
-                    yield Quarantine(
-                        "oversized_frame", b"", ev.offset, dev, f"MLLP frame over {ev.size} bytes"
-                    )
+                elif isinstance(ev, MllpOverflow):  # its rest (MllpOverflowRest) is not kept: it says so
+                    yield Quarantine("oversized_frame", ev.head, ev.offset, dev, ev.said(decoder.end))
             if decoder.buffered:
                 yield Quarantine("incomplete_message", b"", None, dev, "capture ends inside an MLLP frame")
             return

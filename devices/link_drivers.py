@@ -169,6 +169,12 @@ class Hl7Driver:
         for item in self._decoder.feed(data):
             if isinstance(item, mllp.MllpMessage):
                 events += self._message(item.data, ((0, item.offset + 1),))  # after the start byte
+            elif isinstance(item, mllp.MllpOverflow):
+                # quarantined as stray bytes are, the limit's worth (what the device sent) saying it
+                # was cut; no ACK: there is no message to answer
+                events.append(Junk(item.said(self._end), item.head, item.offset))
+            elif isinstance(item, mllp.MllpOverflowRest):
+                continue  # the rest of that frame: its quarantine says it is not stored
             elif isinstance(item, mllp.MllpJunk) and item.cut_off:
                 reason = (
                     f"MLLP frame without its end bytes {self._end.hex()} before the next start byte "
@@ -182,15 +188,13 @@ class Hl7Driver:
                     "profile's [hl7] start_byte must be what the device sends); not acknowledged"
                 )
                 events.append(Junk(reason, item.data, item.offset))
-            elif isinstance(item, mllp.MllpJunk):
+            else:
                 # no start byte survives a serial port at another baud rate or parity: say so
                 reason = (
                     f"bytes outside an MLLP frame, no start byte {self._start:02x} before them: line noise, or"
                     " check the protocol (on a serial port also the baud rate and parity)"
                 )
                 events.append(Junk(reason, item.data, item.offset))
-            else:
-                events.append(Discarded(f"MLLP frame of {item.size} bytes without end bytes; dropped"))
         return events + self._tolerance.events()
 
     def _message(self, raw: bytes, pieces: tuple[tuple[int, int], ...]) -> list[LinkEvent]:

@@ -29,13 +29,34 @@ class MllpJunk:
 
 @dataclass(frozen=True, slots=True)
 class MllpOverflow:
-    """A frame grew past ``max_size`` without its end bytes; it was dropped."""
+    """A frame grew past ``max_size`` (``size``) without its end bytes: cut there, ``head`` its
+    first ``size`` bytes from its start byte, kept to be quarantined (what the device sent); the
+    rest is dropped up to its end bytes or the next start byte (:class:`MllpOverflowRest`)."""
+
+    size: int
+    offset: int
+    head: bytes = b""
+
+    def said(self, end: bytes) -> str:
+        """Why it was cut, in the words its quarantine keeps (``end``: the end bytes awaited)."""
+        return (
+            f"MLLP frame at byte {self.offset} over the size limit of {self.size} bytes without its end "
+            f"bytes {end.hex()}: cut, its first {self.size} bytes kept here, the rest up to its end bytes "
+            "(or the next start byte) not stored; not acknowledged (no message to answer), so the "
+            "device may send it again"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MllpOverflowRest:
+    """The rest of a frame cut at the size limit (:class:`MllpOverflow`), dropped: ``size`` bytes
+    from ``offset``, its end bytes included."""
 
     size: int
     offset: int
 
 
-MllpEvent = MllpMessage | MllpJunk | MllpOverflow
+MllpEvent = MllpMessage | MllpJunk | MllpOverflow | MllpOverflowRest
 
 
 def frame(message: bytes, start: int = VT, end: bytes = bytes([FS, CR])) -> bytes:
@@ -59,11 +80,14 @@ class MllpDecoder:
         #: In a frame: where the search for its end bytes goes on (the bytes before it hold none),
         #: so a frame fed a few bytes a read (a serial port) is searched once, not once a read.
         self._scan_from = 1
+        self._rest_at: int | None = None  # the stream byte where a cut frame's rest began
 
     def feed(self, data: bytes) -> list[MllpEvent]:
         self._buf += data
         events: list[MllpEvent] = []
         while self._buf:
+            if self._rest_at is not None and not self._drop_rest(events):
+                break
             if not self._in_frame:
                 i = self._buf.find(bytes([self.start]))
                 junk = self._buf if i < 0 else self._buf[:i]
@@ -82,9 +106,13 @@ class MllpDecoder:
                 # the end bytes may begin in the last bytes and end in the next read
                 self._scan_from = max(1, len(self._buf) - len(self.end) + 1)
                 if len(self._buf) > self.max_size:
-                    events.append(MllpOverflow(len(self._buf), self._offset))
-                    self._consume(len(self._buf))
+                    events.append(
+                        MllpOverflow(self.max_size, self._offset, bytes(self._buf[: self.max_size]))
+                    )
+                    self._consume(self.max_size)
                     self._in_frame = False
+                    self._rest_at = self._offset
+                    continue
                 break
             nested = self._buf.find(bytes([self.start]), 1, j)
             if nested >= 0:  # a new start byte before the end: the earlier frame was cut off
@@ -97,10 +125,29 @@ class MllpDecoder:
             self._after_junk = False
         return events
 
+    def _drop_rest(self, events: list[MllpEvent]) -> bool:
+        """Drop the rest of a frame cut at the size limit up to its end bytes (included) or the
+        next start byte; True when it ended (``events`` then says how much was dropped)."""
+        assert self._rest_at is not None
+        ends = [i for i in (self._buf.find(self.end), self._buf.find(bytes([self.start]))) if i >= 0]
+        if not ends:  # keep what may begin the end bytes
+            self._consume(max(0, len(self._buf) - len(self.end) + 1))
+            return False
+        at = min(ends)
+        self._consume(at + len(self.end) if self._buf.startswith(self.end, at) else at)
+        events.append(MllpOverflowRest(self._offset - self._rest_at, self._rest_at))
+        self._rest_at = None
+        return True
+
     @property
     def unfinished(self) -> tuple[int, int] | None:
         """(stream offset, size) of a frame begun and not yet ended, if any."""
         return (self._offset, len(self._buf)) if self._in_frame and self._buf else None
+
+    @property
+    def dropping(self) -> tuple[int, int] | None:
+        """(stream offset, bytes dropped so far) of a cut frame's rest whose end has not come yet."""
+        return None if self._rest_at is None else (self._rest_at, self._offset - self._rest_at)
 
     @property
     def buffered(self) -> int:

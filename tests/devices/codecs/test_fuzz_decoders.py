@@ -31,7 +31,7 @@ from devices.codecs.astm_link import (
     MessageReceived,
 )
 from devices.codecs.lines import LineFramer
-from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, MllpOverflow
+from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, MllpOverflow, MllpOverflowRest
 from devices.codecs.poct1a import parse_message as poct1a_parse
 from devices.decode import decode_message
 from devices.errors import CodecError
@@ -146,8 +146,8 @@ def test_the_parsers_raise_only_a_codec_error_that_says_where(raw: bytes, base: 
     max_size=st.sampled_from([16, 64, 1 << 20]),
 )
 def test_mllp_accounts_for_every_byte_in_any_chunking(raw: bytes, points: list[int], max_size: int) -> None:
-    """Each byte ends up in a message (with its start and end bytes), in junk, in an overflow or
-    in the unfinished frame; only CR/LF between frames goes unreported. Chunking changes nothing."""
+    """Each byte ends up in a message (with its start and end bytes), in junk, in an overflow (its
+    head kept, its rest dropped and said) or in the unfinished frame; only CR/LF between frames goes unreported. Chunking changes nothing."""
     whole = MllpDecoder(max_size=max_size)
     expected = whole.feed(raw)
     chunked = MllpDecoder(max_size=max_size)
@@ -166,12 +166,18 @@ def test_mllp_accounts_for_every_byte_in_any_chunking(raw: bytes, points: list[i
             elif isinstance(e, MllpJunk):
                 size = len(e.data)
                 assert raw[e.offset : e.offset + size] == e.data
+            elif isinstance(e, MllpOverflow):
+                size = e.size
+                assert raw[e.offset : e.offset + size] == e.head  # the limit's worth, kept
             else:
-                assert isinstance(e, MllpOverflow)
+                assert isinstance(e, MllpOverflowRest)
                 size = e.size
             assert not any(covered[e.offset : e.offset + size]), "a byte reported twice"
             covered[e.offset : e.offset + size] = b"\x01" * size
         covered[len(raw) - decoder.buffered :] = b"\x01" * decoder.buffered
+        if decoder.dropping is not None:  # a cut frame's rest whose end has not come
+            at, size = decoder.dropping
+            covered[at : at + size] = b"\x01" * size
         unreported = bytes(b for b, c in zip(raw, covered, strict=True) if not c)
         assert not unreported.strip(b"\r\n"), f"bytes dropped unseen: {unreported!r}"
 

@@ -20,7 +20,7 @@ def test_a_start_byte_right_after_the_start_byte_cuts_the_first_frame_off() -> N
 def test_a_frame_overflows_only_past_its_limit() -> None:
     at_limit = MllpDecoder(max_size=10)
     assert at_limit.feed(bytes([VT]) + b"123456789") == []  # 10 bytes buffered: not past it
-    assert at_limit.feed(b"0") == [MllpOverflow(11, 0)]
+    assert at_limit.feed(b"0") == [MllpOverflow(10, 0, bytes([VT]) + b"123456789")]
 
 
 def test_the_default_limit_is_16_mib() -> None:
@@ -28,7 +28,9 @@ def test_the_default_limit_is_16_mib() -> None:
     decoder = MllpDecoder()
     assert decoder.feed(bytes([VT]) + b"x" * (size - 1)) == []
     assert decoder.unfinished == (0, size)
-    assert decoder.feed(b"x") == [MllpOverflow(size + 1, 0)]
+    (overflow,) = decoder.feed(b"x")
+    assert isinstance(overflow, MllpOverflow) and (overflow.size, overflow.offset) == (size, 0)
+    assert overflow.head == bytes([VT]) + b"x" * (size - 1)
 
 
 def test_the_end_bytes_end_the_frame_not_fs_alone() -> None:

@@ -25,22 +25,28 @@ ADT = (
 )
 
 
-def answered_before_a_result(db_path: Path, message: bytes) -> tuple[bytes, bytes, DeviceStatus]:
-    """``message`` then a result message (ORU^R01 of sample S1, control id CTL-S1) on one
-    connection over loopback MLLP to a live gateway logging to ``db_path``: their two answers and
-    the link's status once both are stored."""
+def answers_to(db_path: Path, wire: bytes, messages: int) -> tuple[list[bytes], DeviceStatus]:
+    """``wire`` sent on one connection over loopback MLLP to a live gateway logging to
+    ``db_path``: the first ``messages`` answers, and the link's status once it stored as many
+    messages."""
 
     async def scenario() -> tuple[list[bytes], DeviceStatus]:
         async with running_gateway([_endpoint("hl7-monitor")], db_path) as gateway:
             reader, writer = await asyncio.open_connection(*gateway.listen_address("hl7-monitor"))
-            writer.write(VT + message + FS_CR + VT + _hl7("S1") + FS_CR)
+            writer.write(wire)
             await writer.drain()
-            acks = await read_acks(reader, 2)
-            await wait_until(lambda: gateway.status()[0].messages == 2)
+            acks = await read_acks(reader, messages)
+            await wait_until(lambda: gateway.status()[0].messages == messages)
             writer.close()
             return acks, gateway.status()[0]
 
-    (reject, accept), status = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def answered_before_a_result(db_path: Path, message: bytes) -> tuple[bytes, bytes, DeviceStatus]:
+    """``message`` then a result message (ORU^R01 of sample S1, control id CTL-S1) on one
+    connection (:func:`answers_to`): their two answers and the link's status once both are stored."""
+    (reject, accept), status = answers_to(db_path, VT + message + FS_CR + VT + _hl7("S1") + FS_CR, 2)
     return reject, accept, status
 
 
