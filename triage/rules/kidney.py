@@ -193,14 +193,36 @@ _KDIGO_ALBUMINURIA = kidney_flag(
 PREGNANCY_ACR_RULE = "pregnancy_proteinuria_acr"
 
 
+# an ACR of 3-7.9 mg/mmol (30-70.6 mg/g: KDIGO's A2) in pregnancy from 20 weeks (or the weeks not
+# recorded): below the 8 mg/mmol NICE NG133 (2019) 1.4.7 and its definition of pre-eclampsia count as
+# significant proteinuria - not the proteinuria of pre-eclampsia, beside a same-day assessment for it
+# from 140/90 mmHg too (``pregnancy_hypertension`` names the ACR as measured, not as proteinuria), so
+# this rule's finding is not that rule's supporting evidence (``triage.rule_precedence``): said so, the
+# level and KDIGO's repeat and non-emergency referral are kept
+_PREGNANCY_A2 = (
+    "moderately increased albuminuria {where}, below the 8 mg/mmol (70.7 mg/g) NICE NG133 counts as"
+    " significant proteinuria in pregnancy: not the proteinuria of pre-eclampsia; confirm on a repeat"
+    " sample; refer (non-emergency)"
+)
+
+
 def _albuminuria(ev: Evidence) -> Finding | None:
     """KDIGO's albuminuria, unless the readings are those ``pregnancy_proteinuria_acr`` reads as
     significant proteinuria in pregnancy (its own condition, ``_pregnancy_acr_read``, whichever rule
     is checked first): the obstetric assessment within 48 hours then applies. Below 8 mg/mmol, and
     with that rule switched off by a clinic or set below this rule's level (``leaves_to``: a clinic
-    may make it local care, not a red flag), KDIGO's referral stays."""
+    may make it local care, not a red flag), KDIGO's referral stays - below 8 mg/mmol from 20 weeks
+    saying that it is not pre-eclampsia's significant proteinuria (``values.pregnant``)."""
     found = _KDIGO_ALBUMINURIA(ev)
-    if found is None or (_pregnancy_acr_read(ev) and leaves_to(ev, "albuminuria", PREGNANCY_ACR_RULE)):
+    if found is None or not ev.patient.pre_eclampsia_possible:
+        return found
+    if not pregnancy_significant_acr(ev):
+        patient = ev.patient
+        return Finding(
+            {**found.values, "pregnant": True, "gestation_weeks": patient.gestation_weeks},
+            f"{ev.scores['kidney'].detail}: {_PREGNANCY_A2.format(where=pregnancy_where(patient))}",
+        )
+    if _below_140_90(ev) and leaves_to(ev, "albuminuria", PREGNANCY_ACR_RULE):
         return None
     return found
 

@@ -80,6 +80,7 @@ DERIVED = frozenset(
         "pregnancy_glucose",
         "dipstick_repeat",
         "no_acr",
+        "albuminuria_read",
         "proteinuria_pressure",
         "proteinuria_when",
         "pregnancy_bp_why",
@@ -383,6 +384,12 @@ class DetailFields:
             return self.owner.entry("detail.no_acr")
         acr = self.owner.reading("albumin_creatinine_ratio", self.given.get("acr"))
         return self.owner.entry("detail.no_acr_before_20_weeks").format(acr=acr)
+
+    def _albuminuria_read(self) -> str:
+        """What KDIGO's albuminuria is: from 20 weeks of pregnancy (``pregnant``), below NICE NG133's
+        significant proteinuria (``triage.rules.kidney``), else moderately or severely increased."""
+        which = "pregnancy" if self.given.get("pregnant") is True else "kdigo"
+        return self.owner.entry(f"detail.albuminuria_read.{which}")
 
     def _proteinuria_when(self) -> str:
         """When new proteinuria with a symptom of pre-eclampsia is read so: in pregnancy from 20
