@@ -4,22 +4,43 @@ all - sent to a route that takes JSON is a 415 ``unsupported_media_type`` naming
 ``header.Content-Type``, with ``Accept: application/json`` saying what is taken (RFC 9110 15.5.16),
 nothing stored. It was a 422 ``invalid_input`` ("body: not read as JSON"), the status of JSON whose
 values are wrong, so a client could not tell a wrong request header from a wrong field. JSON that is
-wrong stays a 422. Real uvicorn on a real SQLite file; every answer checked against /openapi.json."""
+wrong stays a 422. Real uvicorn on a real SQLite file; every answer checked against /openapi.json.
+The module's tests share one service (:func:`served`)."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.service.conftest import WALK_IN
+from tests.service.conftest import WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.openapi_check import conforms
-from tests.service.served import Served, served
+from tests.service.served import Served
+from tests.service.test_api_analyst_view import Sync
+from triage.service import create_app
 from triage.service.auth import Role
 
-__all__ = ["served"]
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Served]:
+    """tests/service/served.py's service, once for the module (each test started its own: a copy of
+    the seeded log, create_app, uvicorn and the /openapi.json its client checks answers against).
+    The tests do not interfere: each stores under record numbers of its own (CT-, CE-) and says
+    "nothing stored" by what it counts before and after its own requests."""
+    tokens = copy_seeded(seeded, folder := tmp_path_factory.mktemp("media_type"))
+    app = create_app(make_settings(folder))
+    with live_server(app) as base:
+        shared = Served(app, Sync(base, tokens), tokens)
+        with contextlib.closing(shared.sync.client):
+            yield shared
 
 
 def _stored(served: Served) -> list[int]:
