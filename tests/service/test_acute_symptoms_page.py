@@ -105,25 +105,26 @@ class Nurse:
 
 @pytest.fixture(scope="module")
 def signed_in(browser: Any, clinic: tuple[str, FastAPI, dict[Role, str]]) -> Callable[[str], Any]:
-    """The browser context in which the nurse signed in with her pages in ``language`` - once per
-    language for the module (each test signed in anew, a real argon2id check and two page loads
-    each, eight times): a test opens its own page, its own tab's storage, in it, on a visit of its
-    own. Closed with the module's browser."""
+    """The tab in which the nurse signed in with her pages in ``language`` - once per language for
+    the module (each test signed in anew, a real argon2id check and two page loads each, eight
+    times): each case loads its own visit's page in it. One tab per language, not one per case: a
+    new tab is a new Chromium renderer process (about a second of CPU), and a case's page is as a
+    new tab's would be - its drafts in the tab's sessionStorage are kept per page and form address
+    (app.js), so none of another case's visit is on its own; its screen size and media are set anew.
+    Closed with the module's browser."""
     url, app, _tokens = clinic
-    contexts: dict[str, Any] = {}
+    tabs: dict[str, Any] = {}
 
-    def context(language: str) -> Any:
-        if language not in contexts:
+    def tab(language: str) -> Any:
+        if language not in tabs:
             app.state.runtime.accounts.set_language("nurse", language)
-            contexts[language] = browser.new_context(viewport={"width": 768, "height": 900})
-            page = contexts[language].new_page()
-            page.goto(f"{url}/login")
-            sign_in(page, Role.nurse)
-            page.wait_for_url(re.compile(r".*/queue$"))
-            page.close()
-        return contexts[language]
+            tabs[language] = browser.new_context(viewport={"width": 768, "height": 900}).new_page()
+            tabs[language].goto(f"{url}/login")
+            sign_in(tabs[language], Role.nurse)
+            tabs[language].wait_for_url(re.compile(r".*/queue$"))
+        return tabs[language]
 
-    return context
+    return tab
 
 
 #: each case's screen: its language and width
@@ -131,7 +132,7 @@ SCREENS = dict(
     params=[(language, width) for language in SAYS for width in (1280, 390)],
     ids=lambda screen: f"{screen[0]}-{screen[1]}px",
 )
-#: the module's service (its URL, app and the roles' API tokens), and :func:`signed_in`'s contexts
+#: the module's service (its URL, app and the roles' API tokens), and :func:`signed_in`'s tabs
 Clinic = tuple[str, FastAPI, dict[Role, str]]
 SignedIn = Callable[[str], Any]
 
@@ -145,7 +146,8 @@ def _on_the_page(
     url, app, tokens = clinic
     encounter_id = (_visit if typed else _walk_in)(url, tokens[Role.nurse], f"HTN-{next(_MRNS)}")
     app.state.runtime.accounts.set_language("nurse", language)  # as each test's sign-in did
-    page = signed_in(language).new_page()
+    page = signed_in(language)
+    page.emulate_media(media="screen")  # (as a new tab is)
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{url}/encounters/{encounter_id}")
     if typed:
@@ -154,7 +156,6 @@ def _on_the_page(
         page.locator("#vitals-form button[type=submit]").click()
     page.wait_for_selector("#decision")
     yield Nurse(page, encounter_id, SAYS[language], f"{language}, {width} px")
-    page.close()
 
 
 @pytest.fixture(**SCREENS)
