@@ -7,7 +7,8 @@ charset that is not one of the web's (or not known) a 415 ``unsupported_charset`
 without a charset in UTF-16 is read as JSON's byte reader tells it, and its NUL refused as in
 UTF-8: it slipped past that check, which looked for the six bytes ``\\u0000``, to a later one naming
 ``name`` instead of ``patient.name``. Real uvicorn on a
-real SQLite file; every answer checked against /openapi.json."""
+real SQLite file; every answer checked against /openapi.json. The module's tests share one service
+(:func:`served`)."""
 
 from __future__ import annotations
 
@@ -42,11 +43,21 @@ def _patients(folder: Path) -> dict[str, str]:
         db.close()
 
 
-@pytest.fixture
-def served(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Served]:
-    tokens = copy_seeded(seeded, tmp_path)
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of :func:`served`'s log."""
+    return tmp_path_factory.mktemp("charset")
+
+
+@pytest.fixture(scope="module")
+def served(folder: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Served]:
+    """The nurse's client and the service's /openapi.json, once for the module (each test started a
+    service of its own: a copy of the seeded log, create_app, uvicorn, the document). The tests do
+    not interfere: each says what it stored, or that it stored nothing, by the patients it finds
+    before and after its own requests, whose record numbers are its own."""
+    tokens = copy_seeded(seeded, folder)
     with (
-        live_server(create_app(make_settings(tmp_path))) as base,
+        live_server(create_app(make_settings(folder))) as base,
         httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as client,
     ):
         client.headers["Authorization"] = f"Bearer {tokens[Role.nurse]}"
@@ -60,7 +71,8 @@ def _send(served: Served, body: bytes, content_type: str) -> httpx.Response:
     return answer
 
 
-def test_a_body_is_read_in_the_charset_it_declares(served: Served, tmp_path: Path) -> None:
+def test_a_body_is_read_in_the_charset_it_declares(served: Served, folder: Path) -> None:
+    before = _patients(folder)
     sent = {
         "LATIN-1": ("latin-1", "René"),  # "é" is the byte 0xe9: no UTF-8
         "LATIN-2": ("ISO-8859-1", "RenÃ©"),  # 0xc3 0xa9: valid UTF-8 too, for another name
@@ -76,12 +88,13 @@ def test_a_body_is_read_in_the_charset_it_declares(served: Served, tmp_path: Pat
         assert answer.status_code == 201, (charset, answer.text)
     no_charset = _send(served, _walk_in("PLAIN", "René 张").encode("utf-8"), "application/json")
     assert no_charset.status_code == 201, no_charset.text
-    assert _patients(tmp_path) == {mrn: name for mrn, (_, name) in sent.items()} | {"PLAIN": "René 张"}
+    assert _patients(folder) == before | {mrn: name for mrn, (_, name) in sent.items()} | {"PLAIN": "René 张"}
 
 
 def test_a_charset_it_cannot_read_is_415_and_bytes_not_of_the_charset_400(
-    served: Served, tmp_path: Path
+    served: Served, folder: Path
 ) -> None:
+    before = _patients(folder)
     for charset in ("no-such-charset", "unicode_escape", "rot13", "utf-7"):
         answer = _send(
             served, _walk_in("REFUSED", "Rene").encode("ascii"), f"application/json; charset={charset}"
@@ -103,17 +116,18 @@ def test_a_charset_it_cannot_read_is_415_and_bytes_not_of_the_charset_400(
     assert odd.json()["error"] == (
         "body: not UTF-16-LE, which its zero bytes suggest (byte 0x61 at offset 20); send it encoded as UTF-8"
     )
-    assert _patients(tmp_path) == {}
+    assert _patients(folder) == before
 
 
-def test_a_nul_in_a_utf_16_body_is_refused_as_in_utf_8(served: Served, tmp_path: Path) -> None:
+def test_a_nul_in_a_utf_16_body_is_refused_as_in_utf_8(served: Served, folder: Path) -> None:
+    before = _patients(folder)
     body = copy.deepcopy(WALK_IN)
     body["patient"] |= {"mrn": "UTF-16", "name": "Zo\u0000ë"}  # type: ignore[operator]
     for encoding in ("utf-16", "utf-16-le"):
         answer = _send(served, json.dumps(body).encode(encoding), "application/json")
         assert answer.status_code == 422, (encoding, answer.text)
         assert answer.json()["fields"] == ["patient.name"] and "NUL" in answer.json()["error"]
-    assert _patients(tmp_path) == {}
+    assert _patients(folder) == before
 
 
 def test_a_request_without_a_body_is_not_refused_for_its_content_type(served: Served) -> None:
