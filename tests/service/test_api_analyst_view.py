@@ -3,7 +3,7 @@
 referral's ``reason``) in the change feeds, the referrals and an assessment. Now each account is a
 pseudonym (``staff-`` and 16 hex digits, the same for one account on every path) and the text is
 null; the clinical roles read both as stored. Real uvicorn on a real SQLite file; every answer
-checked against /openapi.json."""
+checked against /openapi.json. The tests that read the visit read it from one service (:func:`visit`)."""
 
 from __future__ import annotations
 
@@ -56,11 +56,19 @@ class Sync:
         }
 
 
-@pytest.fixture
-def visit(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[tuple[Sync, dict[str, int]]]:
-    """A nurse's walk-in, a clinician's referral with its reason (sent), the visit closed by an admin."""
-    tokens = copy_seeded(seeded, tmp_path)
-    with live_server(create_app(make_settings(tmp_path))) as base:
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of :func:`visit`'s log."""
+    return tmp_path_factory.mktemp("analyst_view")
+
+
+@pytest.fixture(scope="module")
+def visit(folder: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[tuple[Sync, dict[str, int]]]:
+    """A nurse's walk-in, a clinician's referral with its reason (sent), the visit closed by an admin:
+    made once for the module's four readers (each made its own on a service of its own: a copy of
+    the seeded log, create_app, uvicorn, /openapi.json, four writes), who only read it (GETs)."""
+    tokens = copy_seeded(seeded, folder)
+    with live_server(create_app(make_settings(folder))) as base:
         sync = Sync(base, tokens)
         walk_in = sync.call("POST", "/api/v1/assessments", Role.nurse, WALK_IN)
         referral = sync.call(
@@ -83,11 +91,11 @@ def visit(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[tupl
 
 
 def test_the_analyst_reads_staff_pseudonyms_and_no_free_text(
-    visit: tuple[Sync, dict[str, int]], tmp_path: Path
+    visit: tuple[Sync, dict[str, int]], folder: Path
 ) -> None:
     sync, ids = visit
     seen = sync.reads(Role.analyst, ids)
-    db = Database(tmp_path / "clinic.db")
+    db = Database(folder / "clinic.db")
     try:
         staff = StaffPseudonyms(db)
         nurse, clinician, admin = (staff.of(role.value) for role in (Role.nurse, Role.clinician, Role.admin))
