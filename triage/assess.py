@@ -431,6 +431,7 @@ def assess(
         glucose.critical_low_mmol_l,
         glucose.critical_high_mmol_l,
         runtime.levels,
+        runtime.rechecks,
         when,
     )
     reasons: list[Reason] = []

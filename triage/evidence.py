@@ -35,6 +35,10 @@ class Evidence:
     # another rule's own condition (``albuminuria`` to ``pregnancy_proteinuria_acr``) keeps it when
     # that rule is off or set lower (``triage.rule_checks.leaves_to``); none known, it keeps it
     levels: Mapping[str, Disposition] = field(default_factory=dict)
+    # each of those rules' re-check (minutes) under the policy, its own or else its level's
+    # (``PolicyRuntime.rechecks``): a rule leaves a finding to another only when that one asks for
+    # the patient as soon (``leaves_to``); none known, the levels alone decide
+    rechecks: Mapping[str, int] = field(default_factory=dict)
     # when the assessment is made (``assess()``'s ``now``; ``None`` not given): what a reading's time
     # is read against, as the patient's record is (an ACR before 20 weeks of the weeks recorded now)
     at: datetime | None = None
@@ -61,6 +65,7 @@ _EVIDENCE_FIELDS = (
     "glucose_critical_low",
     "glucose_critical_high",
     "levels",
+    "rechecks",
     "at",
     "fired",
 )
@@ -68,6 +73,7 @@ _EVIDENCE_FIELDS = (
 _SET_EVIDENCE = tuple(Evidence.__dict__[name].__set__ for name in _EVIDENCE_FIELDS)
 # no rule known to be switched on: nothing is left to another rule
 _NO_LEVELS: Mapping[str, Disposition] = MappingProxyType({})
+_NO_RECHECKS: Mapping[str, int] = MappingProxyType({})
 
 
 def evidence(
@@ -78,15 +84,25 @@ def evidence(
     glucose_critical_low: float,
     glucose_critical_high: float,
     levels: Mapping[str, Disposition] = _NO_LEVELS,
+    rechecks: Mapping[str, int] = _NO_RECHECKS,
     at: datetime | None = None,
 ) -> Evidence:
     """``Evidence(...)`` by position, each field set through its slot (the frozen dataclass's
     ``__init__`` goes through ``object.__setattr__`` once a field); ``tests/triage/test_rules.py``
     compares with the constructor."""
     ev = _new_object(Evidence)
-    set_values, set_latest, set_patient, set_scores, set_low, set_high, set_levels, set_at, set_fired = (
-        _SET_EVIDENCE
-    )
+    (
+        set_values,
+        set_latest,
+        set_patient,
+        set_scores,
+        set_low,
+        set_high,
+        set_levels,
+        set_rechecks,
+        set_at,
+        set_fired,
+    ) = _SET_EVIDENCE
     set_values(ev, values)
     set_latest(ev, latest)
     set_patient(ev, patient)
@@ -94,6 +110,7 @@ def evidence(
     set_low(ev, glucose_critical_low)
     set_high(ev, glucose_critical_high)
     set_levels(ev, levels)
+    set_rechecks(ev, rechecks)
     set_at(ev, at)
     set_fired(ev, {})
     return ev

@@ -211,6 +211,9 @@ class PolicyRuntime:
     active_rules: tuple[tuple[Rule, Disposition, int | None], ...]  # (rule, level, re-check minutes)
     # each active rule's level by name, a rule switched off not in it (``Evidence.levels``)
     levels: Mapping[str, Disposition]
+    # each active rule's re-check (minutes): the policy's for the rule, else its own, else its level's
+    # (``Evidence.rechecks``: what a rule another leaves a finding to must ask for as soon)
+    rechecks: Mapping[str, int]
     max_age: dict[str, timedelta]
     default_age: timedelta
     future_tolerance: timedelta
@@ -250,6 +253,12 @@ class Policy(_Strict):
         return PolicyRuntime(
             active_rules=tuple(active),
             levels=MappingProxyType({rule.name: level for rule, level, _ in active}),
+            rechecks=MappingProxyType(
+                {
+                    rule.name: self.recheck_minutes[level] if recheck is None else recheck
+                    for rule, level, recheck in active
+                }
+            ),
             max_age={code: timedelta(hours=h) for code, h in self.freshness.hours.items()},
             default_age=timedelta(hours=self.freshness.default_hours),
             future_tolerance=timedelta(minutes=self.freshness.future_tolerance_minutes),

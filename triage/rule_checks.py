@@ -256,13 +256,23 @@ def acr_before_20_weeks(ev: Evidence) -> bool:
 def leaves_to(ev: Evidence, rule: str, other: str) -> bool:
     """Whether ``rule`` may leave what it found to ``other`` (saying nothing itself): only with
     ``other`` switched on at a level, under the clinic's policy (``Evidence.levels``), at least
-    ``rule``'s. A rule a clinic switched off or set lower never silences another rule's referral."""
+    ``rule``'s - the tier follows the level -, and asking to see the patient again as soon
+    (``Evidence.rechecks``: its re-check, else its level's, no later than ``rule``'s). A rule a clinic
+    switched off, set lower or set at its level but re-checked later (``proteinuria_with_hypertension``
+    at local care: 30 days, for ``proteinuria_2plus``'s week) never silences another rule's referral or
+    its sooner re-check."""
     levels = ev.levels
     theirs = levels.get(other)
     if theirs is None:
         return False
     mine = levels.get(rule)
-    return mine is None or LEVEL_RANK[theirs] >= LEVEL_RANK[mine]
+    if mine is None:
+        return True
+    if LEVEL_RANK[theirs] < LEVEL_RANK[mine]:
+        return False
+    rechecks = ev.rechecks
+    soonest = rechecks.get(rule)
+    return soonest is None or rechecks.get(other, soonest) <= soonest
 
 
 PROTEINURIA_WITH_HYPERTENSION = "proteinuria_with_hypertension"

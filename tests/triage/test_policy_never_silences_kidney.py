@@ -178,9 +178,14 @@ def test_a_rule_on_at_its_level_still_reads_the_dipstick_alone(
         assert reader in fired and dipstick_rule not in fired, (levels, fired)
 
 
-def test_a_dipstick_rule_at_local_care_defers_to_a_reader_at_local_care(tmp_path: Path) -> None:
-    """Equal levels: proteinuria_with_hypertension at local care still reads a 1+ beside known
-    hypertension (proteinuria_1plus is local care itself)."""
+def test_a_dipstick_rule_at_local_care_keeps_its_sooner_re_check_beside_a_reader_at_local_care(
+    tmp_path: Path,
+) -> None:
+    """Equal levels: proteinuria_with_hypertension at local care is re-checked at local care's 30
+    days, later than proteinuria_1plus's 4 weeks, so the dipstick rule says its own action beside it
+    (``leaves_to`` compares the re-checks too: ``tests/triage/test_leaves_to_recheck.py``); until
+    2026-12-07 it was silent and the re-check was 30 days."""
     policy = _policy(tmp_path, {"proteinuria_with_hypertension": "local_care"})
-    fired = _fired(_dipstick(HYPERTENSIVE_MAN, "1+", policy))
-    assert fired.get("proteinuria_with_hypertension") == L and "proteinuria_1plus" not in fired
+    a = _dipstick(HYPERTENSIVE_MAN, "1+", policy)
+    assert _fired(a) == {"proteinuria_with_hypertension": L, "proteinuria_1plus": L}
+    assert a.recheck_minutes == 40320

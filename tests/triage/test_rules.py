@@ -318,8 +318,8 @@ def test_evidence_set_through_its_slots_equals_the_constructed_one() -> None:
     fast = evidence(*parts)
     made = Evidence(*parts)
     assert fast == made
-    # no rule known to be on, no assessment time
-    assert [getattr(fast, name) for name in Evidence.__slots__] == [*parts, {}, None, {}]
+    # no rule known to be on nor its re-check, no assessment time
+    assert [getattr(fast, name) for name in Evidence.__slots__] == [*parts, {}, {}, None, {}]
     assert fast.fired is not made.fired  # each evidence's own rule findings, never shared
     with pytest.raises(AttributeError):
         fast.values = {}  # type: ignore[misc]  # still frozen
