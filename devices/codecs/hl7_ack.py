@@ -250,14 +250,34 @@ def _header_charset(raw: bytes, declared: str, profile: DeviceProfile | None) ->
     return charset
 
 
+#: HL7's encoding characters, and the spares an answer writes with in place of one of them that
+#: is the message's field separator (its MSH-2 held its own separator, every field after it moved).
+DEFAULT_CHARS = "^~\\&"
+SPARE_CHARS = "#$*"
+
+
+def own_chars(fs: str, given: str) -> str:
+    """The four encoding characters an answer declares and writes with when the message's MSH-2
+    (``given``) is incomplete: in each place the message's own, else the default
+    (:data:`DEFAULT_CHARS`), else a spare - never the field separator ``fs``, never one twice."""
+    chars = ""
+    for i, default in enumerate(DEFAULT_CHARS):
+        chars += next(
+            c for c in (given[i : i + 1], default, *SPARE_CHARS) if c and c != fs and c not in chars
+        )
+    return chars
+
+
 def readable_header(raw: bytes, profile: DeviceProfile | None = None) -> Hl7Message:
     """The MSH of a message that does not parse, read as far as it goes, to answer it: its bytes
     read in the message's character set (as :func:`devices.codecs.hl7_charset.read_msh` finds it,
     a GB 18030 or Big5 name whose bytes hold a ``|`` whole; else :func:`_header_charset`: latin-1
-    when that is not known or the MSH is not valid in it, so what an ACK echoes goes back as sent), the default
-    encoding characters where MSH-2 is incomplete. A message that does not start with MSH gets
-    an empty header with the defaults MSH-11 ``P`` and MSH-12 ``2.4`` (as Mirth Connect answers
-    one): its ACK has no MSA-2, since there is no MSH-10 to echo."""
+    when that is not known or the MSH is not valid in it, so what an ACK echoes goes back as
+    sent). Where MSH-2 is incomplete the header reads, and the answer declares, :func:`own_chars`:
+    its own and the defaults, none the field separator (the defaults alone put a separator ``^``,
+    ``~``, ``\\`` or ``&`` in the answer's MSH-2, every field after it moved). A message that does
+    not start with MSH gets an empty header with the defaults MSH-11 ``P`` and MSH-12 ``2.4`` (as
+    Mirth Connect answers one): its ACK has no MSA-2, since there is no MSH-10 to echo."""
     if not raw.startswith(b"MSH") or len(raw) < 4:
         enc = Encoding()
         fields = ["MSH", enc.field, *[""] * 9, "P", "2.4"]
@@ -270,13 +290,14 @@ def readable_header(raw: bytes, profile: DeviceProfile | None = None) -> Hl7Mess
     if codec is None:
         parts = raw[:end].decode(charset).split(fs)
     chars = parts[1] if len(parts) > 1 else ""
-    enc = (
-        Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")
-        if len(chars) >= 3
-        else Encoding(field=fs)
-    )
     sent = msh_field_bytes(raw[:end], parts, fs, charset)
-    return Hl7Message([Segment("MSH", ["MSH", fs, *parts[1:]], 0, enc)], enc, charset, sent)
+    if len(chars) >= 3:
+        enc = Encoding(fs, chars[0], chars[1], chars[2], chars[3] if len(chars) > 3 else "&")
+        return Hl7Message([Segment("MSH", ["MSH", fs, *parts[1:]], 0, enc)], enc, charset, sent)
+    # MSH-2 incomplete: the answer's own four, none the field separator, all four in its MSH-2
+    own = own_chars(fs, chars)
+    enc = Encoding(fs, *own)
+    return Hl7Message([Segment("MSH", ["MSH", fs, own, *parts[2:]], 0, enc)], enc, charset, sent)
 
 
 def build_error_ack(
