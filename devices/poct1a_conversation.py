@@ -3,7 +3,8 @@
 A point-of-care device (or its dock) connects and leads::
 
     device                          host (this driver)
-    HEL.R01  hello, capabilities -> ACK.R01 AA    (reads DCP.application_timeout)
+    HEL.R01  hello, capabilities -> ACK.R01 AA    (reads DCP.application_timeout; one that is no
+                                    positive number of seconds is reported ``Unhandled``)
     DST.R01  status              -> ACK.R01 AA    (notes DST.new_observations_qty), then
                                     DTV.R01 SET_TIME once, when the profile sets set_time, then
                                     OPL.R01 operator list, when the profile names one and this
@@ -49,6 +50,7 @@ any other outcome sends it again in the next conversation.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,6 +80,7 @@ from devices.operator_delivery import (
 from devices.operator_list import Operator
 from devices.profile import DeviceProfile
 from devices.session import Discarded, Junk, LinkEvent, Received, Refused, Send, Unhandled
+from referral.errors import json_text
 
 #: Bounds on a device-announced application timeout (seconds).
 MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1.0, 3600.0
@@ -260,7 +263,7 @@ class Poct1aDriver:
         if kind not in HANDLED:
             events.append(Unhandled(f"{kind} from the device"))
         elif kind == "HEL.R01":
-            self._hello(message)
+            events += self._hello(message)
         elif kind == "DST.R01":
             events += self._status(message)
         elif kind == "ESC.R01":
@@ -288,17 +291,30 @@ class Poct1aDriver:
             self._asked[control_id] = what
         return Send(build(control_id))
 
-    def _hello(self, message: Poct1aMessage) -> None:
+    def _hello(self, message: Poct1aMessage) -> list[LinkEvent]:
+        """Read the device's HEL.R01; a ``DCP.application_timeout`` that is no positive number of
+        seconds (``nan``, ``0``, ``-5``, ``inf``) is not taken, and said: the timeout in force is
+        kept, a safe stand-in (the hello carries no result, so it is acknowledged all the same)."""
+        events: list[LinkEvent] = []
         for element in message.root.walk():
             if element.tag == "DEV":
                 self.meter = element.value("DEV.device_id") or element.value("DEV.serial_id") or ""
             elif element.tag == "DCP":
-                timeout = _number(element.value("DCP.application_timeout"))
-                if timeout is not None and timeout > 0:
+                text = element.value("DCP.application_timeout")
+                timeout = _number(text)
+                if timeout is not None and 0 < timeout < math.inf:  # nan is neither
                     self.timeout_s = min(max(timeout, MIN_TIMEOUT_S), MAX_TIMEOUT_S)
+                elif text and text.strip():
+                    events.append(
+                        Unhandled(
+                            f"DCP.application_timeout {json_text(text)} of HEL.R01 (no positive number of "
+                            f"seconds; {self.timeout_s:g} s kept)"
+                        )
+                    )
             elif element.tag == "DSC":
                 # a whole number or nothing (devices.codecs.poct1a.COUNTS): 0 is no limit
                 self.device_max_message = int(element.value("DSC.max_message_sz") or 0) or None
+        return events
 
     def _status(self, message: Poct1aMessage) -> list[LinkEvent]:
         qty = message.value("DST/DST.new_observations_qty")  # a whole number (COUNTS), or nothing
