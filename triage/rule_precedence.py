@@ -116,6 +116,15 @@ def _left_to(lower: str, higher: str) -> Callable[[Evidence], bool]:
     return lambda ev: leaves_to(ev, lower, higher)
 
 
+def _not_raised(lower: str, higher: str) -> Callable[[Evidence], bool]:
+    """Every other pair: the lower rule defers unless the clinic's policy raised it above the rule
+    deferred to, or re-checks it sooner (``leaves_to``; the rule deferred to is a red flag, always on):
+    a rule set to an emergency transfer that said "supporting evidence for <an urgent rule> - its
+    action applies, not this rule's" decided the disposition with a reason that disowned it. With no
+    policy known (``Evidence.levels`` empty) it defers, as before."""
+    return lambda ev: not ev.levels or leaves_to(ev, lower, higher)
+
+
 # the pairs a lower rule defers on only when the higher rule's finding is its own (the proteinuria
 # it names) and the clinic's policy has the higher rule on at the lower rule's level or higher
 # (``triage.rule_checks.leaves_to``: a rule set above it keeps its own action)
@@ -257,7 +266,14 @@ def with_deference(rules: Iterable[R]) -> tuple[R, ...]:
     checks = {r.name: r.check for r in given}
     return tuple(
         replace(  # type: ignore[type-var]
-            r, check=_deferring(r, [(n, checks[n], _ONLY_WHEN.get((r.name, n))) for n in HIGHER[r.name]])
+            r,
+            check=_deferring(
+                r,
+                [
+                    (n, checks[n], _ONLY_WHEN.get((r.name, n)) or _not_raised(r.name, n))
+                    for n in HIGHER[r.name]
+                ],
+            ),
         )
         if r.name in HIGHER
         else r
