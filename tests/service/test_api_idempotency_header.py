@@ -3,10 +3,11 @@ draft-ietf-httpapi-idempotency-key-header) instead of the body's ``idempotency_k
 stored record comes back and nothing is written twice. Without either, a walk-in retried joins the
 visit already open and is assessed again with its readings twice - what a client that sends no key
 gets, as the docs say. Real uvicorn, real accounts on a real SQLite file; every answer checked
-against /openapi.json."""
+against /openapi.json. The module's tests share one service (:func:`service`)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from collections.abc import Iterator
@@ -42,23 +43,9 @@ class Api:
         return self.client.get(path, headers={"Authorization": f"Bearer {self.tokens[Role.admin]}"})
 
 
-@pytest.fixture
-def api(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Api]:
-    tokens = copy_seeded(seeded, tmp_path)
-    with (
-        live_server(create_app(make_settings(tmp_path))) as base,
-        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as c,
-    ):
-        yield Api(c, tokens)
-
-
-@pytest.fixture(scope="module")
-def refusing_api(
-    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
-) -> Iterator[Api]:
-    """One live service for the refused keys below (each case checks that nothing was written): they
-    started a server and read its OpenAPI document for each key."""
-    folder = tmp_path_factory.mktemp("refused-keys")
+@contextlib.contextmanager
+def _api_on(folder: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Api]:
+    """A live service on a copy of the seeded log in ``folder``, and its client."""
     tokens = copy_seeded(seeded, folder)
     with (
         live_server(create_app(make_settings(folder))) as base,
@@ -67,74 +54,103 @@ def refusing_api(
         yield Api(c, tokens)
 
 
+@pytest.fixture
+def api(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Api]:
+    """A service of the test's own, its log in the test's ``tmp_path`` (which the modules that
+    import this fixture read)."""
+    with _api_on(tmp_path, seeded) as own:
+        yield own
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Api]:
+    """One live service for this module's tests: six started one each (:func:`api`: a copy of the
+    seeded log, create_app, uvicorn, its OpenAPI document) and the refused keys another. They do not
+    interfere: each writes under record numbers, keys and a facility of its own, and what one counts
+    it counts from before its own requests (a change-feed cursor, the queue's total)."""
+    with _api_on(tmp_path_factory.mktemp("keys"), seeded) as shared:
+        yield shared
+
+
+def _assessments_from_now(api: Api) -> str:
+    """The assessments' change feed from this moment on: the path that lists those stored after it
+    (a cursor and its hash, docs/service.md's "Change feeds"; cursor 0, no hash, while none is)."""
+    feed = api.get("/api/v1/changes/assessments?after=0&limit=1000").json()
+    since = f"/api/v1/changes/assessments?after={feed['cursor']}"
+    return since + (f"&after_hash={feed['cursor_hash']}" if feed["cursor_hash"] else "")
+
+
 def _walk_in(mrn: str) -> dict[str, object]:
     body = copy.deepcopy(WALK_IN)
     body["patient"]["mrn"] = mrn  # type: ignore[index]
     return body
 
 
-def test_a_walk_in_retried_with_the_header_is_answered_the_stored_assessment(api: Api) -> None:
+def test_a_walk_in_retried_with_the_header_is_answered_the_stored_assessment(service: Api) -> None:
     body = _walk_in("HDR-1")
-    first = api.post(Role.integrator, "/api/v1/assessments", body, ("Idempotency-Key", "8e03978e-40d5"))
+    first = service.post(Role.integrator, "/api/v1/assessments", body, ("Idempotency-Key", "8e03978e-40d5"))
     assert first.status_code == 201 and first.json()["visit_already_open"] is False, first.text
     # the draft's form (an RFC 8941 string) is the same key as the bare one most clients send
-    again = api.post(Role.integrator, "/api/v1/assessments", body, ("Idempotency-Key", '"8e03978e-40d5"'))
+    again = service.post(Role.integrator, "/api/v1/assessments", body, ("Idempotency-Key", '"8e03978e-40d5"'))
     assert again.status_code == 201, again.text
     assert again.json()["id"] == first.json()["id"]
     assert again.headers["Location"] == first.headers["Location"]
-    visit = api.get(f"/api/v1/encounters/{first.json()['encounter_id']}").json()
+    visit = service.get(f"/api/v1/encounters/{first.json()['encounter_id']}").json()
     assert len(visit["observations"]) == 3  # not written twice
     # the body's key and the header's are one key: the header replays what the body stored
     keyed = _walk_in("HDR-2") | {"idempotency_key": "body-key-1"}
-    stored = api.post(Role.nurse, "/api/v1/assessments", keyed)
+    stored = service.post(Role.nurse, "/api/v1/assessments", keyed)
     plain = {k: v for k, v in keyed.items() if k != "idempotency_key"}
-    replayed = api.post(Role.nurse, "/api/v1/assessments", plain, ("Idempotency-Key", "body-key-1"))
+    replayed = service.post(Role.nurse, "/api/v1/assessments", plain, ("Idempotency-Key", "body-key-1"))
     assert replayed.status_code == 201 and replayed.json()["id"] == stored.json()["id"], replayed.text
-    both = api.post(Role.nurse, "/api/v1/assessments", keyed, ("Idempotency-Key", "body-key-1"))
+    both = service.post(Role.nurse, "/api/v1/assessments", keyed, ("Idempotency-Key", "body-key-1"))
     assert both.status_code == 201 and both.json()["id"] == stored.json()["id"], both.text
     # the key again with another body: 409, nothing written
-    other = api.post(
+    other = service.post(
         Role.integrator, "/api/v1/assessments", body | {"age_years": 71}, ("Idempotency-Key", "8e03978e-40d5")
     )
     assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict", other.text
 
 
-def test_a_walk_in_retried_without_any_key_joins_the_open_visit_with_its_readings_twice(api: Api) -> None:
+def test_a_walk_in_retried_without_any_key_joins_the_open_visit_with_its_readings_twice(service: Api) -> None:
     body = _walk_in("NOKEY-1")
-    first = api.post(Role.integrator, "/api/v1/assessments", body)
-    again = api.post(Role.integrator, "/api/v1/assessments", body)
+    first = service.post(Role.integrator, "/api/v1/assessments", body)
+    again = service.post(Role.integrator, "/api/v1/assessments", body)
     assert again.status_code == 201 and again.json()["visit_already_open"] is True, again.text
     assert again.json()["encounter_id"] == first.json()["encounter_id"]
     assert again.json()["id"] != first.json()["id"]  # a second assessment of the same visit
-    visit = api.get(f"/api/v1/encounters/{first.json()['encounter_id']}").json()
+    visit = service.get(f"/api/v1/encounters/{first.json()['encounter_id']}").json()
     assert len(visit["observations"]) == 6
 
 
-def test_every_creation_that_takes_a_body_key_takes_the_header_and_the_document_says_so(api: Api) -> None:
+def test_every_creation_that_takes_a_body_key_takes_the_header_and_the_document_says_so(service: Api) -> None:
+    since = _assessments_from_now(service)
     header = ("Idempotency-Key", '"enc-1"')
-    api.post(Role.nurse, "/api/v1/patients", {"mrn": "HDR-ENC", "sex": "female"})
-    opened = api.post(Role.nurse, "/api/v1/encounters", {"mrn": "HDR-ENC"}, header)
+    service.post(Role.nurse, "/api/v1/patients", {"mrn": "HDR-ENC", "sex": "female"})
+    opened = service.post(Role.nurse, "/api/v1/encounters", {"mrn": "HDR-ENC"}, header)
     assert opened.status_code == 201, opened.text
     encounter = opened.json()["id"]
-    assert api.post(Role.nurse, "/api/v1/encounters", {"mrn": "HDR-ENC"}, header).json()["id"] == encounter
+    assert (
+        service.post(Role.nurse, "/api/v1/encounters", {"mrn": "HDR-ENC"}, header).json()["id"] == encounter
+    )
     path = f"/api/v1/encounters/{encounter}/assessments"
-    made = api.post(Role.nurse, path, {}, ("Idempotency-Key", "assess-1"))
+    made = service.post(Role.nurse, path, {}, ("Idempotency-Key", "assess-1"))
     assert made.status_code == 201, made.text
-    again = api.post(Role.nurse, path, {}, ("Idempotency-Key", "assess-1"))
+    again = service.post(Role.nurse, path, {}, ("Idempotency-Key", "assess-1"))
     assert again.json()["id"] == made.json()["id"]
-    assert len(api.get("/api/v1/changes/assessments?after=0").json()["data"]) == 1
+    assert len(service.get(since).json()["data"]) == 1  # one assessment stored by the two posts
     referral = {
         "assessment_id": made.json()["id"],
         "to_facility": "county-hospital",
         "urgency": "routine",
         "reason": "r",
     }
-    sent = api.post(Role.clinician, "/api/v1/referrals", referral, ("Idempotency-Key", "ref-1"))
+    sent = service.post(Role.clinician, "/api/v1/referrals", referral, ("Idempotency-Key", "ref-1"))
     assert sent.status_code == 201, sent.text
-    resent = api.post(Role.clinician, "/api/v1/referrals", referral, ("Idempotency-Key", "ref-1"))
+    resent = service.post(Role.clinician, "/api/v1/referrals", referral, ("Idempotency-Key", "ref-1"))
     assert resent.status_code == 201 and resent.json()["id"] == sent.json()["id"], resent.text
     for template in (*KEYED, "/api/v1/referrals"):
-        parameters = api.document["paths"][template]["post"].get("parameters", [])
+        parameters = service.document["paths"][template]["post"].get("parameters", [])
         assert [p["in"] for p in parameters if p["name"] == "Idempotency-Key"] == ["header"], template
 
 
@@ -153,46 +169,47 @@ def test_every_creation_that_takes_a_body_key_takes_the_header_and_the_document_
     ],
 )
 def test_a_header_key_that_cannot_be_taken_is_422_naming_the_header(
-    refusing_api: Api, headers: tuple[tuple[str, str | bytes], ...], said: str
+    service: Api, headers: tuple[tuple[str, str | bytes], ...], said: str
 ) -> None:
-    api = refusing_api
+    queued, since = service.get("/api/v1/queue").headers["X-Total-Count"], _assessments_from_now(service)
     body = _walk_in("BAD-KEY") | {"idempotency_key": "mine"}
-    refused = api.post(Role.integrator, "/api/v1/assessments", body, *headers)
+    refused = service.post(Role.integrator, "/api/v1/assessments", body, *headers)
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"].startswith(f"header.Idempotency-Key: {said}"), refused.text
     assert refused.json()["fields"] == ["header.Idempotency-Key"]
-    assert api.get("/api/v1/queue").headers["X-Total-Count"] == "0"  # nothing written
+    assert service.get("/api/v1/queue").headers["X-Total-Count"] == queued  # nothing written:
+    assert service.get(since).json()["data"] == []  # no visit opened, none assessed again
 
 
 def test_a_walk_in_key_used_again_for_another_patient_is_the_documented_idempotency_conflict(
-    api: Api,
+    service: Api,
 ) -> None:
     # it was a 409 `conflict`: a client that acts on `idempotency_conflict` (a new key, not a retry)
     # took it for another conflict
     key = ("Idempotency-Key", "shared-1")
-    assert api.post(Role.integrator, "/api/v1/assessments", _walk_in("ONE-1"), key).status_code == 201
+    assert service.post(Role.integrator, "/api/v1/assessments", _walk_in("ONE-1"), key).status_code == 201
     for other in (_walk_in("ONE-2"), _walk_in("ONE-2") | {"idempotency_key": "shared-1"}):
-        refused = api.post(
+        refused = service.post(
             Role.integrator, "/api/v1/assessments", other, *([key] if "idempotency_key" not in other else [])
         )
         assert refused.status_code == 409 and refused.json()["code"] == "idempotency_conflict", refused.text
         assert refused.json()["error"].startswith('idempotency key "shared-1" was already used for another')
 
 
-def test_a_key_sent_to_a_write_that_takes_none_is_422_not_ignored(api: Api) -> None:
+def test_a_key_sent_to_a_write_that_takes_none_is_422_not_ignored(service: Api) -> None:
     # a close sent with the header would be taken as protected by it, and is not
-    made = api.post(Role.nurse, "/api/v1/assessments", _walk_in("UNKEYED-1"))
+    made = service.post(Role.nurse, "/api/v1/assessments", _walk_in("UNKEYED-1"))
     path = f"/api/v1/encounters/{made.json()['encounter_id']}/close"
     close = {"reason": "went home", "without_referral": True}
-    refused = api.post(Role.clinician, path, close, ("Idempotency-Key", "close-1"))
+    refused = service.post(Role.clinician, path, close, ("Idempotency-Key", "close-1"))
     assert refused.status_code == 422 and refused.json()["fields"] == ["header.Idempotency-Key"], refused.text
     assert refused.json()["error"] == (
         f"header.Idempotency-Key: POST {path} takes no idempotency key, so a retry of it would not be"
         f" recognised; the creations that take one: {idempotency.KEYED}"
     )
-    visit = api.get(f"/api/v1/encounters/{made.json()['encounter_id']}").json()
+    visit = service.get(f"/api/v1/encounters/{made.json()['encounter_id']}").json()
     assert visit["encounter"]["closed_at"] is None  # not closed
-    assert api.post(Role.clinician, path, close).status_code == 200
+    assert service.post(Role.clinician, path, close).status_code == 200
 
 
 def test_the_refusal_lists_exactly_the_writes_that_take_a_key(tmp_path: Path) -> None:
@@ -215,14 +232,14 @@ def test_the_refusal_lists_exactly_the_writes_that_take_a_key(tmp_path: Path) ->
     assert sorted(p.replace("{id}", "{encounter_id}") for p in named) == taking
 
 
-def test_an_idempotent_method_may_carry_the_key_a_client_sends_with_every_write(api: Api) -> None:
+def test_an_idempotent_method_may_carry_the_key_a_client_sends_with_every_write(service: Api) -> None:
     # PUT and DELETE are idempotent (RFC 9110 9.2.2): repeating one does no harm, so the key a
     # client or gateway attaches to every write is not refused there, as it is on a POST
-    auth = ("Authorization", f"Bearer {api.tokens[Role.admin]}")
+    auth = ("Authorization", f"Bearer {service.tokens[Role.admin]}")
     body = FACILITY | {"id": "f-key"}
     for _ in range(2):
-        put = api.client.put(
+        put = service.client.put(
             "/api/v1/facilities/f-key", json=body, headers=[auth, ("Idempotency-Key", "k-1")]
         )
-        conforms(api.document, put)
+        conforms(service.document, put)
         assert put.status_code in (200, 201), put.text
