@@ -2,7 +2,8 @@
 ``Idempotency-Key`` header: the readings are stored once and every retry is answered the ids
 stored the first time - also 8 retries at once, and once the visit is closed. The key with other
 readings or for another encounter is a 409 ``idempotency_conflict``. Real uvicorn on a real SQLite
-file; every answer checked against /openapi.json."""
+file; every answer checked against /openapi.json. The module's tests share one service
+(:func:`bridge`)."""
 
 from __future__ import annotations
 
@@ -62,11 +63,18 @@ class Bridge:
             db.close()
 
 
-@pytest.fixture
-def bridge(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Bridge]:
-    tokens = copy_seeded(seeded, tmp_path)
-    with live_server(create_app(make_settings(tmp_path))) as base:
-        yield Bridge(base, tmp_path, tokens)
+@pytest.fixture(scope="module")
+def bridge(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Bridge]:
+    """One service for the module's tests (each started its own: a copy of the seeded log,
+    create_app, uvicorn, its /openapi.json). They do not interfere: each test's patients
+    (BRIDGE-1 ... BRIDGE-4), so its visits, and its keys are its own, and it counts readings and
+    audit entries of its own visits only."""
+    folder = tmp_path_factory.mktemp("bridge")
+    tokens = copy_seeded(seeded, folder)
+    with live_server(create_app(make_settings(folder))) as base:
+        yield Bridge(base, folder, tokens)
 
 
 def test_eight_concurrent_retries_with_one_key_store_the_readings_once(bridge: Bridge) -> None:
@@ -100,7 +108,7 @@ def test_eight_concurrent_retries_with_one_key_store_the_readings_once(bridge: B
 
 
 def test_a_retry_is_answered_the_stored_ids_and_another_body_is_a_conflict(bridge: Bridge) -> None:
-    encounter = bridge.visit()
+    encounter = bridge.visit("BRIDGE-3")
     path = f"/api/v1/encounters/{encounter}/observations"
     first = bridge.post(path, READINGS, '"obs-7"')  # the draft's quoted form and the bare one: one key
     assert first.status_code == 201, first.text
@@ -123,7 +131,7 @@ def test_a_retry_is_answered_the_stored_ids_and_another_body_is_a_conflict(bridg
 
 
 def test_a_retry_after_the_visit_was_closed_is_answered_not_refused(bridge: Bridge) -> None:
-    encounter = bridge.visit()
+    encounter = bridge.visit("BRIDGE-4")
     path = f"/api/v1/encounters/{encounter}/observations"
     first = bridge.post(path, READINGS, "late-1")
     closed = bridge.post(
