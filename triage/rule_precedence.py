@@ -233,7 +233,7 @@ def _score_finding(ev: Evidence, detail: str) -> str:
 _FINDINGS = {"qsofa_high": _score_finding, "crb65_high": _score_finding}
 
 
-def _deferring(rule: _Rule, higher: list[tuple[str, Check, Callable[[Evidence], bool] | None]]) -> Check:
+def _deferring(rule: _Rule, higher: list[tuple[str, Callable[[Evidence], bool], Check]]) -> Check:
     own = rule.check
     found_by = _news2_finding if rule.name.startswith("news2_") else _FINDINGS.get(rule.name, _finding)
     same = _SAME.get(rule.name, "this pressure")
@@ -243,12 +243,12 @@ def _deferring(rule: _Rule, higher: list[tuple[str, Check, Callable[[Evidence], 
         if found is None:
             return None
         fired = ev.fired
-        for name, fires, when in higher:
-            if when is not None and not when(ev):
-                continue
+        for name, when, fires in higher:
             # a rule above already checked on this evidence (assess() checks them first) is not
-            # checked again
+            # checked again, and one that did not fire is passed before its condition is asked
             above = fired.get(name)
+            if above is False or not when(ev):
+                continue
             if above is None:
                 above = fires(ev) is not None
             if above:
@@ -270,7 +270,7 @@ def with_deference(rules: Iterable[R]) -> tuple[R, ...]:
             check=_deferring(
                 r,
                 [
-                    (n, checks[n], _ONLY_WHEN.get((r.name, n)) or _not_raised(r.name, n))
+                    (n, _ONLY_WHEN.get((r.name, n)) or _not_raised(r.name, n), checks[n])
                     for n in HIGHER[r.name]
                 ],
             ),
