@@ -116,6 +116,10 @@ def test_declining_or_cancelling_without_a_note_is_422_naming_the_note(staff: St
 
 
 def _schema(staff: Staff) -> dict[str, Any]:
+    """The service's OpenAPI document, from ``staff``'s service: the tests read it from the module's
+    one service for refused requests (conftest.refusing_staff; a GET stores nothing), where each
+    built it anew on its own service (about half a second of CPU) - the same app, the same
+    document (test_api_conditional_get: read again, it is the same)."""
     response = staff.client.get("/openapi.json")
     assert response.status_code == 200
     document: dict[str, Any] = response.json()
@@ -130,8 +134,10 @@ def _ref(schema: dict[str, Any]) -> str | None:
     return str(refs[0]) if refs else None
 
 
-def test_every_refusal_the_document_lists_has_the_error_shape_and_a_token_is_declared(staff: Staff) -> None:
-    document = _schema(staff)
+def test_every_refusal_the_document_lists_has_the_error_shape_and_a_token_is_declared(
+    staff: Staff, refusing_staff: Staff
+) -> None:
+    document = _schema(refusing_staff)
     missing = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
@@ -174,8 +180,10 @@ def test_every_refusal_the_document_lists_has_the_error_shape_and_a_token_is_dec
     assert refused(anonymous, 401) and set(anonymous.json()) <= set(error_shape["properties"])
 
 
-def test_dispositions_and_referral_statuses_are_enums_in_the_document_as_in_the_answers(staff: Staff) -> None:
-    schemas = _schema(staff)["components"]["schemas"]
+def test_dispositions_and_referral_statuses_are_enums_in_the_document_as_in_the_answers(
+    staff: Staff, refusing_staff: Staff
+) -> None:
+    schemas = _schema(refusing_staff)["components"]["schemas"]
     assert schemas["Disposition"]["enum"] == [d.value for d in Disposition]
     disposition = "#/components/schemas/Disposition"
     for model, field in (
@@ -200,7 +208,7 @@ def test_dispositions_and_referral_statuses_are_enums_in_the_document_as_in_the_
         "cancelled",
     ]
     assert referral["urgency"]["enum"] == ["emergency", "urgent", "routine"]
-    ready = _schema(staff)["paths"]["/readyz"]["get"]["responses"]
+    ready = _schema(refusing_staff)["paths"]["/readyz"]["get"]["responses"]
     for status in ("200", "503"):
         assert _ref(ready[status]["content"]["application/json"]["schema"]) == "#/components/schemas/ReadyOut"
     assert set(staff.client.get("/readyz").json()) == set(schemas["ReadyOut"]["properties"])
@@ -273,13 +281,13 @@ def _api_section() -> str:
     return text[text.index("\n## API\n") : text.index("\n## Settings")]
 
 
-def test_the_docs_list_every_api_path_and_their_example_runs(staff: Staff) -> None:
+def test_the_docs_list_every_api_path_and_their_example_runs(staff: Staff, refusing_staff: Staff) -> None:
     section = _api_section()
     listed = {
         re.sub(r"\{[^}]*\}", "{}", path)
         for path in re.findall(r"(/(?:api/v1|healthz|readyz|metrics)[^\s`?|,]*)", section)
     }
-    document = _schema(staff)
+    document = _schema(refusing_staff)
     missing = [path for path in document["paths"] if re.sub(r"\{[^}]*\}", "{}", path) not in listed]
     assert missing == [], f"docs/service.md's API section does not list {missing}"
 
@@ -360,11 +368,11 @@ def _integer_schemas(node: Any) -> Iterator[dict[str, Any]]:
             yield from _integer_schemas(value)
 
 
-def test_integer_bounds_are_written_as_integers_exactly(staff: Staff) -> None:
+def test_integer_bounds_are_written_as_integers_exactly(staff: Staff, refusing_staff: Staff) -> None:
     """FastAPI's document model held body bounds as floats: a body id's maximum 2^62 read
     4.611686018427388e+18, which 4611686018427387999 also is as a float, so a client checking
     against the document sent it and the service refused it; minimum: 1 read 1.0."""
-    text = staff.client.get("/openapi.json").text
+    text = refusing_staff.client.get("/openapi.json").text
     assert "e+18" not in text
     schema = json.loads(text)
     bounds = [
