@@ -221,10 +221,18 @@ def proteinuria(ev: Evidence) -> Finding | None:
     else:
         grade = str(bp.band if bp is not None else "").replace("_", " ")
         why = f"blood pressure {pressures(ev)} mmHg ({grade} range)"
-    return Finding(
-        values,
-        f"urine protein {protein} (dipstick) with {why}: check ACR and creatinine; refer (non-emergency)",
-    )
+    return Finding(values, f"urine protein {protein} (dipstick) with {why}: {_PROTEINURIA_ACTION[protein]}")
+
+
+# what proteinuria with hypertension asks for; at 3+ or more (about 300 mg/dL, KDIGO's A3 range) also
+# the check for oedema that proteinuria_3plus asks for (nephrotic syndrome), which leaves the dipstick
+# to this rule beside hypertension (``unquantified_proteinuria``) and so said nothing of it
+_PROTEINURIA_ACTION = {
+    **dict.fromkeys(("1+", "2+"), "check ACR and creatinine; refer (non-emergency)"),
+    **dict.fromkeys(
+        ("3+", "4+"), "check ACR and creatinine, and for oedema (nephrotic syndrome); refer (non-emergency)"
+    ),
+}
 
 
 # NICE NG133 (2019) 1.4.7 and its definition of pre-eclampsia: an albumin:creatinine ratio of 8 mg/mmol

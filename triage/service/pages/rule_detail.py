@@ -250,11 +250,12 @@ class DetailFields:
     def _hypertension_action(self) -> str:
         """What proteinuria with hypertension asks for: in pregnancy from 20 weeks with known
         hypertension a suspected superimposed pre-eclampsia (``superimposed``), else the ACR, the
-        creatinine and a referral (``triage.rule_checks.proteinuria``); with no pressure measured, that
+        creatinine (at 3+ or more the oedema too) and a referral (``triage.rule_checks.proteinuria``); with no pressure measured, that
         it is measured now (``detail.proteinuria_pressure.none``)."""
         superimposed = self.given.get("superimposed") is True
-        if not superimposed:
-            return self.owner.entry("detail.proteinuria_hypertension")
+        if not superimposed:  # at 3+ or more the check for oedema too (nephrotic syndrome)
+            heavy = "_3plus" if self.given.get("urine_protein") in ("3+", "4+") else ""
+            return self.owner.entry(f"detail.proteinuria_hypertension{heavy}")
         said = self.owner.entry("detail.superimposed")
         if self.given.get("sbp") is None and self.given.get("dbp") is None:  # measured now
             said += self.owner.entry("list.clauses") + self.owner.entry("detail.proteinuria_pressure.none")
