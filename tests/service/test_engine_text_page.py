@@ -223,12 +223,15 @@ def test_a_child_s_page_in_chinese_says_why_nobody_scored_the_vital_signs() -> N
     )
     assert zh.note(note) == (
         "心率 110 次/分、呼吸频率 28 次/分、体温 38.2 °C：未经 NEWS2 评分（不适用：年龄 6 岁；NEWS2 不用于"
-        " 16 岁以下儿童（RCP 2017）；请用儿童早期预警评分（PEWS）评估），不能据此判断可在本院诊治；须由医生立即评估"
+        " 16 岁以下儿童（英国皇家内科医师学会 2017）；请用儿童早期预警评分（PEWS）评估），不能据此判断可在本院诊治；须由医生立即评估"
     )
     pregnant = phrases.VITALS_NOT_SCORED.format(
         readings="heart_rate 96 /min", reason=phrases.NEWS2_PREGNANCY.template
     )
-    assert "不适用：NEWS2 不用于孕妇（RCP 2017）；请用产科早期预警评分（MEWS/MEOWS）评估" in zh.note(pregnant)
+    assert (
+        "不适用：NEWS2 不用于孕妇（英国皇家内科医师学会 2017）；请用产科早期预警评分（MEWS/MEOWS）评估"
+        in zh.note(pregnant)
+    )
     assert zh.note(phrases.OXYGEN_UNKNOWN.format(spo2="94 %")).startswith(
         "血氧饱和度 94 %（SpO2 量表 2）未记录吸氧状态"
     )

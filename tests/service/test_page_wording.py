@@ -107,8 +107,8 @@ def test_referrals_name_the_facility_and_the_rules_that_proposed_them(staff: Sta
             "Emergency transfer",
         ),
         "zh": (
-            "分诊系统建议：血氧饱和度危急（量表 1 ≤91%；16 岁以下儿童（NICE NG9 2021）：低于 92%；"
-            "量表 2 ≤83% 或吸氧时 ≥97%）；NEWS2 ≥7（紧急响应阈值）",
+            "分诊系统建议：血氧饱和度危急（量表 1 ≤91%；16 岁以下儿童（英国国家卫生与临床优化研究所毛细支气管炎指南"
+            " 2021）：低于 92%；量表 2 ≤83% 或吸氧时 ≥97%）；NEWS2 ≥7（紧急响应阈值）",
             "紧急转运",
         ),
     }

@@ -17,6 +17,7 @@ from tests.triage.conftest import RECENT, ob
 from tests.triage.test_rules import ALL_ON
 from triage.patient import PatientContext
 from triage.rules import RULES
+from triage.service.i18n import catalogue_data
 from triage.service.pages.clock import local_time
 from triage.service.pages.engine_text import EngineText
 from triage.service.pages.rule_detail import number
@@ -71,6 +72,16 @@ KEPT = {
     "China-PAR",
     "ASCVD",
     "P95",
+    "PEWS",  # the early warning scores NEWS2 leaves children and pregnancy to
+    "MEWS/MEOWS",
+    "PCE",  # the pooled cohort equations, named in Chinese beside it
+    "AUROC",
+    "g/kg",
+    "g/L",
+    "kg",
+    "kg/m²",
+    "cm",
+    "cm²",
     *"ACVPU",  # the ACVPU answers
     *(f"G{stage}" for stage in ("1", "2", "3a", "3b", "4", "5")),
     *(f"A{stage}" for stage in "123"),
@@ -83,6 +94,22 @@ def english_left(text: str) -> set[str]:
     return {
         w for w in _WORD.findall(text.replace("\u03bcmol/L", "").replace("\u00b5mol/L", "")) if w not in KEPT
     }
+
+
+# the families of the catalogue a page shows from the engine's output: each rule's name and reason,
+# the scores and their details, the engine's notes
+SHOWN = ("rule.", "rule_detail.", "detail.", "score.", "score_detail.", "engine.")
+
+
+def test_no_english_source_name_in_any_chinese_text_a_page_shows() -> None:
+    """Every Chinese text of those families, not only those an input of FIRING reaches (a child's
+    SpO2, NEWS2 not applicable, a child's glucose dose): a source is named in Chinese or not at all."""
+    left = {
+        key: english_left(re.sub(r"\{[^{}]*\}", "", text))
+        for key, text in catalogue_data("zh").items()
+        if key.startswith(SHOWN)
+    }
+    assert not {key: words for key, words in left.items() if words}
 
 
 def _firing(rule: str) -> list[dict[str, Any]]:
