@@ -146,9 +146,15 @@ UNSUPPORTED_EVENT_CODE = ("201", "Unsupported event code")
 RESULT_MESSAGE_TYPES = frozenset({"ORU", "OUL"})
 #: Result-type messages (MSH-9.1 and .2, upper case) whose OBX are no results, with what they are:
 #: ORU^R40 (v2.7 "report alarm", IHE PCD-04 Report Alert) carries an alarm - its type, phase,
-#: state and the reading that raised it. Answered AR as an unsupported type, with table 0357's
-#: 201 (unsupported event code): an AA told the alarm source a receiver took the alarm.
-NOT_RESULTS = {"ORU^R40": "an alarm report (IHE PCD-04), not results: alarms are not read"}
+#: state and the reading that raised it. ORU^R42 (IHE PCD-10 "communicate infusion event data",
+#: the IPEC profile) carries an infusion pump's events - start, rate change, KVO, completion - with
+#: the settings beside them (rate, volume infused): no measurement of the patient. Answered AR as
+#: an unsupported type, with table 0357's 201 (unsupported event code): an AA told the alarm source
+#: a receiver took the alarm, and the pump that its event stream was followed.
+NOT_RESULTS = {
+    "ORU^R40": "an alarm report (IHE PCD-04), not results: alarms are not read",
+    "ORU^R42": "an infusion event (IHE PCD-10), not results: events are not read",
+}
 
 
 def unsupported_type(message: Hl7Message) -> str | None:

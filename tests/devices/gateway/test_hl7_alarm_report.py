@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from devices.codecs import hl7
+from devices.gateway import DeviceStatus
 from tests.devices.codecs.wire import strict_profile
 from tests.devices.gateway.harness import count
 from tests.devices.gateway.test_conformance_tcp import FS_CR, VT, msa_fields
@@ -35,28 +36,43 @@ ALARM = (
 SAID = "ORU^R40 is an alarm report (IHE PCD-04), not results: alarms are not read"
 
 
-def test_an_alarm_report_is_rejected_naming_it_and_stores_no_result(tmp_path: Path) -> None:
+def refused_beside_a_result(tmp_path: Path, message: bytes, control_id: str, said: str) -> DeviceStatus:
+    """``message`` - a result type whose OBX are no results, MSH-15 ``AL`` - then an ORU^R01 on one
+    connection to a live gateway: ``message`` answered CR saying ``said`` (MSA-3 within its 80, not
+    cut), its ERR table 0357's 201 at MSH-9; the ORU^R01 AA; ``message`` kept, none of its OBX a
+    result. The link's status."""
     db_path = tmp_path / "clinic.db"
-    reject, accept, status = answered_before_a_result(db_path, ALARM)
-    assert msa_fields(reject)[:3] == ["MSA", "CR", "ALARM-1"], reject
-    text = SAID.replace("^", "\\S\\")  # a component separator in a field is escaped
+    reject, accept, status = answered_before_a_result(db_path, message)
+    assert msa_fields(reject)[:3] == ["MSA", "CR", control_id], reject
+    text = said.replace("^", "\\S\\")  # a component separator in a field is escaped
     assert msa_fields(reject)[3] == text, reject
     err = next(s for s in reject.split(b"\r") if s.startswith(b"ERR")).decode()
     assert err == f"ERR||MSH^1^9|201^Unsupported event code^HL70357|E|||{text}|{text}"
     assert msa_fields(accept)[:3] == ["MSA", "AA", "CTL-S1"]  # the ORU^R01 after it: results
-    # the alarm kept (evidence), none of its OBX a result: the two are the ORU^R01's
+    # the message kept (evidence), none of its OBX a result: the two are the ORU^R01's
     assert count(db_path, "device_messages") == 2 and count(db_path, "device_results") == 2
     assert count(db_path, "device_quarantine") == 0
-    assert dict(status.unhandled) == {"ORU^R40 message": 1} and status.results == 2
+    assert status.results == 2
+    return status
+
+
+def test_an_alarm_report_is_rejected_naming_it_and_stores_no_result(tmp_path: Path) -> None:
+    status = refused_beside_a_result(tmp_path, ALARM, "ALARM-1", SAID)
+    assert dict(status.unhandled) == {"ORU^R40 message": 1}
     assert "1 message not handled (1 ORU^R40 message); " in status_line(status)
+
+
+def no_results_in(raw: bytes) -> bool:
+    """Whether the codec reads ``raw`` as a type it does not take, and decodes no result of it."""
+    profile = strict_profile(protocol="hl7")
+    return hl7.unsupported_type(hl7.parse_message(raw, profile)) is not None and hl7.decode_message(
+        profile, raw
+    ) == ([], [])
 
 
 @pytest.mark.parametrize("msh9", ["ORU^R40", "oru^r40^ORU_R40", " ORU ^ R40 "])
 def test_the_codec_names_an_alarm_report_however_it_is_written(msh9: str) -> None:
-    raw = ALARM.replace(b"ORU^R40^ORU_R40", msh9.encode())
-    profile = strict_profile(protocol="hl7")
-    assert hl7.unsupported_type(hl7.parse_message(raw, profile)) is not None
-    assert hl7.decode_message(profile, raw) == ([], [])
+    assert no_results_in(ALARM.replace(b"ORU^R40^ORU_R40", msh9.encode()))
 
 
 def test_replay_says_the_alarm_report_is_not_handled(
