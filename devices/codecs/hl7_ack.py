@@ -102,13 +102,29 @@ def ack_type(message: Hl7Message) -> str:
     return enc.component.join(["ACK", trigger, *structure]).rstrip(enc.component)
 
 
+def sent_chars(message: Hl7Message) -> str:
+    """The encoding characters ``message`` declared: its MSH-2 as sent (an answer to a message whose
+    MSH-2 is incomplete declares four of its own, :func:`readable_header`)."""
+    sent = message.msh_bytes[2] if len(message.msh_bytes) > 2 else None
+    return message.msh.raw(2) if sent is None else sent.decode(message.charset, errors="replace")
+
+
 def ack_control_id(message: Hl7Message, ts: str) -> str:
     """MSH-10 of the ACK of ``message``: ``ACK`` and its MSH-10 as sent, within
     :data:`MSH10_LENGTH` and never cut inside an escape sequence; ``ACK`` and the ACK's own time
-    (``ts``) when its MSH-10 is empty, so that ACKs do not all share one control ID."""
-    text = f"ACK{message.control_id.strip() or ts}"[:MSH10_LENGTH]
-    escape = message.enc.escape
-    return text[: text.rindex(escape)] if text.count(escape) % 2 else text
+    (``ts``) when its MSH-10 is empty, so that ACKs do not all share one control ID. A message
+    that declared no escape character (MSH-2 of fewer than three) sent a ``\\`` - and any other
+    character it did not declare - as text: the ACK, which declares them, writes it escaped."""
+    text = f"ACK{message.control_id.strip() or ts}"
+    enc, declared = message.enc, sent_chars(message)
+    e = enc.escape
+    if len(declared) < 3:
+        own = (enc.component, enc.repeat, e, enc.subcomponent)
+        text = text.replace(e, f"{e}E{e}")
+        for ch, code in list(zip(own, "SRET", strict=True))[len(declared) :]:
+            text = text if ch == e else text.replace(ch, f"{e}{code}{e}")
+    text = text[:MSH10_LENGTH]
+    return text[: text.rindex(e)] if text.count(e) % 2 else text
 
 
 def shortened(text: str, enc: Encoding, limit: int) -> str:
@@ -324,9 +340,12 @@ def build_error_ack(
     code, name = error.condition
     place = [escape(error.segment, enc), str(error.sequence), "" if error.field is None else str(error.field)]
     if msh_version(header) < ERR_FIELDS_FROM:
+        # the code's text and table in subcomponents when the message has a subcomponent separator;
+        # its MSH-2 of three with HL7's default "&" its field separator has none: the code alone
+        sub = enc.subcomponent if enc.subcomponent != enc.field else ""
         err: list[str | bytes] = [
             "ERR",
-            enc.component.join([*place, enc.subcomponent.join((code, name, "HL70357"))]),
+            enc.component.join([*place, sub.join((code, name, "HL70357")) if sub else code]),
         ]
         return ack + _segment(header, err)
     return ack + _err(header, place, error.condition, "E", str(error))
