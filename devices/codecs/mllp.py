@@ -29,9 +29,10 @@ class MllpJunk:
 
 @dataclass(frozen=True, slots=True)
 class MllpOverflow:
-    """A frame grew past ``max_size`` (``size``) without its end bytes: cut there, ``head`` its
-    first ``size`` bytes from its start byte, kept to be quarantined (what the device sent); the
-    rest is dropped up to its end bytes or the next start byte (:class:`MllpOverflowRest`)."""
+    """A frame longer than ``max_size`` (``size``) before its end bytes - whether they came in the
+    same read or not: cut there, ``head`` its first ``size`` bytes from its start byte, kept to be
+    quarantined (what the device sent); the rest is dropped up to its end bytes or the next start
+    byte (:class:`MllpOverflowRest`)."""
 
     size: int
     offset: int
@@ -40,7 +41,7 @@ class MllpOverflow:
     def said(self, end: bytes) -> str:
         """Why it was cut, in the words its quarantine keeps (``end``: the end bytes awaited)."""
         return (
-            f"MLLP frame at byte {self.offset} over the size limit of {self.size} bytes without its end "
+            f"MLLP frame at byte {self.offset} over the size limit of {self.size} bytes before its end "
             f"bytes {end.hex()}: cut, its first {self.size} bytes kept here, the rest up to its end bytes "
             "(or the next start byte) not stored; not acknowledged (no message to answer), so the "
             "device may send it again"
@@ -80,6 +81,7 @@ class MllpDecoder:
         #: In a frame: where the search for its end bytes goes on (the bytes before it hold none),
         #: so a frame fed a few bytes a read (a serial port) is searched once, not once a read.
         self._scan_from = 1
+        self._nested_from = 1  # likewise for a start byte inside the frame
         self._rest_at: int | None = None  # the stream byte where a cut frame's rest began
 
     def feed(self, data: bytes) -> list[MllpEvent]:
@@ -102,19 +104,24 @@ class MllpDecoder:
                 self._consume(i)
                 self._in_frame = True
             j = self._buf.find(self.end, self._scan_from)
-            if j < 0:
+            # a start byte before the end bytes cuts the frame off (searched once, as the end bytes)
+            nested = self._buf.find(bytes([self.start]), self._nested_from, len(self._buf) if j < 0 else j)
+            ends = nested if nested >= 0 else j
+            if ends < 0:
                 # the end bytes may begin in the last bytes and end in the next read
                 self._scan_from = max(1, len(self._buf) - len(self.end) + 1)
-                if len(self._buf) > self.max_size:
-                    events.append(
-                        MllpOverflow(self.max_size, self._offset, bytes(self._buf[: self.max_size]))
-                    )
-                    self._consume(self.max_size)
-                    self._in_frame = False
-                    self._rest_at = self._offset
-                    continue
+                self._nested_from = len(self._buf)
+                ends = self._earliest_end()
+            # the limit is the frame's (start byte to its end), not what one read brought: a frame
+            # past it is cut there whether its end bytes came in the same read or not
+            if ends > self.max_size:
+                events.append(MllpOverflow(self.max_size, self._offset, bytes(self._buf[: self.max_size])))
+                self._consume(self.max_size)
+                self._in_frame = False
+                self._rest_at = self._offset
+                continue
+            if j < 0 and nested < 0:
                 break
-            nested = self._buf.find(bytes([self.start]), 1, j)
             if nested >= 0:  # a new start byte before the end: the earlier frame was cut off
                 events.append(MllpJunk(bytes(self._buf[:nested]), self._offset, cut_off=True))
                 self._consume(nested)
@@ -124,6 +131,14 @@ class MllpDecoder:
             self._in_frame = False
             self._after_junk = False
         return events
+
+    def _earliest_end(self) -> int:
+        """Where the end bytes can begin at the earliest in a frame that holds none yet: in its last
+        bytes if they begin the end bytes, else right after it."""
+        n = len(self._buf)
+        return next(
+            (p for p in range(max(1, n - len(self.end) + 1), n) if self.end.startswith(self._buf[p:])), n
+        )
 
     def _drop_rest(self, events: list[MllpEvent]) -> bool:
         """Drop the rest of a frame cut at the size limit up to its end bytes (included) or the
@@ -157,4 +172,4 @@ class MllpDecoder:
     def _consume(self, n: int) -> None:
         del self._buf[:n]
         self._offset += n
-        self._scan_from = 1
+        self._scan_from = self._nested_from = 1

@@ -6,16 +6,33 @@ bytes a read - cost a search of all it held so far each time: quadratic in the f
 (`python -m bench devices_parse`, "MLLP 64 KiB frame ..." rows). The search now goes on where the
 last one stopped. The property test holds it to what it must not change: whatever the chunking,
 the events (messages, stray bytes, frames cut off by the next start byte) and their offsets are
-those of the whole stream."""
+those of the whole stream.
+
+The size limit is the frame's too: a frame longer than it before its end bytes was accepted whole
+when its end bytes came in the same read (the limit was checked only on a frame still waiting for
+them), cut when they came in a later one - so whether a frame near the limit was taken depended
+on how the reads split it. The property holds it with a small limit and frames around it."""
 
 from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devices.codecs.mllp import CR, FS, VT, MllpDecoder, MllpEvent, MllpJunk, frame
+from devices.codecs.mllp import (
+    CR,
+    FS,
+    VT,
+    MllpDecoder,
+    MllpEvent,
+    MllpJunk,
+    MllpMessage,
+    MllpOverflow,
+    MllpOverflowRest,
+    frame,
+)
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -49,23 +66,67 @@ def _cut(stream: bytes, points: list[int]) -> list[bytes]:
     return [stream[a:b] for a, b in itertools.pairwise([0, *cuts, len(stream)])]
 
 
+def _same_whatever_the_chunking(stream: bytes, points: list[int], end: bytes, limit: int) -> list[MllpEvent]:
+    """The events of ``stream`` fed whole, asserted the same fed cut at ``points`` and a byte a read
+    (and what is left held or being dropped the same); the whole stream's events, not its stray bytes."""
+    whole = _events(MllpDecoder(end=end, max_size=limit), [stream])
+    chunked = MllpDecoder(end=end, max_size=limit)
+    assert _events(chunked, _cut(stream, points)) == whole
+    one_by_one = MllpDecoder(end=end, max_size=limit)
+    assert _events(one_by_one, [stream[i : i + 1] for i in range(len(stream))]) == whole
+    assert (chunked.buffered, chunked.dropping) == (one_by_one.buffered, one_by_one.dropping)
+    return whole[0]
+
+
+ENDS = st.sampled_from([bytes([FS, CR]), bytes([FS]), bytes([FS, CR, 0x0A])])
+
+
 @SETTINGS
-@given(
-    parts=st.lists(PART, max_size=12),
-    points=st.lists(st.integers(0, 2000), max_size=40),
-    end=st.sampled_from([bytes([FS, CR]), bytes([FS]), bytes([FS, CR, 0x0A])]),
-)
+@given(parts=st.lists(PART, max_size=12), points=st.lists(st.integers(0, 2000), max_size=40), end=ENDS)
 def test_any_chunking_gives_the_events_of_the_whole_stream(
     parts: list[bytes], points: list[int], end: bytes
 ) -> None:
-    # below the size limit: a frame past it is dropped at the read that takes it past
+    # the default limit, far above these frames
+    _same_whatever_the_chunking(b"".join(parts).replace(bytes([FS, CR]), end), points, end, 16 * 1024 * 1024)
+
+
+#: a small size limit, and frames of its size give or take a few bytes (start byte included)
+LIMIT = 16
+NEAR_LIMIT = st.integers(LIMIT - 4, LIMIT + 4).flatmap(
+    lambda n: st.lists(BYTES.filter(lambda b: b not in (VT, FS)), min_size=n - 1, max_size=n - 1).map(
+        lambda body: frame(bytes(body))
+    )
+)
+
+
+@SETTINGS
+@given(
+    parts=st.lists(st.one_of(NEAR_LIMIT, PART), max_size=8),
+    points=st.lists(st.integers(0, 400), max_size=40),
+    end=ENDS,
+)
+def test_a_frame_near_the_size_limit_is_cut_or_taken_whatever_the_chunking(
+    parts: list[bytes], points: list[int], end: bytes
+) -> None:
     stream = b"".join(parts).replace(bytes([FS, CR]), end)
-    whole = _events(MllpDecoder(end=end), [stream])
-    chunked = MllpDecoder(end=end)
-    assert _events(chunked, _cut(stream, points)) == whole
-    one_by_one = MllpDecoder(end=end)
-    assert _events(one_by_one, [stream[i : i + 1] for i in range(len(stream))]) == whole
-    assert chunked.buffered == one_by_one.buffered
+    whole = _same_whatever_the_chunking(stream, points, end, LIMIT)
+    for event in whole:  # a message within the limit, an overflow its limit's worth
+        if isinstance(event, MllpMessage):
+            assert 1 + len(event.data) <= LIMIT
+        elif isinstance(event, MllpOverflow):
+            assert event.head == stream[event.offset : event.offset + LIMIT] and event.size == LIMIT
+
+
+@pytest.mark.parametrize("body", [LIMIT - 1, LIMIT])
+def test_a_frame_one_byte_over_the_limit_is_cut_in_one_read_as_in_two(body: int) -> None:
+    wire = frame(b"x" * body)  # start byte and body: LIMIT bytes (taken) or LIMIT + 1 (cut)
+    one_read = MllpDecoder(max_size=LIMIT).feed(wire)
+    two = MllpDecoder(max_size=LIMIT)
+    two_reads = two.feed(wire[:-2]) + two.feed(wire[-2:])
+    assert one_read == two_reads
+    assert [type(e) for e in one_read] == (
+        [MllpMessage] if body < LIMIT else [MllpOverflow, MllpOverflowRest]
+    )
 
 
 class _CountingBuffer(bytearray):

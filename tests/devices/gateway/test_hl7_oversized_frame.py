@@ -32,7 +32,7 @@ def test_a_frame_over_the_size_limit_is_quarantined_cut_and_not_acknowledged(tmp
     (raw, reason, offset), *others = rows
     assert (raw, offset) == ((VT + BIG)[:LIMIT], 0)  # the limit's worth, from its start byte
     assert reason == (
-        f"MLLP frame at byte 0 over the size limit of {LIMIT} bytes without its end bytes 1c0d: cut, its "
+        f"MLLP frame at byte 0 over the size limit of {LIMIT} bytes before its end bytes 1c0d: cut, its "
         f"first {LIMIT} bytes kept here, the rest up to its end bytes (or the next start byte) not "
         "stored; not acknowledged (no message to answer), so the device may send it again"
     )
