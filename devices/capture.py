@@ -250,14 +250,8 @@ def read_capture(
                 yield CapturedMessage(item.data, item.offset)
             elif isinstance(item, Poct1aJunk):
                 yield Quarantine("bytes_outside_message", item.data, item.offset, dev, outside)
-            else:
-                yield Quarantine(
-                    "oversized_message",
-                    b"",
-                    item.offset,
-                    dev,
-                    f"POCT1-A2 message {item.root} over {item.size} bytes",
-                )
+            else:  # the limit's worth, as the gateway keeps it
+                yield Quarantine("oversized_message", item.head, item.offset, dev, item.said())
         if poct.buffered:
             yield Quarantine("incomplete_message", b"", None, dev, "capture ends inside a POCT1-A2 message")
         return

@@ -175,12 +175,9 @@ class Poct1aDriver:
             elif isinstance(item, Poct1aJunk):
                 events.append(Junk("bytes outside a POCT1-A2 message", item.data, item.offset))
             else:
-                events.append(
-                    Discarded(
-                        f"POCT1-A2 message {item.root} at byte {item.offset} is over "
-                        f"{self._framer.max_size} bytes (profile [poct1a] max_message_size); dropped"
-                    )
-                )
+                # quarantined as stray bytes are, the limit's worth (what the device sent) saying it
+                # was cut; no ACK: there is no message to answer
+                events.append(Junk(item.said(), item.head, item.offset))
         if data and self._open:
             self._deadline = now + self.timeout_s
         return events + self._tolerated()

@@ -91,12 +91,23 @@ class Poct1aJunk:
 
 @dataclass(frozen=True, slots=True)
 class Poct1aOverflow:
-    """A message grew past ``max_size`` before its root's end tag; its bytes were dropped up to
-    that end tag (or are still being dropped)."""
+    """A message longer than ``max_size`` (``size``) to its root's end tag - whether that came in the
+    same read or not: cut there, ``head`` its first ``size`` bytes, kept to be quarantined (what the
+    device sent); the rest is dropped up to that end tag (or is still being dropped)."""
 
     root: str
     size: int
     offset: int
+    head: bytes = b""
+
+    def said(self) -> str:
+        """Why it was cut, in the words its quarantine keeps."""
+        return (
+            f"POCT1-A2 message {self.root} at byte {self.offset} over the size limit of {self.size} bytes "
+            f"(profile [poct1a] max_message_size): cut, its first {self.size} bytes kept here, the rest up "
+            "to its end tag not stored; not acknowledged (the device was sent nothing for it), so it may "
+            "send it again"
+        )
 
 
 Poct1aEvent = Poct1aFrame | Poct1aJunk | Poct1aOverflow
@@ -131,7 +142,8 @@ class Poct1aFramer:
         self.max_size = max_size
         self._buf = bytearray()
         self._offset = 0  # stream offset of _buf[0]
-        self._skipping: tuple[str, re.Pattern[bytes], int, int] | None = None  # root, end tag, offset, size
+        #: the end tag of a message cut at the size limit, whose rest is being dropped
+        self._skipping: re.Pattern[bytes] | None = None
         # the last thing read was junk: whitespace right after it is more of it (a CR/LF read
         # alone inside a run of stray bytes), as in MllpDecoder
         self._after_junk = False
@@ -164,18 +176,16 @@ class Poct1aFramer:
         events: list[Poct1aEvent] = []
         while self._buf:
             if self._skipping is not None:
-                root, end_tag, offset, size = self._skipping
+                end_tag = self._skipping
                 m = end_tag.search(self._buf)
                 if m is None:
                     keep = 64  # an end tag may straddle reads
                     drop = max(0, len(self._buf) - keep)
                     self._take(drop)
-                    self._skipping = (root, end_tag, offset, size + drop)
                     break
-                self._take(m.end())
+                self._take(m.end())  # the rest of a message cut at the limit (its head reported)
                 self._skipping = None
                 self._after_junk = False
-                events.append(Poct1aOverflow(root, size + m.end(), offset))
                 continue
             space = _SPACE.match(self._buf)
             if space is not None:
@@ -235,20 +245,29 @@ class Poct1aFramer:
         end_tag = _end_tag(m.group(1))
         close = end_tag.search(buf, tag_end + 1)
         if close is None:
-            if len(buf) > self.max_size:
-                size = len(buf) - 64  # keep a tail: the end tag may straddle reads
-                self._take(size)
-                self._skipping = (root, end_tag, offset, size)
-            return None
-        if close.end() > self.max_size:
-            return Poct1aOverflow(root, len(self._take(close.end())), offset)
+            if len(buf) <= self.max_size:
+                return None
+            cut = self._cut(root)
+            size = len(buf) - 64  # keep a tail: the end tag may straddle reads
+            self._take(size)
+            self._skipping = end_tag
+            return cut
+        if close.end() > self.max_size:  # the limit is the message's, whatever the reads brought
+            cut = self._cut(root)
+            self._take(close.end())
+            return cut
         return Poct1aFrame(self._take(close.end()), offset)
+
+    def _cut(self, what: str) -> Poct1aOverflow:
+        """The message at the start of the buffer, over the limit: its first ``max_size`` bytes."""
+        return Poct1aOverflow(what, self.max_size, self._offset, bytes(self._buf[: self.max_size]))
 
     def _too_big(self, what: str) -> Poct1aEvent | None:
         if len(self._buf) <= self.max_size:
             return None
-        offset = self._offset
-        return Poct1aOverflow(what, len(self._take(len(self._buf))), offset)
+        cut = self._cut(what)
+        self._take(len(self._buf))
+        return cut
 
 
 # ------------------------------------------------------------------ parsing

@@ -104,7 +104,7 @@ def test_bytes_outside_a_message_are_junk_with_their_offset_and_comments_are_ski
     assert _frames(events) == [(message, 5), (message, len(stream) - len(message))]
 
 
-def test_an_oversized_message_is_dropped_to_its_end_tag_and_the_next_one_still_frames() -> None:
+def test_an_oversized_message_is_cut_at_the_limit_and_the_next_one_still_frames() -> None:
     big = _obs("<SVC>" + "<NTE/>" * 400 + "</SVC>")
     framer = Poct1aFramer(max_size=1024)
     events: list[object] = []
@@ -112,7 +112,9 @@ def test_an_oversized_message_is_dropped_to_its_end_tag_and_the_next_one_still_f
     for start in range(0, len(stream), 100):
         events += framer.feed(stream[start : start + 100])
     overflow = [e for e in events if isinstance(e, Poct1aOverflow)]
-    assert len(overflow) == 1 and overflow[0].root == "OBS.R01" and overflow[0].size == len(big)
+    # cut at the limit, its first 1024 bytes kept (the gateway quarantines them), as fed whole
+    assert overflow == [Poct1aOverflow("OBS.R01", 1024, 0, big[:1024])]
+    assert Poct1aFramer(max_size=1024).feed(stream)[0] == overflow[0]
     assert _frames(events) == [(CONVERSATION[0], len(big))]
 
 
