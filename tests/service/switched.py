@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tests.service.test_browser_desk import CALM, Desk, log_in
+from tests.service.test_browser_desk import CALM, Desk, log_in, signed_in
 from triage.service.auth import Role
 
 #: the ``lang`` of a page's root element in each language (templates/base.html)
 LANG = {"zh": "zh-CN", "en": "en"}
+
+#: :func:`kept_tab`'s tabs, by the service's URL and the role
+_TABS: dict[tuple[str, Role], Any] = {}
 
 
 def switched(page: Any, language: str, width: int) -> None:
@@ -59,3 +62,21 @@ def switched_patient_pages(
         switched(page, language, width)  # (which leads back to the patient's page)
         yield language, width, page, made
     page.context.close()
+
+
+def kept_tab(browser: object, desk: Desk, role: Role, width: int) -> Any:
+    """The one tab ``role`` has on ``desk``'s service for a module's tests: ``signed_in``'s page (the
+    login form once, in English), then that same page again for every later call, on screen media
+    at ``width`` px (900 high) on whatever page it was left on - go to yours, then :func:`switched`
+    to its language (the switch keeps the session in that language: the next test switches back).
+    A new tab, even in a context already signed in, is a new Chromium renderer process: about a
+    second of CPU with its first page, where a page loaded in an open tab costs 0.2-0.5 s. What a
+    tab keeps between tests - its history, and the drafts app.js keeps in its sessionStorage per
+    page and form address - is no test's business where each test opens pages of its own records.
+    Not for a test that ends the session, or needs an empty history or a tab of its own."""
+    page = _TABS.get((desk.url, role))
+    if page is None or page.is_closed():  # (the module's browser closes its contexts at its end)
+        page = _TABS[(desk.url, role)] = signed_in(browser, desk, role, width, "en")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": width, "height": 900})
+    return page

@@ -4,7 +4,9 @@ the focus. They said nothing: the page came back with the focus at its top, and 
 keyboard, or hearing the page through a screen reader, had to look through the devices table to
 learn whether the oximeter now sends its readings to this patient. A real Chromium on a real
 uvicorn server over a real SQLite file, a real device gateway (the demo's devices on
-pseudo-terminals); keyboard only, Chinese at 768 px and English at 1024 px."""
+pseudo-terminals); keyboard only, Chinese at 768 px and English at 1024 px. The nurse's one login,
+in one tab for the module (switched.kept_tab: each page a tab of its own, a Chromium renderer
+each), taken to each page's language by the header's switch."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.service.conftest import SERVER_WAIT_MS
+from tests.service.switched import kept_tab, switched
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, signed_in
+from tests.service.test_browser_desk import CALM, Desk, browser
 from tests.service.test_browser_focus_kept_on_refresh import gateway_desk
 from tests.service.test_held_results import lab_message, lab_result
 from triage.service.auth import Role
@@ -41,8 +44,9 @@ def test_attaching_and_detaching_a_device_say_so_and_take_the_focus(
         made = desk.api(
             Role.nurse, "/assessments", {"patient": {"mrn": f"ATT-{language}"}, "observations": CALM}
         )
-        page: Any = signed_in(browser, desk, Role.nurse, width, language)
+        page: Any = kept_tab(browser, desk, Role.nurse, width)
         page.goto(f"{desk.url}/encounters/{made['encounter_id']}")
+        switched(page, language, width)  # (the other language: the switch loads the page again)
         device = page.locator("#attach-form select[name=device_id]")
         device.focus()
         device.select_option("demo-oximeter")  # the keyboard's arrows in the list
@@ -57,7 +61,6 @@ def test_attaching_and_detaching_a_device_say_so_and_take_the_focus(
             page.keyboard.press("Enter")
         _said(page, said("done.detached"))
         expect(page.locator("tr[data-device='demo-oximeter'] td.attached .empty")).to_be_visible()
-        page.close()
 
 
 def _reviewed(page: Any, result_id: int, reason: str, done: str) -> None:
@@ -89,8 +92,9 @@ def test_assigning_and_dismissing_a_held_result_say_so_and_take_the_focus(
             lab_result("GLU", code="glucose_random", sample=f"KEPT-{language}"),
             lab_result("GLU", code="glucose_random", sample=f"DROPPED-{language}"),
         )
-        page: Any = signed_in(browser, desk, Role.nurse, width, language)
+        page: Any = kept_tab(browser, desk, Role.nurse, width)
         page.goto(f"{desk.url}/devices")
+        switched(page, language, width)  # (the other language: the switch loads the page again)
         assign = page.locator(f"tr[data-result='{kept}'] .assign-form")
         chosen = assign.locator("select[name=encounter_id]")
         chosen.focus()
@@ -101,4 +105,3 @@ def test_assigning_and_dismissing_a_held_result_say_so_and_take_the_focus(
         _reviewed(page, dropped, "test strip", said("done.held_dismissed"))
         reviewed = "SELECT count(*) FROM device_result_reviews WHERE result_id = ? AND state = ?"
         assert desk.count(reviewed, kept, "assigned") == desk.count(reviewed, dropped, "dismissed") == 1
-        page.close()

@@ -6,7 +6,9 @@ keyboard. Now the refreshed element of the same id takes the focus back, and whe
 gone (the device detached meanwhile) the refreshed table takes it, not the page. A real Chromium on
 a real uvicorn server over a real SQLite file; the queue's refreshes are its own (server-sent events
 as visits are stored over the API), the devices page's its 2 s re-read of a real gateway's status
-(the demo's simulated devices on pseudo-terminals)."""
+(the demo's simulated devices on pseudo-terminals). The nurse's one login, in one tab for the module
+(switched.kept_tab: each page a tab of its own, a Chromium renderer each), taken to each page's
+language by the header's switch."""
 
 from __future__ import annotations
 
@@ -21,8 +23,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.service.conftest import SERVER_WAIT_MS, copy_seeded, live_server, make_settings
+from tests.service.switched import kept_tab, switched
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, signed_in
+from tests.service.test_browser_desk import CALM, Desk, browser
 from triage.service import create_app
 from triage.service.auth import Role
 from triage.service.demo import DemoDevices
@@ -53,7 +56,9 @@ def test_the_queue_keeps_the_focus_on_the_patient_a_live_refresh_read_again(
         first = desk.api(
             Role.nurse, "/assessments", {"patient": {"mrn": f"KEEP-{language}"}, "observations": CALM}
         )
-        page: Any = signed_in(browser, desk, Role.nurse, width, language)
+        page: Any = kept_tab(browser, desk, Role.nurse, width)
+        page.goto(f"{desk.url}/queue")
+        switched(page, language, width)  # (the other language: the switch loads the queue again)
         link = f"visit-{first['encounter_id']}"
         page.locator(f"#{link}").focus()
         page.evaluate(MARK, link)
@@ -68,7 +73,6 @@ def test_the_queue_keeps_the_focus_on_the_patient_a_live_refresh_read_again(
         assert page.evaluate(FOCUSED) == link, f"the focus left the patient's link ({language}, {width} px)"
         page.keyboard.press("Enter")  # still where it was: Enter opens that patient
         page.wait_for_url(f"**/encounters/{first['encounter_id']}")
-        page.close()
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +108,9 @@ def test_the_devices_page_keeps_the_focus_on_a_detach_button_through_its_refresh
     desk = gateway_desk
     for language, width in (("zh", 768), ("en", 1024)):
         _attach(desk, f"OXI-{language}")
-        page: Any = signed_in(browser, desk, Role.nurse, width, language)
+        page: Any = kept_tab(browser, desk, Role.nurse, width)
         page.goto(f"{desk.url}/devices")
+        switched(page, language, width)  # (the other language: the switch loads the page again)
         button = "detach-demo-oximeter"
         page.locator(f"#{button}").focus()
         page.evaluate(MARK, button)
@@ -116,7 +121,6 @@ def test_the_devices_page_keeps_the_focus_on_a_detach_button_through_its_refresh
         expect(page.locator("tr[data-device='demo-oximeter'] td.attached .empty")).to_be_visible(
             timeout=SERVER_WAIT_MS
         )
-        page.close()
 
 
 def test_a_detach_button_gone_meanwhile_leaves_the_focus_on_the_devices_table(
@@ -124,8 +128,9 @@ def test_a_detach_button_gone_meanwhile_leaves_the_focus_on_the_devices_table(
 ) -> None:
     desk = gateway_desk
     _attach(desk, "OXI-GONE")
-    page: Any = signed_in(browser, desk, Role.nurse, 768, "zh")
+    page: Any = kept_tab(browser, desk, Role.nurse, 768)
     page.goto(f"{desk.url}/devices")
+    switched(page, "zh", 768)
     page.locator("#detach-demo-oximeter").focus()
     # another nurse detaches it at the bedside
     response = httpx.delete(
@@ -137,4 +142,3 @@ def test_a_detach_button_gone_meanwhile_leaves_the_focus_on_the_devices_table(
     assert response.status_code == 200, response.text
     expect(page.locator("#detach-demo-oximeter")).to_have_count(0, timeout=SERVER_WAIT_MS)
     assert page.evaluate(FOCUSED) == "devices-table", "the focus fell to the page, not the devices table"
-    page.close()

@@ -6,8 +6,10 @@ them. A value that is no whole number of weeks, out of 1-45, or given where the 
 kept; a good one is kept on the visit and shown again. "Pregnant: no" ends weeks recorded before.
 In a real Chromium on a real uvicorn server over a real SQLite file: English at 768 px, Chinese at
 360 px (nothing sideways). One service for the module (``clinic``; each test started one of its
-own) and one login per language (``signed_in``): each test opens and reads only visits of its own
-(WEEKS-en, WEEKS-zh; WEEKS-M), so neither's rows answer the other's question, in either order."""
+own) and the nurse's one login, in one tab for the module (switched.kept_tab: a tab of its own per
+page, a Chromium renderer each), taken to each page's language by the header's switch: each test
+opens and reads only visits of its own (WEEKS-en, WEEKS-zh; WEEKS-M), so neither's rows answer the
+other's question, in either order."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.service.switched import kept_tab, switched
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, clinic, signed_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic
 from triage.service.auth import Role
 
 __all__ = ["browser", "clinic", "pytestmark"]
@@ -53,8 +56,9 @@ def test_the_weeks_are_asked_next_to_pregnancy_and_a_bad_value_comes_back_beside
     desk = clinic
     for language, width in (("en", 768), ("zh", 360)):
         encounter = _woman(desk, f"WEEKS-{language}")
-        page: Any = signed_in(browser, desk, Role.nurse, width, language)
+        page: Any = kept_tab(browser, desk, Role.nurse, width)
         page.goto(f"{desk.url}/encounters/{encounter}")
+        switched(page, language, width)  # (the other language: the switch loads the page again)
         weeks = page.get_by_label(LABEL[language], exact=True)
         pregnant = page.locator("#history-pregnant")
         order = page.evaluate(
@@ -90,16 +94,15 @@ def test_the_weeks_are_asked_next_to_pregnancy_and_a_bad_value_comes_back_beside
             _stated(desk, encounter)["pregnant"] is False
             and _stated(desk, encounter)["gestation_weeks"] is None
         )
-        page.close()
 
 
 def test_a_man_is_not_asked(browser: object, clinic: Desk) -> None:
     made = clinic.api(
         Role.nurse, "/assessments", {"patient": {"mrn": "WEEKS-M", "sex": "male"}, "observations": CALM}
     )
-    page: Any = signed_in(browser, clinic, Role.nurse, 768, "en")
+    page: Any = kept_tab(browser, clinic, Role.nurse, 768)
     page.goto(f"{clinic.url}/encounters/{made['encounter_id']}")
+    switched(page, "en", 768)  # (English again after the other test's Chinese: the page loaded again)
     assert (
         page.locator("#history-pregnant").count() == 0 and page.locator("[name=gestation_weeks]").count() == 0
     )
-    page.close()

@@ -12,10 +12,10 @@ and the record number in the Assign list's options between U+2068 and U+2069).
 
 A real Chromium on a real uvicorn server over a real SQLite file; SYNTHETIC patients. One service
 for the module (``clinic``; each case started one of its own) and the nurse's one sign-in through
-the login form (``signed_in``), her page taken to each case's language by the header's switch
-(tests/service/switched.py; each case signed her in through the form, three argon2id verifies, new
-contexts and queues): each case stores a visit and a held result of its own (its record number and
-sample) and reads only those, so no case's rows answer another's question."""
+the login form, in one tab (switched.kept_tab), taken to each case's language by the header's switch
+(switched.switched; each case signed her in through the form in a tab of its own, three argon2id
+verifies and three Chromium renderers): each case stores a visit and a held result of its own (its
+record number and sample) and reads only those, so no case's rows answer another's question."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.service.switched import switched
+from tests.service.switched import kept_tab, switched
 from tests.service.test_browser import pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, clinic, signed_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic
 from tests.service.test_held_results import lab_message, lab_result
 from triage.service.auth import Role
 
@@ -80,7 +80,7 @@ def test_the_visit_chosen_is_shown_whole_at_320_px(browser: object, clinic: Desk
         {"patient": {"mrn": mrn, "name": NAME, "sex": "male"}, "age_years": 67, "observations": CALM},
     )["encounter_id"]
     (result,) = lab_message(desk, lab_result("GLU", code="glucose_random", sample=f"S-REFLOW-{language}"))
-    page: Any = signed_in(browser, desk, Role.nurse, 320, "en")
+    page: Any = kept_tab(browser, desk, Role.nurse, 320)
     page.goto(f"{desk.url}/devices")
     switched(page, language, 320)  # (to Chinese: the switch loads the devices page again)
     row = page.locator(f"tr[data-result='{result}']")
@@ -97,7 +97,6 @@ def test_the_visit_chosen_is_shown_whole_at_320_px(browser: object, clinic: Desk
     # choosing none again takes it away; the reason typed, Assign stores it for that visit
     row.locator("select[name=encounter_id]").select_option("")
     expect(chosen).to_be_hidden()
-    page.close()
 
 
 def test_a_record_number_with_a_right_to_left_override_never_turns_what_follows(
@@ -114,7 +113,8 @@ def test_a_record_number_with_a_right_to_left_override_never_turns_what_follows(
     db = desk.app.state.runtime.databases.get()
     with db.conn:  # as a log written before the override was refused in a record number holds it
         db.conn.execute("UPDATE patients SET mrn = ? WHERE mrn = 'RLO-7'", [stored])
-    page: Any = signed_in(browser, desk, Role.nurse, 1280, "en")  # (at /queue, read after the update)
+    page: Any = kept_tab(browser, desk, Role.nurse, 1280)
+    page.goto(f"{desk.url}/queue")
     switched(page, "en", 1280)  # (English again after a Chinese case: the switch loads /queue again)
     _drawn_after(
         page.locator(f"td.patient:has(a[href='/encounters/{visit}']) small").first, "7AB", "67 years"
@@ -125,4 +125,3 @@ def test_a_record_number_with_a_right_to_left_override_never_turns_what_follows(
     chosen = row.locator("small.chosen-visit")
     expect(chosen).to_be_visible()
     _drawn_after(chosen, "7AB", "Male")
-    page.close()

@@ -3,7 +3,8 @@ uvicorn server over a real SQLite file, in English and Chinese at tablet width: 
 reason, the page then shows the corrected details and the correction's history (old and new value,
 who, why) - a birth date corrected after the decision is said beside it - and the page still fits.
 One service for the module (``clinic``; each of the four cases started one of its own) and the
-nurse's one login per language (``signed_in``, a browser context of its own per page): each case
+nurse's one login, in one tab for the module (switched.kept_tab: a tab of its own per case, a
+Chromium renderer each), taken to each case's language by the header's switch: each case
 stores a patient of its own (BR-<language>, BD-<language>) and reads only that patient's page and
 corrections, so no case's rows answer another's question, in any order."""
 
@@ -19,8 +20,9 @@ import pytest
 
 # the browser tests' marks (skipped, saying how to install it, without chromium) and browser
 from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN, copy_seeded, live_server, make_settings
+from tests.service.switched import kept_tab, switched
 from tests.service.test_browser import assert_fits, browser, pytestmark
-from tests.service.test_browser_desk import Desk, signed_in
+from tests.service.test_browser_desk import Desk
 from triage.service import create_app
 from triage.service.auth import Role
 
@@ -55,8 +57,9 @@ def _visit(url: str, token: str, mrn: str, name: str, sex: str) -> int:
 
 def _patient_page(browser: Any, desk: Desk, language: str, encounter_id: int) -> Any:
     """A tablet (768 px) signed in as the nurse in ``language``, on the visit's patient page."""
-    page: Any = signed_in(browser, desk, Role.nurse, 768, language)
+    page: Any = kept_tab(browser, desk, Role.nurse, 768)
     page.goto(f"{desk.url}/encounters/{encounter_id}")
+    switched(page, language, 768)  # (the other language: the switch loads the patient's page again)
     return page
 
 
@@ -101,7 +104,6 @@ def test_a_nurse_corrects_the_name_and_sex_on_the_patient_page(
     assert says in history.first.inner_text() and "nurse" in history.first.inner_text()
     assert page.locator("#patient-form input[name=name]").input_value() == right
     assert_fits(page, f"patient page after a correction ({language}, 768 px)")
-    page.close()
 
 
 def _born(years: int) -> str:
@@ -163,4 +165,3 @@ def test_a_nurse_corrects_the_birth_date_and_the_decision_says_its_age_was_the_o
     assert said.count() == 1 and notice.format(typo=typo) in said.inner_text(), said.inner_text()
     assert said.locator("a[href='#assess-form']").count() == 1
     assert_fits(page, f"patient page after a birth date correction ({language}, 768 px)")
-    page.close()

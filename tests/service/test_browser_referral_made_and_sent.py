@@ -4,9 +4,10 @@ same person and the same time ("Referred by doctor, 16:40:12" over "Sent by doct
 the referrals list without the time, which is the Created column's. A referral proposed by one
 account and sent by another (or later) keeps its two lines. In a real Chromium on a real uvicorn
 server over a real SQLite file, English at 1366 px and Chinese at 360 px. One service for the module
-(``clinic``; each test started one of its own) and the nurse's one login (``signed_in``), her page
-taken to Chinese by the header's switch (tests/service/switched.py; she signed in through the form
-for each language): each test reads only its own referral - the patient page of its own visit, and the
+(``clinic``; each test started one of its own) and the nurse's one login, in one tab for the module
+(switched.kept_tab: each test opened a tab of its own), taken to Chinese by the header's switch
+(switched.switched; she signed in through the form for each language): each test reads only its
+own referral - the patient page of its own visit, and the
 referrals list's newest row (the list is newest first), which is the first test's own in either
 order."""
 
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service.switched import switched
+from tests.service.switched import kept_tab, switched
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, browser, clinic, signed_in
+from tests.service.test_browser_desk import Desk, browser, clinic
 from tests.service.test_browser_visit_referrals_phone import _referred
 from triage.service.auth import Role
 from triage.service.pages.clock import clock
@@ -34,7 +35,7 @@ def test_a_referral_made_and_sent_at_once_is_one_line(browser: object, clinic: D
         "en": (f"Referred and sent by clinician, {at}", "Referred and sent by clinician"),
         "zh": (f"clinician 于 {at} 建立并发送", "clinician 建立并发送"),
     }
-    page: Any = signed_in(browser, desk, Role.nurse, 1366, "en")
+    page: Any = kept_tab(browser, desk, Role.nurse, 1366)
     for language, width in (("en", 1366), ("zh", 360)):
         switched(page, language, width)  # (Chinese: the switch loads the page it is on again)
         for path, said in (
@@ -46,14 +47,12 @@ def test_a_referral_made_and_sent_at_once_is_one_line(browser: object, clinic: D
             lines = [s.strip() for s in cell.locator("small").all_inner_texts()]
             assert lines == [said], (language, path, lines)
             assert_fits(page, f"{path} ({language}, {width} px)")
-    page.close()
 
 
 def test_a_proposed_referral_sent_by_another_account_keeps_both_lines(browser: object, clinic: Desk) -> None:
     _, encounter = clinic.referred("TWO-LINES", sent_by=Role.admin)
-    page: Any = signed_in(browser, clinic, Role.nurse, 1366, "en")
+    page: Any = kept_tab(browser, clinic, Role.nurse, 1366)
     page.goto(f"{clinic.url}/encounters/{encounter}")
     switched(page, "en", 1366)  # (English again after the first test's Chinese: the page loaded again)
     lines = page.locator("#encounter-referrals td.status small").all_inner_texts()
     assert [line.split(",")[0] for line in lines] == ["Referred by clinician", "Sent by admin"], lines
-    page.close()

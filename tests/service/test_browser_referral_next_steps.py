@@ -7,17 +7,18 @@ sent one stayed "Sent" on every page, and no page, API route or command complete
 Chromium on a real uvicorn server over a real SQLite file: English at 1366 px on the list, Chinese
 at 360 px on the patient page (each button inside the screen, nothing sideways), and a nurse sees
 no button. One service for the module (``clinic``; each test started one of its own) and one sign-in
-through the login form per account (``signed_in``), the clinician's page taken to Chinese by the
-header's switch (tests/service/switched.py; she signed in through the form for each language): each
-test follows a referral of its own (its own walk-in) and reads only its rows."""
+through the login form per account, in one tab of its own (switched.kept_tab), the clinician's taken
+to Chinese by the header's switch (switched.switched; she signed in through the form for each
+language, each test in a tab of its own): each test follows a referral of its own (its own walk-in)
+and reads only its rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.service.switched import switched
+from tests.service.switched import kept_tab, switched
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import Desk, browser, clinic, signed_in
+from tests.service.test_browser_desk import Desk, browser, clinic
 from triage.service.auth import Role
 
 __all__ = ["browser", "clinic", "pytestmark"]
@@ -33,7 +34,7 @@ def test_a_sent_referral_is_accepted_arrives_and_is_completed_from_the_list(
 ) -> None:
     desk = clinic
     referral, _ = desk.referred("NEXT-1", sent_by=Role.clinician)
-    page: Any = signed_in(browser, desk, Role.clinician, 1366, "en")
+    page: Any = kept_tab(browser, desk, Role.clinician, 1366)
     page.goto(f"{desk.url}/referrals")
     switched(page, "en", 1366)  # (English again after the Chinese test: the switch loads the list again)
     page.set_viewport_size({"width": 1366, "height": 768})
@@ -72,7 +73,6 @@ def test_a_sent_referral_is_accepted_arrives_and_is_completed_from_the_list(
     )
     assert page.locator(f'tr.referral-steps[data-referral="{referral}"]').count() == 0, "completed: final"
     assert_fits(page, "the referrals list after completed")
-    page.close()
 
 
 def test_a_sent_referral_is_declined_with_a_reason_on_a_phone_in_chinese(
@@ -80,7 +80,7 @@ def test_a_sent_referral_is_declined_with_a_reason_on_a_phone_in_chinese(
 ) -> None:
     desk = clinic
     referral, encounter = desk.referred("NEXT-2", sent_by=Role.clinician)
-    page: Any = signed_in(browser, desk, Role.clinician, 360, "en")
+    page: Any = kept_tab(browser, desk, Role.clinician, 360)
     page.goto(f"{desk.url}/encounters/{encounter}")
     switched(page, "zh", 360)  # (which loads the patient's page again, in Chinese)
     steps = page.locator(f'tr.referral-steps[data-referral="{referral}"]')
@@ -104,17 +104,15 @@ def test_a_sent_referral_is_declined_with_a_reason_on_a_phone_in_chinese(
     assert _status(desk, referral) == "declined"
     assert "已登记被拒绝" in page.locator("#done").inner_text()
     assert page.locator(f'tr.referral-steps[data-referral="{referral}"]').count() == 0, "declined: final"
-    page.close()
 
 
 def test_a_nurse_sees_the_status_but_no_step(browser: object, clinic: Desk) -> None:
     desk = clinic
     referral, encounter = desk.referred("NEXT-3", sent_by=Role.clinician)
-    page: Any = signed_in(browser, desk, Role.nurse, 768, "en")
+    page: Any = kept_tab(browser, desk, Role.nurse, 768)
     for path in ("/referrals", f"/encounters/{encounter}"):
         page.goto(f"{desk.url}{path}")
         assert page.locator(
             f'tr[data-referral="{referral}"] td.status, #encounter-referrals td.status'
         ).count()
         assert page.locator("table.referrals button").count() == 0, path
-    page.close()
