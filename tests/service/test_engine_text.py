@@ -159,7 +159,8 @@ def test_chinese_details_read_as_written() -> None:
     )
     red = _payload(PatientContext(), [ob("resp_rate", 28), ob("spo2", 90), ob("sbp", 88)], ALL_ON)
     assert _zh_detail(red, "news2_red_parameter") == (
-        "NEWS2 红色评分（单项参数 3 分）：呼吸频率 28 次/分、血氧饱和度 90 %、收缩压 88 mmHg；"
+        # three parameters at 3, counted (tests/triage/test_news2_red_several_parameters.py)
+        "NEWS2 红色评分（3 项参数各 3 分）：呼吸频率 28 次/分、血氧饱和度 90 %、收缩压 88 mmHg；"
         # NEWS2 >=7: the emergency response applies, not the red score's urgent review
         "NEWS2：任一单项参数 3 分：作为“NEWS2 ≥7（紧急响应阈值）”的佐证（该规则也因这些观察项触发）："
         "按该规则处理，不按本规则" + ZH_MEASURED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from referral.plurals import counted
 from triage.evidence import Evidence, Finding, Values
 from triage.rules.rule import HTN_EMERGENCY_REF, NEWS2_REF, E, L, Rule, U
 from triage.scores.news2 import AFTER_BIRTH
@@ -67,9 +68,11 @@ def _news2_red(ev: Evidence) -> Finding | None:
     shown = ", ".join(f"{k} {ev.shown(k)}".strip() for k in params)
     # the score's detail is not part of this reason: its limitation after birth is said here
     limit = AFTER_BIRTH if "not_validated_after_birth" in s.flags else ""
+    # each of several at 3 is named (the pages' {red_parameters}: detail.red_parameters.one/.several)
+    where = "one parameter" if len(params) == 1 else f"each of {counted(len(params), 'parameters')}"
     return Finding(
         {**params, "news2": s.value},
-        f"NEWS2 red score (3 points in one parameter: {shown}): urgent review by a clinician competent in"
+        f"NEWS2 red score (3 points in {where}: {shown}): urgent review by a clinician competent in"
         f" acute illness; observations at least 1-hourly{limit}",
     )
 

@@ -66,6 +66,7 @@ DERIVED = frozenset(
         "single",
         "points",
         "readings",
+        "red_parameters",
         "kidney",
         "hypertension_action",
         "scores",
@@ -222,6 +223,12 @@ class DetailFields:
                 if k in CONCEPTS
             ]
         )
+
+    def _red_parameters(self) -> str:
+        """How many NEWS2 parameters scored 3 (the red score), as the engine's English counts them:
+        ``detail.red_parameters.one`` for one, else ``.several`` with their number."""
+        n = sum(1 for k, v in self.given.items() if k in NEWS2_PARAMETERS and v == 3)
+        return self.owner.entry(f"detail.red_parameters.{'one' if n == 1 else 'several'}").format(n=n)
 
     def _kidney(self) -> str:
         """eGFR and ACR with the KDIGO stages the assessment gave them (``G3a``, ``A2``), creatinine."""
