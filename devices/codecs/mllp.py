@@ -74,6 +74,7 @@ class MllpDecoder:
         self.start = start
         self.end = end
         self.max_size = max_size
+        self._start_byte = bytes([start])
         self._buf = bytearray()
         self._offset = 0  # stream offset of _buf[0]
         self._in_frame = False
@@ -104,24 +105,26 @@ class MllpDecoder:
                 self._consume(i)
                 self._in_frame = True
             j = self._buf.find(self.end, self._scan_from)
-            # a start byte before the end bytes cuts the frame off (searched once, as the end bytes)
-            nested = self._buf.find(bytes([self.start]), self._nested_from, len(self._buf) if j < 0 else j)
-            ends = nested if nested >= 0 else j
-            if ends < 0:
+            if j < 0:
                 # the end bytes may begin in the last bytes and end in the next read
                 self._scan_from = max(1, len(self._buf) - len(self.end) + 1)
-                self._nested_from = len(self._buf)
-                ends = self._earliest_end()
+                if len(self._buf) <= self.max_size:
+                    break  # they, or a start byte cutting the frame off, may still come within the limit
+            # a start byte before the end bytes cuts the frame off (each byte searched once)
+            stop = len(self._buf) if j < 0 else j
+            nested = self._buf.find(self._start_byte, self._nested_from, stop)
+            self._nested_from = stop
+            if j < 0 and nested < 0 and self._earliest_end() <= self.max_size:
+                break
+            ends = nested if nested >= 0 else j
             # the limit is the frame's (start byte to its end), not what one read brought: a frame
             # past it is cut there whether its end bytes came in the same read or not
-            if ends > self.max_size:
+            if ends < 0 or ends > self.max_size:
                 events.append(MllpOverflow(self.max_size, self._offset, bytes(self._buf[: self.max_size])))
                 self._consume(self.max_size)
                 self._in_frame = False
                 self._rest_at = self._offset
                 continue
-            if j < 0 and nested < 0:
-                break
             if nested >= 0:  # a new start byte before the end: the earlier frame was cut off
                 events.append(MllpJunk(bytes(self._buf[:nested]), self._offset, cut_off=True))
                 self._consume(nested)
