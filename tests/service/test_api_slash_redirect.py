@@ -4,17 +4,31 @@ it rebuilt from the request (``http://127.0.0.1:8000/api/v1/queue``): behind a r
 ends HTTPS and is not named in ``service.trusted_proxies``, that is ``http://`` - a client following
 it left HTTPS, and HTTP libraries drop the ``Authorization`` header on such a redirect (a 401).
 Now ``Location`` is the path and query alone (RFC 9110 10.2.2: a relative reference), resolved by
-the client against the address it used. Real uvicorn on a real SQLite file."""
+the client against the address it used. Real uvicorn on a real SQLite file; the module's two tests
+share one service (:func:`served`)."""
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Iterator
+from pathlib import Path
 
-from tests.service.served import Served, served
+import httpx
+import pytest
+
+from tests.service.served import Served
+from tests.service.served_once import served_in
 from triage.service.auth import Role
 from triage.service.metrics import route_templates
 
-__all__ = ["served"]
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Served]:
+    """One service for both tests (each started its own): the first stores a patient of its own
+    (SLASH-1), the second only reads the app's routes."""
+    with served_in(tmp_path_factory.mktemp("slash"), seeded) as shared:
+        yield shared
 
 
 def test_a_trailing_slash_is_redirected_to_the_path_alone(served: Served) -> None:
