@@ -4,15 +4,20 @@ readings: ``observations[i]`` in a walk-in's body (an object whose ``observation
 second named the engine's refusals - an implausible value, a unit not accepted, a reading without
 a unit, a time in the future, a swapped pair of pressures - ``observations[i]``, a field that body
 does not have, while its schema's refusals (an unknown key, a missing code) said ``body[i]``: a
-client that marks the refused reading by ``fields`` found nothing to mark."""
+client that marks the refused reading by ``fields`` found nothing to mark. The module's cases share
+one service and one visit (:func:`staff`, :func:`visit`): every request they send is refused."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.service.conftest import WALK_IN, Staff
+from tests.service.conftest import WALK_IN, Staff, copy_seeded, make_settings
+from triage.service import create_app
 from triage.service.auth import Role
 
 CALM = {"code": "spo2", "value": 97, "unit": "%"}
@@ -37,12 +42,32 @@ def _refused(answer: Any) -> tuple[list[str], str]:
     return body["fields"], body["error"]
 
 
-@pytest.fixture
-def visit(staff: Staff) -> int:
-    """A walk-in's open visit, to add readings to."""
+@pytest.fixture(scope="module")
+def staff(tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Staff]:
+    """One service for the module's nine cases (each started its own: a copy of the seeded log,
+    create_app, its lifespan). They do not interfere: each sends only readings and walk-ins that
+    are refused, so the visit they add readings to holds the walk-in's readings alone (checked when
+    the module ends)."""
+    folder = tmp_path_factory.mktemp("paths")
+    tokens = copy_seeded(seeded, folder)
+    app = create_app(make_settings(folder))
+    with TestClient(app) as client:
+        yield Staff(app, client, tokens)
+
+
+@pytest.fixture(scope="module")
+def visit(staff: Staff) -> Iterator[int]:
+    """A walk-in's open visit, to add readings to, once for the module (each case walked one in);
+    when the module ends, its readings and the log's patients are still the walk-in's alone."""
     made = staff.client.post("/api/v1/assessments", json=WALK_IN, headers=staff.bearer(Role.nurse))
     assert made.status_code == 201, made.text
-    return int(made.json()["encounter_id"])
+    yield int(made.json()["encounter_id"])
+    conn = staff.app.state.runtime.databases.get().conn
+    readings = conn.execute("SELECT count(*) FROM observations").fetchone()[0]
+    assert readings == len(WALK_IN["observations"]), "a refused reading was stored"  # type: ignore[arg-type]
+    assert [m for (m,) in conn.execute("SELECT mrn FROM patients")] == ["MRN-001"], (
+        "a refused walk-in was stored"
+    )
 
 
 @pytest.mark.parametrize(("reading", "under"), REFUSED)
