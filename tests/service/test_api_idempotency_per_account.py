@@ -4,18 +4,35 @@ answered that record - never the first account's record, and not refused. Two de
 each number their keys from 1 collided before: the second account's request was a 409 ("already
 used by another account") however new it was, its walk-in or readings lost unless the bridge made
 up another key. Real uvicorn, real accounts on a real SQLite file, every answer checked against
-/openapi.json."""
+/openapi.json. The module's two tests share one service (:func:`api`).
+
+The two tests' keys do not meet on the shared service: a key is kept per account and per kind of
+record (migration 0027: UNIQUE on the key and its account in each table that keeps one), and the
+first keys walk-ins, an encounter's assessments, readings and overrides, the second referrals and
+encounters; their patients are their own (ACC-1, ACC-8, ACC-9; ACC-2, ACC-3)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from tests.service.test_api_idempotency_header import Api, _walk_in, api  # noqa: F401
+import pytest
+
+from tests.service.test_api_idempotency_header import Api, _api_on, _walk_in
 from triage.service.auth import Role
 
 
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Api]:
+    """One service for both tests (each started its own: tests/service/test_api_idempotency_header's
+    function-scoped ``api``, a copy of the seeded log, create_app, uvicorn, its OpenAPI document)."""
+    with _api_on(tmp_path_factory.mktemp("per_account"), seeded) as shared:
+        yield shared
+
+
 def _each_its_own(
-    api: Api,  # noqa: F811
+    api: Api,
     first: Role,
     second: Role,
     path: str,
@@ -33,7 +50,7 @@ def _each_its_own(
     return one.json(), two.json()
 
 
-def test_two_accounts_using_one_key_each_get_their_own_record(api: Api) -> None:  # noqa: F811
+def test_two_accounts_using_one_key_each_get_their_own_record(api: Api) -> None:
     body = _walk_in("ACC-1") | {"idempotency_key": "1"}
     nurse, doctor = _each_its_own(api, Role.nurse, Role.clinician, "/api/v1/assessments", body)
     assert nurse["id"] != doctor["id"] and doctor["visit_already_open"] is True
@@ -59,7 +76,7 @@ def test_two_accounts_using_one_key_each_get_their_own_record(api: Api) -> None:
     assert one["id"] != two["id"]
 
 
-def test_a_referral_s_and_an_encounter_s_key_are_the_account_s_own(api: Api) -> None:  # noqa: F811
+def test_a_referral_s_and_an_encounter_s_key_are_the_account_s_own(api: Api) -> None:
     made = api.post(Role.nurse, "/api/v1/assessments", _walk_in("ACC-2")).json()
     referral = {"assessment_id": made["id"], "to_facility": "county-hospital", "urgency": "emergency"}
     keyed = referral | {"reason": "hypoxia", "idempotency_key": "1", "alongside_open": True}
