@@ -4,15 +4,16 @@ phone (390 px), a tablet (768 px) and a desktop (1280 px), in Chinese and Englis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.service.switched import kept_tab, switched
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, clinic, log_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic
 from triage.service.auth import Role
 
 __all__ = ["browser", "clinic", "pytestmark"]
@@ -35,23 +36,26 @@ def _yesterday(desk: Desk, mrn: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def nurse(browser: object, clinic: Desk) -> Iterator[dict[str, Any]]:
-    """The nurse signed in once in each language (its own browser context and session) for this
-    module's tests, each of which lays the page out at its width and opens its own pages from
-    there: each test signed in again for every width and language, eight logins (an argon2 hash
-    verified, a new context and the queue loaded each) where two do. The tests look up only their
-    own patients (FIND-B-1, FIND-B-2), so neither's rows answer the other's question."""
-    pages: dict[str, Any] = {
-        language: log_in(browser, clinic, Role.nurse, 390, language) for language in ("zh", "en")
-    }
-    yield pages
-    for page in pages.values():
-        page.close()
+def nurse(browser: object, clinic: Desk) -> Callable[[str], Any]:
+    """The nurse's one tab for this module's tests (switched.kept_tab: the login form once), in
+    ``language`` at 390 px - the header's switch when it was in the other - from which each test
+    lays the page out at its widths and opens its own pages: each test signed in again for every
+    width and language, eight logins (an argon2 hash verified, a new context and the queue loaded
+    each), then one per language, each a tab of its own (a Chromium renderer). The tests look up
+    only their own patients (FIND-B-1, FIND-B-2), so neither's rows answer the other's question."""
+
+    def in_language(language: str) -> Any:
+        page = kept_tab(browser, clinic, Role.nurse, 390)
+        switched(page, language, 390)  # (on the page it was left on: the queue after the login)
+        return page
+
+    return in_language
 
 
-def test_a_nurse_finds_yesterdays_patient_from_the_menu(clinic: Desk, nurse: dict[str, Any]) -> None:
+def test_a_nurse_finds_yesterdays_patient_from_the_menu(clinic: Desk, nurse: Callable[[str], Any]) -> None:
     encounter = _yesterday(clinic, "FIND-B-1")
-    for language, page in nurse.items():
+    for language in ("zh", "en"):
+        page = nurse(language)
         for width in (390, 768, 1280):
             where = f"{width} px, {language}"
             page.set_viewport_size({"width": width, "height": 900})
@@ -84,11 +88,12 @@ def test_a_nurse_finds_yesterdays_patient_from_the_menu(clinic: Desk, nurse: dic
             page.wait_for_url(f"{clinic.url}/encounters/{encounter}")
 
 
-def test_what_was_found_is_where_the_focus_lands(clinic: Desk, nurse: dict[str, Any]) -> None:
+def test_what_was_found_is_where_the_focus_lands(clinic: Desk, nurse: Callable[[str], Any]) -> None:
     """A screen reader says the answer: found, the focus is on the patient's heading (its name and
     number, then the visits); not found, it stays in the field, described by "No patient has ..."."""
     _yesterday(clinic, "FIND-B-2")
-    for language, page in nurse.items():
+    for language in ("zh", "en"):
+        page = nurse(language)
         page.set_viewport_size({"width": 768, "height": 900})
         page.goto(f"{clinic.url}/patients")
         # the page focuses the field itself; wait for that (not a fixed time) before typing
