@@ -125,6 +125,15 @@ _SPO2_CHILD_CRITICAL_ON_OXYGEN = (
     " assessment, with the oxygen kept on during the transfer; check the probe is a child's and well"
     " placed, and the oxygen supply, flow and mask or nasal cannula"
 )
+# ... 92-93 % on supplemental oxygen: read on air (NG9) it would be lower, possibly below 92 % - said
+# as on oxygen, the oxygen kept on and its delivery and reason checked; the level and re-check are the
+# rule's (a same-day review, never lowered)
+_SPO2_CHILD_LOW_ON_OXYGEN = (
+    "on supplemental oxygen, not on air (NICE NG9 2021 reads 92 % on air: breathing air it would be"
+    " lower, possibly below 92 %): same-day clinical review, with the oxygen kept on; check the probe is"
+    " a child's and well placed, the oxygen supply, flow and mask or nasal cannula, and why oxygen is"
+    " given; repeat"
+)
 # ... on supplemental oxygen 94-95 % is not that amber sign, which is read in air: it is the saturation
 # the oxygen gives - the child breathing air would be lower - so it is said as it is, and the child is
 # assessed now, the oxygen with them (the level and the re-check now unchanged)
@@ -137,7 +146,11 @@ _SPO2_CHILD_ON_OXYGEN = (
 
 
 # the child's bands said otherwise on supplemental oxygen (``values.oxygen``)
-_ON_OXYGEN_CHILD = {"critical": _SPO2_CHILD_CRITICAL_ON_OXYGEN, "borderline": _SPO2_CHILD_ON_OXYGEN}
+_ON_OXYGEN_CHILD = {
+    "critical": _SPO2_CHILD_CRITICAL_ON_OXYGEN,
+    "low": _SPO2_CHILD_LOW_ON_OXYGEN,
+    "borderline": _SPO2_CHILD_ON_OXYGEN,
+}
 
 
 def _on_oxygen(ev: Evidence) -> bool:
