@@ -4,15 +4,30 @@ it had one; and a disabled account's token was refused as "the API token is unkn
 so its device bridge's owner asked for a new token, which was refused the same way. Now the issue is
 a 409 naming ``username`` and saying to enable the account first, nothing issued, and the refusal
 says the token's account is disabled. Real uvicorn on a real SQLite file; answers checked against
-/openapi.json."""
+/openapi.json. The module's two tests share one service (:func:`served`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from tests.service.openapi_check import conforms
-from tests.service.served import Served, served
+from tests.service.served import Served
+from tests.service.served_once import served_in
 from triage.service.auth import Role
 
-__all__ = ["served"]
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Served]:
+    """One service for both tests (each started its own). Each disables the integrator's account
+    and enables it again before it ends, so the other finds the account as the seed left it; the
+    tokens one issues the other does not count."""
+    with served_in(tmp_path_factory.mktemp("disabled"), seeded) as shared:
+        yield shared
 
 
 def test_a_token_is_not_issued_for_a_disabled_account(served: Served) -> None:
@@ -51,3 +66,5 @@ def test_a_disabled_accounts_token_is_refused_saying_so(served: Served) -> None:
     assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
     unknown = client.get("/api/v1/devices", headers={"Authorization": "Bearer ctk_nothing"})
     assert unknown.json()["error"] == "the API token is unknown or revoked", unknown.text
+    assert client.post("/api/v1/users/integrator/enable", headers=admin).status_code == 200
+    assert client.get("/api/v1/devices", headers=served.headers(Role.integrator)).status_code == 200
