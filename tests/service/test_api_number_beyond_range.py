@@ -5,10 +5,12 @@ NaN and refused in its words - ``age_years: Input should be a finite number (got
 client that sent ``1e400``, ``context.bmi: Input should be less than or equal to 90 (got NaN)``,
 ``spo2: value inf % is not a finite number`` - and a reading's 400-digit value named two fields the
 API does not have (``observations[0].value.float``, ``observations[0].value.str``), as "not a valid
-number". Real uvicorn on a real SQLite file."""
+number". Real uvicorn on a real SQLite file; the module's three tests share one service
+(:func:`client`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -44,8 +46,14 @@ def walk_in(parts: str, mrn: str) -> str:
     )
 
 
-@pytest.fixture
-def client(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> httpx.Client:
+@pytest.fixture(scope="module")
+def client(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[httpx.Client]:
+    """The nurse's client on one service for the module (each test started its own: a copy of the
+    seeded log, create_app, uvicorn). The tests do not interfere: each walks in patients of its own
+    (BIG-0 ... BIG-7, BIG-V, OK-1) and looks for what was stored by them."""
+    tmp_path = tmp_path_factory.mktemp("beyond_range")
     tokens = copy_seeded(seeded, tmp_path)
     auth = {"Authorization": f"Bearer {tokens[Role.nurse]}", "Content-Type": "application/json"}
     with (
