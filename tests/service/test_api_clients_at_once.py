@@ -4,7 +4,7 @@ visit, each assessment stored; the same keyed walk-in sent eight times at once i
 answered the same record; a client that closes its connection after sending a walk-in leaves it
 stored whole, and its retry with the key is answered that record; one that closes halfway through
 the body leaves nothing. Real uvicorn on a real SQLite file, raw sockets for the clients that go
-away; what is stored is read from the file."""
+away; what is stored is read from the file. The module's tests share one service (:func:`clinic`)."""
 
 from __future__ import annotations
 
@@ -75,8 +75,15 @@ class Clinic:
             connection.sendall(head + sent(raw))
 
 
-@pytest.fixture
-def clinic(tmp_path: Path, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Clinic]:
+@pytest.fixture(scope="module")
+def clinic(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Clinic]:
+    """One service for the module's four tests (each started its own: a copy of the seeded log,
+    create_app, uvicorn). They do not interfere: each sends patients and keys of its own (TWO-1,
+    SAME-1, AWAY-1, HALF-1) and counts what is stored for its patient; each waits for its own
+    requests to end, so the newest assessment a test reads is its own."""
+    tmp_path = tmp_path_factory.mktemp("at_once")
     tokens = copy_seeded(seeded, tmp_path)
     with live_server(create_app(make_settings(tmp_path))) as base:
         yield Clinic(base, tokens, tmp_path / "clinic.db")
