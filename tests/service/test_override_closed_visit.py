@@ -4,19 +4,33 @@ on an open visit proposes one: the patient was judged to need a referral and nob
 send it. Now it proposes as on an open visit (a referral outlives its visit), and the page says so.
 An override of an assessment that is no longer the visit's latest still proposes nothing: the
 decision in force is the latest's. Real uvicorn on a real SQLite file, the override sent through
-the staff page's form."""
+the staff page's form. The module's two tests share one service (:func:`served`)."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 from tests.service.conftest import PASSWORD
-from tests.service.served import Served, served
+from tests.service.served import Served
+from tests.service.served_once import served_in
 from tests.service.test_browser_desk import CALM
 from triage.service.auth import Role
 
-__all__ = ["served"]
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Served]:
+    """One service for both tests (each started its own: a copy of the seeded log, create_app,
+    uvicorn, the /openapi.json its client checks answers against). They do not interfere: each walks
+    in a patient of its own (OVR-CLOSED-1, OVR-OLD-1) and reads the referrals of its own visit."""
+    with served_in(tmp_path_factory.mktemp("override_closed"), seeded) as shared:
+        yield shared
 
 
 def _page_override(served: Served, assessment_id: int, disposition: str) -> str:
