@@ -4,22 +4,36 @@ and digits as their ASCII (a Chinese input method's full-width mode types ``ｎ�
 either end, lower case. /login refused ``ｎｕｒｓｅ`` as a wrong password, /setup and POST /api/v1/users
 refused it (and POST /api/v1/users `` Nurse7 ``, which `users add` and /setup took), and the
 disable, enable and token routes answered 404. Real uvicorn on a real SQLite file; the API's answers
-checked against /openapi.json."""
+checked against /openapi.json. The first two tests share one service (:func:`served`); the third
+needs a log without accounts."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import pytest
 
 from tests.service.conftest import PASSWORD, live_server, make_settings
 from tests.service.openapi_check import conforms
-from tests.service.served import Served, served
+from tests.service.served import Served
+from tests.service.served_once import served_in
 from triage.service import create_app
 from triage.service.auth import Role
 
-__all__ = ["served"]
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]
+) -> Iterator[Served]:
+    """One service for the first two tests (each started its own: a copy of the seeded log,
+    create_app, uvicorn, the /openapi.json its client checks answers against). They do not
+    interfere: the first makes accounts of its own (nurse7, nurse8), the second signs the seeded
+    nurse in."""
+    with served_in(tmp_path_factory.mktemp("names"), seeded) as shared:
+        yield shared
 
 
 def test_the_api_takes_a_name_as_the_cli_and_the_pages_do(served: Served) -> None:
