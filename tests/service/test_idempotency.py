@@ -2,7 +2,8 @@
 same body it is a retry and gets the stored result; with a different body it is a 409
 ``idempotency_conflict`` (as for referrals), never the stored result with the new readings or
 context silently dropped. On a real uvicorn server and a real SQLite file; migration 0021 keeps
-the rows stored before it answering as they did."""
+the rows stored before it answering as they did. The three tests on a service share one
+(:func:`live`)."""
 
 from __future__ import annotations
 
@@ -45,8 +46,13 @@ class Live:
         assert rows.ok, rows.problem
 
 
-@pytest.fixture
-def live(tmp_path: Path, seeded: Any) -> Iterator[Live]:
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, seeded: Any) -> Iterator[Live]:
+    """One service for the module's three tests on one (each started its own: a copy of the seeded
+    log, create_app, uvicorn). They do not interfere: each uses a key and a patient of its own
+    (walk-in-1 and MRN-001, assess-1 and AN-1, visit-1 and EN-1), and "stores nothing" compares the
+    whole log before and after its own refused requests."""
+    tmp_path = tmp_path_factory.mktemp("idempotency")
     tokens = copy_seeded(seeded, tmp_path)
     app = create_app(make_settings(tmp_path))
     with live_server(app) as base:
