@@ -6,13 +6,15 @@ as they are measured could not add them to a pregnant woman's visit. Where the v
 as not pregnant, or the walk-in opens a new visit that records no pregnancy, they are still refused
 (422, naming context.gestation_weeks and what the visit records), nothing stored.
 
-A real uvicorn server on a real SQLite file."""
+A real uvicorn server on a real SQLite file, one for the module's two tests (:func:`live`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from referral import store
 from referral.schema import connect_to_read
@@ -24,52 +26,58 @@ PRESSURE = [{"code": "sbp", "value": 150, "unit": "mmHg"}, {"code": "dbp", "valu
 VISIT = WALK_IN | {"age_years": 30, "observations": PRESSURE}
 
 
+#: The nurse's client, the nurse's Authorization header, the folder of the service's log.
+Live = tuple[httpx.Client, dict[str, str], Path]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, dict[Role, str]]) -> Iterator[Live]:
+    """One service for both tests (each started its own: a copy of the seeded log, create_app,
+    uvicorn). They do not interfere: each walks in patients of its own (MRN-JOIN-1; MRN-JOIN-2 and
+    MRN-JOIN-3) and looks only at what it stored for them."""
+    folder = tmp_path_factory.mktemp("weeks_join")
+    nurse = {"Authorization": f"Bearer {copy_seeded(seeded, folder)[Role.nurse]}"}
+    with (
+        live_server(create_app(make_settings(folder))) as base,
+        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as api,
+    ):
+        yield api, nurse, folder
+
+
 def patient(mrn: str) -> dict[str, object]:
     return {"mrn": mrn, "name": "Synthetic Patient", "sex": "female"}
 
 
-def test_weeks_sent_alone_join_a_visit_that_records_the_pregnancy(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
-) -> None:
-    nurse = {"Authorization": f"Bearer {copy_seeded(seeded, tmp_path)[Role.nurse]}"}
-    with (
-        live_server(create_app(make_settings(tmp_path))) as base,
-        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as api,
-    ):
-        first = VISIT | {"patient": patient("MRN-JOIN-1"), "context": {"pregnant": True}}
-        opened = api.post("/api/v1/assessments", json=first, headers=nurse)
-        assert opened.status_code == 201, opened.text
-        weeks = VISIT | {"patient": patient("MRN-JOIN-1"), "context": {"gestation_weeks": 26}}
-        joined = api.post("/api/v1/assessments", json=weeks, headers=nurse)
-        assert joined.status_code == 201, joined.text
-        body = joined.json()
-        assert body["visit_already_open"] is True and body["encounter_id"] == opened.json()["encounter_id"]
-        (pregnancy,) = [r for r in body["assessment"]["reasons"] if r["rule"] == "pregnancy_hypertension"]
-        assert pregnancy["values"]["gestation_weeks"] == 26 and "at 26 weeks" in pregnancy["detail"]
-        again = api.post(f"/api/v1/encounters/{body['encounter_id']}/assessments", json={}, headers=nurse)
-        (kept,) = [r for r in again.json()["assessment"]["reasons"] if r["rule"] == "pregnancy_hypertension"]
-        assert kept["values"]["gestation_weeks"] == 26, "kept on the visit"
+def test_weeks_sent_alone_join_a_visit_that_records_the_pregnancy(live: Live) -> None:
+    api, nurse, _ = live
+    first = VISIT | {"patient": patient("MRN-JOIN-1"), "context": {"pregnant": True}}
+    opened = api.post("/api/v1/assessments", json=first, headers=nurse)
+    assert opened.status_code == 201, opened.text
+    weeks = VISIT | {"patient": patient("MRN-JOIN-1"), "context": {"gestation_weeks": 26}}
+    joined = api.post("/api/v1/assessments", json=weeks, headers=nurse)
+    assert joined.status_code == 201, joined.text
+    body = joined.json()
+    assert body["visit_already_open"] is True and body["encounter_id"] == opened.json()["encounter_id"]
+    (pregnancy,) = [r for r in body["assessment"]["reasons"] if r["rule"] == "pregnancy_hypertension"]
+    assert pregnancy["values"]["gestation_weeks"] == 26 and "at 26 weeks" in pregnancy["detail"]
+    again = api.post(f"/api/v1/encounters/{body['encounter_id']}/assessments", json={}, headers=nurse)
+    (kept,) = [r for r in again.json()["assessment"]["reasons"] if r["rule"] == "pregnancy_hypertension"]
+    assert kept["values"]["gestation_weeks"] == 26, "kept on the visit"
 
 
-def test_weeks_sent_alone_are_refused_where_the_visit_records_no_pregnancy(
-    tmp_path: Path, seeded: tuple[Path, dict[Role, str]]
-) -> None:
-    nurse = {"Authorization": f"Bearer {copy_seeded(seeded, tmp_path)[Role.nurse]}"}
+def test_weeks_sent_alone_are_refused_where_the_visit_records_no_pregnancy(live: Live) -> None:
+    api, nurse, folder = live
     weeks = {"context": {"gestation_weeks": 24}}
-    with (
-        live_server(create_app(make_settings(tmp_path))) as base,
-        httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as api,
-    ):
-        not_pregnant = VISIT | {"patient": patient("MRN-JOIN-2"), "context": {"pregnant": False}}
-        assert api.post("/api/v1/assessments", json=not_pregnant, headers=nurse).status_code == 201
-        refused = {
-            "false": api.post(
-                "/api/v1/assessments", json=VISIT | {"patient": patient("MRN-JOIN-2")} | weeks, headers=nurse
-            ),
-            "new": api.post(
-                "/api/v1/assessments", json=VISIT | {"patient": patient("MRN-JOIN-3")} | weeks, headers=nurse
-            ),
-        }
+    not_pregnant = VISIT | {"patient": patient("MRN-JOIN-2"), "context": {"pregnant": False}}
+    assert api.post("/api/v1/assessments", json=not_pregnant, headers=nurse).status_code == 201
+    refused = {
+        "false": api.post(
+            "/api/v1/assessments", json=VISIT | {"patient": patient("MRN-JOIN-2")} | weeks, headers=nurse
+        ),
+        "new": api.post(
+            "/api/v1/assessments", json=VISIT | {"patient": patient("MRN-JOIN-3")} | weeks, headers=nurse
+        ),
+    }
     said = {
         "false": "a visit that records the patient as not pregnant (pregnant false)",
         "new": "a walk-in that records no pregnancy (pregnant not sent, and the patient has no visit open today)",
@@ -82,4 +90,4 @@ def test_weeks_sent_alone_are_refused_where_the_visit_records_no_pregnancy(
             f"context.gestation_weeks: 24 weeks of pregnancy sent for {said[case]}; send pregnant true"
             " with them, or gestation_weeks null"
         ), error
-    assert store.find_patient(connect_to_read(tmp_path / "clinic.db"), "MRN-JOIN-3") is None, "nothing stored"
+    assert store.find_patient(connect_to_read(folder / "clinic.db"), "MRN-JOIN-3") is None, "nothing stored"
