@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from triage.evidence import Evidence, Finding
-from triage.rule_checks import leaves_to, pregnancy_significant_acr
+from triage.rule_checks import acr_surely_before_20_weeks, leaves_to, pregnancy_significant_acr
 from triage.scores.news2 import AFTER_BIRTH, RESPONSES
 
 _EMERGENCY = (
@@ -99,13 +99,15 @@ HIGHER: dict[str, tuple[str, ...]] = {
 def _new_proteinuria_acr(lower: str, higher: str) -> Callable[[Evidence], bool]:
     """An ACR of 8 mg/mmol (70.7 mg/g) or more - significant proteinuria (NICE NG133) - in pregnancy
     from 20 weeks (or the weeks not recorded) or after birth: what a pre-eclampsia assessment names.
-    KDIGO's albuminuria below it, or before 20 weeks, is a kidney finding of its own."""
+    KDIGO's albuminuria below it, before 20 weeks, or measured before 20 weeks (``acr_surely_before_20_weeks``:
+    it may be pre-existing kidney disease), is a kidney finding of its own."""
 
     def when(ev: Evidence) -> bool:
         patient = ev.patient
         return (
             (patient.pre_eclampsia_possible or patient.postpartum is True)
             and pregnancy_significant_acr(ev)
+            and not acr_surely_before_20_weeks(ev)
             and leaves_to(ev, lower, higher)
         )
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
 from triage.rule_checks import (
+    acr_surely_before_20_weeks,
     adolescent_severe_hypertension,
     hypertensive_emergency,
     pre_eclampsia_severe_features,
@@ -64,19 +65,27 @@ _POSTPARTUM_SUSPECTED = (
 )
 
 
+_BEFORE_20 = " (measured before 20 weeks)"
+
+
 def _urine_measured(ev: Evidence, values: Values) -> tuple[str, bool] | None:
     """The urine protein measured, a dipstick and/or an ACR, as the reason names it, and whether it
-    shows new proteinuria (a dipstick of 1+ or more, an ACR of 8 mg/mmol or more: NICE NG133);
+    shows new proteinuria (a dipstick of 1+ or more, an ACR of 8 mg/mmol or more measured from 20
+    weeks: NICE NG133);
     ``values`` gets its ``urine_protein``, ``acr`` and ``proteinuria``. None when none was measured."""
     protein = ev.values.get("urine_protein")
     acr = ev.num("albumin_creatinine_ratio")
     urine = [] if protein is None else [f"urine protein {protein} (dipstick)"]
+    # an ACR measured before 20 weeks is not new proteinuria from 20 weeks (it may be pre-existing)
+    before = acr is not None and acr_surely_before_20_weeks(ev)
     if acr is not None:
-        urine.append(f"ACR {ev.shown('albumin_creatinine_ratio')}")
+        urine.append(f"ACR {ev.shown('albumin_creatinine_ratio')}{_BEFORE_20 if before else ''}")
     if not urine:
         return None
-    new = protein in ("1+", "2+", "3+", "4+") or pregnancy_significant_acr(ev)
+    new = protein in ("1+", "2+", "3+", "4+") or (not before and pregnancy_significant_acr(ev))
     values["urine_protein"], values["acr"], values["proteinuria"] = protein, acr, new
+    if before:
+        values["acr_before_20_weeks"] = True
     return " and ".join(urine), new
 
 

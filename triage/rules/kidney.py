@@ -19,6 +19,7 @@ from triage.evidence import Evidence, Finding, Values
 from triage.rule_checks import (
     PROTEINURIA_WITH_HYPERTENSION,
     acr_before_20_weeks,
+    acr_surely_before_20_weeks,
     kidney_flag,
     leaves_to,
     pregnancy_significant_acr,
@@ -161,9 +162,15 @@ _ACR_SIGNIFICANT = "significant proteinuria (NICE NG133: an ACR of 8 mg/mmol, 70
 
 
 def _pregnancy_acr_read(ev: Evidence) -> bool:
-    """An ACR of 8 mg/mmol or more in pregnancy from 20 weeks (or the weeks not recorded), the
-    pressure below 140/90 mmHg or not measured: what ``pregnancy_proteinuria_acr`` reads."""
-    return ev.patient.pre_eclampsia_possible and pregnancy_significant_acr(ev) and _below_140_90(ev)
+    """An ACR of 8 mg/mmol or more in pregnancy from 20 weeks (or the weeks not recorded), measured
+    from 20 weeks (not ``acr_surely_before_20_weeks``), the pressure below 140/90 mmHg or not measured: what
+    ``pregnancy_proteinuria_acr`` reads."""
+    return (
+        ev.patient.pre_eclampsia_possible
+        and pregnancy_significant_acr(ev)
+        and _below_140_90(ev)
+        and not acr_surely_before_20_weeks(ev)
+    )
 
 
 def _pregnancy_acr(ev: Evidence) -> Finding | None:
@@ -206,6 +213,19 @@ _PREGNANCY_A2 = (
 )
 
 
+# ... and an ACR of 8 mg/mmol or more measured before 20 weeks (``acr_surely_before_20_weeks``): not the new
+# proteinuria from 20 weeks NG133 reads for pre-eclampsia - it may be pre-existing kidney disease (a
+# high risk factor for pre-eclampsia, NG133 1.1.2): said by this rule, not deferred
+# (``triage.rule_precedence``), its repeat asked as soon as ``pregnancy_proteinuria_acr``'s 48 hours
+_BEFORE_20_WEEKS = (
+    "moderately or severely increased albuminuria {where}, measured before 20 weeks: not the new"
+    " proteinuria from 20 weeks NICE NG133 reads for pre-eclampsia - it may be pre-existing kidney"
+    " disease, a high risk factor for pre-eclampsia; check the creatinine and tell her obstetric team;"
+    " confirm on a repeat sample; refer (non-emergency)"
+)
+_BEFORE_20_WEEKS_RECHECK = 2880
+
+
 def _albuminuria(ev: Evidence) -> Finding | None:
     """KDIGO's albuminuria, unless the readings are those ``pregnancy_proteinuria_acr`` reads as
     significant proteinuria in pregnancy (its own condition, ``_pregnancy_acr_read``, whichever rule
@@ -221,6 +241,14 @@ def _albuminuria(ev: Evidence) -> Finding | None:
         return Finding(
             {**found.values, "pregnant": True, "gestation_weeks": patient.gestation_weeks},
             f"{ev.scores['kidney'].detail}: {_PREGNANCY_A2.format(where=pregnancy_where(patient))}",
+        )
+    if acr_surely_before_20_weeks(ev):
+        patient = ev.patient
+        return Finding(
+            {**found.values, "pregnant": True, "gestation_weeks": patient.gestation_weeks}
+            | {"acr_before_20_weeks": True},
+            f"{ev.scores['kidney'].detail}: {_BEFORE_20_WEEKS.format(where=pregnancy_where(patient))}",
+            _BEFORE_20_WEEKS_RECHECK,
         )
     if _below_140_90(ev) and leaves_to(ev, "albuminuria", PREGNANCY_ACR_RULE):
         return None

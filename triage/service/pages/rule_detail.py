@@ -395,8 +395,11 @@ class DetailFields:
 
     def _albuminuria_read(self) -> str:
         """What KDIGO's albuminuria is: from 20 weeks of pregnancy (``pregnant``), below NICE NG133's
-        significant proteinuria (``triage.rules.kidney``), else moderately or severely increased."""
+        significant proteinuria (``triage.rules.kidney``), or measured before 20 weeks
+        (``acr_before_20_weeks``), else moderately or severely increased."""
         which = "pregnancy" if self.given.get("pregnant") is True else "kdigo"
+        if self.given.get("acr_before_20_weeks") is True:  # it may be pre-existing kidney disease
+            which = "before_20_weeks"
         return self.owner.entry(f"detail.albuminuria_read.{which}")
 
     def _proteinuria_when(self) -> str:
@@ -430,8 +433,9 @@ class DetailFields:
             if protein is None
             else [self.owner.entry("detail.dipstick_protein").format(value=self.owner.value(str(protein)))]
         )
-        if acr is not None:
-            urine.append(self._kidney())
+        if acr is not None:  # one measured before 20 weeks said so (not new proteinuria)
+            before = self.given.get("acr_before_20_weeks") is True
+            urine.append(self._kidney() + (self.owner.entry("detail.acr_before_20_weeks") if before else ""))
         if not urine:
             return self.owner.entry(f"detail.{key}.urine")
         if self.given.get("superimposed") is True:
