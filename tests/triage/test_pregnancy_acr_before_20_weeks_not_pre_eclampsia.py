@@ -132,3 +132,19 @@ def test_the_staff_pages_say_it_in_both_languages(
     en, zh = EngineText("en", payload).detail(reason), EngineText("zh", payload).detail(reason)
     assert en_said in en and "suspected pre-eclampsia" not in en, en
     assert zh_said in zh and "疑似子痫前期" not in zh and not english_left(zh), zh
+
+
+def test_with_a_symptom_it_stays_the_same_day_and_is_not_called_new(policy: Policy) -> None:
+    """A headache with only an ACR from before 20 weeks: the same-day assessment stays (a red flag,
+    never lowered), the proteinuria is said as measured before 20 weeks, not as new."""
+    patient = AT_30.model_copy(update={"acute_symptoms": ("headache",)})
+    a = assess(patient, _readings(BEFORE, 120, 75), policy, now=NOW)
+    (reason,) = [r for r in a.reasons if r.rule == "pregnancy_proteinuria_symptoms"]
+    assert "new proteinuria with a symptom" not in reason.detail, reason.detail
+    assert NAMED_BEFORE in reason.detail and PRE_EXISTING in reason.detail, reason.detail
+    assert reason.values["acr_before_20_weeks"] is True and a.disposition is Disposition.urgent_referral
+    payload = _payload(patient, _readings(BEFORE, 120, 75), policy)
+    (shown,) = [r for r in payload["reasons"] if r["rule"] == "pregnancy_proteinuria_symptoms"]
+    en, zh = EngineText("en", payload).detail(shown), EngineText("zh", payload).detail(shown)
+    assert "with proteinuria measured before 20 weeks (below 140/90 mmHg; " in en and PRE_EXISTING in en, en
+    assert "测于 20 周前" in zh and "新出现的蛋白尿（" not in zh and not english_left(zh), zh

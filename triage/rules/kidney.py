@@ -217,11 +217,11 @@ _PREGNANCY_A2 = (
 # proteinuria from 20 weeks NG133 reads for pre-eclampsia - it may be pre-existing kidney disease (a
 # high risk factor for pre-eclampsia, NG133 1.1.2): said by this rule, not deferred
 # (``triage.rule_precedence``), its repeat asked as soon as ``pregnancy_proteinuria_acr``'s 48 hours
+_PRE_EXISTING = "it may be pre-existing kidney disease, a high risk factor for pre-eclampsia"
 _BEFORE_20_WEEKS = (
     "moderately or severely increased albuminuria {where}, measured before 20 weeks: not the new"
-    " proteinuria from 20 weeks NICE NG133 reads for pre-eclampsia - it may be pre-existing kidney"
-    " disease, a high risk factor for pre-eclampsia; check the creatinine and tell her obstetric team;"
-    " confirm on a repeat sample; refer (non-emergency)"
+    f" proteinuria from 20 weeks NICE NG133 reads for pre-eclampsia - {_PRE_EXISTING}; check the"
+    " creatinine and tell her obstetric team; confirm on a repeat sample; refer (non-emergency)"
 )
 _BEFORE_20_WEEKS_RECHECK = 2880
 
@@ -284,8 +284,13 @@ def _proteinuria_with_symptoms(ev: Evidence) -> Finding | None:
     if not (dipstick or acr):
         return None
     urine = [f"urine protein {protein} (dipstick)"] if dipstick else []
+    # an ACR alone from surely before 20 weeks: not new (it may be pre-existing kidney disease); the
+    # symptom's same day stays (never lowered)
+    before = acr and not dipstick and not patient.postpartum and acr_surely_before_20_weeks(ev)
     if acr:
-        urine.append(f"ACR {ev.shown('albumin_creatinine_ratio')}")
+        urine.append(
+            f"ACR {ev.shown('albumin_creatinine_ratio')}{' (measured before 20 weeks)' if before else ''}"
+        )
     values: Values = {
         "acute_symptoms": ", ".join(found),
         "urine_protein": protein if dipstick else None,
@@ -297,6 +302,9 @@ def _proteinuria_with_symptoms(ev: Evidence) -> Finding | None:
     else:
         values.update(pregnant=True, gestation_weeks=patient.gestation_weeks)
         kind = "new proteinuria with a symptom of pre-eclampsia"
+        if before:
+            values["acr_before_20_weeks"] = True
+            kind = f"proteinuria from before 20 weeks - {_PRE_EXISTING} - with a symptom of pre-eclampsia"
     unmeasured = pressures(ev) == "?/?"
     bp = "no blood pressure measured" if unmeasured else f"blood pressure {pressures(ev)} mmHg"
     return Finding(

@@ -84,6 +84,7 @@ DERIVED = frozenset(
         "albuminuria_read",
         "proteinuria_pressure",
         "proteinuria_when",
+        "proteinuria_read",
         "pregnancy_bp_why",
         "postpartum_bp_why",
     }
@@ -445,6 +446,15 @@ class DetailFields:
         else:
             kind = "measured"
         return self.owner.entry(f"detail.{key}.{kind}").format(urine=self._listed(urine))
+
+    def _proteinuria_read(self) -> str:
+        """The proteinuria read with a symptom of pre-eclampsia: new (``detail.proteinuria_read.new``,
+        when and at what pressure), or an ACR alone measured before 20 weeks, which may be
+        pre-existing kidney disease (``acr_before_20_weeks``, ``.before_20_weeks``)."""
+        before = self.given.get("acr_before_20_weeks") is True
+        return self.owner.entry(f"detail.proteinuria_read.{'before_20_weeks' if before else 'new'}").format(
+            when=self._proteinuria_when(), pressure=self._proteinuria_pressure()
+        )
 
     def _proteinuria_pressure(self) -> str:
         """The pressure new proteinuria with a symptom of pre-eclampsia was read at: below 140/90
