@@ -5,9 +5,11 @@ record number Wang"). A text that is no record number lists the patients whose n
 sex and latest visit, linked to their visits; a record number typed exactly is still the patient at
 once. In a real Chromium on a real uvicorn server over a real SQLite file: English at 1366 px,
 Chinese at 360 px (nothing sideways), the keyboard from the field to the patient. One service for
-the module (``clinic``; each test started one of its own) and one login per language
-(``signed_in``): only the first test stores patients, and the second looks up a text no record
-number or name holds, so neither's rows answer the other's question, in either order."""
+the module (``clinic``; each test started one of its own) and one tab of the nurse's
+(``switched.kept_tab``: the login form once; each language and width a tab of its own before, a
+Chromium renderer each), taken to each test's language by the header's switch on the test's own
+page: only the first test stores patients, and the second looks up a text no record number or
+name holds, so neither's rows answer the other's question, in either order."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.service.switched import kept_tab, switched
 from tests.service.test_browser import assert_fits, pytestmark
-from tests.service.test_browser_desk import CALM, Desk, browser, clinic, signed_in
+from tests.service.test_browser_desk import CALM, Desk, browser, clinic
 from tests.service.test_browser_find_patient import _yesterday
 from triage.service.auth import Role
 
@@ -42,8 +45,9 @@ def test_a_nurse_finds_yesterdays_patient_by_part_of_the_name(browser: object, c
         ("en", 1366, "wang", ["Wangari Maathai", "Wang Fang"]),  # today's visit first
         ("zh", 360, "王", ["王芳"]),
     ):
-        page: Any = signed_in(browser, desk, Role.nurse, width, language)
+        page: Any = kept_tab(browser, desk, Role.nurse, width)
         page.goto(f"{desk.url}/patients")
+        switched(page, language, width)  # (which leads back to /patients, loaded again)
         # the field takes the focus by itself (autofocus), which Chromium gives it at its next
         # rendering after the load: '王' typed at once (one insertText) sometimes went to the page
         expect(page.locator("#find-mrn")).to_be_focused()
@@ -62,12 +66,11 @@ def test_a_nurse_finds_yesterdays_patient_by_part_of_the_name(browser: object, c
             page.keyboard.press("Enter")
             page.wait_for_url(f"{desk.url}/patients?mrn=NAME-1")
             assert page.locator(f'#found tr[data-encounter="{encounter}"]').count() == 1
-        page.close()
 
 
 def test_nobody_of_that_number_or_name_says_both(browser: object, clinic: Desk) -> None:
-    page: Any = signed_in(browser, clinic, Role.nurse, 768, "en")
+    page: Any = kept_tab(browser, clinic, Role.nurse, 768)
     page.goto(f"{clinic.url}/patients?mrn=Nobody")
+    switched(page, "en", 768)  # (which leads back to this page when it was in Chinese)
     said = page.locator("#not-found").inner_text()
     assert "record number" in said and "name" in said, said
-    page.close()
