@@ -260,8 +260,8 @@ def acr_before_20_weeks(ev: Evidence) -> bool:
 def acr_surely_before_20_weeks(ev: Evidence) -> bool:
     """Whether the ACR used was measured before 20 weeks even read from the completed weeks' last day
     (the latest she may be): only such an ACR is not pre-eclampsia's new proteinuria (NICE NG133) for
-    the ACR and pressure rules; one that may be from 20 weeks is (and quantifies no dipstick,
-    :func:`acr_before_20_weeks`): each reads the doubt the cautious way."""
+    the ACR, pressure and dipstick rules; one that may be from 20 weeks is (below 8 mg/mmol it
+    quantifies no dipstick, :func:`acr_before_20_weeks`): each reads the doubt the cautious way."""
     return _acr_measured_before_20(ev, surely=True)
 
 

@@ -108,18 +108,28 @@ def _repeat(child: bool, bleeding: str) -> str:
     return f"(not during {avoid})"
 
 
-# an ACR measured before 20 weeks (``acr_before_20_weeks``) beside a dipstick from 20 weeks: it does not
-# quantify the new proteinuria, so the dipstick is read as with no ACR and the reason says why
-_NO_ACR_SINCE = (
-    "no ACR from 20 weeks (the ACR {acr} was measured before 20 weeks: it does not quantify new proteinuria)"
-)
+# an ACR that may have been measured before 20 weeks (``acr_before_20_weeks``) beside a dipstick from 20
+# weeks: it does not quantify the new proteinuria, so the dipstick is read as with no ACR and the reason
+# says why - "was" only when surely before (``acr_surely_before_20_weeks``, as the ACR rules read it)
+_NO_ACR_SINCE = "no ACR from 20 weeks (the ACR {acr} {was} measured before 20 weeks: it does not quantify new proteinuria)"
+
+
+def _acr_answers(ev: Evidence) -> bool:
+    """Whether the ACR used answers a dipstick on the pre-eclampsia pathway: measured from 20 weeks
+    (not ``acr_before_20_weeks``), or of 8 mg/mmol or more and not surely before 20 weeks - the new
+    proteinuria ``pregnancy_proteinuria_acr`` and ``pregnancy_hypertension`` read it as (one predicate,
+    ``acr_surely_before_20_weeks``): a dipstick rule never calls it measured before 20 weeks."""
+    return not acr_before_20_weeks(ev) or (
+        pregnancy_significant_acr(ev) and not acr_surely_before_20_weeks(ev)
+    )
 
 
 def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
-    """Dipstick protein at ``levels`` with no ACR from 20 weeks (none usable, or one measured before
-    20 weeks: ``values.acr_before_20_weeks``) in pregnancy from 20 weeks (or the weeks not
-    recorded), the pressure below 140 and 90 mmHg or not measured: new proteinuria, the first sign
-    of pre-eclampsia in some women (PRECOG)."""
+    """Dipstick protein at ``levels`` with no ACR from 20 weeks (none usable, or one that does not
+    answer it, ``_acr_answers``: measured before 20 weeks, ``values.acr_before_20_weeks``, or below 8
+    mg/mmol and perhaps before, ``values.acr_maybe_before_20_weeks``) in pregnancy from 20 weeks (or
+    the weeks not recorded), the pressure below 140 and 90 mmHg or not measured: new proteinuria, the
+    first sign of pre-eclampsia in some women (PRECOG)."""
 
     def check(ev: Evidence) -> Finding | None:
         protein = ev.values.get("urine_protein")
@@ -127,7 +137,7 @@ def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evide
             return None
         # an ACR quantifies it only from 20 weeks: one measured before says nothing of new proteinuria
         earlier = "albumin_creatinine_ratio" in ev.latest
-        if earlier and not acr_before_20_weeks(ev):
+        if earlier and _acr_answers(ev):
             return None
         sbp, dbp = ev.num("sbp"), ev.num("dbp")
         if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
@@ -138,8 +148,11 @@ def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evide
             "gestation_weeks": ev.patient.gestation_weeks,
         }
         if earlier:
-            values.update(acr=ev.num("albumin_creatinine_ratio"), acr_before_20_weeks=True)
-            no_acr = _NO_ACR_SINCE.format(acr=ev.shown("albumin_creatinine_ratio"))
+            surely = acr_surely_before_20_weeks(ev)
+            values["acr"] = ev.num("albumin_creatinine_ratio")
+            values["acr_before_20_weeks" if surely else "acr_maybe_before_20_weeks"] = True
+            was = "was" if surely else "may have been"
+            no_acr = _NO_ACR_SINCE.format(acr=ev.shown("albumin_creatinine_ratio"), was=was)
         else:
             no_acr = "no ACR"
         return Finding(

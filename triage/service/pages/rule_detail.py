@@ -91,6 +91,10 @@ DERIVED = frozenset(
 )
 
 
+# the ACR beside a dipstick that does not quantify it (``triage.rules.kidney``): its detail.no_<key>
+_ACR_BEFORE = ("acr_before_20_weeks", "acr_maybe_before_20_weeks")
+
+
 class DetailFields:
     """The fields a ``rule_detail.<rule>`` template may use, computed when it asks for them."""
 
@@ -388,11 +392,13 @@ class DetailFields:
 
     def _no_acr(self) -> str:
         """That no ACR quantifies a dipstick read on the pre-eclampsia pathway: none (``detail.no_acr``),
-        or one measured before 20 weeks (``acr_before_20_weeks``, ``triage.rules.kidney``)."""
-        if self.given.get("acr_before_20_weeks") is not True:
+        or one measured before 20 weeks (``acr_before_20_weeks``) or perhaps before
+        (``acr_maybe_before_20_weeks``, ``triage.rules.kidney``)."""
+        which = next((k for k in _ACR_BEFORE if self.given.get(k) is True), None)
+        if which is None:
             return self.owner.entry("detail.no_acr")
         acr = self.owner.reading("albumin_creatinine_ratio", self.given.get("acr"))
-        return self.owner.entry("detail.no_acr_before_20_weeks").format(acr=acr)
+        return self.owner.entry(f"detail.no_{which}").format(acr=acr)
 
     def _albuminuria_read(self) -> str:
         """What KDIGO's albuminuria is: from 20 weeks of pregnancy (``pregnant``), below NICE NG133's
