@@ -254,7 +254,7 @@ def acr_before_20_weeks(ev: Evidence) -> bool:
     quantify new proteinuria from 20 weeks (NICE NG133 1.4.3-1.4.7: a dipstick of 1+ or more from
     20 weeks is quantified). With the weeks not recorded she is counted as from 20 weeks, and so is
     the ACR; an ACR not final, stale or QC-flagged is none (``triage.selection``)."""
-    return _acr_measured_before_20(ev, surely=False)
+    return measured_before_20_weeks(ev, "albumin_creatinine_ratio", surely=False)
 
 
 def acr_surely_before_20_weeks(ev: Evidence) -> bool:
@@ -262,15 +262,17 @@ def acr_surely_before_20_weeks(ev: Evidence) -> bool:
     (the latest she may be): only such an ACR is not pre-eclampsia's new proteinuria (NICE NG133) for
     the ACR, pressure and dipstick rules; one that may be from 20 weeks is (below 8 mg/mmol it
     quantifies no dipstick, :func:`acr_before_20_weeks`): each reads the doubt the cautious way."""
-    return _acr_measured_before_20(ev, surely=True)
+    return measured_before_20_weeks(ev, "albumin_creatinine_ratio", surely=True)
 
 
-def _acr_measured_before_20(ev: Evidence, *, surely: bool) -> bool:
+def measured_before_20_weeks(ev: Evidence, code: str, *, surely: bool) -> bool:
+    """Whether the reading of ``code`` used (the ACR, a dipstick's ``urine_protein``) was measured
+    before 20 weeks - perhaps (the weeks' first day), or ``surely`` (their last day)."""
     weeks, at = ev.patient.gestation_weeks, ev.at
-    acr = ev.latest.get("albumin_creatinine_ratio")
-    if acr is None or weeks is None or at is None:
+    reading = ev.latest.get(code)
+    if reading is None or weeks is None or at is None:
         return False
-    since = at - acr.observed_at
+    since = at - reading.observed_at
     if surely:
         return since >= timedelta(weeks=weeks + 1 - PRE_ECLAMPSIA_FROM_WEEKS)
     return since > timedelta(weeks=weeks - PRE_ECLAMPSIA_FROM_WEEKS)

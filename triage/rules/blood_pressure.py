@@ -12,6 +12,7 @@ from triage.rule_checks import (
     acr_surely_before_20_weeks,
     adolescent_severe_hypertension,
     hypertensive_emergency,
+    measured_before_20_weeks,
     pre_eclampsia_severe_features,
     pregnancy_severe_hypertension,
     pregnancy_significant_acr,
@@ -70,22 +71,31 @@ _BEFORE_20 = " (measured before 20 weeks)"
 
 def _urine_measured(ev: Evidence, values: Values) -> tuple[str, bool] | None:
     """The urine protein measured, a dipstick and/or an ACR, as the reason names it, and whether it
-    shows new proteinuria (a dipstick of 1+ or more, an ACR of 8 mg/mmol or more measured from 20
-    weeks: NICE NG133);
+    shows new proteinuria (a dipstick of 1+ or more, an ACR of 8 mg/mmol or more, each measured from
+    20 weeks - not surely before, the reading of the ACR rules: NICE NG133);
     ``values`` gets its ``urine_protein``, ``acr`` and ``proteinuria``. None when none was measured."""
     protein = ev.values.get("urine_protein")
     acr = ev.num("albumin_creatinine_ratio")
-    urine = [] if protein is None else [f"urine protein {protein} (dipstick)"]
-    # an ACR measured before 20 weeks is not new proteinuria from 20 weeks (it may be pre-existing)
+    # a reading measured before 20 weeks is not new proteinuria from 20 weeks (it may be pre-existing)
+    dipstick_before = protein is not None and measured_before_20_weeks(ev, "urine_protein", surely=True)
+    urine = (
+        []
+        if protein is None
+        else [f"urine protein {protein} (dipstick){_BEFORE_20 if dipstick_before else ''}"]
+    )
     before = acr is not None and acr_surely_before_20_weeks(ev)
     if acr is not None:
         urine.append(f"ACR {ev.shown('albumin_creatinine_ratio')}{_BEFORE_20 if before else ''}")
     if not urine:
         return None
-    new = protein in ("1+", "2+", "3+", "4+") or (not before and pregnancy_significant_acr(ev))
+    new = (protein in ("1+", "2+", "3+", "4+") and not dipstick_before) or (
+        not before and pregnancy_significant_acr(ev)
+    )
     values["urine_protein"], values["acr"], values["proteinuria"] = protein, acr, new
     if before:
         values["acr_before_20_weeks"] = True
+    if dipstick_before:
+        values["urine_protein_before_20_weeks"] = True
     return " and ".join(urine), new
 
 

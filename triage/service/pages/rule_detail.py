@@ -438,11 +438,13 @@ class DetailFields:
         urine = (
             []
             if protein is None
-            else [self.owner.entry("detail.dipstick_protein").format(value=self.owner.value(str(protein)))]
+            else [
+                self.owner.entry("detail.dipstick_protein").format(value=self.owner.value(str(protein)))
+                + self._before_20_weeks("urine_protein_before_20_weeks")
+            ]
         )
         if acr is not None:  # one measured before 20 weeks said so (not new proteinuria)
-            before = self.given.get("acr_before_20_weeks") is True
-            urine.append(self._kidney() + (self.owner.entry("detail.acr_before_20_weeks") if before else ""))
+            urine.append(self._kidney() + self._before_20_weeks("acr_before_20_weeks"))
         if not urine:
             return self.owner.entry(f"detail.{key}.urine")
         if self.given.get("superimposed") is True:
@@ -452,6 +454,10 @@ class DetailFields:
         else:
             kind = "measured"
         return self.owner.entry(f"detail.{key}.{kind}").format(urine=self._listed(urine))
+
+    def _before_20_weeks(self, flag: str) -> str:
+        """`` (measured before 20 weeks)`` after a reading the engine read so (``values[flag]``)."""
+        return self.owner.entry("detail.acr_before_20_weeks") if self.given.get(flag) is True else ""
 
     def _proteinuria_read(self) -> str:
         """The proteinuria read with a symptom of pre-eclampsia: new (``detail.proteinuria_read.new``,
