@@ -1,5 +1,6 @@
 """Identifiers read whole and the held results table on a tablet and a phone, in a real Chromium
-against `triage demo` (real uvicorn, gateway, simulated devices), in English and Chinese."""
+against `triage demo` (real uvicorn, gateway, simulated devices), in English and Chinese: one tab
+per account for the module's tests (:func:`kept`), each loading its own pages in it."""
 
 from __future__ import annotations
 
@@ -65,15 +66,47 @@ def switch_language(page: Any) -> None:
 
 
 @contextmanager
-def closed_in_english(page: Any) -> Iterator[None]:
-    """The page switched back to English (the account's language is kept for the next test) and
-    closed at the end, also when the test fails."""
+def back_in_english(page: Any) -> Iterator[None]:
+    """The page switched back to English at the end (the session keeps its language for the next
+    test, :func:`kept`'s tab included), also when the test fails."""
     try:
         yield
     finally:
         if page.evaluate("document.documentElement.lang") == "zh-CN":
             switch_language(page)
+
+
+@contextmanager
+def closed_in_english(page: Any) -> Iterator[None]:
+    """:func:`back_in_english`, and the page closed after (a page of the test's own)."""
+    try:
+        with back_in_english(page):
+            yield
+    finally:
         page.close()
+
+
+#: :func:`kept`'s tabs, by the demo's URL and the account
+_TABS: dict[tuple[str, str], Any] = {}
+
+
+def kept(browser: object, demo: Demo, user: str) -> Any:
+    """``user``'s one tab on the module's demo: :func:`signed_in_to`'s page (a context of its own
+    at /queue, 1280 px) once, then that tab again, /queue loaded anew at 1280 px on screen media (a
+    new tab is a new Chromium renderer, a second of CPU with its first page; a page loaded in an
+    open tab a tenth of it). What the tab keeps is no test's business: each loads the pages it lays
+    out, types only a walk-in it sends, and ends in English (:func:`back_in_english`); a session
+    ended since (the login page instead of /queue): signed_in_to's page again."""
+    page = _TABS.get((demo.url, user))
+    if page is not None and not page.is_closed():  # (the module's browser closes it at its end)
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{demo.url}/queue")
+        if re.search(r"/queue$", page.url):
+            return page
+        page.context.close()
+    page = _TABS[(demo.url, user)] = signed_in_to(browser, demo, user)
+    return page
 
 
 def test_user_names_and_other_identifiers_are_never_broken_at_their_hyphens(
@@ -82,13 +115,13 @@ def test_user_names_and_other_identifiers_are_never_broken_at_their_hyphens(
     """'by demo-' / 'nurse' on the devices page at 768 px in Chinese: a user name, record number,
     device name or sample id is one span.ident wherever it stands in a sentence, never broken."""
     hold_unmapped_result(demo, "S-2026-1205-0042")
-    page: Any = signed_in_to(browser, demo, "nurse")
+    page: Any = kept(browser, demo, "nurse")
     closed = page.locator("table.queue tbody tr.closed")
     wait_until(lambda: closed.count() > 0, 60)  # closed by the demo's nurse, who says so
     paths = ["/devices", f"/encounters/{closed.first.get_attribute('data-encounter')}", "/queue"]
     page.goto(f"{demo.url}/devices")
     wait_until(lambda: page.locator("tr[data-device=demo-oximeter] td.attached a").count() > 0, 20)
-    with closed_in_english(page):
+    with back_in_english(page):
         for language in ("en", "zh"):
             for path in paths:  # each page loaded once, then laid out at each width
                 page.goto(f"{demo.url}{path}")
@@ -115,9 +148,9 @@ def test_held_results_fit_a_tablet_and_a_phone_without_scrolling_sideways(
     on a phone each result is a block; the review forms stay in view in both languages."""
     hold_unmapped_result(demo, "TABLET-2026-0001")
     hold_unmapped_result(demo, "PHONE-HELD-0001-WITH-A-LONG-SAMPLE-IDENTIFIER")
-    page: Any = signed_in_to(browser, demo, "nurse")
+    page: Any = kept(browser, demo, "nurse")
     page.goto(f"{demo.url}/devices")
-    with closed_in_english(page):
+    with back_in_english(page):
         for language in ("en", "zh"):
             for width in (768, 360):
                 page.set_viewport_size({"width": width, "height": 900})
@@ -155,7 +188,7 @@ HALF_WIDTH = r"""() => {
 def test_the_chinese_pages_write_the_punctuation_around_their_words_full_width(
     browser: object, demo: Demo
 ) -> None:
-    page: Any = signed_in_to(browser, demo, "doctor")
+    page: Any = kept(browser, demo, "doctor")
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
     wait_until(lambda: proposed.count() > 0, 30)
     patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
@@ -184,7 +217,6 @@ def test_the_chinese_pages_write_the_punctuation_around_their_words_full_width(
             assert not found, f"{path} (zh): half-width punctuation beside Chinese text: {found[:8]}"
     finally:
         switch_language(page)
-        page.close()
 
 
 #: The readings table's numeric readings (a number and its unit) and the risk models' percentages
@@ -202,13 +234,13 @@ def test_a_reading_s_number_and_unit_and_a_risk_stay_on_one_line_on_a_phone(
 ) -> None:
     """At 360 px the readings table broke '76 次/分' into '76 次/' / '分', '128 mmHg' into '128' /
     'mmHg' and a risk model's '5.2 %' into '5.2' / '%' (the tables scroll in their own region)."""
-    page: Any = signed_in_to(browser, demo, "doctor")
+    page: Any = kept(browser, demo, "doctor")
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
     wait_until(lambda: proposed.count() > 0, 30)
     patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{demo.url}{patient}")
-    with closed_in_english(page):
+    with back_in_english(page):
         for language in ("en", "zh"):
             assert (
                 page.locator("tr[data-observation]").count() > 5
@@ -228,14 +260,14 @@ def test_a_moment_today_is_given_by_its_time_of_day_as_the_devices_table_gives_i
     is now given as a device's last result is - its time of day with seconds today, the date before
     it otherwise - so today's date is on neither page."""
     today = datetime.now().astimezone().date().isoformat()
-    page: Any = signed_in_to(browser, demo, "nurse")
+    page: Any = kept(browser, demo, "nurse")
     closed = page.locator("table.queue tbody tr.closed")
     wait_until(lambda: closed.count() > 0, 60)
     visit = f"/encounters/{closed.first.get_attribute('data-encounter')}"
     page.goto(f"{demo.url}/devices")
     wait_until(lambda: page.locator("tr[data-device=demo-oximeter] small.expires").count() > 0, 20)
     moment = re.compile(r"(\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d")
-    with closed_in_english(page):
+    with back_in_english(page):
         for language in ("en", "zh"):
             for path, times in (("/devices", "td.attached small"), (visit, "#closed-banner strong")):
                 page.goto(f"{demo.url}{path}")
@@ -275,12 +307,12 @@ def test_score_and_risk_model_names_are_never_broken_inside_a_word_and_fit_a_pho
     'FINDRIS' / 'C', '（CDRS' / '）'), and the risk models' table scrolled sideways by about 15 px
     to show why a model was not scored beside it. A name's column is now as wide as its longest word
     and the reason a model was not scored is on its own line under it, as a score's detail is."""
-    page: Any = signed_in_to(browser, demo, "doctor")
+    page: Any = kept(browser, demo, "doctor")
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
     wait_until(lambda: proposed.count() > 0, 30)
     patient = f"/encounters/{proposed.first.get_attribute('data-encounter')}"
     page.goto(f"{demo.url}{patient}")  # (and back on it after each language switch)
-    with closed_in_english(page):
+    with back_in_english(page):
         for language in ("en", "zh"):
             for width in (360, 768, 1280):
                 page.set_viewport_size({"width": width, "height": 900})
@@ -335,8 +367,8 @@ def test_held_results_laid_out_as_blocks_on_a_phone_keep_their_table_semantics(
     of 'Dismiss' buttons otherwise does not say which result each one dismisses). The section's help
     read '...质控结果仅计数。 列出最近 30 天...' in Chinese: its sentences are joined as the catalogue says."""
     hold_unmapped_result(demo, "ARIA-HELD-0001")
-    page: Any = signed_in_to(browser, demo, "nurse")
-    with closed_in_english(page):
+    page: Any = kept(browser, demo, "nurse")
+    with back_in_english(page):
         for language in ("en", "zh"):
             for path, width in itertools.product(("/queue", "/referrals", "/devices"), (360, 768, 1280)):
                 if width == 360:  # each page loaded once a language, then laid out at each width
@@ -373,11 +405,11 @@ def test_the_header_says_which_page_is_open_and_no_risk_model_is_said_in_words(
     showed the heading 'Risk models' over an empty, focusable table region. The open page's link is
     aria-current="page" and underlined (not told by colour), a patient's page marks none; the models
     section says that no risk model was run."""
-    page: Any = signed_in_to(browser, demo, "nurse")
+    page: Any = kept(browser, demo, "nurse")
     walk_in_page = walk_in(page, "NO-MODELS-0001", "Empty Models")
     page.click("#assess-form button[type=submit]")
     page.wait_for_url(walk_in_page)
-    with closed_in_english(page):
+    with back_in_english(page):
         for language in ("en", "zh"):
             for path in ("/queue", "/referrals", "/devices", urlsplit(walk_in_page).path):
                 page.goto(f"{demo.url}{path}")
@@ -431,11 +463,11 @@ def test_the_queue_on_a_phone_shows_each_patient_s_reasons_and_referral_in_view(
     decision and a record number in it. Each patient is now a block - the decision beside the
     patient, the time and NEWS2 under it, the reasons and the referral at the full width, each with
     its heading - in both languages; the table keeps its roles (checked above for every width)."""
-    page: Any = signed_in_to(browser, demo, "doctor")
+    page: Any = kept(browser, demo, "doctor")
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
     wait_until(lambda: proposed.count() > 0, 30)
     page.set_viewport_size({"width": 360, "height": 740})
-    with closed_in_english(page):
+    with back_in_english(page):
         for language in ("en", "zh"):
             page.goto(f"{demo.url}/queue")
             where = f"/queue ({language}, 360 px)"
@@ -487,11 +519,11 @@ def test_the_devices_table_on_a_phone_shows_whom_each_device_is_attached_to_and_
     width, each value said with its heading - and the table's roles are explicit, so a screen
     reader still reads each value with its column, in both languages at every width."""
     for user in ("nurse", "admin"):  # the nurse's table, and the one of the roles that run devices
-        page: Any = signed_in_to(browser, demo, user)
+        page: Any = kept(browser, demo, user)
         page.goto(f"{demo.url}/devices")
         attached = page.locator("tr[data-device=demo-oximeter] td.attached small")
         wait_until(lambda attached=attached: attached.count() > 0, 20)
-        with closed_in_english(page):
+        with back_in_english(page):
             for language in ("en", "zh"):
                 for width in (360, 768, 1280):  # (loaded once a language, laid out at each width)
                     page.set_viewport_size({"width": width, "height": 900})
@@ -544,14 +576,14 @@ def test_a_device_s_last_result_reads_on_one_line_in_line_with_the_other_devices
     them: the heading and the time on one line, at one edge for every device, as nurse and admin
     (the technical columns), in both languages."""
     for user in ("nurse", "admin"):
-        page: Any = signed_in_to(browser, demo, user)
+        page: Any = kept(browser, demo, user)
         page.set_viewport_size({"width": 360, "height": 900})
         page.goto(f"{demo.url}/devices")
         last = page.locator("table.devices td.last-result")
         wait_until(
             lambda last=last: last.count() >= 3 and all(c.inner_text().strip() != "-" for c in last.all()), 30
         )
-        with closed_in_english(page):
+        with back_in_english(page):
             for language in ("en", "zh"):
                 page.goto(f"{demo.url}/devices")
                 shown = page.evaluate(LAST_RESULTS)
