@@ -53,14 +53,15 @@ def _found(a: Assessment) -> dict[str, tuple[str, dict[str, object]]]:
     return {r.rule: (r.detail, dict(r.values)) for r in a.reasons}
 
 
-@pytest.mark.parametrize(
-    ("protein", "rule", "level", "recheck"),
-    [
-        ("1+", "pregnancy_proteinuria_1plus", Disposition.local_care, 10080),
-        ("2+", "pregnancy_proteinuria_2plus", Disposition.routine_referral, 2880),
-        ("3+", "pregnancy_proteinuria_2plus", Disposition.routine_referral, 2880),
-    ],
-)
+# each dipstick, the rule that reads it on the pre-eclampsia pathway, its level and re-check
+DIPSTICK_RULES = [
+    ("1+", "pregnancy_proteinuria_1plus", Disposition.local_care, 10080),
+    ("2+", "pregnancy_proteinuria_2plus", Disposition.routine_referral, 2880),
+    ("3+", "pregnancy_proteinuria_2plus", Disposition.routine_referral, 2880),
+]
+
+
+@pytest.mark.parametrize(("protein", "rule", "level", "recheck"), DIPSTICK_RULES)
 def test_an_acr_from_before_20_weeks_does_not_silence_the_dipstick(
     policy: Policy, protein: str, rule: str, level: Disposition, recheck: int
 ) -> None:

@@ -19,6 +19,7 @@ import pytest
 from tests.service.test_engine_text import _payload
 from tests.service.test_rule_reasons_page import english_left
 from tests.triage.conftest import NOW, ob
+from tests.triage.test_pregnancy_dipstick_acr_before_20_weeks import DIPSTICK_RULES
 from triage.assess import assess
 from triage.assessment import Assessment, Disposition
 from triage.observation import Observation
@@ -84,3 +85,45 @@ def test_the_staff_pages_name_it_in_both_languages(policy: Policy) -> None:
     en, zh = EngineText("en", payload).rule_detail(reason), EngineText("zh", payload).rule_detail(reason)
     assert "2+ (measured before 20 weeks)" in en and "suspected" not in en, en
     assert "（测于 20 周前）" in zh and not english_left(zh), zh
+
+
+# below 140/90 mmHg the dipstick rules read it (triage.rules.kidney): said as measured before 20 weeks,
+# their level and re-check kept (never lowered), the dipstick repeated now
+NOT_NEW = "measured before 20 weeks: not the new proteinuria from 20 weeks NICE NG133 reads for pre-eclampsia"
+
+
+@pytest.mark.parametrize(("protein", "rule", "level", "recheck"), DIPSTICK_RULES)
+def test_below_140_90_the_dipstick_rule_says_it_and_keeps_its_level(
+    policy: Policy, protein: str, rule: str, level: Disposition, recheck: int
+) -> None:
+    readings = [ob("urine_protein", protein, observed_at=NOW - SURELY_BEFORE), ob("sbp", 120), ob("dbp", 75)]
+    a = assess(_patient(), readings, policy, now=NOW)
+    (reason,) = a.reasons
+    assert reason.rule == rule and reason.values["urine_protein_before_20_weeks"] is True
+    assert reason.detail.startswith(
+        f"urine protein {protein} (dipstick) in pregnancy at 21 weeks, {NOT_NEW} - it may"
+    )
+    assert "repeat the dipstick now" in reason.detail and "can be the first sign" not in reason.detail
+    assert a.disposition is level and a.recheck_minutes == recheck
+    # a minute short of surely before, from 20+0, the weeks not recorded: new proteinuria, as before
+    for age, weeks in ((A_MINUTE_SHORT, 21), (AT_20_PLUS_0, 21), (SURELY_BEFORE, None)):
+        readings[0] = ob("urine_protein", protein, observed_at=NOW - age)
+        (reason,) = assess(_patient(weeks), readings, policy, now=NOW).reasons
+        assert "new proteinuria from 20 weeks can be the first sign" in reason.detail, reason.detail
+        assert "urine_protein_before_20_weeks" not in reason.values
+
+
+@pytest.mark.parametrize("symptoms", [None, ["headache"]], ids=["own", "deferred"])
+def test_the_dipstick_rule_pages_say_it_in_both_languages(policy: Policy, symptoms: list[str] | None) -> None:
+    patient = PatientContext(age=30, sex="female", pregnant=True, gestation_weeks=21, acute_symptoms=symptoms)
+    readings = [ob("urine_protein", "2+", observed_at=NOW - SURELY_BEFORE), ob("sbp", 120), ob("dbp", 75)]
+    payload = _payload(patient, readings, policy)
+    (reason,) = [r for r in payload["reasons"] if r["rule"] == "pregnancy_proteinuria_2plus"]
+    en, zh = EngineText("en", payload).rule_detail(reason), EngineText("zh", payload).rule_detail(reason)
+    assert (
+        "dipstick protein 2+ in pregnancy, measured before 20 weeks" in en and "(from 20 weeks)" not in en
+    ), en
+    assert "尿试纸蛋白 2+，测于 20 周前" in zh and "（20 周起）尿试纸" not in zh and not english_left(zh), zh
+    if symptoms is None:
+        assert "pre-existing kidney disease" in en and "repeat the dipstick now" in en, en
+        assert "妊娠前已有的肾脏疾病" in zh and "现在复查尿试纸" in zh, zh

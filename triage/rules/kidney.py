@@ -22,6 +22,7 @@ from triage.rule_checks import (
     acr_surely_before_20_weeks,
     kidney_flag,
     leaves_to,
+    measured_before_20_weeks,
     pregnancy_significant_acr,
     pregnancy_where,
     pressures,
@@ -124,12 +125,26 @@ def _acr_answers(ev: Evidence) -> bool:
     )
 
 
-def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evidence], Finding | None]:
+# a dipstick measured before 20 weeks even read from the weeks' last day (usable 30 days: at 20-23 weeks
+# it may predate 20 weeks), as an ACR is read (``measured_before_20_weeks``): not the new proteinuria
+# from 20 weeks NG133 reads for pre-eclampsia - said so, the rule's level and re-check kept (never
+# lowered), the dipstick repeated now (``values.urine_protein_before_20_weeks``)
+_DIPSTICK_BEFORE = (
+    "measured before 20 weeks: not the new proteinuria from 20 weeks NICE NG133 reads for pre-eclampsia - {pre}"
+    "; repeat the dipstick now (from 20 weeks 1+ or more is read for pre-eclampsia), {quantify} and check"
+    " the creatinine; tell her obstetric team"
+)
+
+
+def pregnancy_proteinuria(
+    levels: tuple[str, ...], text: str, before: str = ""
+) -> Callable[[Evidence], Finding | None]:
     """Dipstick protein at ``levels`` with no ACR from 20 weeks (none usable, or one that does not
     answer it, ``_acr_answers``: measured before 20 weeks, ``values.acr_before_20_weeks``, or below 8
     mg/mmol and perhaps before, ``values.acr_maybe_before_20_weeks``) in pregnancy from 20 weeks (or
     the weeks not recorded), the pressure below 140 and 90 mmHg or not measured: new proteinuria, the
-    first sign of pre-eclampsia in some women (PRECOG)."""
+    first sign of pre-eclampsia in some women (PRECOG) - unless the dipstick was measured before 20
+    weeks (``_DIPSTICK_BEFORE``, then ``before``)."""
 
     def check(ev: Evidence) -> Finding | None:
         protein = ev.values.get("urine_protein")
@@ -147,6 +162,11 @@ def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evide
             "pregnant": True,
             "gestation_weeks": ev.patient.gestation_weeks,
         }
+        where = pregnancy_where(ev.patient)
+        if measured_before_20_weeks(ev, "urine_protein", surely=True):
+            values["urine_protein_before_20_weeks"] = True
+            said = _DIPSTICK_BEFORE.format(pre=_PRE_EXISTING, quantify=_QUANTIFY)
+            return Finding(values, f"urine protein {protein} (dipstick) {where}, {said}{before}")
         if earlier:
             surely = acr_surely_before_20_weeks(ev)
             values["acr"] = ev.num("albumin_creatinine_ratio")
@@ -157,7 +177,7 @@ def pregnancy_proteinuria(levels: tuple[str, ...], text: str) -> Callable[[Evide
             no_acr = "no ACR"
         return Finding(
             values,
-            f"urine protein {protein} (dipstick) {pregnancy_where(ev.patient)} and {no_acr}: new proteinuria"
+            f"urine protein {protein} (dipstick) {where} and {no_acr}: new proteinuria"
             f" from 20 weeks can be the first sign of pre-eclampsia - {text}{_SAME_DAY}",
         )
 
@@ -431,6 +451,7 @@ KIDNEY: tuple[Rule, ...] = (
         pregnancy_proteinuria(
             ("2+", "3+", "4+"),
             f"refer for a hospital (obstetric day unit) assessment for pre-eclampsia within 48 hours; {_QUANTIFY}",
+            "; refer (non-emergency)",
         ),
         recheck_minutes=2880,
     ),

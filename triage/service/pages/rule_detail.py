@@ -81,6 +81,8 @@ DERIVED = frozenset(
         "pregnancy_glucose",
         "dipstick_repeat",
         "no_acr",
+        "pregnancy_dipstick",
+        "dipstick_read",
         "albuminuria_read",
         "proteinuria_pressure",
         "proteinuria_when",
@@ -399,6 +401,21 @@ class DetailFields:
             return self.owner.entry("detail.no_acr")
         acr = self.owner.reading("albumin_creatinine_ratio", self.given.get("acr"))
         return self.owner.entry(f"detail.no_{which}").format(acr=acr)
+
+    def _dipstick_when(self) -> str:
+        """``new`` for a dipstick read on the pre-eclampsia pathway from 20 weeks, ``before_20_weeks``
+        for one measured before (``urine_protein_before_20_weeks``, ``triage.rules.kidney``)."""
+        return "before_20_weeks" if self.given.get("urine_protein_before_20_weeks") is True else "new"
+
+    def _pregnancy_dipstick(self) -> str:
+        """The dipstick a pregnancy proteinuria rule read, and when: from 20 weeks with the ACR that
+        does not quantify it (``{no_acr}``), or measured before 20 weeks."""
+        return self.owner.entry(f"detail.pregnancy_dipstick.{self._dipstick_when()}").format_map(self)
+
+    def _dipstick_read(self) -> str:
+        """What that dipstick is and what to do, by its rule (1+: ``pregnancy_proteinuria_1plus``)."""
+        rule = "1plus" if self.given.get("urine_protein") == "1+" else "2plus"
+        return self.owner.entry(f"detail.dipstick_read.{rule}.{self._dipstick_when()}")
 
     def _albuminuria_read(self) -> str:
         """What KDIGO's albuminuria is: from 20 weeks of pregnancy (``pregnant``), below NICE NG133's
