@@ -127,3 +127,38 @@ def test_the_dipstick_rule_pages_say_it_in_both_languages(policy: Policy, sympto
     if symptoms is None:
         assert "pre-existing kidney disease" in en and "repeat the dipstick now" in en, en
         assert "妊娠前已有的肾脏疾病" in zh and "现在复查尿试纸" in zh, zh
+
+
+def test_with_a_headache_it_stays_the_same_day_and_is_not_called_new(policy: Policy) -> None:
+    def symptom_rule(age: timedelta) -> tuple[Assessment, str, dict[str, object]]:
+        patient = PatientContext(
+            age=30, sex="female", pregnant=True, gestation_weeks=21, acute_symptoms=["headache"]
+        )
+        readings = [ob("urine_protein", "2+", observed_at=NOW - age), ob("sbp", 120), ob("dbp", 75)]
+        a = assess(patient, readings, policy, now=NOW)
+        (reason,) = [r for r in a.reasons if r.rule == "pregnancy_proteinuria_symptoms"]
+        return a, reason.detail, dict(reason.values)
+
+    a, detail, values = symptom_rule(SURELY_BEFORE)
+    assert (
+        "with urine protein 2+ (dipstick) (measured before 20 weeks) (blood pressure 120/75 mmHg)" in detail
+    )
+    assert "proteinuria from before 20 weeks - it may be pre-existing kidney disease" in detail, detail
+    assert "new proteinuria with" not in detail and values["urine_protein_before_20_weeks"] is True
+    assert a.disposition is Disposition.urgent_referral
+    for age in (A_MINUTE_SHORT, AT_20_PLUS_0):
+        a, detail, values = symptom_rule(age)
+        assert "new proteinuria with a symptom" in detail and "before 20 weeks" not in detail, detail
+        assert a.disposition is Disposition.urgent_referral
+
+
+def test_the_symptom_rule_page_says_it_in_both_languages(policy: Policy) -> None:
+    patient = PatientContext(
+        age=30, sex="female", pregnant=True, gestation_weeks=21, acute_symptoms=["headache"]
+    )
+    readings = [ob("urine_protein", "2+", observed_at=NOW - SURELY_BEFORE), ob("sbp", 120), ob("dbp", 75)]
+    payload = _payload(patient, readings, policy)
+    (reason,) = [r for r in payload["reasons"] if r["rule"] == "pregnancy_proteinuria_symptoms"]
+    en, zh = EngineText("en", payload).rule_detail(reason), EngineText("zh", payload).rule_detail(reason)
+    assert "proteinuria measured before 20 weeks" in en and "new proteinuria" not in en.split(":")[0], en
+    assert "测于 20 周前的蛋白尿" in zh and not english_left(zh), zh

@@ -316,14 +316,15 @@ def _proteinuria_with_symptoms(ev: Evidence) -> Finding | None:
     acr = pregnancy_significant_acr(ev)
     if not (dipstick or acr):
         return None
-    urine = [f"urine protein {protein} (dipstick)"] if dipstick else []
-    # an ACR alone from surely before 20 weeks: not new (it may be pre-existing kidney disease); the
-    # symptom's same day stays (never lowered)
-    before = acr and not dipstick and not patient.postpartum and acr_surely_before_20_weeks(ev)
+    # each reading measured surely before 20 weeks (the dipstick as the ACR): not new (it may be
+    # pre-existing kidney disease); the symptom's same day stays (never lowered)
+    dipstick_before = dipstick and measured_before_20_weeks(ev, "urine_protein", surely=True)
+    acr_before = acr and acr_surely_before_20_weeks(ev)
+    before = not patient.postpartum and dipstick == dipstick_before and acr == acr_before
+    said = " (measured before 20 weeks)" if before else ""
+    urine = [f"urine protein {protein} (dipstick){said}"] if dipstick else []
     if acr:
-        urine.append(
-            f"ACR {ev.shown('albumin_creatinine_ratio')}{' (measured before 20 weeks)' if before else ''}"
-        )
+        urine.append(f"ACR {ev.shown('albumin_creatinine_ratio')}{said}")
     values: Values = {
         "acute_symptoms": ", ".join(found),
         "urine_protein": protein if dipstick else None,
@@ -336,7 +337,10 @@ def _proteinuria_with_symptoms(ev: Evidence) -> Finding | None:
         values.update(pregnant=True, gestation_weeks=patient.gestation_weeks)
         kind = "new proteinuria with a symptom of pre-eclampsia"
         if before:
-            values["acr_before_20_weeks"] = True
+            if dipstick_before:
+                values["urine_protein_before_20_weeks"] = True
+            if acr_before:
+                values["acr_before_20_weeks"] = True
             kind = f"proteinuria from before 20 weeks - {_PRE_EXISTING} - with a symptom of pre-eclampsia"
     unmeasured = pressures(ev) == "?/?"
     bp = "no blood pressure measured" if unmeasured else f"blood pressure {pressures(ev)} mmHg"

@@ -479,8 +479,11 @@ class DetailFields:
     def _proteinuria_read(self) -> str:
         """The proteinuria read with a symptom of pre-eclampsia: new (``detail.proteinuria_read.new``,
         when and at what pressure), or an ACR alone measured before 20 weeks, which may be
-        pre-existing kidney disease (``acr_before_20_weeks``, ``.before_20_weeks``)."""
-        before = self.given.get("acr_before_20_weeks") is True
+        pre-existing kidney disease (``acr_before_20_weeks``, ``.before_20_weeks``), or a dipstick
+        measured before 20 weeks with no reading from 20 weeks (``urine_protein_before_20_weeks``)."""
+        before = any(
+            self.given.get(k) is True for k in ("acr_before_20_weeks", "urine_protein_before_20_weeks")
+        )
         return self.owner.entry(f"detail.proteinuria_read.{'before_20_weeks' if before else 'new'}").format(
             when=self._proteinuria_when(), pressure=self._proteinuria_pressure()
         )
