@@ -21,10 +21,9 @@ from tests.service.test_browser import (
     demo,
     hold_unmapped_result,
     pytestmark,
-    signed_in_to,
     wait_until,
 )
-from tests.service.test_browser_shift import walk_in
+from tests.service.test_browser_shift import kept, walk_in
 
 __all__ = ["browser", "demo", "pytestmark"]
 
@@ -84,29 +83,6 @@ def closed_in_english(page: Any) -> Iterator[None]:
             yield
     finally:
         page.close()
-
-
-#: :func:`kept`'s tabs, by the demo's URL and the account
-_TABS: dict[tuple[str, str], Any] = {}
-
-
-def kept(browser: object, demo: Demo, user: str) -> Any:
-    """``user``'s one tab on the module's demo: :func:`signed_in_to`'s page (a context of its own
-    at /queue, 1280 px) once, then that tab again, /queue loaded anew at 1280 px on screen media (a
-    new tab is a new Chromium renderer, a second of CPU with its first page; a page loaded in an
-    open tab a tenth of it). What the tab keeps is no test's business: each loads the pages it lays
-    out, types only a walk-in it sends, and ends in English (:func:`back_in_english`); a session
-    ended since (the login page instead of /queue): signed_in_to's page again."""
-    page = _TABS.get((demo.url, user))
-    if page is not None and not page.is_closed():  # (the module's browser closes it at its end)
-        page.emulate_media(media="screen")
-        page.set_viewport_size({"width": 1280, "height": 900})
-        page.goto(f"{demo.url}/queue")
-        if re.search(r"/queue$", page.url):
-            return page
-        page.context.close()
-    page = _TABS[(demo.url, user)] = signed_in_to(browser, demo, user)
-    return page
 
 
 def test_user_names_and_other_identifiers_are_never_broken_at_their_hyphens(

@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 from playwright.sync_api import expect
 
@@ -39,12 +40,35 @@ __all__ = ["browser", "demo", "pytestmark"]
 LONG_NAME = "欧阳" + "娜" * 48 + "Alexandrovna-Konstantinopolskaya"
 
 
+#: :func:`kept`'s tabs, by the demo's URL and the account
+_TABS: dict[tuple[str, str], Any] = {}
+
+
+def kept(browser: object, demo: Demo, user: str) -> Any:
+    """``user``'s one tab on a module's demo: :func:`test_browser.signed_in_to`'s page (a context of
+    its own at /queue, 1280 px) once, then that tab again, /queue loaded anew at 1280 px on screen
+    media (a new tab is a new Chromium renderer, a second of CPU with its first page; a page loaded
+    in an open tab a tenth of it). What the tab keeps is no test's business: each loads its pages,
+    sends what it types, and ends in English (its switch back, test_browser_layout's
+    back_in_english); a session ended since (the login page instead of /queue): signed_in_to's
+    page again."""
+    page = _TABS.get((demo.url, user))
+    if page is not None and not page.is_closed():  # (the module's browser closes it at its end)
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{demo.url}/queue")
+        if re.search(r"/queue$", page.url):
+            return page
+        page.context.close()
+    page = _TABS[(demo.url, user)] = signed_in_to(browser, demo, user)
+    return page
+
+
 def log_in(browser: object, demo: Demo, user: str, width: int) -> object:
-    """A page of ``user``'s at /queue, ``width`` x 1024 px: :func:`test_browser.signed_in_to`'s
-    (the login form once per demo and account, later a browser context of its own given that
-    session's cookies). No test here is about the login, and each test signed in through the form:
-    nine argon2id verifies in the demo for two accounts."""
-    page = signed_in_to(browser, demo, user)
+    """A page of ``user``'s at /queue, ``width`` x 1024 px: :func:`kept`'s (the login form once per
+    demo and account, then the same tab). No test here is about the login, and each test signed in
+    through the form: nine argon2id verifies in the demo for two accounts."""
+    page = kept(browser, demo, user)
     page.set_viewport_size({"width": width, "height": 1024})
     return page
 
@@ -341,7 +365,7 @@ def test_a_nurse_records_a_set_of_vital_signs_at_768_px_and_sees_the_decision(
     the vital-signs form filled by its labels, a bad value coming back beside its field with
     everything typed kept, then the decision. (It was test_browser_vitals.py, which started a demo
     of its own for it.)"""
-    page = signed_in_to(browser, demo, "nurse")
+    page = kept(browser, demo, "nurse")
     page.set_viewport_size({"width": 768, "height": 1024})  # type: ignore[attr-defined]
     page.click("#walk-in summary")  # type: ignore[attr-defined]
     page.get_by_label("Record number").fill("BROWSER-VITALS-1")  # type: ignore[attr-defined]
@@ -416,7 +440,7 @@ def test_the_doctor_reads_the_reasons_in_chinese_on_hover_and_prints_the_day(
     reason shows the record in Chinese, not the engine's English - and printing the page, which
     says the day of its times and when it was printed. (It was test_browser_clinic_day.py, which
     started a demo of its own for it.)"""
-    nurse = signed_in_to(browser, demo, "nurse")
+    nurse = kept(browser, demo, "nurse")
     nurse.set_viewport_size({"width": 1366, "height": 900})  # type: ignore[attr-defined]
     patient = walk_in(nurse, "DAY-SEPSIS-1", "Zhang Guilan")
     form = nurse.locator("#vitals-form")  # type: ignore[attr-defined]
@@ -426,7 +450,7 @@ def test_the_doctor_reads_the_reasons_in_chinese_on_hover_and_prints_the_day(
     form.locator("#vitals-consciousness").select_option("C")
     form.locator("button[type=submit]").click()
     nurse.wait_for_selector("#decision.urgent")  # type: ignore[attr-defined]
-    doctor = signed_in_to(browser, demo, "doctor")
+    doctor = kept(browser, demo, "doctor")
     doctor.set_viewport_size({"width": 1366, "height": 900})  # type: ignore[attr-defined]
     doctor.goto(patient)  # type: ignore[attr-defined]
     doctor.click("form[action='/language'] button")  # type: ignore[attr-defined]
