@@ -92,7 +92,7 @@ class MllpDecoder:
             if self._rest_at is not None and not self._drop_rest(events):
                 break
             if not self._in_frame:
-                i = self._buf.find(bytes([self.start]))
+                i = self._buf.find(self._start_byte)
                 junk = self._buf if i < 0 else self._buf[:i]
                 # whitespace between frames (a stray CR/LF after FS) is not worth reporting; after
                 # junk it is more of the junk, so a run of stray bytes is reported whole
@@ -147,7 +147,7 @@ class MllpDecoder:
         """Drop the rest of a frame cut at the size limit up to its end bytes (included) or the
         next start byte; True when it ended (``events`` then says how much was dropped)."""
         assert self._rest_at is not None
-        ends = [i for i in (self._buf.find(self.end), self._buf.find(bytes([self.start]))) if i >= 0]
+        ends = [i for i in (self._buf.find(self.end), self._buf.find(self._start_byte)) if i >= 0]
         if not ends:  # keep what may begin the end bytes
             self._consume(max(0, len(self._buf) - len(self.end) + 1))
             return False

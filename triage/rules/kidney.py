@@ -269,18 +269,15 @@ def _albuminuria(ev: Evidence) -> Finding | None:
     found = _KDIGO_ALBUMINURIA(ev)
     if found is None or not ev.patient.pre_eclampsia_possible:
         return found
+    patient = ev.patient
+    pregnant: Values = {**found.values, "pregnant": True, "gestation_weeks": patient.gestation_weeks}
+    detail, where = ev.scores["kidney"].detail, pregnancy_where(patient)
     if not pregnancy_significant_acr(ev):
-        patient = ev.patient
-        return Finding(
-            {**found.values, "pregnant": True, "gestation_weeks": patient.gestation_weeks},
-            f"{ev.scores['kidney'].detail}: {_PREGNANCY_A2.format(where=pregnancy_where(patient))}",
-        )
+        return Finding(pregnant, f"{detail}: {_PREGNANCY_A2.format(where=where)}")
     if acr_surely_before_20_weeks(ev):
-        patient = ev.patient
         return Finding(
-            {**found.values, "pregnant": True, "gestation_weeks": patient.gestation_weeks}
-            | {"acr_before_20_weeks": True},
-            f"{ev.scores['kidney'].detail}: {_BEFORE_20_WEEKS.format(where=pregnancy_where(patient))}",
+            pregnant | {"acr_before_20_weeks": True},
+            f"{detail}: {_BEFORE_20_WEEKS.format(where=where)}",
             _BEFORE_20_WEEKS_RECHECK,
         )
     if _below_140_90(ev) and leaves_to(ev, "albuminuria", PREGNANCY_ACR_RULE):
