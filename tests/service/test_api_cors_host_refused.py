@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service.chromium import Driver
+from tests.service.chromium import Driver, close_tab
 from tests.service.conftest import copy_seeded, live_server, make_settings
 from tests.service.test_security_cross_origin import chromium_resolving
 from triage.service import create_app
@@ -122,7 +122,7 @@ def test_the_browser_app_reads_the_refusal_instead_of_a_network_error(
                 }""",
                 [f"http://{UNLISTED}:{port}/api/v1/queue", tokens[Role.nurse]],
             )
-            page.close()
+            close_tab(page)
     assert said.get("status") == 400 and said.get("code") == "host_not_allowed", said
     assert said["error"].startswith(f'header.Host: "{UNLISTED}:{port}" is not a name of this service')
     assert f'allowed_hosts = ["{UNLISTED}"]' in said["error"] and said["id"], said

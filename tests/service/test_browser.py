@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.ports import LISTENING
-from tests.service.chromium import CHROMIUM
+from tests.service.chromium import CHROMIUM, close_tab
 from tests.service.conftest import SERVER_WAIT_MS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -487,7 +487,7 @@ def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: 
     header = [page.locator(f"header.top {part}").bounding_box() for part in (".brand", "nav", ".who")]  # type: ignore[attr-defined]
     assert all(box is not None for box in header)
     assert len({round(box["y"] + box["height"] / 2) for box in header if box}) == 1, "the header is one line"
-    page.close()  # type: ignore[attr-defined]
+    close_tab(page)
 
 
 # Short labels that must read as one piece: a closed visit's tag in the queue, a referral's urgency
@@ -559,11 +559,11 @@ def test_the_queue_fits_a_768_px_tablet_with_its_referral_column_in_view(browser
     finally:
         if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
             page.click("form[action='/language'] button")  # type: ignore[attr-defined]
-        page.close()  # type: ignore[attr-defined]
+            page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
+        close_tab(page)
 
 
-#: Each device name and attachment expiry on the devices page that renders on more than one line
-#: (an inline element has one client rectangle per line it is on), and whether its table scrolls.
+#: Devices' names and expiries drawn over more than one line (a client rectangle each), and tables that scroll.
 BROKEN_TOKENS = """() => ({
   broken: Array.from(document.querySelectorAll("tr[data-device] .device-id, tr[data-device] small.expires"))
     .filter((e) => e.getClientRects().length !== 1).map((e) => e.textContent.trim()),
@@ -597,4 +597,4 @@ def test_device_names_and_expiry_times_stay_whole_on_a_tablet(browser: object, d
         if page.evaluate("document.documentElement.lang") == "zh-CN":
             page.locator("header form[action='/language'] button").click()
             page.wait_for_url(re.compile(r".*/devices$"))
-    page.close()
+    close_tab(page)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
@@ -69,4 +70,4 @@ def test_assign_lists_shorter_than_the_days_open_visits_say_so(
     assert "held-encounters-more" not in str(
         page.locator(f"tr[data-result='{result}'] select").get_attribute("aria-describedby")
     )
-    page.close()
+    close_tab(page)

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.service.chromium import Driver, launched
+from tests.service.chromium import Driver, close_tab, launched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, clinic, signed_in
 from triage.service.auth import Role
@@ -106,7 +106,7 @@ def test_the_walk_in_form_brought_back_by_back_registers_the_next_patient(
     assert page.inner_text("#done").strip("✓ \n") == said("done.walk_in"), page.inner_text("main")[:600]
     assert clinic.count(OPENED, second) == 1 and clinic.count(OPENED, first) == 1
     assert_fits(page, f"the second walk-in ({language}, {width} px)")
-    page.close()
+    close_tab(page)
 
 
 @pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
@@ -130,7 +130,7 @@ def test_a_patient_page_brought_back_with_nothing_typed_shows_the_reading_stored
     assert _back(page, f"/encounters/{encounter}") == "read again", "not the page as it was left"
     assert "6.4" in page.locator("table.readings").inner_text(), "the reading stored meanwhile"
     assert_fits(page, f"the patient read again ({language}, {width} px)")
-    page.close()
+    close_tab(page)
 
 
 def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
@@ -172,7 +172,7 @@ def test_a_walk_in_form_that_had_no_answer_keeps_its_key_when_brought_back(
         page.locator("#walk-in button[type=submit]").click()
     assert len(keys) == 2 and keys[0] == keys[1], keys
     assert clinic.count(OPENED, "BACK-DOWN") == 1
-    page.close()
+    close_tab(page)
 
 
 @pytest.mark.parametrize(("width", "language"), [(360, "zh"), (768, "en")])
@@ -199,7 +199,7 @@ def test_the_queue_brought_back_with_a_walk_in_typed_and_not_sent_keeps_the_typi
     assert page.inner_text("#done").strip("✓ \n") == catalogue(language)("done.walk_in")
     assert clinic.count(OPENED, mrn) == 1
     assert_fits(page, f"the walk-in typed before Back ({language}, {width} px)")
-    page.close()
+    close_tab(page)
 
 
 def test_a_patient_page_brought_back_with_a_reading_chosen_keeps_the_choice(
@@ -217,4 +217,4 @@ def test_a_patient_page_brought_back_with_a_reading_chosen_keeps_the_choice(
         page.locator("header a[href='/queue']").click()
     assert _back(page, f"/encounters/{made['encounter_id']}") == "kept", "a choice made: not read again"
     assert page.locator("#reading-form select[name=code]").input_value() == "glucose_random"
-    page.close()
+    close_tab(page)

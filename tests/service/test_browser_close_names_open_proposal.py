@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import HTTP_TIMEOUT_S
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
@@ -44,4 +45,4 @@ def test_the_close_form_names_the_open_proposal(browser: object, desk: Desk) -> 
         assert page.locator("#close-unreferred").count() == 0  # local care: nothing to confirm
         page.goto(f"{desk.url}/encounters/{sent_visit}")  # a sent referral waits for nobody here
         assert page.locator("#close-form").count() == 1 and page.locator("#close-proposed").count() == 0
-    page.close()
+    close_tab(page)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from referral import store
+from tests.service.chromium import close_tab
 from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN
 from tests.service.served import triage_proposal
 from tests.service.test_browser import assert_fits, pytestmark
@@ -39,7 +40,7 @@ def test_a_visit_with_triage_s_unsent_proposal_closes_only_when_confirmed(
         assert warning.is_visible() and WARNS[language] in warning.inner_text(), language
         assert page.locator("input[name=without_referral]").get_attribute("required") is not None
         assert_fits(page, f"the close form over a proposal ({language}, {width} px)")
-        page.close()
+        close_tab(page)
     nurse = {"Authorization": f"Bearer {desk.tokens[Role.nurse]}"}
     refused = httpx.post(
         f"{desk.url}/api/v1/encounters/{encounter}/close",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
@@ -61,4 +62,4 @@ def test_the_text_staff_read_has_enough_contrast(browser: object, desk: Desk) ->
             page.goto(f"{desk.url}{path}")
             low = page.evaluate(LOW_CONTRAST)
             assert not low, f"{path} ({language}): text below the contrast it needs: {low}"
-    page.close()
+    close_tab(page)

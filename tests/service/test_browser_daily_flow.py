@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import PASSWORD, WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
@@ -68,7 +69,7 @@ def test_the_urgent_badges_warning_sign_never_wraps_away_from_its_words(browser:
                 where = f"{path} ({language}, {width.px} px)"
                 assert len(found["seen"]) == signs, f"{where}: {found['seen']}"
                 assert not found["apart"], f"{where}: a warning sign alone on its line: {found['apart']}"
-    page.close()
+    close_tab(page)
 
 
 #: Each visible control a screen reader would announce without a name: an input, select or textarea
@@ -191,4 +192,4 @@ def test_a_gps_day_by_keyboard_alone_on_a_tablet_and_a_phone(
     with page.expect_navigation():
         _keys(page, "Enter")
     assert page.url.endswith("/login?ended=logout")
-    page.close()
+    close_tab(page)

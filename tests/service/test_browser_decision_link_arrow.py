@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
@@ -43,4 +44,4 @@ def test_the_decision_box_links_keep_their_arrow_with_their_words(browser: objec
             for text, arrow, word in links:
                 assert arrow == word, f"{text!r} ({language}, {width} px): its arrow is alone on a line"
             assert_fits(page, f"the decision box ({language}, {width} px)")
-    page.close()
+    close_tab(page)

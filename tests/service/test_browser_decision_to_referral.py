@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
@@ -47,8 +48,8 @@ def test_the_decision_leads_a_clinician_to_the_referral(browser: object, desk: D
         assert _in_view(page, "#refer-form"), language
         page.emulate_media(media="print")
         assert not link.is_visible(), "not printed"
-    page.close()
+    close_tab(page)
     nurse: Any = log_in(browser, desk, Role.nurse, 768, "en")
     nurse.goto(f"{desk.url}/encounters/{made['encounter_id']}")
     assert nurse.locator("#decision").get_by_role("link", name=LINK["en"]).count() == 0
-    nurse.close()
+    close_tab(nurse)

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 # (one for this module) and helpers
 from playwright.sync_api import expect
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
 from tests.service.test_browser import assert_fits, browser, pytestmark, reopened, wait_until
 from triage.service import create_app
@@ -216,7 +217,7 @@ def test_an_unknown_page_and_a_form_address_say_so_in_the_users_language_and_lea
     page.goto(f"{clinic.url}/encounters/{made['encounter_id']}/vitals")  # type: ignore[attr-defined]
     page.get_by_role("link", name=words["patient"]).click()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(rf".*/encounters/{made['encounter_id']}$"))  # type: ignore[attr-defined]
-    page.close()  # type: ignore[attr-defined]
+    close_tab(page)
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -260,7 +261,7 @@ def test_the_setup_page_s_language_choice_has_a_label(browser: object, tmp_path:
                 page.click("button[type=submit]")
                 page.wait_for_url(re.compile(r".*/(queue|referrals|devices)$"))
                 assert page.evaluate("document.documentElement.lang") == ("zh-CN" if other == "zh" else "en")
-            page.close()
+            close_tab(page)
 
 
 # Every element the Tab key reaches, in order, until the walk-in form's summary; its text
@@ -302,7 +303,7 @@ def test_the_walk_in_form_is_reached_before_the_queue_and_sits_above_it(
     assert walk_in is not None and queue is not None
     assert walk_in["y"] + walk_in["height"] <= queue["y"], "seen where it is reached: above the queue"
     assert_fits(page, f"/queue with the walk-in form open ({language}, {width} px)")
-    page.close()  # type: ignore[attr-defined]
+    close_tab(page)
 
 
 @pytest.mark.parametrize(("width", "language"), SIZES)
@@ -348,7 +349,7 @@ def test_a_referral_refused_by_the_service_keeps_its_reason_and_is_stored_once(
     page.reload()  # type: ignore[attr-defined]
     assert form.locator("input[name=reason]").input_value() == "", "stored: never put back again"
     assert page.locator("p.restored").count() == 0  # type: ignore[attr-defined]
-    page.close()  # type: ignore[attr-defined]
+    close_tab(page)
 
 
 @pytest.mark.parametrize(("width", "language"), BY_LANGUAGE)
@@ -384,7 +385,7 @@ def test_vital_signs_sent_after_the_session_ended_come_back_after_login_and_are_
     assert after == before + len(typed) + 1, "stored once"
     page.goto(f"{clinic.url}/encounters/{encounter}")  # type: ignore[attr-defined]
     assert form.locator("input[name=resp_rate]").input_value() == ""
-    page.close()  # type: ignore[attr-defined]
+    close_tab(page)
 
 
 @pytest.mark.parametrize(("width", "language"), BY_LANGUAGE)
@@ -433,7 +434,7 @@ def test_a_walk_in_being_typed_when_the_live_queue_finds_the_session_ended_is_ke
     page.goto(f"{clinic.url}/queue")  # type: ignore[attr-defined]
     wait_until(lambda: page.locator("#walk-in").count() == 1, 5)  # type: ignore[attr-defined]
     assert page.input_value("#walk-in input[name=mrn]") == "", "stored: never put back again"  # type: ignore[attr-defined]
-    page.close()  # type: ignore[attr-defined]
+    close_tab(page)
 
 
 def test_another_person_logging_in_on_the_same_browser_never_gets_what_was_typed(
@@ -449,7 +450,7 @@ def test_another_person_logging_in_on_the_same_browser_never_gets_what_was_typed
     assert page.input_value("#vitals-form input[name=heart_rate]") == ""  # type: ignore[attr-defined]
     assert page.locator("p.restored").count() == 0  # type: ignore[attr-defined]
     assert page.evaluate("window.sessionStorage.getItem('triage.drafts')") is None  # type: ignore[attr-defined]
-    page.close()  # type: ignore[attr-defined]
+    close_tab(page)
 
 
 @pytest.mark.parametrize(("width", "language"), BY_LANGUAGE)
@@ -474,7 +475,7 @@ def test_the_language_switch_on_an_error_page_leads_to_the_page_its_link_leads_t
     except BaseException:
         clinic.signed.pop((Role.nurse, language), None)  # its language may be the other one now
         raise
-    page.close()
+    close_tab(page)
 
 
 @pytest.mark.parametrize(("width", "language"), SIZES)
@@ -497,4 +498,4 @@ def test_the_first_tab_skips_the_header_to_the_page(
     expect(page.locator("#main")).to_be_focused()
     page.keyboard.press("Tab")
     assert page.evaluate("!!document.activeElement.closest('main')"), "the page's first control"
-    page.close()
+    close_tab(page)

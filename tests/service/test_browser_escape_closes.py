@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -48,4 +49,4 @@ def test_esc_closes_the_walk_in_panel_keeping_what_was_typed(browser: object, de
         assert page.locator("#walk-in input[name=mrn]").input_value() == "ESC-KEPT-1", (
             "what was typed is kept"
         )
-    page.close()
+    close_tab(page)

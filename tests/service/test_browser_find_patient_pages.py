@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
@@ -82,4 +83,4 @@ def test_visit_dates_stay_whole_and_older_visits_are_reached(browser: object, de
         page.click("#newest-visits")
         page.wait_for_url(f"{desk.url}/patients?mrn=PAGES-B-1")
         assert page.locator("table.visits tbody tr").count() == SHOWN, language
-    page.close()
+    close_tab(page)

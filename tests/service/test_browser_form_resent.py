@@ -28,6 +28,7 @@ import pytest
 
 from referral import associations
 from referral.inbox import NewDeviceMessage, record_message
+from tests.service.chromium import close_tab
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, clinic, signed_in
 from tests.service.test_browser_form_sending import held_back, wait_held
@@ -85,7 +86,7 @@ def _on_clock(
         page.clock.install()
         page.goto(f"{clinic.url}/encounters/{made['encounter_id']}")
         yield language, page, made
-        page.close()
+        close_tab(page)
 
 
 def _done(page: Any, language: str, key: str) -> None:
@@ -181,7 +182,7 @@ def test_the_walk_in_form_pressed_again_after_no_answer_opens_one_visit(
         _done(page, language, "walk_in")  # the visit it opened, not "already open today"
         opened = "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = ?"
         assert clinic.count(opened, mrn) == 1
-        page.close()
+        close_tab(page)
 
 
 def test_a_referral_confirmed_again_after_no_answer_is_said_sent_not_refused(
@@ -201,7 +202,7 @@ def test_a_referral_confirmed_again_after_no_answer_is_said_sent_not_refused(
         _done(page, language, "referral_sent")
         sent = "SELECT count(*) FROM referral_events WHERE referral_id = ? AND to_status = 'sent'"
         assert clinic.count(sent, referral) == 1
-        page.close()
+        close_tab(page)
 
 
 def test_a_device_detached_again_after_no_answer_is_not_refused(browser: object, clinic: Desk) -> None:

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.service.chromium import close_tab
+
 # the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
 # and browser (one of each for this module) and helpers
 from tests.service.test_browser import (
@@ -82,7 +84,7 @@ def closed_in_english(page: Any) -> Iterator[None]:
         with back_in_english(page):
             yield
     finally:
-        page.close()
+        close_tab(page)
 
 
 def test_user_names_and_other_identifiers_are_never_broken_at_their_hyphens(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -60,4 +61,4 @@ def test_a_long_device_id_breaks_at_its_separators_and_a_short_one_stays_whole(
         assert all(p["lines"] == 1 for p in long["pieces"]), f"{where}: broken inside a piece: {long}"
         assert all(p["text"][-1] in "-_.:/" for p in long["pieces"][:-1]), (where, long)
         assert_fits(page, f"readings with a long device id ({where})")
-    page.close()
+    close_tab(page)

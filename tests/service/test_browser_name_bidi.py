@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -51,4 +52,4 @@ def test_the_record_number_after_a_right_to_left_name_stays_in_place(browser: ob
     for encounter, mrn in ((arabic, "20417"), (old, "RLO-7")):
         page.goto(f"{desk.url}/encounters/{encounter}")
         _in_place(page.locator("h1"), mrn)
-    page.close()
+    close_tab(page)

@@ -11,6 +11,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
@@ -37,4 +38,4 @@ def test_no_urgent_case_no_banner(browser: object, desk: Desk) -> None:
     desk.api(Role.nurse, "/assessments", WALK_IN | {"patient": {"mrn": "URGENT-1"}})
     page.goto(f"{desk.url}/queue")
     expect(page.locator("#urgent-alert")).to_have_text("⚠\ufe0e 1 urgent case needs attention now")
-    page.close()
+    close_tab(page)

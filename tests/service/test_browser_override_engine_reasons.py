@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, clinic, log_in
@@ -44,7 +45,7 @@ def nurses(browser: object, clinic: Desk) -> Iterator[dict[str, Any]]:
     pages = {language: log_in(browser, clinic, Role.nurse, width, language) for language, width in WIDTHS}
     yield pages
     for page in pages.values():
-        page.close()
+        close_tab(page)
 
 
 def _said(locator: Any) -> str:

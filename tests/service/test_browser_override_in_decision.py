@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
@@ -58,5 +59,5 @@ def test_the_decision_box_names_the_clinician_who_changed_it_and_why(browser: ob
         nurse.emulate_media(media="print")
         assert changed.is_visible(), f"{where}: the change is not printed"
         assert reason in box.inner_text()
-    doctor.close()
-    nurse.close()
+    close_tab(doctor)
+    close_tab(nurse)

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from referral import referrals, store
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -81,4 +82,4 @@ def test_a_walk_in_decided_on_the_page_gets_triage_s_proposal_raised_never_lower
         assert NOTICE[language] not in said, "nothing proposed this time"
         assert referrals.get_referral(db, proposal["id"])["urgency"] == "emergency"
         assert len(referrals.open_referrals(db, encounter_id)) == 1
-    page.close()
+    close_tab(page)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -61,4 +62,4 @@ def test_every_page_is_titled_by_what_it_shows_and_a_patient_s_page_by_the_patie
         page.wait_for_url("**/login**")
         clinic = catalogue("zh")
         assert page.title() == f"{clinic('login.title')} · {clinic('app.title')}", page.title()
-        page.close()
+        close_tab(page)

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import PASSWORD, copy_seeded, live_server, make_settings
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, log_in
@@ -85,7 +86,7 @@ def _refused_saying_so(browser: Any, desk: Desk, width: int, language: str) -> N
     page.fill("input[name=password]", NEW)
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(re.compile(r".*/queue$"))
-    page.close()
+    close_tab(page)
 
     # another browser (no cookie of that session): a wrong password says no more than that
     other = browser.new_page(viewport={"width": width, "height": 900})
@@ -95,4 +96,4 @@ def _refused_saying_so(browser: Any, desk: Desk, width: int, language: str) -> N
     other.click("form[action='/login'] button[type=submit]")
     other.locator("#login-error").wait_for()
     assert other.locator("#login-error").inner_text() == said("login.failed")
-    other.close()
+    close_tab(other)

@@ -12,6 +12,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import PASSWORD, SERVER_WAIT_MS
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -54,4 +55,4 @@ def test_a_password_change_pressed_again_after_the_first_changed_it_is_said_done
     expect(page.locator("#password-current-error")).to_contain_text(
         "The current password is wrong", timeout=SERVER_WAIT_MS
     )
-    page.close()
+    close_tab(page)

@@ -12,6 +12,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import PASSWORD, SERVER_WAIT_MS
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -39,4 +40,4 @@ def test_the_new_password_field_says_its_rules_to_a_screen_reader(browser: objec
                 "^" + re.escape(said("password.intro")) + ".*" + re.escape(said("error.password_common"))
             )
         )
-        page.close()
+        close_tab(page)

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import HTTP_TIMEOUT_S
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
@@ -43,4 +44,4 @@ def test_the_decision_notes_are_not_printed(browser: object, desk: Desk) -> None
                 page.emulate_media(media=media)
                 assert warning.is_visible() is shown, (language, note, media, warning.inner_text())
                 assert row.is_visible(), (language, note, media)
-    page.close()
+    close_tab(page)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -26,4 +27,4 @@ def test_an_empty_devices_card_is_not_printed_but_shown_on_screen(browser: objec
         assert card.is_visible() is shown, f"{media}: the empty devices card displayed = {card.is_visible()}"
     page.emulate_media(media="print")
     assert page.locator("#reasons").is_visible(), "the rest of the page still prints"
-    page.close()
+    close_tab(page)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import HTTP_TIMEOUT_S, WALK_IN
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -35,4 +36,4 @@ def test_the_override_form_s_heading_is_not_printed_above_the_record(browser: ob
             assert heading.is_visible() is form_heading, (language, media, heading.inner_text())
             assert record.is_visible(), (language, media)
             assert page.locator("#override h3").is_visible(), (language, media)
-        page.close()
+        close_tab(page)

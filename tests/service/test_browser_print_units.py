@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
@@ -67,4 +68,4 @@ def test_a_number_is_never_on_another_line_than_its_unit(browser: object, desk: 
                     assert not found["apart"], (
                         f"{where}: a number and its unit on two lines: {found['apart']}"
                     )
-    page.close()
+    close_tab(page)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -36,4 +37,4 @@ def test_the_queue_lists_no_supporting_reason_as_its_own(browser: object, desk: 
     shown = [flags.nth(i).get_attribute("data-rule") for i in range(flags.count())]
     assert "hypertensive_emergency" in shown, shown
     assert not supporting & set(shown), shown
-    page.close()
+    close_tab(page)

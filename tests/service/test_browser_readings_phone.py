@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -69,4 +70,4 @@ def test_every_word_of_the_readings_stays_on_one_line_on_a_phone(browser: object
             assert_fits(page, f"readings ({where})")
         headings = page.locator("table.readings thead th")
         assert headings.count() == 4 and headings.first.is_visible(), "a table with its headings at 1280 px"
-    page.close()
+    close_tab(page)

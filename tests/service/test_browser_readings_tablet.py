@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -58,4 +59,4 @@ def test_the_readings_on_a_landscape_tablet_show_each_device_without_scrolling(
             # upright the card has the page's width: a table with its headings, as at 1280 px
             assert page.evaluate(HEADINGS_SHOWN) == (width in (768, 1280)), f"{where}: table or blocks"
             assert_fits(page, f"readings ({where})")
-    page.close()
+    close_tab(page)

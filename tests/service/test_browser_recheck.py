@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
@@ -42,4 +43,4 @@ def test_the_recheck_interval_keeps_its_number_with_its_unit(browser: object, de
             found = width.found
             assert found is not None, f"{language}: no recheck interval in the decision"
             assert len(found["tops"]) == 1, f"{language}, {width.px} px: {found['text']!r} on two lines"
-    page.close()
+    close_tab(page)

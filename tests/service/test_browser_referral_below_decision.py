@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -59,7 +60,7 @@ def test_a_proposed_referral_less_urgent_than_the_decision_says_so(browser: obje
     with page.expect_navigation():
         page.locator("#refer-form button[type=submit]").click()
     assert page.locator(".below-decision").count() == 0
-    page.close()
+    close_tab(page)
 
 
 def test_a_sent_referral_less_urgent_than_the_decision_says_to_tell_the_hospital(
@@ -71,4 +72,4 @@ def test_a_sent_referral_less_urgent_than_the_decision_says_to_tell_the_hospital
     page.goto(f"{desk.url}/encounters/{encounter}")
     said = page.locator(f'tr[data-referral="{referral}"] .below-decision').inner_text()
     assert "Sent as “Routine referral”" in said and "tell" in said, said
-    page.close()
+    close_tab(page)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
@@ -49,7 +50,7 @@ def test_a_completed_referral_says_the_hospitals_feedback(browser: object, desk:
             for said in SAYS[language]:
                 assert said in cell, (language, path, cell)
             assert_fits(page, f"{path} with the feedback ({language}, {width} px)")
-    page.close()
+    close_tab(page)
     analyst: Any = log_in(browser, desk, Role.analyst, 768, "en")
     analyst.goto(f"{desk.url}/referrals")
     cells = analyst.locator("td.status.s-completed").all_inner_texts()

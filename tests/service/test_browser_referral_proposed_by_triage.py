@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from referral import store
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
@@ -48,4 +49,4 @@ def test_a_referral_triage_proposed_says_so(browser: object, desk: Desk) -> None
             assert line == said, (language, path, line)
             assert "device-gateway" not in page.locator("td.status").first.inner_text()
             assert_fits(page, f"{path} ({language}, {width} px)")
-    page.close()
+    close_tab(page)

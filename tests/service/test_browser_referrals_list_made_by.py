@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, desk, log_in
 from triage.service.auth import Role
@@ -59,4 +60,4 @@ def test_the_list_says_who_made_a_referral_once_with_its_time_in_the_created_col
             said = catalogue_data(language)["referrals.made_by"].format(user="clinician", at=at)
             assert kept == said and at in kept, (where, kept)
             assert language != "en" or kept.startswith("Referred by"), kept
-        page.close()
+        close_tab(page)

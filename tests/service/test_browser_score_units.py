@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
@@ -56,4 +57,4 @@ def test_a_short_score_value_keeps_its_unit_on_its_line_from_360_px(browser: obj
             assert box["x"] + box["width"] <= room + 0.5, (where, box, room)
             if width.real:
                 assert_fits(page, where)
-    page.close()
+    close_tab(page)

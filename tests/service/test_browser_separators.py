@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.switched import switched
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
@@ -49,4 +50,4 @@ def test_a_separator_never_starts_a_line_of_the_patients_heading(browser: object
             for width in swept(page, f"() => ({LEADING})({json.dumps(selector)})", range(300, 801, 10)):
                 found = width.found
                 assert not found, f"{path} ({language}, {width.px} px): a line starts with '·': {found}"
-    page.close()
+    close_tab(page)

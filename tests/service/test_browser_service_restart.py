@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import HTTP_TIMEOUT_S, SERVER_WAIT_MS, copy_seeded, make_settings
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, log_in
@@ -133,7 +134,7 @@ def test_vital_signs_sent_while_the_service_restarts_are_back_in_the_form_afterw
                 form.locator("button[type=submit]").click()
             expect(page.locator("#done")).to_have_text(f"✓ {catalogue(language)('done.vitals')}")
             assert _temperatures(folder / "clinic.db", encounter) == 1
-            page.close()
+            close_tab(page)
 
 
 def test_the_queue_says_its_updates_stopped_and_catches_up_when_the_service_is_back(
@@ -168,4 +169,4 @@ def test_the_queue_says_its_updates_stopped_and_catches_up_when_the_service_is_b
             live = page.get_by_role("status").filter(has_text=catalogue(language)("queue.live"))
             expect(live).to_have_count(1, timeout=SERVER_WAIT_MS)  # reconnected (retried every 2 s)
             expect(page.locator("#queue")).to_contain_text(f"MEANWHILE-{language}", timeout=SERVER_WAIT_MS)
-            page.close()
+            close_tab(page)

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import PASSWORD, WALK_IN
 from tests.service.test_browser import assert_fits, pytestmark
 from tests.service.test_browser_desk import Desk, browser, clinic, log_in
@@ -74,4 +75,4 @@ def test_a_walk_in_typed_when_the_session_reaches_its_limit_is_kept_and_the_end_
     page.wait_for_url(re.compile(r".*/queue$"))
     assert page.locator("#walk-in input[name=mrn]").input_value() == f"LIMIT-{language}"
     assert page.locator("#walk-in input[name=name]").input_value() == "Synthetic Limit"
-    page.close()
+    close_tab(page)

@@ -11,6 +11,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.test_browser import pytestmark
 from tests.service.test_browser_desk import CALM, Desk, browser, desk, log_in
@@ -60,4 +61,4 @@ def test_the_urgent_count_is_announced_when_it_changes_not_on_each_refresh(
         timeout=20_000
     )
     assert page.evaluate("window.__changes"), "the new count was written into the alert"
-    page.close()
+    close_tab(page)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.conftest import WALK_IN
 from tests.service.switched import switched
 from tests.service.test_browser import assert_fits, pytestmark
@@ -40,7 +41,7 @@ def _referring(browser: object, desk: Desk) -> tuple[Any, int]:
 def _referred(browser: object, desk: Desk) -> int:
     """:func:`_referring`'s encounter, the clinician's page closed."""
     page, encounter_id = _referring(browser, desk)
-    page.close()
+    close_tab(page)
     return encounter_id
 
 
@@ -84,4 +85,4 @@ def test_a_referral_on_the_patient_page_is_read_whole_on_a_phone(browser: object
         headings = table.locator("thead th")
         assert headings.first.is_visible() and headings.count() == 5, "a table with its headings on a desktop"
         assert table.locator("tbody tr:first-child td:nth-child(5)").evaluate(BEFORE) == "none", "no heading"
-    page.close()
+    close_tab(page)

@@ -13,6 +13,8 @@ import pytest
 from fastapi import FastAPI
 from playwright.sync_api import expect
 
+from tests.service.chromium import close_tab
+
 # the browser tests' marks (skipped, saying how to install it, without chromium) and browser
 from tests.service.conftest import Staff
 from tests.service.test_acute_symptoms_page import _visit, clinic
@@ -102,4 +104,4 @@ def test_a_phone_shows_the_refused_answer_beside_its_question_focused(
     expect(smoker).to_have_value("")
     assert page.locator("#decision").count() == 0, "nothing assessed"
     assert_fits(page, f"the history answer sent back ({language}, 390 px)")
-    page.close()
+    close_tab(page)

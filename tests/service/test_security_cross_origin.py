@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.chromium import CHROMIUM, Driver, launched
+from tests.service.chromium import CHROMIUM, Driver, close_tab, launched
 from tests.service.conftest import PASSWORD, WALK_IN, Staff, live_server, make_settings
 from triage.service import create_app
 from triage.service.auth import SESSION_COOKIE, Role
@@ -117,4 +117,4 @@ def test_on_a_lan_the_pages_own_form_sets_up_and_another_sites_cannot(
             page.click("button[type=submit]")
         assert app.state.runtime.accounts.get("boss") is not None, page.content()[:2000]
         assert app.state.runtime.accounts.get("mallory") is None
-        page.close()
+        close_tab(page)

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service.chromium import Driver
+from tests.service.chromium import Driver, close_tab
 from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, live_server, make_settings
 from tests.service.test_security_cross_origin import chromium_resolving
 from triage.service import create_app
@@ -63,7 +63,7 @@ def test_a_rebound_site_cannot_open_or_send_the_first_run_setup(
         with page.expect_navigation():
             page.click("button[type=submit]")
         assert app.state.runtime.accounts.get("boss") is not None
-        page.close()
+        close_tab(page)
 
 
 def test_the_api_answers_a_rebound_name_with_its_error_shape(tmp_path: Path) -> None:

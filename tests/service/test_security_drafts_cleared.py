@@ -5,6 +5,7 @@ afresh - the next person at the PC - as on logout. Real Chromium, real uvicorn."
 
 from __future__ import annotations
 
+from tests.service.chromium import close_tab
 from tests.service.test_browser import browser, pytestmark  # noqa: F401  (the module's fixtures)
 from tests.service.test_browser_desk import Desk, desk, patient_page  # noqa: F401
 from triage.service.auth import Role
@@ -25,4 +26,4 @@ def test_a_login_page_opened_afresh_drops_what_an_ended_session_left(
     page.goto(f"{desk.url}/login")  # the next person at the PC
     page.wait_for_selector("input[name=username]")
     assert page.evaluate(STORED) is None
-    page.close()
+    close_tab(page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.chromium import close_tab
 from tests.service.test_browser import browser, pytestmark  # noqa: F401  (the module's fixtures)
 from tests.service.test_browser_desk import Desk, desk, log_in  # noqa: F401
 from triage.service.auth import Role
@@ -40,4 +41,4 @@ def test_a_nurse_changes_her_password_on_the_page(browser: Any, desk: Desk) -> N
     # both queues hold the live stream (/events) open: left open, the service's stop at the end of
     # the test (uvicorn waits for open connections) waited out live_server's 10 s for them
     elsewhere.close()
-    page.close()
+    close_tab(page)
