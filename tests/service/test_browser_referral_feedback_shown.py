@@ -57,4 +57,4 @@ def test_a_completed_referral_says_the_hospitals_feedback(browser: object, desk:
     assert len(cells) == 2 and all(SAYS["en"][0] in cell for cell in cells), cells
     assert "COPD" not in analyst.content(), "the hospital's words are not the analyst's"
     assert re.search("diagnosis", " ".join(cells)) is None
-    analyst.close()
+    close_tab(analyst)

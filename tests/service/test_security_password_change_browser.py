@@ -40,5 +40,5 @@ def test_a_nurse_changes_her_password_on_the_page(browser: Any, desk: Desk) -> N
     assert page.url.endswith("/queue"), "the session she changed it in stays"
     # both queues hold the live stream (/events) open: left open, the service's stop at the end of
     # the test (uvicorn waits for open connections) waited out live_server's 10 s for them
-    elsewhere.close()
+    close_tab(elsewhere)
     close_tab(page)
