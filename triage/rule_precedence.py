@@ -23,7 +23,8 @@ from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from triage.evidence import Evidence, Finding
-from triage.rule_checks import acr_surely_before_20_weeks, leaves_to, pregnancy_significant_acr
+from triage.gestation import acr_surely_before_20_weeks
+from triage.rule_checks import leaves_to, pregnancy_significant_acr
 from triage.scores.news2 import AFTER_BIRTH, RESPONSES
 
 _EMERGENCY = (

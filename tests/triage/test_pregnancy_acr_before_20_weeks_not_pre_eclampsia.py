@@ -2,7 +2,7 @@
 
 NICE NG133 counts an ACR of 8 mg/mmol (70.7 mg/g) or more as significant proteinuria for pre-eclampsia
 - new proteinuria from 20 weeks. e9462823 read an ACR measured before 20 weeks (``Evidence.at``,
-``rule_checks.acr_before_20_weeks``) as none beside a dipstick; the ACR rules still read it as new:
+``gestation.acr_before_20_weeks``) as none beside a dipstick; the ACR rules still read it as new:
 at 30 weeks with an ACR of 10 mg/mmol measured 11 weeks before (in the 19th week at the latest), ``pregnancy_proteinuria_acr`` said "new
 proteinuria from 20 weeks can be the first sign of pre-eclampsia" and, from 140/90 mmHg,
 ``pregnancy_hypertension`` "for suspected pre-eclampsia (ACR ... with this pressure)", with KDIGO's
@@ -11,7 +11,7 @@ It is now said so by ``albuminuria`` (confirm on a repeat sample, within the 48 
 rule asked; check the creatinine; refer), beside the pressure rules, which name the ACR as measured
 before 20 weeks. Never lower: the pressure's same day and emergency stay, and so does a symptom's same
 day. An ACR that may be from 20 weeks (she may be on the last day of the weeks recorded: the cautious
-reading here, ``rule_checks.acr_surely_before_20_weeks``), and with the weeks not recorded, as before."""
+reading here, ``gestation.acr_surely_before_20_weeks``), and with the weeks not recorded, as before."""
 
 from __future__ import annotations
 

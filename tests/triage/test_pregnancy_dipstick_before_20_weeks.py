@@ -1,7 +1,7 @@
 """A dipstick measured before 20 weeks is not pre-eclampsia's new proteinuria beside a raised pressure.
 
 A dipstick stays usable 30 days, so at 20-23 weeks the one used may predate 20 weeks. cc7146ed read an
-ACR's own date for the pressure rules (``rule_checks.acr_surely_before_20_weeks``: before 20 weeks even
+ACR's own date for the pressure rules (``gestation.acr_surely_before_20_weeks``: before 20 weeks even
 from the weeks' last day); a dipstick's was never read: at 21 weeks, 150/95 mmHg and a 2+ dipstick
 measured 15 days earlier (at 19+6 at the latest), ``pregnancy_hypertension`` said 'for suspected
 pre-eclampsia (urine protein 2+ (dipstick) with this pressure; symptoms)' - NICE NG133 counts

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
+from triage.gestation import acr_surely_before_20_weeks, measured_before_20_weeks
 from triage.rule_checks import (
-    acr_surely_before_20_weeks,
     adolescent_severe_hypertension,
     hypertensive_emergency,
-    measured_before_20_weeks,
     pre_eclampsia_severe_features,
     pregnancy_severe_hypertension,
     pregnancy_significant_acr,

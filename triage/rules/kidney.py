@@ -16,13 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding, Values
+from triage.gestation import acr_before_20_weeks, acr_surely_before_20_weeks, measured_before_20_weeks
 from triage.rule_checks import (
     PROTEINURIA_WITH_HYPERTENSION,
-    acr_before_20_weeks,
-    acr_surely_before_20_weeks,
     kidney_flag,
     leaves_to,
-    measured_before_20_weeks,
     pregnancy_significant_acr,
     pregnancy_where,
     pressures,
