@@ -4,7 +4,10 @@ request's lines in the log - no answer carried an id, and the log's lines named 
 answer carries ``X-Request-ID`` (the client's own when it sent a usable one, so an EHR's log and the
 service's share it; else one the service makes), a 500 names it in its message and
 ``context.request_id``, and the service's log line about the failed request names it. Real uvicorn
-on a real SQLite file; the fault is a route that raises, as ``tests/service/test_api_fault.py``."""
+on a real SQLite file; the fault is a route that raises, as ``tests/service/test_api_fault.py``. An API
+fault's line is written after its 500 is sent: the test waits for it (``tests/service/logged.py``)
+before the server stops - the records were read once the server's thread was joined, for at most
+10 s, so a slow stop left them unwritten. (A page's fault is logged before Starlette's 500.)"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import httpx
 import pytest
 
 from tests.service.conftest import HTTP_TIMEOUT_S, copy_seeded, live_server
+from tests.service.logged import awaited
 from tests.service.test_api_fault import _faulty
 from triage.service.auth import Role
 
@@ -67,9 +71,15 @@ def test_a_fault_names_its_request_id_in_the_answer_and_the_log(
     tmp_path: Path, seeded: tuple[Path, dict[Role, str]], caplog: pytest.LogCaptureFixture
 ) -> None:
     copy_seeded(seeded, tmp_path)
-    with caplog.at_level(logging.ERROR), live_server(_faulty(tmp_path)) as base:
+    with (
+        caplog.at_level(logging.ERROR),
+        awaited("triage.service") as logged,
+        live_server(_faulty(tmp_path)) as base,
+    ):
         answer = httpx.get(f"{base}/api/v1/fault", headers={"X-Request-ID": "ehr-77"}, timeout=HTTP_TIMEOUT_S)
         made = httpx.get(f"{base}/api/v1/fault", timeout=HTTP_TIMEOUT_S)
+        for request_id in ("ehr-77", made.headers["X-Request-ID"]):  # each line written after its 500
+            logged.wait_for(lambda record, rid=request_id: f"request {rid}:" in record.getMessage())
     assert answer.status_code == 500 and answer.headers["X-Request-ID"] == "ehr-77", answer.headers
     body = answer.json()
     assert body["context"] == {"request_id": "ehr-77"}, body
