@@ -21,10 +21,11 @@ router = APIRouter()
 Reader = Annotated[Principal, Depends(allow(*CLINICAL_READ))]
 
 
-def queue_rows(request: Request) -> list[dict[str, Any]]:
+def queue_rows(request: Request, today: date) -> list[dict[str, Any]]:
+    """The queue's rows of the clinic's day ``today``."""
     rt = runtime_of(request)
     db = rt.databases.get()
-    rows = staff_queue.staff_queue(db, rt.clock.today())
+    rows = staff_queue.staff_queue(db, today)
     if not rows:
         return rows
     ids = [r["encounter_id"] for r in rows]
@@ -80,11 +81,14 @@ def open_earlier(db: Database, today: date) -> tuple[list[dict[str, Any]], int]:
 
 def queue_context(request: Request) -> dict[str, Any]:
     """What the queue (page and live fragment) shows: today's rows, and the earlier days' visits
-    still open (:func:`open_earlier`)."""
+    still open (:func:`open_earlier`), of one reading of the clinic's day: read for each, a page
+    drawn as midnight passed listed the earlier days before the new day and today's rows of the
+    new day, and a visit of the day just ended, still open, in neither."""
     rt = runtime_of(request)
-    earlier, earlier_count = open_earlier(rt.databases.get(), rt.clock.today())
+    today = rt.clock.today()
+    earlier, earlier_count = open_earlier(rt.databases.get(), today)
     return {
-        "rows": queue_rows(request),
+        "rows": queue_rows(request, today),
         "earlier": earlier,
         "earlier_count": earlier_count,
         "earlier_days": EARLIER_DAYS,
