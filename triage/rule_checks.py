@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from triage.assessment import LEVEL_RANK
 from triage.evidence import Evidence, Finding, Values
+from triage.gestation import measured_before_20_weeks
 from triage.patient import PRE_ECLAMPSIA_FROM_WEEKS, PRE_ECLAMPSIA_SYMPTOMS, PatientContext
 from triage.scores.blood_pressure import emergency_threshold, is_crisis, is_emergency_pressure
 from triage.scores.glycaemia import published_mgdl
@@ -188,6 +189,18 @@ SUPERIMPOSED = (
     " headache, visual disturbance or epigastric pain, or from 140/90 mmHg; an emergency transfer from"
     " 160/110 mmHg, or from 140/90 mmHg with a symptom of pre-eclampsia)"
 )
+# ... but a dipstick measured before 20 weeks even read from the weeks' last day (usable 30 days: at
+# 20-23 weeks it may predate 20 weeks; ``triage.gestation.measured_before_20_weeks``, as every rule now
+# reads it) is not that new proteinuria: it may be kidney disease (NICE NG133 1.1.2: a high risk factor
+# for pre-eclampsia) - the dipstick repeated now, the level and re-check kept
+SUPERIMPOSED_BEFORE_20_WEEKS = (
+    "measured before 20 weeks: not the new proteinuria from 20 weeks that suggests superimposed"
+    " pre-eclampsia (ISSHP 2018; NICE NG133) - it may be kidney disease, a high risk factor for"
+    " pre-eclampsia; repeat the dipstick now (from 20 weeks new proteinuria in chronic hypertension is read"
+    " as superimposed pre-eclampsia), quantify it (urine protein:creatinine ratio >=30 mg/mmol or"
+    " albumin:creatinine ratio >=8 mg/mmol) and check creatinine; tell her obstetric team; refer"
+    " (non-emergency)"
+)
 UNMEASURED = "; no blood pressure measured: measure it now"
 
 
@@ -206,13 +219,18 @@ def proteinuria(ev: Evidence) -> Finding | None:
         "dbp": ev.num("dbp"),
     }
     if ev.patient.hypertension and ev.patient.pre_eclampsia_possible:
-        values["superimposed"] = True
+        where = f"with known hypertension {pregnancy_where(ev.patient)}"
+        if measured_before_20_weeks(ev, "urine_protein", surely=True):
+            values["urine_protein_before_20_weeks"] = True
+            said = f"{where}, {SUPERIMPOSED_BEFORE_20_WEEKS}"
+        else:
+            values["superimposed"] = True
+            said = f"{where}: {SUPERIMPOSED}"
         # what decides how soon she is seen (from 140/90 the same day) is missing: measured now
         unmeasured = pressures(ev) == "?/?"
         return Finding(
             values,
-            f"urine protein {protein} (dipstick) with known hypertension {pregnancy_where(ev.patient)}:"
-            f" {SUPERIMPOSED}{UNMEASURED if unmeasured else ''}",
+            f"urine protein {protein} (dipstick) {said}{UNMEASURED if unmeasured else ''}",
             0 if unmeasured else None,
         )
     if ev.patient.hypertension:

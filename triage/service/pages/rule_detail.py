@@ -263,14 +263,17 @@ class DetailFields:
 
     def _hypertension_action(self) -> str:
         """What proteinuria with hypertension asks for: in pregnancy from 20 weeks with known
-        hypertension a suspected superimposed pre-eclampsia (``superimposed``), else the ACR, the
+        hypertension a suspected superimposed pre-eclampsia (``superimposed``) - not with a dipstick
+        measured before 20 weeks (``urine_protein_before_20_weeks``: kidney disease?) -, else the ACR, the
         creatinine (at 3+ or more the oedema too) and a referral (``triage.rule_checks.proteinuria``); with no pressure measured, that
         it is measured now (``detail.proteinuria_pressure.none``)."""
         superimposed = self.given.get("superimposed") is True
-        if not superimposed:  # at 3+ or more the check for oedema too (nephrotic syndrome)
+        # a dipstick measured before 20 weeks: not superimposed pre-eclampsia's new proteinuria
+        before = self.given.get("urine_protein_before_20_weeks") is True
+        if not (superimposed or before):  # at 3+ or more the check for oedema too (nephrotic syndrome)
             heavy = "_3plus" if self.given.get("urine_protein") in ("3+", "4+") else ""
             return self.owner.entry(f"detail.proteinuria_hypertension{heavy}")
-        said = self.owner.entry("detail.superimposed")
+        said = self.owner.entry(f"detail.superimposed{'_before_20_weeks' if before else ''}")
         if self.given.get("sbp") is None and self.given.get("dbp") is None:  # measured now
             said += self.owner.entry("list.clauses") + self.owner.entry("detail.proteinuria_pressure.none")
         return said
