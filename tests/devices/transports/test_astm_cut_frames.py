@@ -4,6 +4,11 @@ A power cycle mid-frame (the device's next byte is ENQ), and a device that stops
 the receiver's 30 s timer runs out (fake clock). Each is one warning naming the device, the frame
 and the byte; the leftover bytes of the cut frame are never taken for line noise afterwards; the
 message is stored once when the device sends it again.
+
+The fake clock moves only once the gateway has taken the bytes sent before it (:func:`_taken`: the
+session's wire log, written as the bytes reach the driver): a fixed 50 ms pause stood for that, and
+on a loaded machine the clock could run out before the cut frame's bytes were read - the frame's
+timer then started after the jump, and never ran out.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
+def _taken(wire: Path) -> int:
+    """How many bytes the gateway has taken from the device (the RX lines of its wire logs: a line
+    is written as the bytes are handed to the link driver, before it reads the clock)."""
+    lines = (line.split() for log in wire.rglob("*.wire.log") for line in log.read_text().splitlines())
+    return sum(int(words[2]) for words in lines if len(words) > 2 and words[1] == "RX")
+
+
 def test_a_device_power_cycled_mid_frame_is_named_with_the_frame_number_and_the_enq(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -37,9 +49,10 @@ def test_a_device_power_cycled_mid_frame_is_named_with_the_frame_number_and_the_
     cut the frame - which is what a device restarting mid-frame sends."""
     pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
     frames = sample_frames()
+    wire = tmp_path / "wire"
 
     async def scenario() -> None:
-        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+        async with running_gateway([endpoint], db_path, clock=clock, wire_log_dir=wire) as gateway:
             await pty.write(ENQ)
             await expect_bytes(pty, ACK)
             await pty.write(frames[0])
@@ -47,7 +60,7 @@ def test_a_device_power_cycled_mid_frame_is_named_with_the_frame_number_and_the_
             await pty.write(frames[1][:9])  # the power goes inside frame 2
             await pty.write(ENQ)  # the device is back and starts over
             await expect_bytes(pty, NAK)  # the cut frame
-            await asyncio.sleep(0.05)
+            await wait_until(lambda: _taken(wire) == 1 + len(frames[0]) + 9 + 1)
             clock.advance(1.0)  # the restart rule: ENQ then silence, answered NAK (busy)
             await expect_bytes(pty, NAK)
             await wait_until(lambda: gateway.status()[0].discarded == 1)
@@ -76,23 +89,24 @@ def test_a_frame_cut_short_until_the_receiver_timeout_is_named_and_not_taken_for
     integrator to the wrong setting."""
     pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
     frames = sample_frames()
+    wire = tmp_path / "wire"
 
     async def scenario() -> None:
-        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+        async with running_gateway([endpoint], db_path, clock=clock, wire_log_dir=wire) as gateway:
             status = gateway.status
             await pty.write(ENQ)
             await expect_bytes(pty, ACK)
             await pty.write(frames[0])
             await expect_bytes(pty, ACK)
             await pty.write(frames[1][:9])
-            await asyncio.sleep(0.05)
+            await wait_until(lambda: _taken(wire) == 1 + len(frames[0]) + 9)
             clock.advance(30.5)
             await wait_until(lambda: status()[0].discarded == 1)
             # the first frame of a message cut short: reported too
             await pty.write(ENQ)
             await expect_bytes(pty, ACK)
             await pty.write(frames[0][:12])
-            await asyncio.sleep(0.05)
+            await wait_until(lambda: _taken(wire) == 1 + len(frames[0]) + 9 + 1 + 12)
             clock.advance(30.5)
             await wait_until(lambda: status()[0].discarded == 2)
             await send_message(pty, frames)
@@ -126,13 +140,14 @@ def test_a_frame_without_cr_lf_names_its_trailer_apart_from_the_eot_after_it(
     replayed capture whose frames end in LF said '"\\n\\u0002"' (the next frame's STX)."""
     pty, clock, endpoint, db_path = pty_analyzer(tmp_path)
     frame = sample_frames()[0][:-1]  # CR, no LF
+    wire = tmp_path / "wire"
 
     async def scenario() -> None:
-        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+        async with running_gateway([endpoint], db_path, clock=clock, wire_log_dir=wire) as gateway:
             await pty.write(ENQ)
             await expect_bytes(pty, ACK)
             await pty.write(frame)
-            await asyncio.sleep(0.05)  # no reply: the gateway waits for the LF
+            await wait_until(lambda: _taken(wire) == 1 + len(frame))  # no reply: it waits for the LF
             await pty.write(EOT)  # the device's 15 s are up: it terminates
             await expect_bytes(pty, NAK)
             await wait_until(lambda: gateway.status()[0].rejected_frames == 1)

@@ -2,7 +2,9 @@
 in the middle of a packet, over a real pty. The restarted device sends the whole packet again; it
 was joined to the cut one, so the pair failed its checksum (or did not parse) and the result was
 never stored - a line device gets no acknowledgement and never sends it again. The cut packet is
-now quarantined on its own and the packet after it stored."""
+now quarantined on its own and the packet after it stored. The device talks once the gateway has
+the port open (``link_up``): a fixed 0.1 s pause stood for that, and the bytes of a device that
+spoke first were flushed by the port's open on a loaded machine."""
 
 from __future__ import annotations
 
@@ -53,8 +55,9 @@ def test_a_packet_cut_by_a_restart_is_quarantined_and_the_next_one_stored(
     db_path = tmp_path / "clinic.db"
 
     async def scenario() -> None:
-        async with running_gateway([endpoint], db_path, clock=clock):
-            await asyncio.sleep(0.1)  # the port is open before the device talks
+        async with running_gateway([endpoint], db_path, clock=clock) as gateway:
+            # the port is open before the device talks: bytes sent before are flushed by the open
+            await wait_until(lambda: gateway.status()[0].link_up)
             await pty.write(packet[:30])  # the power goes here
             await asyncio.sleep(0.05)
             await pty.write(packet)  # the device is back and sends the result again
