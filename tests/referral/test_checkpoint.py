@@ -23,9 +23,13 @@ def test_a_writer_without_automatic_checkpoints_is_checkpointed_by_the_thread(tm
     checkpointer.start()
     for n in range(400):
         store.upsert_patient(writer, PatientIn(mrn=f"C{n}", name="x" * 200), actor="test", reason="t")
-    time.sleep(0.35)
+    # the thread's own turns, however slowly it starts (a fixed 0.35 s pause stood for this), then
+    # the one its stop makes after the last commit
+    deadline = time.monotonic() + 60
+    while checkpointer.checkpoints < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
     checkpointer.stop()
-    assert checkpointer.checkpoints >= 2
+    assert checkpointer.checkpoints >= 3, "two turns of the thread and the one at its stop"
     # Only a checkpoint writes pages into the database file; the writer made none.
     assert path.stat().st_size > size_before, "the thread copied the WAL back into the file"
     writer.close()
@@ -46,7 +50,7 @@ def test_without_the_thread_the_file_does_not_grow(tmp_path: Path) -> None:
 
 
 FAILING = """
-import logging, resource, signal, sys, time
+import logging, resource, signal, sys, threading
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -56,6 +60,16 @@ from referral.records import PatientIn
 from referral.schema import WAL_SIZE_LIMIT, connect
 
 logging.basicConfig(format="%(message)s")
+failed = threading.Event()
+
+
+class Failed(logging.Handler):
+    def emit(self, record):
+        if "failed" in record.getMessage():
+            failed.set()
+
+
+logging.getLogger("referral.checkpoint").addHandler(Failed())
 path = Path(sys.argv[1])
 writer = connect(path)
 writer.conn.execute("PRAGMA wal_autocheckpoint = 0")
@@ -68,10 +82,9 @@ size = path.stat().st_size
 resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
 checkpointer = Checkpointer(path, every_s=0.02)
 checkpointer.start()
-time.sleep(1.0)
+assert failed.wait(60), "no checkpoint failed"  # (a fixed 1 s pause stood for it)
 resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-time.sleep(0.3)
-checkpointer.stop()
+checkpointer.stop()  # its last checkpoint works again
 print(checkpointer.checkpoints)
 """
 
