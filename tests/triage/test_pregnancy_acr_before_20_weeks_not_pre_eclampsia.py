@@ -89,7 +89,11 @@ def test_from_140_90_the_pressure_names_the_acr_as_before_20_weeks(policy: Polic
     rules = _rules(a)
     said = rules["pregnancy_hypertension"]
     assert "suspected pre-eclampsia" not in said and NAMED_BEFORE in said, said
-    assert "same-day obstetric assessment for pre-eclampsia (symptoms; measured: ACR" in said, said
+    # nothing measured from 20 weeks: a dipstick asked for now (tests/triage/test_pregnancy_hypertension_dipstick_now.py)
+    assert (
+        "same-day obstetric assessment for pre-eclampsia (a urine protein dipstick now: none from 20 weeks;"
+        " symptoms; measured: ACR" in said
+    ), said
     assert PRE_EXISTING in rules["albuminuria"], rules["albuminuria"]
     assert a.disposition is Disposition.urgent_referral
 

@@ -32,7 +32,8 @@ SURELY_BEFORE = timedelta(weeks=2, days=1)
 A_MINUTE_SHORT = timedelta(weeks=2) - timedelta(minutes=1)
 AT_20_PLUS_0 = timedelta(weeks=1)
 MEASURED_BEFORE = (
-    "for pre-eclampsia (symptoms; measured: urine protein 2+ (dipstick) (measured before 20 weeks))"
+    "for pre-eclampsia (a urine protein dipstick now: none from 20 weeks; symptoms; measured: urine protein 2+"
+    " (dipstick) (measured before 20 weeks))"
 )
 SUSPECTED = "for suspected pre-eclampsia (urine protein 2+ (dipstick) with this pressure; symptoms)"
 

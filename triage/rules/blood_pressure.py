@@ -49,6 +49,12 @@ def _bp_grade(grades: tuple[str, ...], action: str) -> Callable[[Evidence], Find
 # superimposed pre-eclampsia (ISSHP 2018, as ``proteinuria_with_hypertension`` says below 140/90 mmHg)
 _PRE_ECLAMPSIA_URINE_UNMEASURED = "for pre-eclampsia (urine protein, symptoms)"
 _PRE_ECLAMPSIA_URINE_MEASURED = "for pre-eclampsia (symptoms; measured: {urine})"
+# ... urine protein measured only before 20 weeks (a dipstick usable 30 days, an ACR 90) says nothing of
+# new proteinuria now: a dipstick asked for now (NICE NG133: urine tested for protein at each pressure
+# check from 20 weeks), the level unchanged (``values.urine_protein_now``)
+_PRE_ECLAMPSIA_URINE_NOW = (
+    "for pre-eclampsia (a urine protein dipstick now: none from 20 weeks; symptoms; measured: {urine})"
+)
 _PRE_ECLAMPSIA_SUSPECTED = "for suspected pre-eclampsia ({urine} with this pressure; symptoms)"
 _SUPERIMPOSED_SUSPECTED = (
     "for suspected superimposed pre-eclampsia ({urine} with known hypertension: new proteinuria from 20"
@@ -95,6 +101,8 @@ def _urine_measured(ev: Evidence, values: Values) -> tuple[str, bool] | None:
         values["acr_before_20_weeks"] = True
     if dipstick_before:
         values["urine_protein_before_20_weeks"] = True
+    if (protein is None or dipstick_before) and (acr is None or before):  # none from 20 weeks
+        values["urine_protein_now"] = True
     return " and ".join(urine), new
 
 
@@ -106,7 +114,8 @@ def _pre_eclampsia_why(ev: Evidence, values: Values) -> str:
         return _PRE_ECLAMPSIA_URINE_UNMEASURED
     named, new = measured
     if not new:
-        return _PRE_ECLAMPSIA_URINE_MEASURED.format(urine=named)
+        now = values.get("urine_protein_now") is True
+        return (_PRE_ECLAMPSIA_URINE_NOW if now else _PRE_ECLAMPSIA_URINE_MEASURED).format(urine=named)
     if ev.patient.hypertension:
         values["superimposed"] = True
         return _SUPERIMPOSED_SUSPECTED.format(urine=named)

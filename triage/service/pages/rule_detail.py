@@ -471,8 +471,8 @@ class DetailFields:
             kind = "superimposed"
         elif self.given.get("proteinuria") is True:
             kind = "suspected"
-        else:
-            kind = "measured"
+        else:  # measured only before 20 weeks: a dipstick asked for now (``urine_protein_now``)
+            kind = "measured_now" if self.given.get("urine_protein_now") is True else "measured"
         return self.owner.entry(f"detail.{key}.{kind}").format(urine=self._listed(urine))
 
     def _before_20_weeks(self, flag: str) -> str:
