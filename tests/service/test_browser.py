@@ -1,7 +1,9 @@
 """The staff pages in a real Chromium against `triage demo` (real uvicorn, gateway, simulated devices).
 
 One demo process serves every browser test in this module; it is stopped with SIGINT (Ctrl-C) at
-the end and must exit as Ctrl-C makes it (130), without a traceback.
+the end and must exit as Ctrl-C makes it (130), without a traceback. The tests that need a signed-in
+page share one tab per account (tests/service/kept_tabs.kept), each loading its own pages in it;
+the one that installs Playwright's clock takes a tab of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pytest
 from tests.ports import LISTENING
 from tests.service.chromium import CHROMIUM, close_tab
 from tests.service.conftest import SERVER_WAIT_MS
+from tests.service.kept_tabs import Demo, back_in_english, kept, signed_in_to, switch_language
 
 ROOT = Path(__file__).resolve().parents[2]
 # The committed screenshot is refreshed only on request: UPDATE_SCREENSHOTS=1 pytest tests/service
@@ -41,15 +43,12 @@ pytestmark = [
 #: starting one on a loaded 2-core machine, and every test of the module failed in its setup.
 DEMO_START_S = 120
 
-
-@dataclass
-class Demo:
-    url: str
-    passwords: dict[str, str]
-    process: subprocess.Popen[str]
-    data_dir: Path
-    #: the cookies of a browser signed in to this demo, per account (:func:`signed_in_to`)
-    signed: dict[str, Any] = field(default_factory=dict)
+#: The demo's --seconds, after which it ends by itself: a safety net only, for a demo whose module
+#: never reached its teardown (pytest killed), which stops it with Ctrl-C. It was 170 s, which a
+#: module's tests on a slow CI machine could outlast - every test after that found no server
+#: (connection refused). An hour is longer than a module's tests can take: pytest-timeout's 300 s
+#: for each of at most 12 tests in a module that starts this demo.
+DEMO_SAFETY_S = 3600
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +59,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         [
             str(Path(sys.executable).with_name("triage")),
             # --port 0: any free port, the URL it prints names it
-            *["demo", "--port", "0", "--interval", "1.5", "--close-after", "5", "--seconds", "170"],
+            *["demo", "--port", "0", "--interval", "1.5", "--close-after", "5"],
+            *["--seconds", str(DEMO_SAFETY_S)],
             "--data-dir",
             str(data_dir),
         ],
@@ -125,52 +125,10 @@ def laid_out_box(page: object, selector: str) -> dict[str, float]:
     return boxes[0]
 
 
-def login(browser: object, demo: Demo, user: str) -> object:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    page.goto(f"{demo.url}/queue")
-    assert "/login" in page.url
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", demo.passwords[user])
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/queue$"))
-    return page
-
-
-def reopened(browser: object, state: Any, url: str, width: int) -> Any:
-    """A page of a browser context of its own (no cookie, storage or draft of another test's) given
-    a signed-in session's cookies (``storage_state``; None: there is none yet), at the service's
-    /queue, ``width`` px wide; None (the context closed) when /queue led to the login page instead:
-    the session has ended since (``end_user``, the idle limit)."""
-    if state is None:
-        return None
-    context = browser.new_context(viewport={"width": width, "height": 900}, storage_state=state)  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.goto(f"{url}/queue")
-    if re.search(r"/queue$", page.url):
-        return page
-    context.close()
-    return None
-
-
-def signed_in_to(browser: object, demo: Demo, user: str) -> Any:
-    """:func:`login`'s page, signed in through the login form once per demo and account: later, a
-    page of a browser context of its own (no cookie, storage or draft of another test's) given the
-    cookies that first login left (``storage_state``), at /queue at 1280 px. Each real login verifies
-    an argon2id hash in the demo and loads two pages more, for tests about the pages they open, not
-    the login; a session ended since lands on the login page, and it logs in again. A test that
-    switches the page's language (which the session keeps) switches it back, also when it fails."""
-    page = reopened(browser, demo.signed.get(user), demo.url, 1280)
-    if page is not None:
-        return page
-    page = login(browser, demo, user)
-    demo.signed[user] = page.context.storage_state()  # type: ignore[attr-defined]
-    return page
-
-
 def test_device_results_arrive_live_and_urgent_cases_are_on_top(
     browser: object, demo: Demo, tmp_path: Path
 ) -> None:
-    page = signed_in_to(browser, demo, "doctor")
+    page = kept(browser, demo, "doctor")
     rows = page.locator("table.queue tbody tr")  # type: ignore[attr-defined]
     before = rows.count()
     # No reload: the page must update itself over server-sent events as devices send results.
@@ -190,7 +148,7 @@ def test_device_results_arrive_live_and_urgent_cases_are_on_top(
 
 
 def test_confirm_referral_override_with_reason_and_see_it_listed(browser: object, demo: Demo) -> None:
-    page = signed_in_to(browser, demo, "doctor")
+    page = kept(browser, demo, "doctor")
     page.wait_for_selector("tr.urgent", timeout=30000)
     # An urgent device result proposes a referral; the clinician confirms it.
     proposed = page.locator("tr.urgent", has=page.locator(".s-proposed"))
@@ -217,7 +175,7 @@ def test_confirm_referral_override_with_reason_and_see_it_listed(browser: object
 
 
 def test_nurse_cannot_confirm_and_device_panel_shows_links(browser: object, demo: Demo) -> None:
-    page = signed_in_to(browser, demo, "nurse")
+    page = kept(browser, demo, "nurse")
     page.goto(f"{demo.url}/devices")
     page.wait_for_selector("tr[data-device=demo-monitor]")
     assert page.locator("tr[data-device] .up").count() == 3, "all three simulated links are up"
@@ -229,7 +187,7 @@ def test_nurse_cannot_confirm_and_device_panel_shows_links(browser: object, demo
 
 
 def test_demo_nurse_attaches_the_oximeter_and_a_nurse_detaches_it(browser: object, demo: Demo) -> None:
-    page = signed_in_to(browser, demo, "nurse")
+    page = kept(browser, demo, "nurse")
     page.goto(f"{demo.url}/devices")
     row = page.locator("tr[data-device=demo-oximeter]")
     link = row.locator("td.attached a")
@@ -320,6 +278,7 @@ def test_held_results_appear_live_but_never_while_a_nurse_is_typing(browser: obj
     page.clock.run_for(HELD_REFRESH_MS)
     assert page.evaluate("window.__heldAsked") >= 1, "read again once nobody works in it"
     wait_until(lambda: page.locator(f"tr[data-result='{second}']").count() == 1, SERVER_WAIT_MS / 1000)
+    close_tab(page)  # (a tab of its own: kept's would keep the clock installed)
 
 
 def test_api_docs_render_offline_under_the_content_security_policy(browser: object, demo: Demo) -> None:
@@ -330,10 +289,11 @@ def test_api_docs_render_offline_under_the_content_security_policy(browser: obje
     page.wait_for_selector(".swagger-ui .info .title", timeout=15000)
     assert "Clinic triage service" in page.inner_text(".swagger-ui .info .title")
     assert all(url.startswith(demo.url) for url in requested), "nothing is loaded from another host"
+    close_tab(page)
 
 
 def test_each_score_says_why_on_its_own_line_under_it_on_a_phone(browser: object, demo: Demo) -> None:
-    page = signed_in_to(browser, demo, "doctor")
+    page = kept(browser, demo, "doctor")
     page.wait_for_selector("table.queue tbody tr a", timeout=30000)
     page.set_viewport_size({"width": 360, "height": 780})  # type: ignore[attr-defined]
     page.locator("table.queue tbody tr a").first.click()
@@ -411,23 +371,24 @@ def assert_fits(page: object, where: str) -> None:
 
 
 def test_every_staff_page_fits_a_phone_in_both_languages(browser: object, demo: Demo) -> None:
+    # the login page, signed in to nothing, in the language its cookie asks for (one tab: the cookie
+    # set anew before each load)
+    anonymous = browser.new_context(viewport={"width": 360, "height": 740})  # type: ignore[attr-defined]
+    login_page = anonymous.new_page()
     for language in ("en", "zh"):
-        anonymous = browser.new_context(viewport={"width": 360, "height": 740})  # type: ignore[attr-defined]
         anonymous.add_cookies([{"name": "triage_lang", "value": language, "url": demo.url}])
-        login_page = anonymous.new_page()
         login_page.goto(f"{demo.url}/login")
         assert login_page.evaluate("document.documentElement.lang") == ("zh-CN" if language == "zh" else "en")
         assert_fits(login_page, f"/login ({language})")
-        anonymous.close()
+    anonymous.close()
     hold_unmapped_result(demo, "PHONE-HELD-0001-WITH-A-LONG-SAMPLE-IDENTIFIER")
-    page = signed_in_to(browser, demo, "doctor")
+    page = kept(browser, demo, "doctor")
     page.set_viewport_size({"width": 360, "height": 740})  # type: ignore[attr-defined]
     paths = staff_pages(page, demo)
-    try:
+    with back_in_english(page):
         for language in ("en", "zh"):
             if language == "zh":  # (the switch leads back to the page it is on: /devices, the last)
-                page.click("form[action='/language'] button")  # type: ignore[attr-defined]
-                page.wait_for_url(re.compile(rf".*{re.escape(paths[-1])}$"))  # type: ignore[attr-defined]
+                switch_language(page)
             for path in paths:  # (each page loaded once a language: what is read of it, read there)
                 page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
                 assert page.evaluate("document.documentElement.lang") == (
@@ -463,13 +424,10 @@ def test_every_staff_page_fits_a_phone_in_both_languages(browser: object, demo: 
                 # a wide table scrolls in its own region, which a keyboard user can reach
                 region = page.locator(".table-scroll", has=page.locator("#encounter-referrals"))  # type: ignore[attr-defined]
                 assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
-    finally:
-        if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
-            page.click("form[action='/language'] button")  # type: ignore[attr-defined]
 
 
 def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: Demo) -> None:
-    page = signed_in_to(browser, demo, "doctor")
+    page = kept(browser, demo, "doctor")
     paths = staff_pages(page, demo)
     for path in paths:  # (each page loaded once: what is read of it, read there)
         page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
@@ -487,7 +445,6 @@ def test_the_desktop_layout_keeps_its_columns_at_1280_px(browser: object, demo: 
     header = [page.locator(f"header.top {part}").bounding_box() for part in (".brand", "nav", ".who")]  # type: ignore[attr-defined]
     assert all(box is not None for box in header)
     assert len({round(box["y"] + box["height"] / 2) for box in header if box}) == 1, "the header is one line"
-    close_tab(page)
 
 
 # Short labels that must read as one piece: a closed visit's tag in the queue, a referral's urgency
@@ -506,7 +463,7 @@ BROKEN_LABELS = """() => [...document.querySelectorAll('small.closed, td.urgency
 def test_closed_visits_urgency_and_score_values_read_in_one_piece_in_chinese(
     browser: object, demo: Demo
 ) -> None:
-    page = signed_in_to(browser, demo, "nurse")
+    page = kept(browser, demo, "nurse")
     closed = page.locator("table.queue tbody tr.closed")  # type: ignore[attr-defined]
     wait_until(lambda: closed.count() > 0, 60)  # the demo's nurse sends local care home after 5 s
     assert "visit closed" in closed.first.inner_text() and "urgent" not in (
@@ -519,9 +476,8 @@ def test_closed_visits_urgency_and_score_values_read_in_one_piece_in_chinese(
         broken = page.evaluate(BROKEN_LABELS)  # type: ignore[attr-defined]
         assert not broken, f"{path} (en): broken across lines: {broken[:5]}"
     page.goto(f"{demo.url}/queue")  # type: ignore[attr-defined]
-    page.click("form[action='/language'] button")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
-    try:
+    switch_language(page)
+    with back_in_english(page):
         for width, height in ((1280, 900), (360, 740)):
             page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
             for path in ("/queue", f"/encounters/{encounter}", referred, "/referrals"):
@@ -535,32 +491,24 @@ def test_closed_visits_urgency_and_score_values_read_in_one_piece_in_chinese(
                 broken = page.evaluate(BROKEN_LABELS)  # type: ignore[attr-defined]
                 assert not broken, f"{path} at {width} px: broken across lines: {broken[:5]}"
                 assert_fits(page, f"{path} (zh, {width} px)")
-    finally:
-        page.click("form[action='/language'] button")  # type: ignore[attr-defined]
 
 
 def test_the_queue_fits_a_768_px_tablet_with_its_referral_column_in_view(browser: object, demo: Demo) -> None:
     """On a nurse's tablet the queue's last column (a proposed referral awaiting confirmation) is
     in view without scrolling the table sideways, in both languages."""
-    page = signed_in_to(browser, demo, "doctor")
+    page = kept(browser, demo, "doctor")
     page.set_viewport_size({"width": 768, "height": 1024})  # type: ignore[attr-defined]
     staff_pages(page, demo)  # waits for an urgent case whose referral is proposed
-    try:
+    with back_in_english(page):
         for language in ("en", "zh"):
             if language == "zh":  # (the switch leads back to the queue, as staff_pages left it)
-                page.click("form[action='/language'] button")  # type: ignore[attr-defined]
-                page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
+                switch_language(page)
             assert_fits(page, f"/queue ({language})")
             region = page.locator(".table-scroll", has=page.locator("table.queue"))  # type: ignore[attr-defined]
             widths = region.evaluate("el => [el.scrollWidth, el.clientWidth]")
             assert widths[0] <= widths[1], f"/queue ({language}) at 768 px scrolls sideways: {widths}"
             box = laid_out_box(page, "table.queue .s-proposed")
             assert box["x"] + box["width"] <= 768, box
-    finally:
-        if page.evaluate("document.documentElement.lang") == "zh-CN":  # type: ignore[attr-defined]
-            page.click("form[action='/language'] button")  # type: ignore[attr-defined]
-            page.wait_for_url(re.compile(r".*/queue$"))  # type: ignore[attr-defined]
-        close_tab(page)
 
 
 #: Devices' names and expiries drawn over more than one line (a client rectangle each), and tables that scroll.
@@ -577,13 +525,13 @@ BROKEN_TOKENS = """() => ({
 def test_device_names_and_expiry_times_stay_whole_on_a_tablet(browser: object, demo: Demo) -> None:
     """At 768 px a device's name and its attachment's expiry time were broken at their hyphens
     ("demo-" / "analyzer", "2026-12-" / "05"); each is one line, and the page does not scroll."""
-    page: Any = signed_in_to(browser, demo, "nurse")
+    page: Any = kept(browser, demo, "nurse")
     page.set_viewport_size({"width": 768, "height": 900})
     page.goto(f"{demo.url}/devices")
     wait_until(
         lambda: page.locator("tr[data-device=demo-oximeter] small.expires").count() > 0, SERVER_WAIT_MS / 1000
     )
-    try:
+    with back_in_english(page):  # (also when it fails: the session is shared, kept)
         for language in ("en", "zh"):
             assert page.evaluate("document.documentElement.lang") == ("zh-CN" if language == "zh" else "en")
             found = page.evaluate(BROKEN_TOKENS)
@@ -591,10 +539,4 @@ def test_device_names_and_expiry_times_stay_whole_on_a_tablet(browser: object, d
             assert not found["broken"], f"broken over lines ({language}, 768 px): {found['broken']}"
             assert not found["scrolls"], f"the devices table scrolls sideways ({language}, 768 px): {found}"
             assert_fits(page, f"/devices ({language}, 768 px)")
-            page.locator("header form[action='/language'] button").click()  # (back to English at the end)
-            page.wait_for_url(re.compile(r".*/devices$"))
-    finally:  # (also when it fails: the session is shared, signed_in_to)
-        if page.evaluate("document.documentElement.lang") == "zh-CN":
-            page.locator("header form[action='/language'] button").click()
-            page.wait_for_url(re.compile(r".*/devices$"))
-    close_tab(page)
+            switch_language(page)  # (back to English at the end)

@@ -23,7 +23,8 @@ from playwright.sync_api import expect
 
 from tests.service.chromium import close_tab
 from tests.service.conftest import HTTP_TIMEOUT_S, PASSWORD, WALK_IN, copy_seeded, live_server, make_settings
-from tests.service.test_browser import assert_fits, browser, pytestmark, reopened, wait_until
+from tests.service.kept_tabs import reopened
+from tests.service.test_browser import assert_fits, browser, pytestmark, wait_until
 from triage.service import create_app
 from triage.service.auth import Role
 

@@ -16,8 +16,8 @@ from tests.service.chromium import close_tab
 
 # the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
 # and browser (one of each for this module) and helpers
+from tests.service.kept_tabs import Demo, back_in_english, kept, switch_language
 from tests.service.test_browser import (
-    Demo,
     assert_fits,
     browser,
     demo,
@@ -25,7 +25,7 @@ from tests.service.test_browser import (
     pytestmark,
     wait_until,
 )
-from tests.service.test_browser_shift import kept, walk_in
+from tests.service.test_browser_shift import walk_in
 
 __all__ = ["browser", "demo", "pytestmark"]
 
@@ -57,24 +57,6 @@ BROKEN_IDENTS = """() => {
 
 #: The held results table's region: how wide its content is and how wide it shows.
 HELD_WIDTHS = "el => [el.scrollWidth, el.clientWidth]"
-
-
-def switch_language(page: Any) -> None:
-    """The header's language switch, which leads back to the page it is on."""
-    path = urlsplit(page.url).path
-    page.locator("header form[action='/language'] button").click()
-    page.wait_for_url(re.compile(rf".*{re.escape(path)}$"))
-
-
-@contextmanager
-def back_in_english(page: Any) -> Iterator[None]:
-    """The page switched back to English at the end (the session keeps its language for the next
-    test, :func:`kept`'s tab included), also when the test fails."""
-    try:
-        yield
-    finally:
-        if page.evaluate("document.documentElement.lang") == "zh-CN":
-            switch_language(page)
 
 
 @contextmanager

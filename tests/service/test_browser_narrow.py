@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.service.kept_tabs import Demo, login, switch_language
 from tests.service.test_browser import (
-    Demo,
     assert_fits,
     browser,
     demo,
     hold_unmapped_result,
-    login,
     pytestmark,
     staff_pages,
 )
-from tests.service.test_browser_layout import RESTYLED_WITHOUT_ROLE, closed_in_english, switch_language
+from tests.service.test_browser_layout import RESTYLED_WITHOUT_ROLE, closed_in_english
 
 __all__ = ["browser", "demo", "pytestmark"]
 

@@ -17,51 +17,25 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
 
 from playwright.sync_api import expect
 
 # the browser tests' marks (skipped, saying how to install it, without chromium), their demo process
 # and browser (one of each for this module) and helpers
 from tests.service.conftest import SERVER_WAIT_MS
+from tests.service.kept_tabs import Demo, kept
 from tests.service.test_browser import (
-    Demo,
     assert_fits,
     browser,
     demo,
     laid_out_box,
     pytestmark,
-    signed_in_to,
     wait_until,
 )
 
 __all__ = ["browser", "demo", "pytestmark"]
 
 LONG_NAME = "欧阳" + "娜" * 48 + "Alexandrovna-Konstantinopolskaya"
-
-
-#: :func:`kept`'s tabs, by the demo's URL and the account
-_TABS: dict[tuple[str, str], Any] = {}
-
-
-def kept(browser: object, demo: Demo, user: str) -> Any:
-    """``user``'s one tab on a module's demo: :func:`test_browser.signed_in_to`'s page (a context of
-    its own at /queue, 1280 px) once, then that tab again, /queue loaded anew at 1280 px on screen
-    media (a new tab is a new Chromium renderer, a second of CPU with its first page; a page loaded
-    in an open tab a tenth of it). What the tab keeps is no test's business: each loads its pages,
-    sends what it types, and ends in English (its switch back, test_browser_layout's
-    back_in_english); a session ended since (the login page instead of /queue): signed_in_to's
-    page again."""
-    page = _TABS.get((demo.url, user))
-    if page is not None and not page.is_closed():  # (the module's browser closes it at its end)
-        page.emulate_media(media="screen")
-        page.set_viewport_size({"width": 1280, "height": 900})
-        page.goto(f"{demo.url}/queue")
-        if re.search(r"/queue$", page.url):
-            return page
-        page.context.close()
-    page = _TABS[(demo.url, user)] = signed_in_to(browser, demo, user)
-    return page
 
 
 def log_in(browser: object, demo: Demo, user: str, width: int) -> object:
