@@ -13,13 +13,13 @@ as she is."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from tests.service.test_engine_text import _payload
 from tests.service.test_rule_reasons_page import english_left
-from tests.triage.conftest import NOW, ob
+from tests.triage.conftest import NOW, RECENT, ob
 from triage.assess import assess
 from triage.assessment import Assessment, Disposition
 from triage.observation import Observation
@@ -40,12 +40,22 @@ def _acr(observed_at: object = AT_20_WEEKS, **kw: object) -> Observation:
 
 
 def _assess(
-    policy: Policy, protein: str, acr: Observation, weeks: int | None = 24, symptoms: list[str] | None = None
+    policy: Policy,
+    protein: str,
+    acr: Observation,
+    weeks: int | None = 24,
+    symptoms: list[str] | None = None,
+    dipstick_at: datetime | None = None,
 ) -> Assessment:
     patient = PatientContext(
         age=30, sex="female", pregnant=True, gestation_weeks=weeks, acute_symptoms=symptoms
     )
-    readings = [ob("urine_protein", protein), ob("sbp", 120), ob("dbp", 75), acr]
+    dipstick = (
+        ob("urine_protein", protein)
+        if dipstick_at is None
+        else ob("urine_protein", protein, observed_at=dipstick_at)
+    )
+    readings = [dipstick, ob("sbp", 120), ob("dbp", 75), acr]
     return assess(patient, readings, policy, now=NOW)
 
 
@@ -89,8 +99,10 @@ def test_an_acr_from_before_20_weeks_does_not_silence_the_dipstick(
 
 @pytest.mark.parametrize("protein", ["1+", "2+"])
 def test_an_acr_from_20_weeks_still_answers_it(policy: Policy, protein: str) -> None:
+    # measured with the dipstick or after it (an older ACR quantifies no dipstick at any week:
+    # tests/triage/test_pregnancy_dipstick_newer_than_acr.py)
     for at in (AT_20_WEEKS, NOW - timedelta(minutes=5)):
-        a = _assess(policy, protein, _acr(at))
+        a = _assess(policy, protein, _acr(at), dipstick_at=min(at, RECENT))
         assert _found(a) == {} and a.disposition is Disposition.local_care
 
 
@@ -110,7 +122,11 @@ def test_an_acr_not_usable_is_none(policy: Policy, acr: Observation) -> None:
 
 
 def test_with_the_weeks_not_recorded_the_acr_counts_as_from_20_weeks(policy: Policy) -> None:
-    assert _found(_assess(policy, "2+", _acr(NOW - timedelta(weeks=12)), weeks=None)) == {}
+    at = NOW - timedelta(days=20)  # the dipstick a day before it, still usable (30 days)
+    assert _found(_assess(policy, "2+", _acr(at), weeks=None, dipstick_at=at - timedelta(days=1))) == {}
+    # not said to be before 20 weeks; older than the dipstick, it does not quantify it
+    (detail, values), *_ = _found(_assess(policy, "2+", _acr(at), weeks=None)).values()
+    assert values["acr_before_dipstick"] is True and "before 20 weeks" not in detail, detail
 
 
 def test_with_a_symptom_it_is_evidence_for_the_same_day_assessment(policy: Policy) -> None:

@@ -113,14 +113,30 @@ def _repeat(child: bool, bleeding: str) -> str:
 _NO_ACR_SINCE = "no ACR from 20 weeks (the ACR {acr} {was} measured before 20 weeks: it does not quantify new proteinuria)"
 
 
+# ... and an ACR from 20 weeks measured before the dipstick: the dipstick is the newer reading, and
+# protein that appeared since is in no older ACR - the dipstick read as with no ACR, a new one asked for
+_NO_ACR_SINCE_DIPSTICK = (
+    "no ACR since the dipstick (the ACR {acr} was measured before it: it does not quantify it - measure a"
+    " new one)"
+)
+
+
+def _acr_before_dipstick(ev: Evidence) -> bool:
+    """Whether the ACR used was measured before the dipstick used (at the same time it is not)."""
+    acr, dipstick = ev.latest["albumin_creatinine_ratio"], ev.latest["urine_protein"]
+    return acr.observed_at < dipstick.observed_at
+
+
 def _acr_answers(ev: Evidence) -> bool:
-    """Whether the ACR used answers a dipstick on the pre-eclampsia pathway: measured from 20 weeks
-    (not ``acr_before_20_weeks``), or of 8 mg/mmol or more and not surely before 20 weeks - the new
-    proteinuria ``pregnancy_proteinuria_acr`` and ``pregnancy_hypertension`` read it as (one predicate,
-    ``acr_surely_before_20_weeks``): a dipstick rule never calls it measured before 20 weeks."""
-    return not acr_before_20_weeks(ev) or (
-        pregnancy_significant_acr(ev) and not acr_surely_before_20_weeks(ev)
-    )
+    """Whether the ACR used answers a dipstick on the pre-eclampsia pathway: of 8 mg/mmol or more and not
+    surely before 20 weeks - the new proteinuria ``pregnancy_proteinuria_acr`` and
+    ``pregnancy_hypertension`` read it as (one predicate, ``acr_surely_before_20_weeks``: a dipstick rule
+    never calls it measured before 20 weeks), significant proteinuria whenever the dipstick was read -,
+    else measured from 20 weeks (not ``acr_before_20_weeks``) and at the dipstick's time or after it
+    (not ``_acr_before_dipstick``: an older ACR does not quantify a newer dipstick)."""
+    if pregnancy_significant_acr(ev) and not acr_surely_before_20_weeks(ev):
+        return True
+    return not acr_before_20_weeks(ev) and not _acr_before_dipstick(ev)
 
 
 # a dipstick measured before 20 weeks even read from the weeks' last day (usable 30 days: at 20-23 weeks
@@ -166,11 +182,14 @@ def pregnancy_proteinuria(
             said = _DIPSTICK_BEFORE.format(pre=_PRE_EXISTING, quantify=_QUANTIFY)
             return Finding(values, f"urine protein {protein} (dipstick) {where}, {said}{before}")
         if earlier:
-            surely = acr_surely_before_20_weeks(ev)
-            values["acr"] = ev.num("albumin_creatinine_ratio")
-            values["acr_before_20_weeks" if surely else "acr_maybe_before_20_weeks"] = True
-            was = "was" if surely else "may have been"
-            no_acr = _NO_ACR_SINCE.format(acr=ev.shown("albumin_creatinine_ratio"), was=was)
+            values["acr"], acr = ev.num("albumin_creatinine_ratio"), ev.shown("albumin_creatinine_ratio")
+            if not acr_before_20_weeks(ev):  # from 20 weeks, but older than the dipstick
+                values["acr_before_dipstick"] = True
+                no_acr = _NO_ACR_SINCE_DIPSTICK.format(acr=acr)
+            else:
+                surely = acr_surely_before_20_weeks(ev)
+                values["acr_before_20_weeks" if surely else "acr_maybe_before_20_weeks"] = True
+                no_acr = _NO_ACR_SINCE.format(acr=acr, was="was" if surely else "may have been")
         else:
             no_acr = "no ACR"
         return Finding(

@@ -94,7 +94,7 @@ DERIVED = frozenset(
 
 
 # the ACR beside a dipstick that does not quantify it (``triage.rules.kidney``): its detail.no_<key>
-_ACR_BEFORE = ("acr_before_20_weeks", "acr_maybe_before_20_weeks")
+_ACR_BEFORE = ("acr_before_20_weeks", "acr_maybe_before_20_weeks", "acr_before_dipstick")
 
 
 class DetailFields:
@@ -398,7 +398,7 @@ class DetailFields:
     def _no_acr(self) -> str:
         """That no ACR quantifies a dipstick read on the pre-eclampsia pathway: none (``detail.no_acr``),
         or one measured before 20 weeks (``acr_before_20_weeks``) or perhaps before
-        (``acr_maybe_before_20_weeks``, ``triage.rules.kidney``)."""
+        (``acr_maybe_before_20_weeks``), or before the dipstick (``acr_before_dipstick``; ``triage.rules.kidney``)."""
         which = next((k for k in _ACR_BEFORE if self.given.get(k) is True), None)
         if which is None:
             return self.owner.entry("detail.no_acr")
