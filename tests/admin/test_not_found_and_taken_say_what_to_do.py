@@ -4,7 +4,8 @@
 add nurse1` for a taken name said 'user "nurse1" already exists' - not whether that account is in
 use (choose another name) or disabled (enable it: the administrator locked out may have meant to get
 it back); the line `users disable` gave to undo it named no --db, so pasted it enabled the account
-of the settings' log. Real processes on a real SQLite log; each suggested line run as pasted."""
+of the settings' log; `devices associations close-encounter 999` said 'cannot close encounter 999: not
+found' alone. Real processes on a real SQLite log; each suggested line run as pasted."""
 
 from __future__ import annotations
 
@@ -99,3 +100,27 @@ def test_without_db_it_names_the_settings_log(tmp_path: Path) -> None:
         " referrals\n"
     ), missing.stderr
     _pasted(missing.stderr, tmp_path)
+
+
+def test_an_unknown_encounter_to_close_names_the_log_and_how_to_list_the_visits(log: Path) -> None:
+    """`devices associations close-encounter 999` said 'cannot close encounter 999: not found'
+    alone: not which log it looked in, nor where the visits' numbers are listed."""
+    before = _audit_entries(log)
+    words = [
+        "devices",
+        "associations",
+        "close-encounter",
+        "999",
+        "--actor",
+        "nurse1",
+        "--reason",
+        "went home",
+    ]
+    missing = run([*words, "--db", "clinic.db"], log)
+    assert (missing.returncode, missing.stdout) == (1, ""), missing.stderr
+    assert missing.stderr == (
+        "error: no encounter 999 in the referral log clinic.db: `triage referrals queue --db clinic.db`"
+        " lists its visits of the day (--day YYYY-MM-DD: another day's); nothing changed\n"
+    ), missing.stderr
+    assert _audit_entries(log) == before
+    assert _pasted(missing.stderr, log).stdout.startswith("no encounters on ")

@@ -35,3 +35,7 @@ def test_a_token_is_issued_for_the_account_as_it_was_created(served: Served) -> 
     assert owners.count("bridge-2") == 2, owners
     missing = client.post("/api/v1/tokens", json={"username": "Ghost", "label": "x"}, headers=admin)
     assert missing.status_code == 404 and missing.json()["fields"] == ["username"], missing.text
+    assert missing.json()["error"] == (  # it said 'username: user "ghost" not found' alone
+        'username: no account "ghost" (GET /api/v1/users lists them, POST /api/v1/users makes one); no'
+        " token was issued"
+    ), missing.text

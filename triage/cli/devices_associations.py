@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from devices.profile import load_profile
-from referral.errors import UserInputError
+from referral.errors import NotFoundError, UserInputError
 from referral.records import check_record_number
 from triage.cli.context import AppContext
 from triage.cli.output import echo, print_json, print_table
 from triage.cli.referrals import DbOption, JsonOption, id_parser, open_log, read_log
+from triage.cli.referrals_open import absent
 
 if TYPE_CHECKING:
     from referral.associations import Association
@@ -186,6 +187,13 @@ def close_encounter(
     from referral import closure, store  # the log's modules (sqlite-utils): when a command opens it
 
     database = open_log(ctx, db)
+    try:
+        store.get_encounter(database, encounter_id)
+    except NotFoundError:  # it said 'cannot close encounter 999: not found' alone
+        listing = "visits of the day (--day YYYY-MM-DD: another day's)"
+        raise NotFoundError(
+            absent(ctx, db, f"encounter {encounter_id}", "queue", listing, writes=True)
+        ) from None
     closed = closure.close(
         database,
         encounter_id,

@@ -118,11 +118,29 @@ class Accounts:
         """A new account (audited ``user.create``); ``DatabaseBusyError`` while the log is held."""
         name = checked_username(username)
         password_hash = hash_password(password, name)  # (slow on purpose: before taking the write lock)
-        row = self._written(
-            lambda db: users.create_user(db, name, password_hash, role.value, language=language, actor=actor),
-            f"the new account {name}",
-        )
+        try:
+            row = self._written(
+                lambda db: users.create_user(
+                    db, name, password_hash, role.value, language=language, actor=actor
+                ),
+                f"the new account {name}",
+            )
+        except ConflictError as exc:  # it said 'user "nurse" already exists' alone
+            raise said_again(exc, self._taken(name)) from None
         return _account(row)
+
+    def _taken(self, name: str) -> str:
+        """What to do about a user name an account holds: another name, or - the account disabled -
+        enabling it (as ``triage referrals users add`` says)."""
+        held = self.get(name)
+        state = "disabled" if held is not None and held.disabled else "active"
+        role = f"{held.role}, " if held is not None else ""
+        todo = (
+            f"POST /api/v1/users/{name}/enable lets it sign in again, or choose"
+            if state == "disabled"
+            else "choose"
+        )
+        return f"an account {json_text(name)} ({role}{state}) exists already: {todo} another user name; no account was added"
 
     def create_first_admin(
         self,
@@ -278,6 +296,11 @@ class Accounts:
             raise UserInputError("label: describe what the token is for (e.g. 'lab analyzer bridge')")
         username = account_name(username)  # (as the other account routes find it: "Nurse2" was a 404)
         account = self.get(username)
+        if account is None:  # it said 'user "ghost" not found' alone
+            raise NotFoundError(
+                f"no account {json_text(username)} (GET /api/v1/users lists them, POST /api/v1/users makes"
+                " one); no token was issued"
+            )
         if account is not None and account.disabled:  # (its token would be refused from the first use)
             raise ConflictError(
                 f"username: the account {json_text(account.username)} is disabled, so a token for it"
