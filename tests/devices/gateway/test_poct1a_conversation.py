@@ -37,7 +37,7 @@ from devices.simulated_results import SimulatedSample, generate_samples, sample_
 from devices.simulator import DeviceServer, FaultPlan, SimulatedDevice, SimulationReport, trace_messages
 from devices.transports.link import Link, TcpListenSpec
 from devices.transports.tcp import TcpLink
-from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
+from tests.devices.gateway.harness import WAIT_S, count, result_keys, running_gateway, wait_until
 from triage.cli.devices_result_lines import status_line
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -179,9 +179,11 @@ class _DeviceEnd:
         return cls(*await asyncio.open_connection(*address))
 
     async def read(self, until: int) -> None:
-        """Read until the host has sent ``until`` messages in all (3 s per read at most)."""
+        """Read until the host has sent ``until`` messages in all; fails if it closes first (a
+        closed connection reads b'' at once: the loop spun on it, burning CPU, for ever)."""
         while len(self.got) < until:
-            data = await asyncio.wait_for(self._reader.read(4096), 3)
+            data = await asyncio.wait_for(self._reader.read(4096), WAIT_S)
+            assert data, f"the host closed the connection after {len(self.got)} of {until} messages"
             self.got.extend(
                 parse_message(e.data) for e in self._framer.feed(data) if isinstance(e, Poct1aFrame)
             )
