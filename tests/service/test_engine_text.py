@@ -68,6 +68,9 @@ def _firing() -> Iterator[tuple[str, dict[str, Any]]]:
     after_birth = PatientContext(sex="female", postpartum=True)
     yield "postpartum_hypertension", _payload(after_birth, [ob("sbp", 150), ob("dbp", 92)], ALL_ON)
     yield "postpartum_severe_hypertension", _payload(after_birth, [ob("sbp", 162), ob("dbp", 100)], ALL_ON)
+    # one pressure measured and no urine: both asked for now
+    mother = after_birth.model_copy(update={"acute_symptoms": ("headache",)})
+    yield "pregnancy_headache_below_140_90", _payload(mother, [ob("sbp", 120)], ALL_ON)
     yield "established_ascvd", _payload(PatientContext(**CVD, known_ascvd=True), lipids, ALL_ON)
     # other shapes of the same values
     yield "glucose_hhs_range", _payload(PatientContext(), [ob("glucose_random", ">600", "mg/dL")], ALL_ON)

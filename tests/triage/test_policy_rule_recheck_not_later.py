@@ -66,6 +66,7 @@ def test_the_rules_with_their_own_interval_are_the_ones_whose_action_says_when()
         "news2_low_elevated": 240,
         "news2_incomplete": 0,
         "pre_eclampsia_symptom_no_pressure": 0,
+        "pregnancy_headache_below_140_90": 1440,
         "spo2_borderline_child": 0,
     }
 

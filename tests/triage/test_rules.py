@@ -90,6 +90,13 @@ CASES: dict[str, tuple[dict[str, object], list[Reading], list[Reading]]] = {
         [("glucose_random", 6.0, None)],
         [("glucose_random", 6.0, None), ("dbp", 70, None)],
     ),
+    # a headache at 30 weeks below 140/90 mmHg with a negative dipstick: said, re-checked within 24 hours;
+    # from 140/90 pre_eclampsia_severe_features reads it
+    "pregnancy_headache_below_140_90": (
+        {"sex": "female", "pregnant": True, "gestation_weeks": 30, "acute_symptoms": ["headache"]},
+        [("urine_protein", "neg", None), ("sbp", 139, None), ("dbp", 89, None)],
+        [("urine_protein", "neg", None), ("sbp", 140, None), ("dbp", 89, None)],
+    ),
     # 13-17: above 180 (or 120) with no symptoms is sent to an emergency department (AAP 2017)
     "bp_adolescent_severe": (
         {"age": 15},
@@ -394,6 +401,8 @@ ACTIONS = {
     "postpartum_hypertension": "same-day obstetric assessment for postpartum pre-eclampsia",
     "postpartum_severe_hypertension": "an obstetric emergency - confirm within 15 minutes; emergency transfer",
     "pre_eclampsia_severe_features": "emergency transfer to an obstetric unit now for assessment and admission",
+    "pregnancy_headache_below_140_90": "repeat the blood pressure and urine protein within 24 hours; tell her to"
+    " come back at once",
     "pregnancy_hyperglycaemia": "refer to antenatal care to confirm and manage it (non-emergency)",
     "pregnancy_known_diabetes_above_target": "refer her to the joint diabetes and antenatal clinic within 1 week",
     # it said to treat and re-check but not to refer, although the rule asks for an urgent referral
@@ -432,6 +441,8 @@ SHOWN = {
     "pregnancy_hypertension": "blood pressure 120/90 mmHg",
     "postpartum_hypertension": "blood pressure 140/80 mmHg after birth (postpartum, within 6 weeks)",
     "postpartum_severe_hypertension": "blood pressure 150/110 mmHg after birth (postpartum, within 6 weeks)",
+    "pregnancy_headache_below_140_90": "headache in pregnancy at 30 weeks recorded now (blood pressure 139/89"
+    " mmHg, below 140/90; no proteinuria: urine protein neg (dipstick))",
     "pre_eclampsia_severe_features": "blood pressure 140/80 mmHg in pregnancy (weeks of pregnancy not recorded:"
     " counted as from 20 weeks, when pre-eclampsia is possible) (>=140 and/or >=90) with headache: pre-eclampsia"
     " with severe features suspected",

@@ -8,23 +8,28 @@ right upper quadrant or epigastric pain (a same-day obstetric assessment: HELLP 
 below those pressures, or with no pressure measured, a recorded chest pain was read by nothing - a
 55-year-old with chest pain now and normal vital signs was local care, re-check in 30 days, the
 symptom named nowhere. A headache or right upper quadrant or epigastric pain outside pregnancy and the
-weeks after birth is no sign here either (not organ damage alone; each has many causes), and in them
-a headache is read beside a raised pressure only (``triage.patient.PRE_ECLAMPSIA_SYMPTOMS``); the
-pain is read at any pressure there, as HELLP syndrome presents with a raised pressure in only 33-88 %
-of women (BMJ Best Practice, HELLP syndrome) and only blood tests tell."""
+weeks after birth is no sign here either (not organ damage alone; each has many causes). In them a
+headache is a referral beside a raised pressure or new proteinuria only
+(``triage.patient.PRE_ECLAMPSIA_SYMPTOMS``; ``triage.rules.kidney``), and below 140/90 mmHg without
+proteinuria it is said, the urine tested now if it was not and the check repeated within 24 hours
+(``pregnancy_headache_below_140_90``); the pain is read at any pressure there, as HELLP syndrome
+presents with a raised pressure in only 33-88 % of women (BMJ Best Practice, HELLP syndrome) and only
+blood tests tell."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 from triage.evidence import Evidence, Finding, Values
-from triage.patient import PRE_ECLAMPSIA_SYMPTOMS
+from triage.gestation import acr_before_20_weeks, measured_before_20_weeks
+from triage.patient import PRE_ECLAMPSIA_SYMPTOMS, PatientContext
 from triage.rule_checks import (
     MATERNAL_CHEST_PAIN,
     PE_MATERNAL,
     hypertensive_emergency,
     maternal,
     pre_eclampsia_severe_features,
+    pregnancy_significant_acr,
     pregnancy_where,
     pressures,
 )
@@ -199,6 +204,14 @@ _PRE_ECLAMPSIA_SIGNS = {
 }
 
 
+def _where_values(patient: PatientContext) -> Values:
+    """Where pre-eclampsia is possible, as the staff pages read it: ``postpartum``, or ``pregnant``
+    and the weeks (``None``: not recorded)."""
+    if patient.postpartum:
+        return {"postpartum": True}
+    return {"pregnant": True, "gestation_weeks": patient.gestation_weeks}
+
+
 def _pre_eclampsia_sign_no_pressure(ev: Evidence) -> Finding | None:
     """A severe feature of pre-eclampsia recorded in pregnancy from 20 weeks (or with the weeks not
     recorded) or in the 6 weeks after birth, with no blood pressure measured: what decides it is
@@ -210,17 +223,113 @@ def _pre_eclampsia_sign_no_pressure(ev: Evidence) -> Finding | None:
     found = [s for s in recorded if s in _PRE_ECLAMPSIA_SIGNS]
     if not found or "sbp" in ev.latest or "dbp" in ev.latest:
         return None
-    values: Values = {"acute_symptoms": ", ".join(found)}
-    if patient.postpartum:
-        values["postpartum"] = True
-    else:
-        values.update(pregnant=True, gestation_weeks=patient.gestation_weeks)
+    values: Values = {"acute_symptoms": ", ".join(found), **_where_values(patient)}
     return Finding(
         values,
         f"{', '.join(_PRE_ECLAMPSIA_SIGNS[s] for s in found)} {pregnancy_where(patient)} recorded with no"
         " blood pressure measured: measure it now - with 140 and/or 90 mmHg or more it is pre-eclampsia"
         " with severe features (emergency transfer to an obstetric unit)",
         0,
+    )
+
+
+# A headache in pregnancy from 20 weeks (or the weeks not recorded) or in the 6 weeks after birth is a
+# symptom of pre-eclampsia (NICE NG133 (2019) 1.1.1; ACOG Practice Bulletin 222 Box 3) that the
+# pressure rules read from 140 and/or 90 mmHg (pre_eclampsia_severe_features), the proteinuria rule
+# beside new proteinuria (pregnancy_proteinuria_symptoms) and pre_eclampsia_symptom_no_pressure with no
+# pressure measured. Below 140/90 with no proteinuria it was read by nothing: the disposition was local
+# care in 30 days and the headache a clinician recorded was named nowhere. Pre-eclampsia is new
+# hypertension with proteinuria or organ dysfunction (ACOG PB 222; ISSHP 2018), so these readings do not
+# show it now - but they can come later: 38 % of first eclamptic fits came before hypertension and
+# proteinuria had been documented (Douglas KA, Redman CW. BMJ 1994;309:1395), so the check (pressure,
+# urine) is repeated within 24 hours, not at a routine visit, and she is told to come back at once with
+# the symptoms NG133 1.1.1 lists. What decides it and was not measured - a urine protein from 20 weeks
+# (NG133 1.4: a dipstick of 1+ or more with a symptom is a same-day assessment, PRECOG), or one of the
+# two pressures - is measured now. The level stays local care: nothing is lowered, every rule above
+# still fires and wins at its level.
+HEADACHE_RECHECK = 24 * 60
+_NEGATIVE = ("neg", "trace")
+_PRESSURE_NAMES = {"sbp": "systolic", "dbp": "diastolic"}
+_HEADACHE_READ = (
+    "a symptom of pre-eclampsia (NICE NG133 1.1.1); these readings do not show pre-eclampsia now (new"
+    " hypertension with proteinuria or organ dysfunction: ACOG PB 222), but the headache can come before them"
+)
+_HEADACHE_ACTION = (
+    "repeat the blood pressure and urine protein within 24 hours; tell her to come back at once if the"
+    " headache worsens or does not settle, or with visual disturbance, severe pain just below the ribs,"
+    " vomiting or sudden swelling of the face, hands or feet (NICE NG133 1.1.1)"
+)
+
+
+def _urine_read(ev: Evidence) -> tuple[str, str]:
+    """The urine protein the headache is read beside: ``negative`` (a dipstick neg or trace, or an
+    ACR below 8 mg/mmol, from 20 weeks or after birth), ``before_20_weeks`` (only a reading that may
+    have been measured before 20 weeks: it does not show that there is no new proteinuria - the
+    cautious reading of the doubt) or ``not_tested``; with the words the reason says it in."""
+    protein = ev.values.get("urine_protein")
+    dipstick = protein in _NEGATIVE
+    acr = "albumin_creatinine_ratio" in ev.latest
+    shown = ([f"urine protein {protein} (dipstick)"] if dipstick else []) + (
+        [f"ACR {ev.shown('albumin_creatinine_ratio')}, below 8 mg/mmol"] if acr else []
+    )
+    early = (not dipstick or measured_before_20_weeks(ev, "urine_protein", surely=False)) and (
+        not acr or acr_before_20_weeks(ev)
+    )
+    if not shown:
+        return "not_tested", "urine not tested for protein"
+    if early:
+        return (
+            "before_20_weeks",
+            f"urine not tested for protein from 20 weeks ({' and '.join(shown)} may have been measured before)",
+        )
+    return "negative", f"no proteinuria: {' and '.join(shown)}"
+
+
+def _headache_below_140_90(ev: Evidence) -> Finding | None:
+    """A headache recorded in pregnancy from 20 weeks (or the weeks not recorded) or in the 6 weeks after
+    birth, a pressure measured below 140/90 mmHg and no proteinuria (a dipstick of 1+ or more, or an ACR
+    of 8 mg/mmol or more: ``pregnancy_proteinuria_symptoms`` reads it, the same day): said, with what
+    was not measured measured now (the urine, a missing pressure: re-check now), else the rule's re-check
+    within 24 hours (``HEADACHE_RECHECK``)."""
+    patient = ev.patient
+    recorded = patient.acute_symptoms
+    if (
+        not recorded
+        or "headache" not in recorded
+        or not (patient.pre_eclampsia_possible or patient.postpartum)
+    ):
+        return None
+    sbp, dbp = ev.num("sbp"), ev.num("dbp")
+    if sbp is None and dbp is None:
+        return None  # pre_eclampsia_symptom_no_pressure: measure it now
+    if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
+        return None  # pre_eclampsia_severe_features: an emergency transfer
+    if ev.values.get("urine_protein") in ("1+", "2+", "3+", "4+") or pregnancy_significant_acr(ev):
+        return None  # pregnancy_proteinuria_symptoms: the same day
+    urine, said = _urine_read(ev)
+    missing = [code for code, v in (("sbp", sbp), ("dbp", dbp)) if v is None]
+    now = [f"measure the {_PRESSURE_NAMES[code]} pressure now" for code in missing]
+    pressure = f"the {_PRESSURE_NAMES[missing[0]]} not measured" if missing else "below 140/90"
+    if urine != "negative":
+        now.append(
+            "test the urine for protein now (1+ or more with a headache: same-day obstetric assessment)"
+        )
+    values: Values = {
+        "acute_symptoms": "headache",
+        "sbp": sbp,
+        "dbp": dbp,
+        "urine_protein": ev.values.get("urine_protein"),
+        "acr": ev.num("albumin_creatinine_ratio"),
+        **_where_values(patient),
+        "headache_pressure": f"{missing[0]}_missing" if missing else "below",
+        "headache_urine": urine,
+        "headache_now": "_".join([*missing, *(["urine"] if urine != "negative" else [])]) or "later",
+    }
+    return Finding(
+        values,
+        f"headache {pregnancy_where(patient)} recorded now (blood pressure {pressures(ev)} mmHg, {pressure};"
+        f" {said}): {_HEADACHE_READ}: {'; '.join([*now, _HEADACHE_ACTION])}",
+        0 if now else None,
     )
 
 
@@ -260,5 +369,17 @@ SYMPTOMS: tuple[Rule, ...] = (
         " (2020) Box 3",
         _pre_eclampsia_sign_no_pressure,
         recheck_minutes=0,
+    ),
+    Rule(
+        "pregnancy_headache_below_140_90",
+        L,
+        "A headache in pregnancy from 20 weeks or within 6 weeks after birth, below 140/90 mmHg and without"
+        " proteinuria: said; the urine or a missing pressure measured now, else the check repeated within 24"
+        " hours",
+        "NICE NG133 (2019) 1.1.1 (symptoms of pre-eclampsia: seek advice immediately), 1.4 (proteinuria);"
+        " ACOG Practice Bulletin 222 (2020) Box 3; Douglas KA, Redman CW. BMJ 1994;309:1395 (eclampsia"
+        " before hypertension and proteinuria were documented)",
+        _headache_below_140_90,
+        recheck_minutes=HEADACHE_RECHECK,
     ),
 )
