@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,12 +30,32 @@ from triage.service.auth import Role
 MACHINE, CLINIC = "Etc/GMT+12", "Pacific/Kiritimati"  # UTC-12 and UTC+14 (POSIX signs reversed)
 
 
+#: The midnights these tests keep clear of besides ``tests/conftest.py``'s (the machine's real zone,
+#: Beijing's, UTC's: its guard runs before a test places the machine at UTC-12): the clinic's
+#: (10:00 UTC) and the placed machine's (12:00 UTC), whose day the west service of
+#: test_two_services_in_one_process_each_keep_their_own_clinic_s_day reads - it was not kept clear
+#: of, and at 11:59:55 UTC that visit was of one day and the test's "now" of the next.
+DAY_ZONES = (ZoneInfo(CLINIC), ZoneInfo(MACHINE))
+
+
+def pause_before_the_day(now: datetime) -> float:
+    """How long to wait at ``now`` so that no midnight of :data:`DAY_ZONES` comes within
+    ``tests.conftest.MIDNIGHT_MARGIN_S`` (it was 10 s, the clinic's zone alone)."""
+    return wait_past_midnight(now, zones=DAY_ZONES)
+
+
 def clinic_today() -> str:
-    """The clinic's date now, after its midnight if that is seconds away (``tests/conftest.py``
-    keeps clear of the machine's, Beijing's and UTC's midnights, not Kiritimati's)."""
-    pause = wait_past_midnight(datetime.now(UTC), zones=(ZoneInfo(CLINIC),), margin_s=10)
-    time.sleep(pause)
+    """The clinic's date now, after its midnight or the machine's (UTC-12) if one is seconds away."""
+    time.sleep(pause_before_the_day(datetime.now(UTC)))
     return datetime.now(ZoneInfo(CLINIC)).date().isoformat()
+
+
+def test_the_days_read_here_are_kept_clear_of_the_clinic_s_and_the_machine_s_midnights() -> None:
+    """The time passed in (never waited for): 10 s before each midnight the tests here read across
+    - the clinic's at 10:00 UTC, the machine's at 12:00 UTC - they wait until it has passed."""
+    for midnight in (datetime(2026, 12, 5, 10, 0, tzinfo=UTC), datetime(2026, 12, 5, 12, 0, tzinfo=UTC)):
+        assert pause_before_the_day(midnight - timedelta(seconds=10)) == pytest.approx(10.5), midnight
+        assert pause_before_the_day(midnight + timedelta(seconds=1)) == 0, midnight
 
 
 @pytest.fixture
