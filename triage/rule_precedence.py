@@ -27,12 +27,17 @@ from triage.gestation import acr_surely_before_20_weeks
 from triage.rule_checks import leaves_to, pregnancy_significant_acr
 from triage.scores.news2 import AFTER_BIRTH, RESPONSES
 
+# the emergency transfers a lower pressure rule defers to, the first that fired: pre-eclampsia with
+# severe features first - in pregnancy from 20 weeks and after birth, where it fires beside
+# hypertensive_emergency on every symptom but chest pain, hers is the obstetric unit's emergency (NICE
+# NG133 1.5.2; ACOG PB 222), and a lower rule that named the general one pointed to the wrong action;
+# then hypertensive_emergency ("now", before the severe-hypertension rules' "confirm within 15 minutes")
 _EMERGENCY = (
+    "pre_eclampsia_severe_features",
     "hypertensive_emergency",
     "bp_adolescent_severe",
     "pregnancy_severe_hypertension",
     "postpartum_severe_hypertension",
-    "pre_eclampsia_severe_features",
 )
 _URGENT = ("hypertensive_crisis", "bp_hearts_urgent", "pregnancy_hypertension", "postpartum_hypertension")
 _HYPERGLYCAEMIA = ("glucose_hhs_range", "glucose_critical_high", "ketones_with_hyperglycaemia")
