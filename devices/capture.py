@@ -249,7 +249,7 @@ def read_capture(
             if isinstance(item, Poct1aFrame):
                 yield CapturedMessage(item.data, item.offset)
             elif isinstance(item, Poct1aJunk):
-                yield Quarantine("bytes_outside_message", item.data, item.offset, dev, outside)
+                yield Quarantine("bytes_outside_message", item.data, item.offset, dev, item.reason or outside)
             else:  # the limit's worth, as the gateway keeps it
                 yield Quarantine("oversized_message", item.head, item.offset, dev, item.said())
         if poct.buffered:

@@ -173,7 +173,7 @@ class Poct1aDriver:
             if isinstance(item, Poct1aFrame):
                 events += self._message(item.data, ((0, item.offset),))
             elif isinstance(item, Poct1aJunk):
-                events.append(Junk("bytes outside a POCT1-A2 message", item.data, item.offset))
+                events.append(Junk(item.reason or "bytes outside a POCT1-A2 message", item.data, item.offset))
             else:
                 # quarantined as stray bytes are, the limit's worth (what the device sent) saying it
                 # was cut; no ACK: there is no message to answer
@@ -186,14 +186,16 @@ class Poct1aDriver:
         if self._deadline is None or now < self._deadline:
             return []
         events: list[LinkEvent] = []
-        if self._framer.buffered:
+        within = f"the application timeout of {self.timeout_s:g} s"
+        if self._framer.dropping is not None:
+            events.append(Discarded(self._rest_of_cut(f"no end tag within {within}")))
+        elif self._framer.buffered:
             events.append(
                 Discarded(
-                    f"no complete POCT1-A2 message within the application timeout of {self.timeout_s:g} s; "
-                    f"{self._framer.buffered} bytes discarded"
+                    f"no complete POCT1-A2 message within {within}; {self._framer.buffered} bytes discarded"
                 )
             )
-            self._framer.reset()
+        self._framer.reset()
         if self._topic is not None:  # the meter never acknowledged the list: go on to the results
             events += self._topic_unanswered(now)
             return events
@@ -204,6 +206,8 @@ class Poct1aDriver:
         return self._deadline
 
     def link_lost(self, reason: str) -> list[LinkEvent]:
+        if self._framer.dropping is not None:
+            return [Discarded(self._rest_of_cut(f"link lost ({reason}) before its end tag"))]
         unfinished = self._framer.unfinished
         if unfinished is None:
             return []
@@ -214,6 +218,17 @@ class Poct1aDriver:
                 "no end tag yet); not acknowledged, the device still owns it"
             )
         ]
+
+    def _rest_of_cut(self, why: str) -> str:
+        """What became of the rest of a message cut at the size limit, its head already
+        quarantined, when ``why`` ended the wait for its end tag: no new unfinished message."""
+        cut = self._framer.dropping
+        assert cut is not None
+        return (
+            f"the rest of the POCT1-A2 message {cut.root} at byte {cut.offset}, cut at the size limit of "
+            f"{cut.size} bytes (its first {cut.size} bytes quarantined), dropped: {why}; not acknowledged, "
+            "the device still owns it"
+        )
 
     # ----------------------------------------------------------------- messages
     def _control_id(self) -> str:

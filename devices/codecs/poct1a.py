@@ -1,10 +1,6 @@
 """CLSI POCT1-A2 device messaging (DML): XML messages over TCP, sans-IO.
 
-* :class:`Poct1aFramer` cuts a byte stream (any chunking, several messages per read) into
-  messages. A message is an optional prolog (``<?xml ...?>``, comments) and one root element; it
-  ends with the root's end tag (``</OBS.R01>``). Whitespace and comments between messages are
-  skipped; other bytes outside a message are reported as junk with their stream offset, never
-  dropped silently. A message over ``max_size`` bytes is dropped up to its end tag.
+* :class:`Poct1aFramer` (:mod:`devices.codecs.poct1a_framing`) cuts a byte stream into messages.
 * :func:`parse_message` parses one message with the stdlib's expat parser, safely: a DOCTYPE (and
   so any entity declaration, internal or external) is refused, as defusedxml's ``forbid_dtd``
   does, so no entity is ever expanded or fetched. Errors are :class:`Poct1aError` (a
@@ -25,38 +21,22 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
+# the framing, re-exported: its users import it from here
+from devices.codecs.poct1a_framing import MESSAGE_TYPES, unclosed_prolog
+from devices.codecs.poct1a_framing import Poct1aEvent as Poct1aEvent
+from devices.codecs.poct1a_framing import Poct1aFrame as Poct1aFrame
+from devices.codecs.poct1a_framing import Poct1aFramer as Poct1aFramer
+from devices.codecs.poct1a_framing import Poct1aJunk as Poct1aJunk
+from devices.codecs.poct1a_framing import Poct1aOverflow as Poct1aOverflow
 from devices.errors import CodecError
 from referral.errors import json_text
 
-#: Message types a POCT1-A2 device or host may send (the root element's name).
-MESSAGE_TYPES = frozenset(
-    {
-        "ACK.R01",  # acknowledgement (both directions)
-        "DST.R01",  # device status
-        "DTV.R01",  # basic directive (host)
-        "DTV.R02",  # directive with data, e.g. SET_TIME (host)
-        "END.R01",  # end of conversation
-        "EOT.R01",  # end of topic
-        "ESC.R01",  # escape: the receiver could not handle a message
-        "EVS.R01",  # device events
-        "HEL.R01",  # hello: device identity and capabilities
-        "KPA.R01",  # keep-alive
-        "OBS.R01",  # patient observations
-        "OBS.R02",  # non-patient observations (QC, calibration)
-        "OPL.R01",  # operator list, complete: replaces the device's (host; codecs.poct1a_operators)
-        "OPL.R02",  # operator list, incremental update (host)
-        "REQ.R01",  # request (host), e.g. ROBS: send observations
-    }
-)
 OBSERVATION_TYPES = frozenset({"OBS.R01", "OBS.R02"})
 VERSION = "POCT1"
 
-_ROOT_NAME = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.\-]*)")
-_SPACE = re.compile(rb"\s+")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z0-9._\-]{1,40})[\"']")
 _CONTROL_ID = re.compile(rb"<HDR\.control_id\s+V\s*=\s*([\"'])([^\"'<>]{0,64})\1")
@@ -68,206 +48,6 @@ COUNTS = {
     "DST.new_observations_qty": "the observations the device holds",
 }
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
-
-
-# ------------------------------------------------------------------ framing
-
-
-@dataclass(frozen=True, slots=True)
-class Poct1aFrame:
-    """One complete message: prolog and root element, as received."""
-
-    data: bytes
-    offset: int  # stream offset of the message's first byte
-
-
-@dataclass(frozen=True, slots=True)
-class Poct1aJunk:
-    """Bytes outside any message (not whitespace)."""
-
-    data: bytes
-    offset: int
-
-
-@dataclass(frozen=True, slots=True)
-class Poct1aOverflow:
-    """A message longer than ``max_size`` (``size``) to its root's end tag - whether that came in the
-    same read or not: cut there, ``head`` its first ``size`` bytes, kept to be quarantined (what the
-    device sent); the rest is dropped up to that end tag (or is still being dropped)."""
-
-    root: str
-    size: int
-    offset: int
-    head: bytes = b""
-
-    def said(self) -> str:
-        """Why it was cut, in the words its quarantine keeps."""
-        return (
-            f"POCT1-A2 message {self.root} at byte {self.offset} over the size limit of {self.size} bytes "
-            f"(profile [poct1a] max_message_size): cut, its first {self.size} bytes kept here, the rest up "
-            "to its end tag not stored; not acknowledged (the device was sent nothing for it), so it may "
-            "send it again"
-        )
-
-
-Poct1aEvent = Poct1aFrame | Poct1aJunk | Poct1aOverflow
-
-
-@lru_cache(maxsize=64)
-def _end_tag(name: bytes) -> re.Pattern[bytes]:
-    return re.compile(b"</" + re.escape(name) + rb"\s*>")
-
-
-def _prolog_end(buf: bytes | bytearray, i: int) -> int | None:
-    """End (exclusive) of the prolog item at ``buf[i]`` (``<?...?>``, ``<!--...-->``,
-    ``<!DOCTYPE ... [ ... ]>``), or None if it is not complete yet."""
-    if buf.startswith(b"<?", i):
-        end = buf.find(b"?>", i + 2)
-        return None if end == -1 else end + 2
-    if buf.startswith(b"<!--", i):
-        end = buf.find(b"-->", i + 4)
-        return None if end == -1 else end + 3
-    close = buf.find(b">", i)
-    bracket = buf.find(b"[", i)
-    if bracket != -1 and (close == -1 or bracket < close):  # internal subset: ends with ]>
-        end = buf.find(b"]", bracket)
-        close = -1 if end == -1 else buf.find(b">", end)
-    return None if close == -1 else close + 1
-
-
-class Poct1aFramer:
-    """Incremental message framer. ``feed(data)`` returns the events completed by ``data``."""
-
-    def __init__(self, max_size: int = 1024 * 1024) -> None:
-        self.max_size = max_size
-        self._buf = bytearray()
-        self._offset = 0  # stream offset of _buf[0]
-        #: the end tag of a message cut at the size limit, whose rest is being dropped
-        self._skipping: re.Pattern[bytes] | None = None
-        # the last thing read was junk: whitespace right after it is more of it (a CR/LF read
-        # alone inside a run of stray bytes), as in MllpDecoder
-        self._after_junk = False
-
-    @property
-    def buffered(self) -> int:
-        """Bytes of an incomplete message held (discarded by :meth:`reset`)."""
-        return len(self._buf)
-
-    @property
-    def unfinished(self) -> tuple[int, int] | None:
-        """(stream offset, size) of an incomplete message held, if any (whitespace is none)."""
-        return (self._offset, len(self._buf)) if self._buf.strip() else None
-
-    def reset(self) -> None:
-        """Forget a partial message (the conversation timed out)."""
-        self._offset += len(self._buf)
-        self._buf.clear()
-        self._skipping = None
-        self._after_junk = False
-
-    def _take(self, n: int) -> bytes:
-        data = bytes(self._buf[:n])
-        del self._buf[:n]
-        self._offset += n
-        return data
-
-    def feed(self, data: bytes) -> list[Poct1aEvent]:
-        self._buf += data
-        events: list[Poct1aEvent] = []
-        while self._buf:
-            if self._skipping is not None:
-                end_tag = self._skipping
-                m = end_tag.search(self._buf)
-                if m is None:
-                    keep = 64  # an end tag may straddle reads
-                    drop = max(0, len(self._buf) - keep)
-                    self._take(drop)
-                    break
-                self._take(m.end())  # the rest of a message cut at the limit (its head reported)
-                self._skipping = None
-                self._after_junk = False
-                continue
-            space = _SPACE.match(self._buf)
-            if space is not None:
-                offset = self._offset
-                taken = self._take(space.end())
-                if self._after_junk:  # so the run of stray bytes is reported whole, not cut in two
-                    events.append(Poct1aJunk(taken, offset))
-                continue
-            if self._buf.startswith(b"<!--"):  # a comment between messages is no data
-                end = self._buf.find(b"-->", 4)
-                if end == -1:
-                    break
-                self._take(end + 3)
-                self._after_junk = False
-                continue
-            if self._buf[0] != ord("<"):
-                nxt = self._buf.find(b"<")
-                offset = self._offset
-                events.append(Poct1aJunk(self._take(len(self._buf) if nxt == -1 else nxt), offset))
-                self._after_junk = True
-                continue
-            event = self._message()
-            if event is None:
-                break
-            events.append(event)
-            self._after_junk = isinstance(event, Poct1aJunk)
-        return events
-
-    def _message(self) -> Poct1aEvent | None:
-        """The message at the start of the buffer, or None if more bytes are needed."""
-        buf = self._buf
-        i = 0
-        while buf.startswith(b"<?", i) or buf.startswith(b"<!", i):
-            end = _prolog_end(buf, i)
-            if end is None:
-                return self._too_big("prolog")
-            i = end
-            while i < len(buf) and buf[i : i + 1].isspace():
-                i += 1
-        if i >= len(buf) - 1:
-            return self._too_big("prolog")
-        m = _ROOT_NAME.match(buf, i)
-        offset = self._offset
-        if m is None:  # '</x>' or '<' + garbage: junk up to the next '<'
-            nxt = buf.find(b"<", i + 1)
-            if nxt == -1:
-                return None if len(buf) < 256 else Poct1aJunk(self._take(len(buf)), offset)
-            return Poct1aJunk(self._take(nxt), offset)
-        if m.end() == len(buf):
-            return None  # the name may go on
-        root = m.group(1).decode("ascii")
-        tag_end = buf.find(b">", m.end())
-        if tag_end == -1:
-            return self._too_big(root)
-        if buf[tag_end - 1] == ord("/"):  # <ROOT .../>
-            return Poct1aFrame(self._take(tag_end + 1), offset)
-        end_tag = _end_tag(m.group(1))
-        close = end_tag.search(buf, tag_end + 1)
-        if close is None:
-            if len(buf) <= self.max_size:
-                return None
-            cut = self._cut(root)
-            size = len(buf) - 64  # keep a tail: the end tag may straddle reads
-            self._take(size)
-            self._skipping = end_tag
-            return cut
-        if close.end() > self.max_size:  # the limit is the message's, whatever the reads brought
-            cut = self._cut(root)
-            self._take(close.end())
-            return cut
-        return Poct1aFrame(self._take(close.end()), offset)
-
-    def _cut(self, what: str) -> Poct1aOverflow:
-        """The message at the start of the buffer, over the limit: its first ``max_size`` bytes."""
-        return Poct1aOverflow(what, self.max_size, self._offset, bytes(self._buf[: self.max_size]))
-
-    def _too_big(self, what: str) -> Poct1aEvent | None:
-        if len(self._buf) <= self.max_size:
-            return None
-        cut = self._cut(what)
-        self._take(len(self._buf))
-        return cut
 
 
 # ------------------------------------------------------------------ parsing
@@ -340,7 +120,10 @@ class _Refused(Exception):
 def parse_xml(raw: bytes) -> Element:
     """Parse one XML document into :class:`Element` (attributes and structure; character data
     is ignored - POCT1-A2 carries values in attributes). DOCTYPE, entity declarations and
-    external entities are refused. Raises :class:`Poct1aError` with the byte offset."""
+    external entities are refused, and so is a prolog item not closed before the root element
+    (:func:`unclosed_prolog`). Raises :class:`Poct1aError` with the byte offset."""
+    if (unclosed := unclosed_prolog(raw)) is not None:
+        raise Poct1aError(*unclosed)
     parser = expat.ParserCreate()
     stack: list[Element] = []
     top: list[Element] = []
