@@ -47,10 +47,11 @@ class Evidence:
     # (``triage.rule_precedence``) without checking them again; one assessment's, never shared
     fired: dict[str, bool] = field(default_factory=dict, init=False, compare=False, repr=False)
 
-    def shown(self, code: str) -> str:
-        """The reading as a person reads it (``>33.3 mmol/L``), or '' if there is none."""
+    def shown(self, code: str, units: Mapping[str, str] | None = None) -> str:
+        """The reading as a person reads it (``>33.3 mmol/L``), or '' if there is none; ``units``:
+        the unit written for its canonical one (:meth:`Observation.display_value`)."""
         o = self.latest.get(code)
-        return "" if o is None else o.display_value()
+        return "" if o is None else o.display_value(units)
 
     def num(self, code: str) -> float | None:
         v = self.values.get(code)

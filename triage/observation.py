@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -277,20 +278,23 @@ class Observation(BaseModel):
             return None
         return _nudge(float(self.value), self.comparator)
 
-    def display_value(self) -> str:
+    def display_value(self, units: Mapping[str, str] | None = None) -> str:
         """The value as a person reads it: ``>33.3 mmol/L``, ``A``, ``cannot be done``; a converted
         value to its code's decimals (``Concept.decimals``) with the value as reported:
-        ``7.8 % (reported 62 mmol/mol)``."""
+        ``7.8 % (reported 62 mmol/mol)``. ``units`` maps the canonical (UCUM) unit to the one a
+        reason writes (``mm[Hg]`` -> ``mmHg``: ``triage.phrases.MODEL_UNITS``); without it, or for a
+        unit it does not name, the UCUM unit."""
         if self.value is None:
             return "cannot be done"
         if isinstance(self.value, str):
             return self.value
+        unit = self.unit if units is None else units.get(self.unit, self.unit)
         if self.reported_unit is None or self.reported_value is None:
-            return f"{self.comparator or ''}{_four_digits(self.value)} {self.unit}"
+            return f"{self.comparator or ''}{_four_digits(self.value)} {unit}"
         # converted: to the decimals a laboratory reports in the canonical unit (HbA1c 62 mmol/mol
         # is 7.8 %, not 7.823 %); the engine scores the unrounded value
         return (
-            f"{self.comparator or ''}{_to_decimals(self.value, concept(self.code).decimals)} {self.unit}"
+            f"{self.comparator or ''}{_to_decimals(self.value, concept(self.code).decimals)} {unit}"
             f" (reported {self.comparator or ''}{self.reported_value:g} {self.reported_unit})"
         )
 

@@ -207,7 +207,8 @@ MODEL_UNITS = {
     "%": "%",
 }
 """A model card's UCUM unit as the explanation writes it; a unit not here (``{bool}``, ``1``,
-``{SG}``: no unit a clinician reads) is left out."""
+``{SG}``: no unit a clinician reads) is left out. The qSOFA and CRB-65 reasons write their items'
+readings with it too (``sbp 100 mmHg``: ``triage.rules.point_scores``)."""
 STAND_IN = Phrase("stand_in", "{feature} taken from {alternative} ({value}; no {feature} recorded)")
 # the BMI a model took when a size was measured today (triage.riskfeatures.bmi_note): the measured
 # bmi, else weight / height^2 with the weight, the height or both measured (key: which); the codes

@@ -49,7 +49,7 @@ from triage.units import _CONVERSIONS
         (
             "crb65_intermediate",
             [ob("sbp", 16, "kPa"), ob("dbp", 7.9, "kPa")],
-            "dbp 59 mm[Hg] (reported 7.9 kPa)",
+            "dbp 59 mmHg (reported 7.9 kPa)",
         ),
     ],
 )

@@ -40,7 +40,7 @@ def test_the_reason_names_only_the_pressure_that_scored(
     a = assess(PatientContext(age=50), [ob("sbp", sbp), ob("dbp", dbp)], ALL_ON, now=NOW)
     (reason,) = [r for r in a.reasons if r.rule == "crb65_intermediate"]
     scoring = reason.detail.split("; scoring: ", 1)[1].split(" (", 1)[0]
-    assert scoring == ", ".join(f"{n} mm[Hg]" for n in named), reason.detail
+    assert scoring == ", ".join(f"{n} mmHg" for n in named), reason.detail
 
 
 @pytest.mark.parametrize(("sbp", "dbp", "named"), CASES)

@@ -125,7 +125,7 @@ def test_crb65_names_the_pressure_that_scored_at_its_cut_point(
     readings = {**CRB65_READINGS, "resp_rate": 30, "consciousness": "C", "sbp": sbp, "dbp": dbp}
     a = assess(PatientContext(age=50), [ob(code, value) for code, value in readings.items()], policy, now=NOW)
     (high,) = [r for r in a.reasons if r.rule == "crb65_high"]
-    scoring = high.detail.split("; scoring: ")[1].split(";")[0]  # "resp_rate 30 /min, ..., sbp 89 mm[Hg]"
+    scoring = high.detail.split("; scoring: ")[1].split(";")[0]  # "resp_rate 30 /min, ..., sbp 89 mmHg"
     assert [part.split(" ")[0] for part in scoring.split(", ") if part.startswith(("sbp", "dbp"))] == named
 
 

@@ -456,9 +456,9 @@ SHOWN = {
     "egfr_below_30": "eGFR 29 mL/min/1.73m2",
     # the items that scored, each with its reading and unit ("qSOFA >=2" alone did not say which)
     "qsofa_high": "qSOFA >=2: high risk of poor outcome if infection is suspected; incomplete, missing"
-    " consciousness; scoring: resp_rate 22 /min, sbp 100 mm[Hg] (if infection is suspected",
+    " consciousness; scoring: resp_rate 22 /min, sbp 100 mmHg (if infection is suspected",
     "crb65_high": "CRB-65 >=3: high risk; incomplete, missing consciousness; scoring: resp_rate 30 /min,"
-    " sbp 89 mm[Hg], age 65 years (urgent admission",  # dbp 70 did not score (>60)
+    " sbp 89 mmHg, age 65 years (urgent admission",  # dbp 70 did not score (>60)
     "glucose_critical_low": "mmol/L",
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triage.evidence import Evidence, Finding
+from triage.phrases import MODEL_UNITS
 from triage.scores.result import ScoreResult
 
 # a point score's items -> the readings behind each (age: the patient's); the staff pages name them too
@@ -35,13 +36,14 @@ def scored_by(score: str, code: str, value: float | None) -> bool:
 
 
 def _scoring(ev: Evidence, s: ScoreResult) -> str:
-    """``; scoring: resp_rate 22 /min, sbp 100 mm[Hg]``: the items of a point score that scored, each
-    reading with its unit; ``""`` for a score without items."""
+    """``; scoring: resp_rate 22 /min, sbp 100 mmHg``: the items of a point score that scored, each
+    reading with its unit as every other reason writes it (``MODEL_UNITS``: ``mmHg``, not UCUM's
+    ``mm[Hg]``); ``""`` for a score without items."""
     items = ITEM_READINGS.get(s.name)
     if items is None:
         return ""
     shown = [
-        f"age {ev.patient.age:g} years" if code == "age" else f"{code} {ev.shown(code)}"
+        f"age {ev.patient.age:g} years" if code == "age" else f"{code} {ev.shown(code, MODEL_UNITS)}"
         for item, codes in items.items()
         if s.components.get(item)
         for code in codes
