@@ -3,6 +3,9 @@
 Input: clinic-month counts (encounters, encounters kept in local care) and each clinic's start
 month of digital triage. Two estimates, both in share points (0.10 = ten percentage points):
 
+Both are fitted on the clinic-months as published (:func:`fitted_months`): a month whose count the
+small-cell suppression blanked is left out, as an estimate fitted on it gave the blank back.
+
 * Interrupted time series per clinic: weighted segmented regression
   ``share ~ 1 + t + post + post:(t - start)`` (weights = encounters, HC1 standard errors); the
   effect is the level change ``post`` at the start month. Clinics are combined by an
@@ -23,8 +26,31 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from referral.plurals import counted
+
 MIN_MONTHS = 3
 """Months needed on each side of the start for a clinic's time series."""
+
+MONTHS_LEFT_OUT = (
+    "months_left_out: the clinic's months whose counts are blank in clinic_month (small cells, and"
+    " the cells blanked so that none can be worked out), left out of its fit - every H3 estimate is"
+    " fitted on the clinic-months as published, so that none gives a blank count back."
+)
+"""What ``h3_its_by_clinic``'s ``months_left_out`` is, and why: the table's caption on the page."""
+
+
+def left_out_note(months: int) -> str | None:
+    """The report's note on the clinic-months its H3 estimates leave out (None for none)."""
+    if not months:
+        return None
+    return (
+        f"H3 estimates are fitted on the clinic-months as published: {counted(months, 'clinic-months')}"
+        " with a blank count (small cells) left out (h3_its_by_clinic's months_left_out). Fitted on"
+        " them, a clinic's estimate, linear in its monthly counts, gave its one blank count back; they"
+        " are the months with the fewest patients and the cells blanked to protect them, so in a small"
+        " pool the estimates lose some precision (--exact-counts fits every month, for internal use)."
+    )
+
 
 MIN_DID_CLINICS = 2
 """Clinics needed on each side of the difference-in-differences - clinics that started digital
@@ -81,6 +107,8 @@ def did_interval_problem(started: int, comparison: int) -> str | None:
 
 
 def month_index(months: pd.Series) -> pd.Series:
+    if months.empty:  # a clinic whose every month is blank (small cells): nothing to fit
+        return pd.Series(index=months.index, dtype="int64")
     parts = months.str.split("-", expand=True).astype(int)
     return parts[0] * 12 + parts[1] - 1
 
@@ -99,14 +127,29 @@ def start_months(
     return out
 
 
+def fitted_months(clinic_month: pd.DataFrame) -> pd.DataFrame:
+    """The clinic-months an H3 estimate is fitted on: those whose ``encounters`` and ``local_care``
+    are both published. A month blanked by the small-cell suppression is left out: fitted on it, an
+    estimate (linear in the months' kept-local counts, with weights the published encounters fix)
+    gave a clinic's one blank count back by subtraction."""
+    return clinic_month[clinic_month["encounters"].notna() & clinic_month["local_care"].notna()]
+
+
 def its_per_clinic(clinic_month: pd.DataFrame, starts: dict[str, int | None]) -> pd.DataFrame:
+    """One row per clinic of ``clinic_month`` (as published: a month with a blank count is left
+    out of its fit and counted in ``months_left_out``, :func:`fitted_months`)."""
     rows: list[dict[str, object]] = []
-    for clinic, data in clinic_month.groupby("clinic_id"):
+    for clinic, months in clinic_month.groupby("clinic_id"):
         start = starts.get(str(clinic))
+        data = fitted_months(months)
         t = month_index(data["month"]).to_numpy(dtype=float)
         n = data["encounters"].to_numpy(dtype=float)
         y = data["local_care"].to_numpy(dtype=float) / np.where(n > 0, n, np.nan)
-        base: dict[str, object] = {"clinic_id": clinic, "start_month": _month_text(start)}
+        base: dict[str, object] = {
+            "clinic_id": clinic,
+            "start_month": _month_text(start),
+            "months_left_out": len(months) - len(data),
+        }
         if start is None:
             rows.append(base | {"status": "never started"})
             continue
@@ -133,7 +176,13 @@ def its_per_clinic(clinic_month: pd.DataFrame, starts: dict[str, int | None]) ->
             }
         )
     table = pd.DataFrame(rows)
-    for count in ("months_before", "months_after"):  # counts: 10, not 10.0 beside a blank row's NaN
+    if "months_after" in table:  # the months left out last, beside the months fitted
+        table = table[[c for c in table.columns if c != "months_left_out"] + ["months_left_out"]]
+    for count in (
+        "months_before",
+        "months_after",
+        "months_left_out",
+    ):  # counts: 10, not 10.0 beside a blank row's NaN
         if count in table:
             table[count] = table[count].astype("Int64")
     return table
@@ -160,8 +209,10 @@ def _month_text(index: int | None) -> str | None:
 def stacked_did(
     clinic_month: pd.DataFrame, starts: dict[str, int | None], window: int = 6
 ) -> Estimate | None:
-    """Difference-in-differences of each start cohort against later starters, stacked."""
-    data = clinic_month.assign(t=month_index(clinic_month["month"]))
+    """Difference-in-differences of each start cohort against later starters, stacked, on the
+    clinic-months whose counts are published (:func:`fitted_months`)."""
+    published = fitted_months(clinic_month)
+    data = published.assign(t=month_index(published["month"]))
     stacks: list[pd.DataFrame] = []
     compared: set[str] = set()
     cohorts = sorted({s for s in starts.values() if s is not None})
@@ -185,7 +236,7 @@ def stacked_did(
         return None
     panel = pd.concat(stacks, ignore_index=True)
     w = panel["encounters"].to_numpy(dtype=float)
-    y = (panel["local_care"] / panel["encounters"]).to_numpy(dtype=float)
+    y = (panel["local_care"].astype(float) / panel["encounters"].astype(float)).to_numpy(dtype=float)
     d = panel["d"].to_numpy(dtype=float)
     unit = pd.factorize(panel["stack"].astype(str) + "|" + panel["clinic_id"].astype(str))[0]
     period = pd.factorize(panel["stack"].astype(str) + "|" + panel["t"].astype(str))[0]

@@ -228,25 +228,13 @@ def tier_load(
     return published
 
 
-def h3_by_clinic(per_clinic: pd.DataFrame, clinic_month: pd.DataFrame) -> pd.DataFrame:
-    """``h3_its_by_clinic`` as published: a clinic's ``share_before`` (kept local / encounters over
-    its months before the start) is blank when one of those months' counts is blank in
-    ``clinic_month`` (``clinic_month`` as published, :func:`clinic_month`): with the other months
-    published, ``share_before`` x their encounters gave a blank count back. Adds
-    ``suppressed_cells``. The estimates are no counts and no sums of counts; they stay."""
-    out = per_clinic.copy()
-    flags: list[bool] = [False] * len(out)
-    if "share_before" in out and "start_month" in out:
-        counts = clinic_month[["encounters", "local_care"]]
-        months = clinic_month[["clinic_id", "month"]].assign(blank=counts.isna().any(axis=1))
-        for i, (clinic, start, share) in enumerate(
-            zip(out["clinic_id"], out["start_month"], out["share_before"], strict=True)
-        ):
-            if isinstance(start, str) and pd.notna(share):
-                before = months[(months["clinic_id"] == clinic) & (months["month"] < start)]
-                flags[i] = bool(before["blank"].any())
-    blank = pd.Series(flags, index=out.index, dtype=bool)
-    if "share_before" in out:
-        out["share_before"] = out["share_before"].astype("float64").mask(blank)
-    out["suppressed_cells"] = blank.astype("int64")
-    return out
+def h3_by_clinic(per_clinic: pd.DataFrame) -> pd.DataFrame:
+    """``h3_its_by_clinic`` as published, with ``suppressed_cells`` (0: nothing in it is blanked).
+
+    Its estimates and ``share_before`` are fitted on the clinic-months as published
+    (:func:`analytics.reports.impact.fitted_months`; ``months_left_out`` counts the months each
+    clinic's fit left out for a blank count), so they are functions of the published
+    ``clinic_month`` and give no blank back: fitted on every month, a clinic's ``effect`` gave its
+    one blank kept-local count back (the estimate is linear in the months' counts, with weights the
+    published encounters fix), and ``share_before`` x its months' encounters did too."""
+    return per_clinic.assign(suppressed_cells=pd.Series(0, index=per_clinic.index, dtype="int64"))

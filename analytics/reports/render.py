@@ -31,6 +31,7 @@ from analytics.reports.figures import (
     network_figure,
     tiers_figure,
 )
+from analytics.reports.impact import MONTHS_LEFT_OUT
 from analytics.reports.indicators import PER_BED_PRIMARY
 from analytics.reports.key_figures import NONE_TO_MEASURE, key_figures, small_cells
 from analytics.reports.policy_figure import policy_figure
@@ -525,7 +526,7 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
             + _table(
                 t["h3_its_by_clinic"],
                 empty_because=_not_estimated(t["h3_its_by_clinic"]),
-                caption=counts_note,
+                caption=f"{MONTHS_LEFT_OUT} {counts_note}",
             ),
         ),
         (

@@ -187,10 +187,12 @@ def assemble(
     say("estimating the H3 effect (interrupted time series, difference-in-differences)")
     directory = dict(zip(facilities["facility_id"], facilities["digital_triage_start"], strict=True))
     starts = impact.start_months(raw["clinic_month"], directory)
-    per_clinic = impact.its_per_clinic(raw["clinic_month"], starts)
+    # fitted on the clinic-months as published: on every month, blank ones too, an estimate gave a
+    # clinic's one blank kept-local count back by subtraction (impact.fitted_months)
+    per_clinic = impact.its_per_clinic(counts["clinic_month"], starts)
     its = impact.pooled_its(per_clinic)
-    did = impact.stacked_did(raw["clinic_month"], starts)
-    tables["h3_its_by_clinic"] = indicators.h3_by_clinic(per_clinic, counts["clinic_month"])
+    did = impact.stacked_did(counts["clinic_month"], starts)
+    tables["h3_its_by_clinic"] = indicators.h3_by_clinic(per_clinic)
     tables["h3_summary"] = pd.DataFrame(
         [
             e.row(m)
@@ -270,6 +272,8 @@ def assemble(
     )
     gap = directory_gap(absent, summary["tier_not_recorded"])
     notes = list(pooled.notes) + ([gap] if gap else [])
+    h3_note = impact.left_out_note(int(per_clinic.get("months_left_out", pd.Series(dtype="int64")).sum()))
+    notes += [h3_note] if h3_note else []
     notes.append(
         "Policy sensitivity is measured on completed referrals with hospital feedback only; patients kept"
         " local have no confirmed outcome, so it is an upper bound."

@@ -70,7 +70,7 @@ def test_the_default_report_says_how_many_cells_it_suppressed(
     code, out, printed, _ = imbalance_run
     assert code == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    # every table with the column: h3_its_by_clinic's share_before is blank with a clinic's count
+    # every table with the column (h3_its_by_clinic's: 0, its estimates fitted on the published months)
     names = (*COUNTED, "policy_curve", "h3_its_by_clinic")
     tables = {name: pd.read_csv(out / "tables" / f"{name}.csv") for name in names}
     blank = sum(int(t["suppressed_cells"].sum()) for t in tables.values())

@@ -1,6 +1,7 @@
 """Every cell the small-cell suppression blanks is counted where the other tables count theirs:
-`tier_load`'s ratios blanked with their patients count, and `h3_its_by_clinic`'s `share_before`,
-a rate of the clinic's counts before its start that gave a blank `clinic_month` count back."""
+`tier_load`'s ratios blanked with their patients count; `h3_its_by_clinic`, fitted on the
+clinic-months as published, blanks nothing (its `share_before`, taken over every month before the
+start, gave a blank `clinic_month` count back)."""
 
 from __future__ import annotations
 
@@ -69,29 +70,30 @@ def _clinic_months(local_first: int) -> pd.DataFrame:
     )
 
 
-def test_share_before_is_blank_where_it_would_give_a_blank_count_back() -> None:
-    """The first month's 3 kept local is blank in clinic_month; with the other months published,
-    share_before x the months' encounters less their published local_care gave it back (3)."""
+def test_share_before_is_taken_over_the_published_months_and_gives_no_blank_back() -> None:
+    """The first month's 3 kept local is blank in clinic_month; taken over every month before the
+    start, share_before x the months' encounters less their published local_care gave it back (3).
+    It is now taken over the months as published, as the clinic's estimates are fitted."""
     counts = _clinic_months(3)
     starts = {"C1": 2024 * 12 + 4}
-    per_clinic = its_per_clinic(counts.assign(first_digital_day=None), starts)
+    every_month = its_per_clinic(counts, starts)["share_before"].iloc[0]
     published = indicators.clinic_month(counts)
     assert published["local_care"].isna().tolist() == [True] + [False] * 7
-    given_back = per_clinic["share_before"].iloc[0] * 80 - published["local_care"].iloc[1:4].sum()
-    assert round(given_back) == 3  # what the unsuppressed share_before gives away
-    row = indicators.h3_by_clinic(per_clinic, published).iloc[0]
-    assert pd.isna(row["share_before"]) and row["suppressed_cells"] == 1
-    assert pd.notna(row["effect"])  # an estimate, not a count: kept
-    exact = indicators.h3_by_clinic(per_clinic, indicators.clinic_month(counts, small_cell=EXACT_COUNTS))
-    assert exact["share_before"].iloc[0] == per_clinic["share_before"].iloc[0]
-    assert exact["suppressed_cells"].iloc[0] == 0
+    assert round(every_month * 80 - published["local_care"].iloc[1:4].sum()) == 3  # what it gave away
+    row = indicators.h3_by_clinic(its_per_clinic(published, starts)).iloc[0]
+    assert row["share_before"] == (9 + 11 + 10) / 60 and row["months_left_out"] == 1
+    assert row["suppressed_cells"] == 0 and row["months_before"] == 3 and pd.notna(row["effect"])
+    exact = indicators.h3_by_clinic(
+        its_per_clinic(indicators.clinic_month(counts, small_cell=EXACT_COUNTS), starts)
+    )
+    assert exact["share_before"].iloc[0] == every_month and exact["months_left_out"].iloc[0] == 0
 
 
 def test_share_before_is_kept_when_every_count_before_the_start_is_published() -> None:
     counts = _clinic_months(8)
-    per_clinic = its_per_clinic(counts.assign(first_digital_day=None), {"C1": 2024 * 12 + 4})
-    row = indicators.h3_by_clinic(per_clinic, indicators.clinic_month(counts)).iloc[0]
-    assert row["share_before"] == per_clinic["share_before"].iloc[0] and row["suppressed_cells"] == 0
+    per_clinic = its_per_clinic(indicators.clinic_month(counts), {"C1": 2024 * 12 + 4})
+    row = indicators.h3_by_clinic(per_clinic).iloc[0]
+    assert row["share_before"] == (8 + 9 + 11 + 10) / 80 and row["suppressed_cells"] == 0
 
 
 def test_the_report_counts_the_tier_load_and_h3_blanks_it_shows(tmp_path: Path) -> None:
@@ -108,11 +110,9 @@ def test_the_report_counts_the_tier_load_and_h3_blanks_it_shows(tmp_path: Path) 
     expected = load.loc[blank_rows, ["patients", *RATIOS]].isna().sum(axis=1)
     assert load.loc[blank_rows, "suppressed_cells"].tolist() == expected.tolist()
     h3 = pd.read_parquet(out / "tables" / "h3_its_by_clinic.parquet")
-    estimated = h3["status"] == "estimated"
-    assert h3.loc[estimated, "share_before"].isna().any()  # a clinic with a blank count before its start
-    assert h3.loc[estimated, "suppressed_cells"].tolist() == (
-        h3.loc[estimated, "share_before"].isna().astype(int).tolist()
-    )
+    # a clinic with blank counts: fitted on its months as published, nothing in its row is blank
+    assert h3["months_left_out"].sum() > 0 and (h3["suppressed_cells"] == 0).all()
+    assert h3.loc[h3["status"] == "estimated", "share_before"].notna().all()
     assert not h3["exact_counts"].any()
     tables = out / "tables"
     total = sum(
