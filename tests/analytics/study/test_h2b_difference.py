@@ -85,3 +85,12 @@ def test_a_larger_estimate_within_its_noise_does_not_support_h2b() -> None:
 def test_a_clearly_larger_effect_supports_h2b() -> None:
     supported, _, effect_zj, effect_nat = _h2b(_frame("nat", 40, 0.2, 5), _frame("zj", 40, 1.2, 6))
     assert supported and effect_zj > effect_nat
+
+
+def test_the_evidence_says_the_summed_variance_takes_the_frames_as_independent_and_why_it_errs_safe() -> None:
+    """The two estimates are taken as independent; the evidence says so, that a move between
+    Zhejiang's prefectures would be a tie of both frames (a positive correlation, the test
+    conservative) and by how much at most, where it had said nothing of it."""
+    _, evidence, _, _ = _h2b(_frame("nat", 40, 0.5, 3), _frame("zj", 30, 0.5, 10))
+    assert "SE of two fits taken as independent" in evidence
+    assert "the test conservative" in evidence and "at most 1% of the SE" in evidence
