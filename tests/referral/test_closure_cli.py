@@ -71,7 +71,11 @@ def test_close_detaches_and_prints_what_it_did(log: Path, capsys: pytest.Capture
 def test_json_unknown_and_bad_reason(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     encounter = encounter_of(log, "MRN-2")
     code, _, err = run(capsys, log, "close-encounter", "999", "--actor", "nurse_li", "--reason", "x")
-    assert (code, err) == (1, "error: cannot close encounter 999: not found\n")
+    assert (code, err) == (
+        1,
+        f"error: no encounter 999 in the referral log {log}: `triage referrals queue --db {log}` lists its"
+        " visits of the day (--day YYYY-MM-DD: another day's); nothing changed\n",
+    )
     code, _, err = run(capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li", "--reason", " ")
     assert code == 2 and err == f'error: closing encounter {encounter}: "reason" is empty (it is required)\n'
     code, _, err = run(capsys, log, "close-encounter", str(encounter), "--actor", "nurse_li")
