@@ -188,20 +188,19 @@ def close_encounter(
 
     database = open_log(ctx, db)
     try:
-        store.get_encounter(database, encounter_id)
-    except NotFoundError:  # it said 'cannot close encounter 999: not found' alone
+        closed = closure.close(
+            database,
+            encounter_id,
+            actor=actor,
+            reason=reason,
+            without_referral=without_referral,
+            confirm=closure.CONFIRM_IN_CLI,
+        )
+    except NotFoundError:  # an unknown encounter, the close's only one: said with where they are listed
         listing = "visits of the day (--day YYYY-MM-DD: another day's)"
         raise NotFoundError(
             absent(ctx, db, f"encounter {encounter_id}", "queue", listing, writes=True)
         ) from None
-    closed = closure.close(
-        database,
-        encounter_id,
-        actor=actor,
-        reason=reason,
-        without_referral=without_referral,
-        confirm=closure.CONFIRM_IN_CLI,
-    )
     encounter = closed.encounter
     # the visit's referrals proposed and not sent, which the close leaves open (as the API answers)
     left = closure.proposed_not_sent(database, encounter_id)
