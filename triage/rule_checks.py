@@ -204,9 +204,13 @@ SUPERIMPOSED_BEFORE_20_WEEKS = (
 UNMEASURED = "; no blood pressure measured: measure it now"
 
 
+#: a urine dipstick that shows proteinuria (1+ or more; neg and trace do not)
+PROTEINURIA_DIPSTICK = ("1+", "2+", "3+", "4+")
+
+
 def proteinuria(ev: Evidence) -> Finding | None:
     protein = ev.values.get("urine_protein")
-    if protein not in ("1+", "2+", "3+", "4+"):
+    if protein not in PROTEINURIA_DIPSTICK:
         return None
     bp = ev.scores.get("blood_pressure")
     raised = bp is not None and bp.band in ("grade_1", "grade_2", "grade_3", "stage_1", "stage_2")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from triage.evidence import Evidence, Finding, Values
 from triage.gestation import acr_surely_before_20_weeks, measured_before_20_weeks
 from triage.rule_checks import (
+    PROTEINURIA_DIPSTICK,
     adolescent_severe_hypertension,
     hypertensive_emergency,
     pre_eclampsia_severe_features,
@@ -93,7 +94,7 @@ def _urine_measured(ev: Evidence, values: Values) -> tuple[str, bool] | None:
         urine.append(f"ACR {ev.shown('albumin_creatinine_ratio')}{_BEFORE_20 if before else ''}")
     if not urine:
         return None
-    new = (protein in ("1+", "2+", "3+", "4+") and not dipstick_before) or (
+    new = (protein in PROTEINURIA_DIPSTICK and not dipstick_before) or (
         not before and pregnancy_significant_acr(ev)
     )
     values["urine_protein"], values["acr"], values["proteinuria"] = protein, acr, new

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from triage.evidence import Evidence, Finding, Values
 from triage.gestation import acr_before_20_weeks, acr_surely_before_20_weeks, measured_before_20_weeks
 from triage.rule_checks import (
+    PROTEINURIA_DIPSTICK,
     PROTEINURIA_WITH_HYPERTENSION,
     kidney_flag,
     leaves_to,
@@ -326,7 +327,7 @@ def _proteinuria_with_symptoms(ev: Evidence) -> Finding | None:
     if not found or not _below_140_90(ev):
         return None
     protein = ev.values.get("urine_protein")
-    dipstick = protein in ("1+", "2+", "3+", "4+")
+    dipstick = protein in PROTEINURIA_DIPSTICK
     acr = pregnancy_significant_acr(ev)
     if not (dipstick or acr):
         return None

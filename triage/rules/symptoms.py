@@ -26,6 +26,7 @@ from triage.patient import PRE_ECLAMPSIA_SYMPTOMS, PatientContext
 from triage.rule_checks import (
     MATERNAL_CHEST_PAIN,
     PE_MATERNAL,
+    PROTEINURIA_DIPSTICK,
     hypertensive_emergency,
     maternal,
     pre_eclampsia_severe_features,
@@ -304,7 +305,7 @@ def _headache_below_140_90(ev: Evidence) -> Finding | None:
         return None  # pre_eclampsia_symptom_no_pressure: measure it now
     if (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90):
         return None  # pre_eclampsia_severe_features: an emergency transfer
-    if ev.values.get("urine_protein") in ("1+", "2+", "3+", "4+") or pregnancy_significant_acr(ev):
+    if ev.values.get("urine_protein") in PROTEINURIA_DIPSTICK or pregnancy_significant_acr(ev):
         return None  # pregnancy_proteinuria_symptoms: the same day
     urine, said = _urine_read(ev)
     missing = [code for code, v in (("sbp", sbp), ("dbp", dbp)) if v is None]
