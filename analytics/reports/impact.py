@@ -178,11 +178,7 @@ def its_per_clinic(clinic_month: pd.DataFrame, starts: dict[str, int | None]) ->
     table = pd.DataFrame(rows)
     if "months_after" in table:  # the months left out last, beside the months fitted
         table = table[[c for c in table.columns if c != "months_left_out"] + ["months_left_out"]]
-    for count in (
-        "months_before",
-        "months_after",
-        "months_left_out",
-    ):  # counts: 10, not 10.0 beside a blank row's NaN
+    for count in ("months_before", "months_after", "months_left_out"):  # 10, not 10.0 beside a NaN
         if count in table:
             table[count] = table[count].astype("Int64")
     return table
