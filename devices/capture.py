@@ -34,7 +34,7 @@ from devices.codecs.gatt_lines import GattBadLine, GattFailure
 from devices.codecs.gatt_records import AssembledRecord, read_records
 from devices.codecs.lines import LineFramer
 from devices.codecs.mllp import MllpDecoder, MllpJunk, MllpMessage, MllpOverflow
-from devices.codecs.poct1a import Poct1aFrame, Poct1aFramer, Poct1aJunk
+from devices.codecs.poct1a_framing import Poct1aFrame, Poct1aFramer, Poct1aJunk
 from devices.decode import decode_message
 from devices.profile import DeviceProfile
 from devices.results import DeviceResult, NoResultLine, Quarantine

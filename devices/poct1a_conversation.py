@@ -59,9 +59,6 @@ from datetime import datetime
 from devices.codecs.poct1a import (
     OBSERVATION_TYPES,
     Poct1aError,
-    Poct1aFrame,
-    Poct1aFramer,
-    Poct1aJunk,
     Poct1aMessage,
     build_ack,
     build_directive,
@@ -70,6 +67,7 @@ from devices.codecs.poct1a import (
     parse_message,
     recover_control_id,
 )
+from devices.codecs.poct1a_framing import Poct1aFrame, Poct1aFramer, Poct1aJunk
 from devices.codecs.poct1a_operators import build_end_of_topic, build_operator_list, operator_pages
 from devices.operator_delivery import (
     AcknowledgedLists,

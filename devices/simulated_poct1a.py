@@ -16,13 +16,12 @@ from datetime import datetime
 
 from devices.codecs.poct1a import (
     Poct1aError,
-    Poct1aFrame,
-    Poct1aFramer,
     Poct1aMessage,
     build_message,
     parse_message,
     v_element,
 )
+from devices.codecs.poct1a_framing import Poct1aFrame, Poct1aFramer
 from devices.simulated_results import SimulatedSample
 from devices.transports.link import Link
 

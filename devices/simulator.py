@@ -34,13 +34,12 @@ from devices.codecs.astm_link import AstmSender, MessageAborted, MessageSent
 from devices.codecs.astm_records import split_messages
 from devices.codecs.poct1a import (
     OBSERVATION_TYPES,
-    Poct1aFrame,
-    Poct1aFramer,
     Poct1aMessage,
     build_ack,
     parse_message,
     recover_control_id,
 )
+from devices.codecs.poct1a_framing import Poct1aFrame, Poct1aFramer
 from devices.codecs.poct1a_operators import ListedOperator, listed_operators
 from devices.errors import CodecError
 from devices.profile import DeviceProfile

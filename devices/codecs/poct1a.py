@@ -24,13 +24,7 @@ from datetime import UTC, datetime
 from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
-# the framing, re-exported: its users import it from here
 from devices.codecs.poct1a_framing import MESSAGE_TYPES, unclosed_prolog
-from devices.codecs.poct1a_framing import Poct1aEvent as Poct1aEvent
-from devices.codecs.poct1a_framing import Poct1aFrame as Poct1aFrame
-from devices.codecs.poct1a_framing import Poct1aFramer as Poct1aFramer
-from devices.codecs.poct1a_framing import Poct1aJunk as Poct1aJunk
-from devices.codecs.poct1a_framing import Poct1aOverflow as Poct1aOverflow
 from devices.errors import CodecError
 from referral.errors import json_text
 

@@ -15,10 +15,6 @@ from hypothesis import strategies as st
 from devices import simulated_poct1a
 from devices.codecs.poct1a import (
     Poct1aError,
-    Poct1aFrame,
-    Poct1aFramer,
-    Poct1aJunk,
-    Poct1aOverflow,
     build_ack,
     build_directive,
     build_end,
@@ -26,6 +22,7 @@ from devices.codecs.poct1a import (
     parse_message,
     recover_control_id,
 )
+from devices.codecs.poct1a_framing import Poct1aFrame, Poct1aFramer, Poct1aJunk, Poct1aOverflow
 from devices.codecs.poct1a_results import decode_message, observations
 from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import load_profile

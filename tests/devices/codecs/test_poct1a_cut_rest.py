@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devices import simulated_poct1a
-from devices.codecs.poct1a import Poct1aEvent, Poct1aFrame, Poct1aFramer, Poct1aOverflow
+from devices.codecs.poct1a_framing import Poct1aEvent, Poct1aFrame, Poct1aFramer, Poct1aOverflow
 from devices.poct1a_conversation import Poct1aDriver
 from devices.profile import load_profile
 from devices.session import Discarded, Junk, Received, Send

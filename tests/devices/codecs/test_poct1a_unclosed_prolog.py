@@ -23,13 +23,9 @@ import pytest
 from devices import simulated_poct1a
 from devices.codecs.poct1a import (
     Poct1aError,
-    Poct1aEvent,
-    Poct1aFrame,
-    Poct1aFramer,
-    Poct1aJunk,
-    Poct1aOverflow,
     parse_message,
 )
+from devices.codecs.poct1a_framing import Poct1aEvent, Poct1aFrame, Poct1aFramer, Poct1aJunk, Poct1aOverflow
 
 LIMIT = 1024
 HELLO = simulated_poct1a.hello("1")

@@ -18,8 +18,6 @@ from hypothesis import strategies as st
 
 from devices import simulated_poct1a
 from devices.codecs.poct1a import (
-    Poct1aFrame,
-    Poct1aFramer,
     Poct1aMessage,
     build_ack,
     build_end,
@@ -27,6 +25,7 @@ from devices.codecs.poct1a import (
     parse_message,
     v_element,
 )
+from devices.codecs.poct1a_framing import Poct1aFrame, Poct1aFramer
 from devices.endpoint import DeviceEndpoint
 from devices.gateway import DeviceStatus, GatewayResult
 from devices.link_drivers import endpoint_from_profile

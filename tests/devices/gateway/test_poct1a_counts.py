@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from devices import simulated_poct1a
-from devices.codecs.poct1a import Poct1aFrame, Poct1aFramer, Poct1aMessage, parse_message
+from devices.codecs.poct1a import Poct1aMessage, parse_message
+from devices.codecs.poct1a_framing import Poct1aFrame, Poct1aFramer
 from devices.decode import decode_message
 from devices.poct1a_conversation import Poct1aDriver
 from devices.session import Received, Send

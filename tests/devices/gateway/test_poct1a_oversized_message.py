@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from devices import simulated_poct1a
-from devices.codecs.poct1a import Poct1aFramer, Poct1aOverflow, parse_message
+from devices.codecs.poct1a import parse_message
+from devices.codecs.poct1a_framing import Poct1aFramer, Poct1aOverflow
 from tests.devices.gateway.harness import count, result_keys, running_gateway, wait_until
 from tests.devices.gateway.test_poct1a_conversation import (
     _conversation,
